@@ -1,0 +1,9 @@
+import type { Command } from './command.js';
+
+/**
+ * Every `weir` command, loaded only when called so that a command pulls in only what it uses.
+ * Add a command: one file in ./commands exporting `command`, one line here.
+ */
+export const commands: Record<string, () => Promise<{ command: Command }>> = {
+  start: () => import('./commands/start.js'),
+};

@@ -1,0 +1,108 @@
+/**
+ * The TypeScript shapes of every record that crosses a topic. Each one matches the Avro
+ * schema of the same name in `schemas.ts`; `test/schemas.test.ts` checks they agree.
+ * Times are epoch milliseconds (Avro `long`, logical type timestamp-millis).
+ */
+
+/** One normalised HTTP request, as ingest publishes it to `weir.logs.<customer>`. */
+export interface RequestEvent {
+  customer: string;
+  eventTime: number;
+  clientIp: string;
+  userAgent: string | null;
+  method: string;
+  path: string;
+  query: string | null;
+  protocol: string | null;
+  status: number;
+  bytes: number;
+  referrer: string | null;
+  host: string | null;
+  /** A caller-provided session identifier (cookie, header), when the log has one. */
+  sessionId: string | null;
+  /** Server time to answer, in milliseconds, when the log has it. */
+  requestTimeMs: number | null;
+  /** Every other field the log format carried, by its name in that format. */
+  extra: Record<string, string>;
+}
+
+/** A visitor session's behaviour so far, published to `weir.sessions` on update and on close. */
+export interface SessionFeatures {
+  customer: string;
+  /** Stable id of this session: the same on every update of it. */
+  sessionId: string;
+  /** The value the session was keyed by (e.g. `ip|user agent`, or a cookie value). */
+  sessionKey: string;
+  clientIp: string;
+  userAgent: string | null;
+  firstTime: number;
+  lastTime: number;
+  requestCount: number;
+  /** True on the last record of a session (inactivity gap passed or maximum duration reached). */
+  closed: boolean;
+  /** Fingerprint of the feature registry that computed `features`. */
+  featureSet: string;
+  /** Feature name → value, names from the feature registry. */
+  features: Record<string, number>;
+}
+
+/** Distribution of one feature over a customer's sessions in one window. */
+export interface FeatureStats {
+  count: number;
+  mean: number;
+  variance: number;
+  min: number;
+  max: number;
+  median: number;
+  /** Median absolute deviation from the median. */
+  mad: number;
+  /** Quantile (e.g. "0.05", "0.95") → value, from a mergeable sketch. */
+  quantiles: Record<string, number>;
+}
+
+/** A customer's baseline in one time window, published to `weir.windows` on update and on close. */
+export interface WindowSummary {
+  customer: string;
+  windowStart: number;
+  windowEnd: number;
+  sessionCount: number;
+  /** True once the window can no longer change. */
+  closed: boolean;
+  featureSet: string;
+  features: Record<string, FeatureStats>;
+}
+
+/** Why a session scored as it did: one feature's contribution. */
+export interface ScoreReason {
+  feature: string;
+  value: number;
+  baselineMedian: number | null;
+  /** Robust distance from the customer's baseline, (value - median) / (1.4826 * MAD). */
+  robustZ: number | null;
+  /** Share of the score this feature explains, larger is more. */
+  contribution: number;
+}
+
+export type ScoreLabel = 'human' | 'suspicious' | 'bot';
+
+/** A session's bot score, published to `weir.scores` and indexed into Elasticsearch. */
+export interface ScoreRecord {
+  customer: string;
+  sessionId: string;
+  sessionKey: string;
+  clientIp: string;
+  userAgent: string | null;
+  firstTime: number;
+  lastTime: number;
+  requestCount: number;
+  closed: boolean;
+  score: number;
+  label: ScoreLabel;
+  modelVersion: string;
+  /** True when a shadow model produced this score: shown for judging, never acted upon. */
+  shadow: boolean;
+  /** Start of the window whose baseline the session was compared with, when there was one. */
+  windowStart: number | null;
+  reasons: ScoreReason[];
+  scoredAt: number;
+}

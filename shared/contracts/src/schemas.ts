@@ -1,0 +1,122 @@
+/**
+ * Avro schemas of every topic's values. Subjects follow TopicNameStrategy (`<topic>-value`);
+ * compatibility is BACKWARD, so a change may only add fields with defaults or drop fields.
+ */
+import type { Schema } from 'avsc';
+
+const optional = (type: Schema) => ({ type: ['null', type], default: null });
+const timestamp = { type: 'long', logicalType: 'timestamp-millis' } as const;
+
+export const requestEventSchema = {
+  type: 'record',
+  name: 'RequestEvent',
+  namespace: 'io.weir',
+  doc: 'One normalised HTTP request of one customer.',
+  fields: [
+    { name: 'customer', type: 'string' },
+    { name: 'eventTime', type: timestamp },
+    { name: 'clientIp', type: 'string' },
+    { name: 'userAgent', ...optional('string') },
+    { name: 'method', type: 'string' },
+    { name: 'path', type: 'string' },
+    { name: 'query', ...optional('string') },
+    { name: 'protocol', ...optional('string') },
+    { name: 'status', type: 'int' },
+    { name: 'bytes', type: 'long' },
+    { name: 'referrer', ...optional('string') },
+    { name: 'host', ...optional('string') },
+    { name: 'sessionId', ...optional('string') },
+    { name: 'requestTimeMs', ...optional('double') },
+    { name: 'extra', type: { type: 'map', values: 'string' }, default: {} },
+  ],
+} as const;
+
+export const sessionFeaturesSchema = {
+  type: 'record',
+  name: 'SessionFeatures',
+  namespace: 'io.weir',
+  doc: "A visitor session's behavioural features so far.",
+  fields: [
+    { name: 'customer', type: 'string' },
+    { name: 'sessionId', type: 'string' },
+    { name: 'sessionKey', type: 'string' },
+    { name: 'clientIp', type: 'string' },
+    { name: 'userAgent', ...optional('string') },
+    { name: 'firstTime', type: timestamp },
+    { name: 'lastTime', type: timestamp },
+    { name: 'requestCount', type: 'long' },
+    { name: 'closed', type: 'boolean' },
+    { name: 'featureSet', type: 'string' },
+    { name: 'features', type: { type: 'map', values: 'double' } },
+  ],
+} as const;
+
+const featureStatsSchema = {
+  type: 'record',
+  name: 'FeatureStats',
+  namespace: 'io.weir',
+  fields: [
+    { name: 'count', type: 'long' },
+    { name: 'mean', type: 'double' },
+    { name: 'variance', type: 'double' },
+    { name: 'min', type: 'double' },
+    { name: 'max', type: 'double' },
+    { name: 'median', type: 'double' },
+    { name: 'mad', type: 'double' },
+    { name: 'quantiles', type: { type: 'map', values: 'double' } },
+  ],
+} as const;
+
+export const windowSummarySchema = {
+  type: 'record',
+  name: 'WindowSummary',
+  namespace: 'io.weir',
+  doc: "A customer's feature baseline over one time window.",
+  fields: [
+    { name: 'customer', type: 'string' },
+    { name: 'windowStart', type: timestamp },
+    { name: 'windowEnd', type: timestamp },
+    { name: 'sessionCount', type: 'long' },
+    { name: 'closed', type: 'boolean' },
+    { name: 'featureSet', type: 'string' },
+    { name: 'features', type: { type: 'map', values: featureStatsSchema } },
+  ],
+} as const;
+
+const scoreReasonSchema = {
+  type: 'record',
+  name: 'ScoreReason',
+  namespace: 'io.weir',
+  fields: [
+    { name: 'feature', type: 'string' },
+    { name: 'value', type: 'double' },
+    { name: 'baselineMedian', ...optional('double') },
+    { name: 'robustZ', ...optional('double') },
+    { name: 'contribution', type: 'double' },
+  ],
+} as const;
+
+export const scoreRecordSchema = {
+  type: 'record',
+  name: 'ScoreRecord',
+  namespace: 'io.weir',
+  doc: "A session's bot score with the reasons behind it.",
+  fields: [
+    { name: 'customer', type: 'string' },
+    { name: 'sessionId', type: 'string' },
+    { name: 'sessionKey', type: 'string' },
+    { name: 'clientIp', type: 'string' },
+    { name: 'userAgent', ...optional('string') },
+    { name: 'firstTime', type: timestamp },
+    { name: 'lastTime', type: timestamp },
+    { name: 'requestCount', type: 'long' },
+    { name: 'closed', type: 'boolean' },
+    { name: 'score', type: 'double' },
+    { name: 'label', type: { type: 'enum', name: 'ScoreLabel', symbols: ['human', 'suspicious', 'bot'], default: 'suspicious' } },
+    { name: 'modelVersion', type: 'string' },
+    { name: 'shadow', type: 'boolean', default: false },
+    { name: 'windowStart', ...optional(timestamp) },
+    { name: 'reasons', type: { type: 'array', items: scoreReasonSchema } },
+    { name: 'scoredAt', type: timestamp },
+  ],
+} as const;
