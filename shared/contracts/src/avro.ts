@@ -16,9 +16,18 @@ export type AvroType = Type;
 /** Schema JSON as text, or as an object (the `as const` constants in schemas.ts included). */
 export type SchemaSource = string | object;
 
+function schemaJson(schema: SchemaSource): unknown {
+  if (typeof schema !== 'string') return schema;
+  try {
+    return JSON.parse(schema);
+  } catch (err) {
+    throw new ContractError('WEIR_SCHEMA_INVALID', `schema is not JSON: ${(err as Error).message}`, { cause: err });
+  }
+}
+
 export function schemaText(schema: SchemaSource): string {
   // Re-stringifying normalises whitespace, so the same schema always yields the same text (and id).
-  return typeof schema === 'string' ? JSON.stringify(JSON.parse(schema)) : JSON.stringify(schema);
+  return JSON.stringify(schemaJson(schema));
 }
 
 /**
@@ -60,12 +69,7 @@ function isLong(schema: unknown): boolean {
 }
 
 export function parseSchema(schema: SchemaSource): AvroType {
-  let json: unknown;
-  try {
-    json = typeof schema === 'string' ? JSON.parse(schema) : schema;
-  } catch (err) {
-    throw new ContractError('WEIR_SCHEMA_INVALID', `schema is not JSON: ${(err as Error).message}`, { cause: err });
-  }
+  const json = schemaJson(schema);
   const registry: Record<string, Type> = {};
   let type: Type;
   try {

@@ -1,0 +1,101 @@
+/**
+ * A remote Confluent-compatible registry (Confluent, Apicurio's ccompat API, Karapace) through
+ * `@kafkajs/confluent-schema-registry`. Only the registry calls go through the library; framing and
+ * Avro resolution are ours (registry-serde.ts), so bytes match the embedded registry's exactly.
+ */
+import { COMPATIBILITY, SchemaRegistry as ConfluentClient, SchemaType } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
+import type { Type } from 'avsc';
+import { schemaText, type SchemaSource } from './avro.js';
+import { ContractError, type ContractErrorCode } from './errors.js';
+import { DEFAULT_COMPATIBILITY, type CompatibilityLevel, type SchemaRegistry } from './registry.js';
+
+export interface ConfluentRegistryOptions {
+  /** Base URL of the Confluent API, e.g. `http://127.0.0.1:18081/apis/ccompat/v7` for Apicurio. */
+  url: string;
+  /** HTTP basic auth; both or neither. */
+  username?: string;
+  password?: string;
+  /** Level set on subjects this client creates. */
+  compatibility?: CompatibilityLevel;
+  /** Retries of failed HTTP calls (the library's retry middleware); default 3. */
+  retries?: number;
+}
+
+export class ConfluentRegistry implements SchemaRegistry {
+  readonly url: string;
+  readonly client: ConfluentClient;
+  private readonly compatibility: CompatibilityLevel;
+
+  constructor(opts: ConfluentRegistryOptions) {
+    if ((opts.username === undefined) !== (opts.password === undefined)) {
+      throw new ContractError('WEIR_REGISTRY_CONFIG', 'schema registry basic auth needs both a username and a password');
+    }
+    this.url = opts.url;
+    this.compatibility = opts.compatibility ?? DEFAULT_COMPATIBILITY;
+    this.client = new ConfluentClient({
+      host: opts.url,
+      clientId: 'weir',
+      retry: { retries: opts.retries ?? 3 },
+      ...(opts.username !== undefined && opts.password !== undefined
+        ? { auth: { username: opts.username, password: opts.password } }
+        : {}),
+    });
+  }
+
+  async register(subject: string, schema: SchemaSource): Promise<number> {
+    try {
+      const { id } = await this.client.register(
+        { type: SchemaType.AVRO, schema: schemaText(schema) },
+        { subject, compatibility: COMPATIBILITY[this.compatibility] },
+      );
+      return id;
+    } catch (err) {
+      throw this.translate(err, `registering a schema under subject "${subject}"`, 'WEIR_REGISTRY_UNAVAILABLE');
+    }
+  }
+
+  async schemaById(id: number): Promise<SchemaSource> {
+    let found: unknown;
+    try {
+      found = await this.client.getSchema(id);
+    } catch (err) {
+      throw this.translate(err, `fetching schema id ${id}`, 'WEIR_SCHEMA_UNKNOWN_ID');
+    }
+    // The library hands back its parsed avsc Type; export it with defaults and aliases, which
+    // resolution may need. (Logical-type annotations are dropped: they do not change the binary.)
+    if (!avro.Type.isType(found)) {
+      throw new ContractError('WEIR_SCHEMA_INVALID', `schema id ${id} at ${this.url} is not an Avro schema`);
+    }
+    return (found as Type).schema({ exportAttrs: true });
+  }
+
+  /** `notFound`: what a 404 means for this call (an unknown id, or a URL that is not the API's base). */
+  private translate(err: unknown, doing: string, notFound: ContractErrorCode): ContractError {
+    const status = typeof err === 'object' && err !== null && 'status' in err ? Number(err.status) : undefined;
+    const message = err instanceof Error ? err.message : String(err);
+    const where = `${doing} at ${this.url}`;
+    if (err instanceof Error && err.name === 'ConfluentSchemaRegistryCompatibilityError') {
+      // The subject exists with another level than ours: someone configured it by hand.
+      return new ContractError('WEIR_REGISTRY_CONFIG', `${where}: ${message}`, { cause: err });
+    }
+    switch (status) {
+      case 404:
+        return new ContractError(notFound, `${where}: not found (${message})`, { cause: err });
+      case 409:
+        return new ContractError('WEIR_SCHEMA_INCOMPATIBLE', `${where}: refused as incompatible (${message})`, {
+          cause: err,
+        });
+      case 422:
+        return new ContractError('WEIR_SCHEMA_INVALID', `${where}: refused as invalid (${message})`, { cause: err });
+      case 401:
+      case 403:
+        return new ContractError('WEIR_REGISTRY_UNAUTHORIZED', `${where}: credentials refused (${message})`, {
+          cause: err,
+        });
+      default:
+        // The library reports connection failures as status 400 with the socket error as message.
+        return new ContractError('WEIR_REGISTRY_UNAVAILABLE', `${where}: ${message}`, { cause: err });
+    }
+  }
+}
