@@ -1,0 +1,55 @@
+/**
+ * Every failure this package raises carries a stable `code`, so callers (services, the CLI, the
+ * runner's own retry logic) branch on the code, never on a message.
+ */
+export type StreamErrorCode =
+  /** Bad or missing configuration; `problems` lists every one found. */
+  | 'WEIR_CONFIG'
+  /** A topic that does not exist where one is required. */
+  | 'WEIR_BUS_UNKNOWN_TOPIC'
+  /** Arguments the bus cannot act on (partition out of range, empty group id, ...). */
+  | 'WEIR_BUS_INVALID'
+  /** A newer producer with the same transactional id exists: this one must stop writing. */
+  | 'WEIR_BUS_FENCED'
+  /** A transaction used out of order (send after commit, two open at once, ...). */
+  | 'WEIR_BUS_TRANSACTION'
+  /** A seek, pause or commit on a partition this consumer does not own (any more). */
+  | 'WEIR_BUS_NOT_ASSIGNED'
+  /** The bus, producer or consumer was closed. */
+  | 'WEIR_BUS_CLOSED'
+  /** A broker-side or client-side Kafka failure, wrapped; the original is the `cause`. */
+  | 'WEIR_BUS_KAFKA'
+  /** A record's bytes could not be decoded by the serde. */
+  | 'WEIR_STAGE_DECODE'
+  /** The stage threw while processing a record. */
+  | 'WEIR_STAGE_PROCESS'
+  /** An output the stage returned could not be encoded by the serde. */
+  | 'WEIR_STAGE_ENCODE'
+  /** A state value could not be read back from its changelog. */
+  | 'WEIR_STATE_CORRUPT';
+
+export class StreamError extends Error {
+  override readonly name = 'StreamError';
+  readonly code: StreamErrorCode;
+  /** For WEIR_CONFIG: each problem, one line each. */
+  readonly problems: string[];
+
+  constructor(code: StreamErrorCode, message: string, opts: { cause?: unknown; problems?: string[] } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.code = code;
+    this.problems = opts.problems ?? [];
+  }
+}
+
+export function isStreamError(err: unknown, code?: StreamErrorCode): err is StreamError {
+  return err instanceof StreamError && (code === undefined || err.code === code);
+}
+
+/** A one-line description of anything thrown, for logs and dead-letter headers. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const code = 'code' in err ? err.code : undefined;
+    return typeof code === 'string' ? `${code}: ${err.message}` : `${err.name}: ${err.message}`;
+  }
+  return String(err);
+}
