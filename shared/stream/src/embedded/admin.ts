@@ -1,0 +1,42 @@
+import type { BusAdmin, PartitionOffsets, TopicPartitionOffset, TopicSpec } from '../bus.js';
+import type { EmbeddedBroker } from './broker.js';
+
+export class EmbeddedAdmin implements BusAdmin {
+  constructor(private readonly broker: EmbeddedBroker) {}
+
+  async createTopics(specs: TopicSpec[]): Promise<string[]> {
+    return specs.filter((spec) => this.broker.createTopic(spec)).map((spec) => spec.topic);
+  }
+
+  async listTopics(): Promise<string[]> {
+    return this.broker.topicNames();
+  }
+
+  async partitionCount(topic: string): Promise<number> {
+    return this.broker.partitionCount(topic);
+  }
+
+  async fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]> {
+    return this.broker.requireTopic(topic).partitions.map((log) => ({
+      partition: log.partition,
+      low: log.logStartOffset,
+      high: log.lastStableOffset,
+    }));
+  }
+
+  async fetchOffsetsForTimestamp(topic: string, timestamp: number): Promise<TopicPartitionOffset[]> {
+    return this.broker.requireTopic(topic).partitions.map((log) => ({
+      topic,
+      partition: log.partition,
+      offset: log.offsetForTimestamp(timestamp),
+    }));
+  }
+
+  async fetchCommittedOffsets(groupId: string, topics: string[]): Promise<TopicPartitionOffset[]> {
+    return this.broker.group(groupId).committedFor(topics);
+  }
+
+  async deleteTopics(topics: string[]): Promise<void> {
+    for (const topic of topics) this.broker.deleteTopic(topic);
+  }
+}
