@@ -44,11 +44,23 @@ export class ConfluentRegistry implements SchemaRegistry {
   }
 
   async register(subject: string, schema: SchemaSource): Promise<number> {
+    const confluentSchema = { type: SchemaType.AVRO, schema: schemaText(schema) } as const;
+    // Look up first: a version already there needs no write access and no compatibility question
+    // (the library's register() insists the subject's level equals ours, and Apicurio reports NONE
+    // for subjects another client created, where Confluent would report none at all).
     try {
-      const { id } = await this.client.register(
-        { type: SchemaType.AVRO, schema: schemaText(schema) },
-        { subject, compatibility: COMPATIBILITY[this.compatibility] },
-      );
+      return await this.client.getRegistryIdBySchema(subject, confluentSchema);
+    } catch (err) {
+      // The library turns the lookup's 404 (no such subject or version) into this bare error class.
+      if (!(err instanceof Error && err.name === 'ConfluentSchemaRegistryError')) {
+        throw this.translate(err, `looking up a schema under subject "${subject}"`, 'WEIR_REGISTRY_UNAVAILABLE');
+      }
+    }
+    try {
+      const { id } = await this.client.register(confluentSchema, {
+        subject,
+        compatibility: COMPATIBILITY[this.compatibility],
+      });
       return id;
     } catch (err) {
       throw this.translate(err, `registering a schema under subject "${subject}"`, 'WEIR_REGISTRY_UNAVAILABLE');
@@ -76,8 +88,15 @@ export class ConfluentRegistry implements SchemaRegistry {
     const message = err instanceof Error ? err.message : String(err);
     const where = `${doing} at ${this.url}`;
     if (err instanceof Error && err.name === 'ConfluentSchemaRegistryCompatibilityError') {
-      // The subject exists with another level than ours: someone configured it by hand.
-      return new ContractError('WEIR_REGISTRY_CONFIG', `${where}: ${message}`, { cause: err });
+      // The subject exists with another level than ours (on Apicurio without a global rule, any
+      // subject another client created reports NONE). Adding a version there would go unchecked.
+      return new ContractError(
+        'WEIR_REGISTRY_CONFIG',
+        `${where}: ${message}. Set the subject's level (PUT ${this.url}/config/<subject> ` +
+          `{"compatibility":"${this.compatibility}"}), or on Apicurio the global rule ` +
+          `apicurio.rules.global.compatibility=${this.compatibility}`,
+        { cause: err },
+      );
     }
     switch (status) {
       case 404:
