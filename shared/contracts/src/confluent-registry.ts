@@ -3,7 +3,7 @@
  * `@kafkajs/confluent-schema-registry`. Only the registry calls go through the library; framing and
  * Avro resolution are ours (registry-serde.ts), so bytes match the embedded registry's exactly.
  */
-import { COMPATIBILITY, SchemaRegistry as ConfluentClient, SchemaType } from '@kafkajs/confluent-schema-registry';
+import type { SchemaRegistry as ConfluentClient } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import type { Type } from 'avsc';
 import { schemaText, type SchemaSource } from './avro.js';
@@ -22,34 +22,52 @@ export interface ConfluentRegistryOptions {
   retries?: number;
 }
 
+type ClientLibrary = typeof import('@kafkajs/confluent-schema-registry');
+
+/**
+ * The library (with mappersmith, protobufjs and ajv behind it) costs ~200 ms to load: loaded on the
+ * first remote call only, so processes on the embedded registry never pay for it.
+ */
+let library: Promise<ClientLibrary> | undefined;
+const loadLibrary = (): Promise<ClientLibrary> => (library ??= import('@kafkajs/confluent-schema-registry'));
+
 export class ConfluentRegistry implements SchemaRegistry {
   readonly url: string;
-  readonly client: ConfluentClient;
+  private readonly opts: ConfluentRegistryOptions;
   private readonly compatibility: CompatibilityLevel;
+  private clientPromise: Promise<{ lib: ClientLibrary; client: ConfluentClient }> | undefined;
 
   constructor(opts: ConfluentRegistryOptions) {
     if ((opts.username === undefined) !== (opts.password === undefined)) {
       throw new ContractError('WEIR_REGISTRY_CONFIG', 'schema registry basic auth needs both a username and a password');
     }
     this.url = opts.url;
+    this.opts = opts;
     this.compatibility = opts.compatibility ?? DEFAULT_COMPATIBILITY;
-    this.client = new ConfluentClient({
-      host: opts.url,
-      clientId: 'weir',
-      retry: { retries: opts.retries ?? 3 },
-      ...(opts.username !== undefined && opts.password !== undefined
-        ? { auth: { username: opts.username, password: opts.password } }
-        : {}),
+  }
+
+  private connect(): Promise<{ lib: ClientLibrary; client: ConfluentClient }> {
+    this.clientPromise ??= loadLibrary().then((lib) => {
+      const { url, username, password, retries } = this.opts;
+      const client = new lib.SchemaRegistry({
+        host: url,
+        clientId: 'weir',
+        retry: { retries: retries ?? 3 },
+        ...(username !== undefined && password !== undefined ? { auth: { username, password } } : {}),
+      });
+      return { lib, client };
     });
+    return this.clientPromise;
   }
 
   async register(subject: string, schema: SchemaSource): Promise<number> {
-    const confluentSchema = { type: SchemaType.AVRO, schema: schemaText(schema) } as const;
+    const { lib, client } = await this.connect();
+    const confluentSchema = { type: lib.SchemaType.AVRO, schema: schemaText(schema) } as const;
     // Look up first: a version already there needs no write access and no compatibility question
     // (the library's register() insists the subject's level equals ours, and Apicurio reports NONE
     // for subjects another client created, where Confluent would report none at all).
     try {
-      return await this.client.getRegistryIdBySchema(subject, confluentSchema);
+      return await client.getRegistryIdBySchema(subject, confluentSchema);
     } catch (err) {
       // The library turns the lookup's 404 (no such subject or version) into this bare error class.
       if (!(err instanceof Error && err.name === 'ConfluentSchemaRegistryError')) {
@@ -57,9 +75,9 @@ export class ConfluentRegistry implements SchemaRegistry {
       }
     }
     try {
-      const { id } = await this.client.register(confluentSchema, {
+      const { id } = await client.register(confluentSchema, {
         subject,
-        compatibility: COMPATIBILITY[this.compatibility],
+        compatibility: lib.COMPATIBILITY[this.compatibility],
       });
       return id;
     } catch (err) {
@@ -68,9 +86,10 @@ export class ConfluentRegistry implements SchemaRegistry {
   }
 
   async schemaById(id: number): Promise<SchemaSource> {
+    const { client } = await this.connect();
     let found: unknown;
     try {
-      found = await this.client.getSchema(id);
+      found = await client.getSchema(id);
     } catch (err) {
       throw this.translate(err, `fetching schema id ${id}`, 'WEIR_SCHEMA_UNKNOWN_ID');
     }
