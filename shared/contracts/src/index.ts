@@ -5,7 +5,7 @@ export * from './topic-schemas.js';
 export * from './errors.js';
 export * from './serde.js';
 export { MAGIC_BYTE, HEADER_LENGTH, frame, unframe, type Frame } from './wire-format.js';
-export { parseSchema, schemaText, type AvroType, type SchemaSource } from './avro.js';
+export { MAX_LONG, MIN_LONG, parseSchema, schemaText, type AvroType, type SchemaSource } from './avro.js';
 export {
   COMPATIBILITY_LEVELS,
   DEFAULT_COMPATIBILITY,
