@@ -40,25 +40,43 @@ export interface SimulationSummary {
   files: string[];
 }
 
-/** Buffers text and writes it to a file in large chunks. */
+/**
+ * Buffers text and writes it to a file in large chunks. Text is encoded straight into one reused
+ * buffer: concatenating millions of lines into strings first costs more in garbage collection
+ * than generating them.
+ */
 class Sink {
-  private buffer = '';
+  private readonly buffer = Buffer.allocUnsafe(1 << 20);
+  private used = 0;
+  /** Filled chunks waiting for the next flush, in order, before `buffer`'s contents. */
+  private pending: Buffer[] = [];
   written = 0;
 
   constructor(private readonly file: FileHandle) {}
 
-  /** Returns true once the buffer is worth writing out. */
+  /** Adds `text`; returns true when it is time to flush. */
   add(text: string): boolean {
-    this.buffer += text;
-    return this.buffer.length >= 1 << 20;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit (the lines are ASCII, but be safe).
+    if (text.length * 3 > this.buffer.length - this.used) {
+      if (this.used > 0) this.pending.push(Buffer.from(this.buffer.subarray(0, this.used)));
+      this.used = 0;
+    }
+    if (text.length * 3 > this.buffer.length) this.pending.push(Buffer.from(text, 'utf8'));
+    else this.used += this.buffer.write(text, this.used, 'utf8');
+    return this.pending.length > 0 || this.buffer.length - this.used < 64 * 1024;
   }
 
   async flush(): Promise<void> {
-    if (this.buffer.length === 0) return;
-    const chunk = Buffer.from(this.buffer, 'utf8');
-    this.buffer = '';
-    this.written += chunk.length;
-    await this.file.write(chunk);
+    for (const chunk of this.pending) {
+      await this.file.write(chunk);
+      this.written += chunk.length;
+    }
+    this.pending = [];
+    if (this.used > 0) {
+      await this.file.write(this.buffer, 0, this.used);
+      this.written += this.used;
+      this.used = 0;
+    }
   }
 
   async close(): Promise<void> {
