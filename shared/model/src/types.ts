@@ -1,0 +1,28 @@
+/** Shapes shared across the package's concerns. */
+
+/**
+ * What a model reads: named columns and rows of numbers. The caller (the feature library) decides
+ * the names — a session's raw features, then window-relative ones such as `<feature>__rz`; this
+ * package never assumes any particular name.
+ */
+export interface ModelInput {
+  names: readonly string[];
+  rows: readonly (readonly number[])[];
+}
+
+/** Score cut-offs: `score ≥ bot` is a bot, `score ≥ suspicious` is suspicious, anything lower is human. */
+export interface Thresholds {
+  suspicious: number;
+  bot: number;
+}
+
+/** One feature's push on one row's score. */
+export interface Attribution {
+  feature: string;
+  /** The raw input value, before any transform. */
+  value: number;
+  /** Its share of the total upward push (the positive contributions sum to 1). */
+  contribution: number;
+  /** The score drop when this feature is replaced by its training mean. */
+  delta: number;
+}
