@@ -5,5 +5,45 @@
 export { ModelError, isModelError, type ModelErrorCode } from './errors.js';
 export type { Attribution, ModelInput, Thresholds } from './types.js';
 export { DEFAULT_THRESHOLDS, labelFor, validateThresholds } from './thresholds.js';
+export {
+  DEFAULT_CLIP,
+  applyTransform,
+  chooseTransform,
+  fitPreprocessing,
+  slog1p,
+  standardiseRows,
+  type FeaturePreprocessing,
+  type FeatureTransform,
+  type FitPreprocessingOptions,
+  type Preprocessing,
+} from './preprocess.js';
+export { DEFAULT_NETWORK, MAX_TENSOR_ROWS, type NetworkSpec } from './network.js';
+export {
+  PIPELINE_FORMAT,
+  PIPELINE_JSON,
+  type PipelineManifest,
+  type TrainingSummary,
+  type ValidationSummary,
+} from './manifest.js';
+export { computeVersion } from './version.js';
+export { MODEL_JSON, WEIGHTS_BIN, fileSystemIO, type NetworkArtifacts } from './model-files.js';
+export { ModelPipeline, type PipelineParts } from './pipeline.js';
+export { untrainedPipeline, type UntrainedOptions } from './untrained.js';
+export { DEFAULT_REASON_COUNT } from './reasons.js';
+export {
+  checkFingerprint,
+  loadModelPipeline,
+  readPipelineManifest,
+  saveModelPipeline,
+  type LoadOptions,
+} from './persist.js';
 export * from './metrics.js';
 export { evaluateScores, type ScoreEvaluation, type ScoreEvaluationOptions } from './score-evaluation.js';
+export {
+  activeBackend,
+  availableBackends,
+  ensureBackend,
+  selectBackend,
+  type BackendChoice,
+  type BackendName,
+} from './backend.js';

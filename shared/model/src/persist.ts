@@ -1,0 +1,67 @@
+/**
+ * Saving and loading a whole pipeline. Layout of a saved pipeline directory:
+ *
+ *   <dir>/weights.bin     the network's weights (float32, TF.js layers format)
+ *   <dir>/model.json      the network's topology and weight manifest (TF.js layers format)
+ *   <dir>/pipeline.json   version, created, fingerprint, features + normalisation, thresholds, training, validation
+ *
+ * Files are written in that order, each through a rename, so anything watching for pipeline.json
+ * (the model store) finds the network complete when it appears. `loadModelPipeline` also accepts
+ * an http(s) URL under which the same three files are served.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ModelError } from './errors.js';
+import { PIPELINE_JSON, parseManifest, type PipelineManifest } from './manifest.js';
+import { readNetworkArtifacts, sourceFor, writeAtomically, writeNetworkArtifacts } from './model-files.js';
+import { ModelPipeline } from './pipeline.js';
+
+export async function saveModelPipeline(pipeline: ModelPipeline, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeNetworkArtifacts(dir, pipeline.network);
+  await writeAtomically(join(dir, PIPELINE_JSON), `${JSON.stringify(pipeline.manifest, null, 2)}\n`);
+}
+
+export interface LoadOptions {
+  /**
+   * The running feature code's fingerprint. When given and different from the pipeline's, loading
+   * is refused with WEIR_MODEL_FINGERPRINT before the network is even built.
+   */
+  fingerprint?: string;
+}
+
+/** Reads only pipeline.json: cheap, for listing versions or checking a fingerprint before a full load. */
+export async function readPipelineManifest(dirOrUrl: string): Promise<PipelineManifest> {
+  const source = sourceFor(dirOrUrl);
+  return parseManifest(await readOrFail(() => source.readText(PIPELINE_JSON), PIPELINE_JSON, dirOrUrl), dirOrUrl);
+}
+
+export async function loadModelPipeline(dirOrUrl: string, options: LoadOptions = {}): Promise<ModelPipeline> {
+  const source = sourceFor(dirOrUrl);
+  const manifest = await readPipelineManifest(dirOrUrl);
+  checkFingerprint(manifest, options.fingerprint, dirOrUrl);
+  const network = await readOrFail(() => readNetworkArtifacts(source), 'the network files', dirOrUrl);
+  const { format: _format, version, ...parts } = manifest;
+  return ModelPipeline.create(parts, network, version);
+}
+
+export function checkFingerprint(manifest: Pick<PipelineManifest, 'fingerprint' | 'version'>, expected: string | undefined, location: string): void {
+  if (expected === undefined || manifest.fingerprint === expected) return;
+  throw new ModelError(
+    'WEIR_MODEL_FINGERPRINT',
+    `model ${manifest.version} in ${location} was trained on feature set "${manifest.fingerprint}" ` +
+      `but the running feature code is "${expected}": its inputs would not mean what it learned. ` +
+      'Retrain it on the current features, or deploy the feature code it was trained with.',
+  );
+}
+
+async function readOrFail<T>(read: () => Promise<T>, what: string, location: string): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof ModelError) throw err;
+    throw new ModelError('WEIR_MODEL_FORMAT', `cannot read ${what} in ${location}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}

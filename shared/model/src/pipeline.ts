@@ -1,0 +1,168 @@
+/**
+ * A model pipeline: preprocessing + network + the metadata that travels with them, as one
+ * immutable, versioned unit. Built by training or by loading; scores rows, labels scores, and
+ * explains single rows. Its artifacts never change after construction, so saving it again writes
+ * byte-identical network files and the same version.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { ScoreLabel } from '@weir/contracts';
+import { ensureBackend } from './backend.js';
+import { ModelError } from './errors.js';
+import { PIPELINE_FORMAT, preprocessingOf, type PipelineManifest } from './manifest.js';
+import { modelFromArtifacts, type NetworkArtifacts } from './model-files.js';
+import { predictStandardised } from './network.js';
+import { standardiseRows, type Preprocessing } from './preprocess.js';
+import { DEFAULT_REASON_COUNT, occlusionAttributions } from './reasons.js';
+import { labelFor, validateThresholds } from './thresholds.js';
+import type { Attribution, ModelInput, Thresholds } from './types.js';
+import { computeVersion } from './version.js';
+
+/** Everything needed to build a pipeline except its version, which is derived. */
+export type PipelineParts = Omit<PipelineManifest, 'format' | 'version'>;
+
+export class ModelPipeline {
+  readonly manifest: Readonly<PipelineManifest>;
+  readonly network: Readonly<NetworkArtifacts>;
+  private readonly model: tf.LayersModel;
+  private readonly preprocessing: Preprocessing;
+  private readonly names: readonly string[];
+  private readonly columnOf: ReadonlyMap<string, number>;
+  private disposed = false;
+
+  private constructor(manifest: PipelineManifest, network: NetworkArtifacts, model: tf.LayersModel) {
+    this.manifest = manifest;
+    this.network = network;
+    this.model = model;
+    this.preprocessing = preprocessingOf(manifest);
+    this.names = manifest.features.map((f) => f.name);
+    this.columnOf = new Map(this.names.map((name, i) => [name, i]));
+  }
+
+  /**
+   * Builds a pipeline on the active backend. `expectedVersion`, when given (a loaded pipeline.json),
+   * must match the hash of the content, or WEIR_MODEL_INTEGRITY is thrown.
+   */
+  static async create(parts: PipelineParts, network: NetworkArtifacts, expectedVersion?: string): Promise<ModelPipeline> {
+    validateThresholds(parts.thresholds);
+    const version = computeVersion(parts.fingerprint, preprocessingOf(parts), network);
+    if (expectedVersion !== undefined && expectedVersion !== version) {
+      throw new ModelError(
+        'WEIR_MODEL_INTEGRITY',
+        `pipeline content hashes to ${version} but pipeline.json says ${expectedVersion}: files are partial, mixed or edited`,
+      );
+    }
+    await ensureBackend();
+    const model = await modelFromArtifacts(network);
+    const inputWidth = model.inputs[0]?.shape[1];
+    if (inputWidth !== parts.features.length) {
+      model.dispose();
+      throw new ModelError(
+        'WEIR_MODEL_FORMAT',
+        `the network reads ${String(inputWidth)} inputs but pipeline.json lists ${parts.features.length} features`,
+      );
+    }
+    const manifest: PipelineManifest = { format: PIPELINE_FORMAT, version, ...parts };
+    return new ModelPipeline(manifest, network, model);
+  }
+
+  get version(): string {
+    return this.manifest.version;
+  }
+
+  get fingerprint(): string {
+    return this.manifest.fingerprint;
+  }
+
+  /** The input columns, in the order `scoreBatch` expects them. */
+  get featureNames(): readonly string[] {
+    return this.names;
+  }
+
+  get thresholds(): Thresholds {
+    return { ...this.manifest.thresholds };
+  }
+
+  /** Standardised rows (row-major Float32Array), as the network sees them: for debugging and evaluation. */
+  preprocess(rows: readonly (readonly number[])[]): Float32Array {
+    return standardiseRows(this.preprocessing, rows);
+  }
+
+  /** Bot scores in [0, 1] for rows in `featureNames` order: one tensor per batch, nothing left allocated. */
+  scoreBatch(rows: readonly (readonly number[])[]): Float64Array {
+    return this.predict(this.preprocess(rows));
+  }
+
+  /** Scores rows already standardised by `preprocess` (row-major): for attribution and importance loops. */
+  scoreStandardised(data: Float32Array): Float64Array {
+    return this.predict(data);
+  }
+
+  score(row: readonly number[]): number {
+    return this.scoreBatch([row])[0] as number;
+  }
+
+  /** Scores an input whose columns may be in another order; missing columns count as missing values. */
+  scoreInput(input: ModelInput): Float64Array {
+    return this.scoreBatch(this.align(input));
+  }
+
+  /**
+   * Reorders an input's columns into this pipeline's order. A column the pipeline needs but the
+   * input lacks becomes NaN (→ the training mean); extra input columns are ignored.
+   */
+  align(input: ModelInput): number[][] {
+    if (sameNames(input.names, this.names)) return input.rows.map((row) => [...row]);
+    const sourceOf = new Map(input.names.map((name, i) => [name, i]));
+    const picks = this.names.map((name) => sourceOf.get(name));
+    return input.rows.map((row, r) => {
+      if (row.length !== input.names.length) {
+        throw new ModelError('WEIR_MODEL_INPUT', `row ${r} has ${row.length} values for ${input.names.length} names`);
+      }
+      return picks.map((i) => (i === undefined ? Number.NaN : (row[i] as number)));
+    });
+  }
+
+  /** The names this pipeline needs that `names` lacks: worth a warning before scoring. */
+  missingFeatures(names: readonly string[]): string[] {
+    const given = new Set(names);
+    return this.names.filter((name) => !given.has(name));
+  }
+
+  columnIndex(name: string): number | undefined {
+    return this.columnOf.get(name);
+  }
+
+  /** `human`/`suspicious`/`bot` by the pipeline's thresholds or the caller's (e.g. a customer's) override. */
+  label(score: number, thresholds: Thresholds = this.manifest.thresholds): ScoreLabel {
+    return labelFor(score, thresholds);
+  }
+
+  /** The features that pushed this row's score up, largest share first (see reasons.ts). */
+  reasons(row: readonly number[], k: number = DEFAULT_REASON_COUNT): Attribution[] {
+    return this.reasonsBatch([row], k)[0] as Attribution[];
+  }
+
+  reasonsBatch(rows: readonly (readonly number[])[], k: number = DEFAULT_REASON_COUNT): Attribution[][] {
+    return occlusionAttributions((data) => this.predict(data), this.preprocess(rows), rows, this.names, k);
+  }
+
+  /** Frees the network's weights. Scoring afterwards throws. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.model.dispose();
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  private predict(data: Float32Array): Float64Array {
+    if (this.disposed) throw new ModelError('WEIR_MODEL_DISPOSED', `pipeline ${this.version} has been disposed`);
+    return predictStandardised(this.model, data, this.names.length);
+  }
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((name, i) => name === b[i]);
+}
