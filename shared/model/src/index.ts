@@ -37,6 +37,7 @@ export {
   saveModelPipeline,
   type LoadOptions,
 } from './persist.js';
+export { trainModel, type EpochLogs, type TrainOptions } from './train.js';
 export * from './metrics.js';
 export { evaluateScores, type ScoreEvaluation, type ScoreEvaluationOptions } from './score-evaluation.js';
 export {
