@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ensureInfra } from './infra/ensure.js';
+import { ensureTools } from './tools.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -23,7 +24,7 @@ function testFiles(dir: string): string[] {
 }
 
 function selectedFiles(args: string[]): string[] {
-  const roots = args.length > 0 ? args : ['shared', 'services', 'scripts'];
+  const roots = args.length > 0 ? args : ['shared', 'services', 'scripts', 'helm'];
   return roots
     .flatMap((arg) => {
       const path = join(root, arg);
@@ -47,7 +48,8 @@ if (run('pnpm', ['-s', 'typecheck'], process.env) !== 0) {
 }
 
 const infraEnv = process.env.WEIR_TEST_INFRA === 'skip' ? {} : await ensureInfra({ log: (line) => console.log(line) });
-const env = { ...process.env, ...infraEnv };
+const log = (line: string) => console.log(line);
+const env = { ...process.env, ...infraEnv, ...(process.env.WEIR_TEST_INFRA === 'skip' ? {} : ensureTools(log)) };
 const code = run(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
