@@ -72,13 +72,15 @@ export const THEMES: readonly Theme[] = [
   },
 ];
 
-/** Customer ids: the themes' names in order, then the same names with `-2`, `-3`... */
+/** Customer n's id: the themes' names in order, then the same names with `-2`, `-3`... */
+export function customerName(index: number): string {
+  const theme = themeOf(index);
+  const round = Math.floor(index / THEMES.length);
+  return round === 0 ? theme.name : `${theme.name}-${round + 1}`;
+}
+
 export function customerNames(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => {
-    const theme = THEMES[i % THEMES.length] as Theme;
-    const round = Math.floor(i / THEMES.length);
-    return round === 0 ? theme.name : `${theme.name}-${round + 1}`;
-  });
+  return Array.from({ length: count }, (_, i) => customerName(i));
 }
 
 export function themeOf(customerIndex: number): Theme {

@@ -15,7 +15,7 @@ import { resolveOptions, type ResolvedOptions, type SimulationOptions } from './
 import { Rng } from './random.js';
 import { Arrivals, DIURNAL_MAX, diurnal, meanDiurnal } from './rhythm.js';
 import type { PlannedRequest, SessionGenerator } from './session.js';
-import { customerNames, themeOf } from './themes.js';
+import { customerName, themeOf } from './themes.js';
 import { MINUTE } from './time.js';
 import { browserEra } from './user-agents.js';
 
@@ -63,8 +63,8 @@ type Entry =
  * own random streams and its own share of the address space), so they can be run separately.
  */
 export function* customerTraffic(options: ResolvedOptions, customerIndex: number): Generator<SimulatedLine> {
-  const customer = customerNames(options.customers)[customerIndex];
-  if (customer === undefined) throw new RangeError(`no customer ${customerIndex} among ${options.customers}`);
+  if (!(customerIndex >= 0 && customerIndex < options.customers)) throw new RangeError(`no customer ${customerIndex} among ${options.customers}`);
+  const customer = customerName(customerIndex);
   const { seed, start } = options;
   const end = start + options.durationMs;
   const offset = options.utcOffsets[customerIndex % options.utcOffsets.length] ?? 0;
