@@ -41,6 +41,14 @@ export { trainModel, type EpochLogs, type TrainOptions } from './train.js';
 export * from './metrics.js';
 export { evaluateScores, type ScoreEvaluation, type ScoreEvaluationOptions } from './score-evaluation.js';
 export {
+  evaluateModel,
+  permutationImportance,
+  type EvaluateOptions,
+  type Evaluation,
+  type FeatureImportance,
+} from './evaluate.js';
+export { renderEvaluationReport, writeEvaluationReport, type ReportInput, type ReportOptions } from './report.js';
+export {
   activeBackend,
   availableBackends,
   ensureBackend,
