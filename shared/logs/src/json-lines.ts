@@ -175,12 +175,13 @@ export class JsonLinesParser implements LogParser {
       return rejection(lineNo, 'bad_time', `${time.name} is not a time: ${JSON.stringify(time.value)}`);
     }
 
-    let clientIp: string | null = null;
+    let clientIp = this.pickText(obj, 'clientIp', used);
     if (this.clientIpField !== undefined) {
+      // Behind a proxy its own address stays in extra, as in text formats.
+      if (clientIp !== null) used.pop();
       const forwarded = asText(lookup(obj, this.clientIpField));
-      clientIp = forwarded === null ? null : firstForwardedAddress(forwarded);
+      clientIp = (forwarded === null ? null : firstForwardedAddress(forwarded)) ?? clientIp;
     }
-    clientIp ??= this.pickText(obj, 'clientIp', used);
     if (clientIp === null) return rejection(lineNo, 'missing_field', `no client address (tried ${this.tried('clientIp')})`);
 
     const statusField = this.pick(obj, 'status', used);

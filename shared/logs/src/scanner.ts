@@ -10,6 +10,7 @@
  * - between `"` quotes: the first `"` that is not backslash-escaped and is followed by the rest of
  *   the next literal, so `\"` and even unescaped quotes inside a user agent do not end it early;
  * - $time_local / %t: fixed width;
+ * - Apache's `%U%q`: the path ends at the `?`;
  * - $upstream_*: nginx writes lists (`0.004, 0.010 : 0.002`), so `, ` and ` : ` do not end it;
  * - the last field: runs to the last literal at the end of the line (so a 20 KB URL or a user
  *   agent with quotes in it cannot end it early);
@@ -26,7 +27,7 @@ import { Role, type LogTemplate, type TemplateField } from './template.js';
 import { CLF_TIME_LENGTH, parseClfTime, parseIsoTime } from './time.js';
 import type { LogParser, ParseResult, ParserOptions } from './types.js';
 
-const Strategy = { NextLiteral: 0, Quoted: 1, FixedTime: 2, List: 3, ToLineEnd: 4 } as const;
+const Strategy = { NextLiteral: 0, Quoted: 1, FixedTime: 2, List: 3, ToLineEnd: 4, BeforeQuery: 5 } as const;
 
 /** Most precise first: when a format logs the time twice, the finer one is used. */
 const TIME_PREFERENCE: readonly Role[] = [
@@ -127,7 +128,9 @@ export class TemplateParser implements LogParser {
       const shadowed =
         (f.role === Role.BytesSent && this.has(Role.BodyBytes)) ||
         ((f.role === Role.HttpHost || f.role === Role.ServerName) && this.hostIndexes[0] !== i);
-      if (f.role === Role.Extra || shadowed) this.extraIndexes.push(i);
+      // Behind a trusted proxy (clientIpField), the proxy's own address is worth keeping too.
+      const proxy = f.role === Role.ClientIp && this.forwardedIndex !== -1;
+      if (f.role === Role.Extra || shadowed || proxy) this.extraIndexes.push(i);
     });
 
     this.sessionIndex = -1;
@@ -160,6 +163,7 @@ export class TemplateParser implements LogParser {
     const before = this.literals[i] as string;
     const after = this.literals[i + 1] as string;
     if (i === this.fields.length - 1) return Strategy.ToLineEnd;
+    if (after === '' && this.fields[i + 1]?.role === Role.ArgsWithMark) return Strategy.BeforeQuery;
     if (before.endsWith('"') && after.startsWith('"')) return Strategy.Quoted;
     if (field.role === Role.TimeLocal) return Strategy.FixedTime;
     if (field.name.startsWith('upstream_') && after.startsWith(' ')) return Strategy.List;
@@ -219,6 +223,13 @@ export class TemplateParser implements LogParser {
             );
           }
           break;
+        case Strategy.BeforeQuery: {
+          // %U%q: the path stops at the `?` %q starts with, or where the text after %q begins.
+          const stop = line.indexOf(literals[i + 2] as string, pos);
+          const mark = line.indexOf('?', pos);
+          valueEnd = mark !== -1 && (stop === -1 || mark < stop) ? mark : stop;
+          break;
+        }
         case Strategy.List:
           valueEnd = findListEnd(line, pos, end, next);
           break;

@@ -80,8 +80,10 @@ export class TemplateBuilder {
 
   field(field: TemplateField): void {
     const previous = this.fields[this.fields.length - 1];
-    if (previous !== undefined && this.current === '' && previous.role !== Role.TimeLocal) {
-      // Two fields with nothing between them cannot be told apart (only $time_local has a fixed width).
+    const separable = previous?.role === Role.TimeLocal || (field.role === Role.ArgsWithMark && previous?.role === Role.Uri);
+    if (previous !== undefined && this.current === '' && !separable) {
+      // Two fields with nothing between them cannot be told apart: only $time_local has a fixed
+      // width, and Apache's `%U%q` idiom splits at the `?` that %q starts with.
       throw new LogFormatError(
         `log format: ${previous.label} and ${field.label} (column ${field.column}) have no text between them, so a line cannot be split between them: ${this.source}`,
       );

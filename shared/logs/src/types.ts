@@ -80,7 +80,8 @@ export interface ParserOptions {
   /**
    * A field holding the real client address when a proxy or load balancer is in front
    * (e.g. `http_x_forwarded_for`): its leftmost address becomes `clientIp`, and `remote_addr`
-   * is used when it is missing. Only set it when that proxy is trusted: clients can send the header.
+   * is used when it is missing. The proxy's own address is then kept in `extra` (`remote_addr`).
+   * Only set it when that proxy is trusted: clients can send the header.
    */
   clientIpField?: string;
   /** For the `json` format: where each part of the request is. */
