@@ -49,6 +49,14 @@ export {
 } from './evaluate.js';
 export { renderEvaluationReport, writeEvaluationReport, type ReportInput, type ReportOptions } from './report.js';
 export {
+  ModelStore,
+  type ModelLoadedEvent,
+  type ModelRefusedEvent,
+  type ModelSlot,
+  type ModelStoreEvents,
+  type ModelStoreOptions,
+} from './model-store.js';
+export {
   activeBackend,
   availableBackends,
   ensureBackend,
