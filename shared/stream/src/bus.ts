@@ -123,6 +123,8 @@ export interface ConsumerOptions {
   onPartitionsAssigned?: (partitions: TopicPartition[]) => Promise<void>;
   /** Called when partitions are taken away, after their last batch was handled; awaited. */
   onPartitionsRevoked?: (partitions: TopicPartition[]) => Promise<void>;
+  /** Called when the consumer has stopped delivering for good (a failure it cannot recover from). */
+  onFailure?: (error: Error) => void;
 }
 
 /** The records of one partition delivered together, in offset order. */

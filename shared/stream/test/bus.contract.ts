@@ -186,6 +186,8 @@ export function busContract(name: string, createBus: BusFactory): void {
       await assert.rejects(committed.send([{ topic, key: 'x', value: text('late') }]), (err) =>
         isStreamError(err, 'WEIR_BUS_TRANSACTION'),
       );
+      // Kafka writes transactional offsets to the group after the commit returns: visible soon, not at once.
+      await waitFor('offsets committed by the transaction', async () => (await bus.admin.fetchCommittedOffsets(groupId, [source])).length > 0);
       assert.deepEqual(await bus.admin.fetchCommittedOffsets(groupId, [source]), [{ topic: source, partition: 0, offset: 42 }]);
 
       const readCommitted = new Collector();

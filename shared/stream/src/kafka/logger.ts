@@ -1,7 +1,10 @@
 /**
  * kafkajs logs through a `logCreator`; this one sends its entries into pino, one level down
  * (kafkajs's INFO is chatter such as "Consumer has joined the group", which is debug to us), and
- * tags them with kafkajs's namespace.
+ * tags them with kafkajs's namespace. kafkajs's ERRORs are mostly retried conditions (a broker
+ * answering "rebalancing" or "concurrent transactions"): warnings here. Its connection layer logs
+ * every error response the retry logic then handles: debug. Failures that matter reach the
+ * caller as thrown StreamErrors and are logged there.
  */
 import { logLevel, type LogEntry, type logCreator } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -15,7 +18,8 @@ export function kafkaLogCreator(logger: Logger): logCreator {
     ({ namespace, level, log }: LogEntry) => {
       const { message, timestamp: _timestamp, logger: _name, ...extra } = log;
       const fields = { namespace, ...extra };
-      if (level === logLevel.ERROR) kafkaLogger.error(fields, message);
+      if (namespace === 'Connection' && level <= logLevel.WARN) kafkaLogger.debug(fields, message);
+      else if (level === logLevel.ERROR) kafkaLogger.warn(fields, message);
       else if (level === logLevel.WARN) {
         if (EXPECTED_WARNINGS.some((w) => message.startsWith(w))) kafkaLogger.debug(fields, message);
         else kafkaLogger.warn(fields, message);

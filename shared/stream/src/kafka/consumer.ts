@@ -1,0 +1,274 @@
+/**
+ * A consumer-group member over kafkajs, with what kafkajs lacks:
+ * - rebalance callbacks: kafkajs only reports the assignment after a join; the difference with
+ *   the previous one gives what was assigned and revoked, and deliveries wait until the
+ *   callbacks have run (kafkajs stops its fetchers before rejoining, so no batch is in hand then);
+ * - pattern subscriptions that see new topics: kafkajs matches a RegExp once, at subscribe time.
+ *   A watcher lists topics every few seconds and, when a new one matches, stops the consumer,
+ *   subscribes to it (from its beginning) and runs again. Committed offsets of the other topics
+ *   are kept; their partitions are reported revoked and assigned again, because another member
+ *   may have owned them in between.
+ */
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import {
+  topicPartitionKey,
+  type BatchHandler,
+  type BusConsumer,
+  type ConsumerOptions,
+  type TopicPartition,
+  type TopicPartitionOffset,
+} from '../bus.js';
+import type { KafkaTuning } from '../config.js';
+import { describeError, StreamError } from '../errors.js';
+import { sleep } from '../sleep.js';
+import type { KafkaAdmin } from './admin.js';
+import { kafkaCall, toStreamError } from './errors.js';
+import { fromKafkaMessage } from './messages.js';
+
+const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
+
+export class KafkaConsumer implements BusConsumer {
+  private readonly consumer: Consumer;
+  private subscription: string[] | RegExp | null = null;
+  private readonly subscribed = new Set<string>();
+  /** Topics of the first subscription when starting from latest (topics found later start at their beginning). */
+  private readonly latestTopics = new Set<string>();
+  private assigned = new Map<string, TopicPartition>();
+  /** Rebalance callbacks run one after another; deliveries wait for the chain. */
+  private callbacks: Promise<void> = Promise.resolve();
+  private handler: BatchHandler | null = null;
+  private watcher: NodeJS.Timeout | null = null;
+  private restarting: Promise<void> | null = null;
+  private state: 'new' | 'running' | 'stopped' = 'new';
+  private readonly removeListeners: Array<() => void> = [];
+
+  constructor(
+    kafka: Kafka,
+    private readonly admin: KafkaAdmin,
+    private readonly options: ConsumerOptions,
+    private readonly tuning: KafkaTuning,
+    private readonly logger: Logger,
+    private readonly onStopped: (c: KafkaConsumer) => void,
+  ) {
+    if (!options.groupId) throw new StreamError('WEIR_BUS_INVALID', 'a consumer needs a non-empty groupId');
+    const sessionTimeout = options.sessionTimeoutMs ?? tuning.sessionTimeoutMs;
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout,
+      heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
+      rebalanceTimeout: Math.max(sessionTimeout, 30_000),
+      maxWaitTimeInMs: tuning.maxWaitTimeMs,
+      maxBytesPerPartition: options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES,
+      readUncommitted: options.isolation === 'read_uncommitted',
+      // Subscribing must not create topics: a name that does not exist yet waits for the watcher.
+      allowAutoTopicCreation: false,
+    });
+  }
+
+  async subscribe(topics: string[] | RegExp): Promise<void> {
+    if (this.state !== 'new') throw new StreamError('WEIR_BUS_INVALID', 'subscribe before run');
+    this.subscription = topics;
+  }
+
+  async run(handler: BatchHandler): Promise<void> {
+    if (this.state !== 'new') throw new StreamError('WEIR_BUS_INVALID', 'run may be called once');
+    if (!this.subscription) throw new StreamError('WEIR_BUS_INVALID', 'subscribe before run');
+    this.handler = handler;
+    this.state = 'running';
+    const { GROUP_JOIN, STOP, CRASH } = this.consumer.events;
+    this.removeListeners.push(
+      this.consumer.on(GROUP_JOIN, ({ payload }) => this.joined(payload.memberAssignment)),
+      // kafkajs stops (and so leaves the group) on our stop, before a restart, and on a crash.
+      this.consumer.on(STOP, () => this.lostAll()),
+      this.consumer.on(CRASH, ({ payload }) => {
+        this.logger.error({ err: payload.error, restart: payload.restart }, `consumer crashed: ${describeError(payload.error)}`);
+        if (!payload.restart) this.options.onFailure?.(toStreamError(payload.error, `consumer of group ${this.options.groupId}`));
+      }),
+    );
+    await kafkaCall('connect consumer', () => this.consumer.connect());
+    const topics = await this.newMatchingTopics();
+    if (this.options.startFrom === 'latest') for (const topic of topics) this.latestTopics.add(topic);
+    if (topics.length > 0) await this.start(topics, this.options.startFrom !== 'latest');
+    if (this.subscription instanceof RegExp || this.subscribed.size < this.subscription.length) {
+      this.watcher = setInterval(() => void this.watchTopics(), this.tuning.topicWatchIntervalMs);
+      this.watcher.unref();
+    }
+    await this.callbacks;
+  }
+
+  assignment(): TopicPartition[] {
+    return [...this.assigned.values()];
+  }
+
+  async commit(offsets: TopicPartitionOffset[]): Promise<void> {
+    await kafkaCall(`commit offsets of group ${this.options.groupId}`, () =>
+      this.consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) }))),
+    );
+  }
+
+  committed(topics: string[]): Promise<TopicPartitionOffset[]> {
+    return this.admin.fetchCommittedOffsets(this.options.groupId, topics);
+  }
+
+  seek(position: TopicPartitionOffset): void {
+    this.requireOwned(position);
+    this.consumer.seek({ topic: position.topic, partition: position.partition, offset: String(position.offset) });
+  }
+
+  async seekToTimestamp(topic: string, timestamp: number): Promise<void> {
+    const offsets = await this.admin.fetchOffsetsForTimestamp(topic, timestamp);
+    for (const offset of offsets) {
+      if (this.assigned.has(topicPartitionKey(offset))) this.seek(offset);
+    }
+  }
+
+  pause(partitions: TopicPartition[]): void {
+    for (const tp of partitions) this.requireOwned(tp);
+    this.consumer.pause(groupByTopic(partitions));
+  }
+
+  resume(partitions: TopicPartition[]): void {
+    for (const tp of partitions) this.requireOwned(tp);
+    this.consumer.resume(groupByTopic(partitions));
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    if (this.watcher) clearInterval(this.watcher);
+    await this.restarting;
+    await this.consumer.disconnect().catch((err) => this.logger.warn({ err }, 'consumer disconnect failed'));
+    this.lostAll();
+    await this.callbacks;
+    for (const remove of this.removeListeners) remove();
+    this.onStopped(this);
+  }
+
+  private async start(topics: string[], fromBeginning: boolean): Promise<void> {
+    await kafkaCall(`subscribe to ${topics.join(', ')}`, () => this.consumer.subscribe({ topics, fromBeginning }));
+    for (const topic of topics) this.subscribed.add(topic);
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      partitionsConsumedConcurrently: Math.max(1, this.options.concurrency ?? 1),
+      eachBatch: (payload) => this.deliver(payload),
+    });
+  }
+
+  private async newMatchingTopics(): Promise<string[]> {
+    const subscription = this.subscription;
+    if (!subscription) return [];
+    const existing = await this.admin.listTopics();
+    const wanted = subscription instanceof RegExp ? existing.filter((t) => subscription.test(t)) : subscription.filter((t) => existing.includes(t));
+    return wanted.filter((t) => !this.subscribed.has(t)).sort();
+  }
+
+  private async watchTopics(): Promise<void> {
+    if (this.restarting || this.state !== 'running') return;
+    try {
+      const fresh = await this.newMatchingTopics();
+      if (fresh.length === 0 || this.state !== 'running') return;
+      this.logger.info({ topics: fresh, groupId: this.options.groupId }, 'new matching topics: re-subscribing');
+      this.restarting = this.restart(fresh);
+      await this.restarting;
+    } catch (err) {
+      this.logger.warn({ err }, `topic watch failed: ${describeError(err)}`);
+    } finally {
+      this.restarting = null;
+    }
+  }
+
+  private async restart(fresh: string[]): Promise<void> {
+    await this.consumer.stop();
+    this.lostAll();
+    await this.callbacks;
+    if (this.state !== 'running') return;
+    await this.start(fresh, true);
+    await this.callbacks;
+  }
+
+  private joined(memberAssignment: Record<string, number[]>): void {
+    const next = new Map<string, TopicPartition>();
+    for (const [topic, partitions] of Object.entries(memberAssignment)) {
+      for (const partition of partitions) next.set(topicPartitionKey({ topic, partition }), { topic, partition });
+    }
+    const revoked = [...this.assigned].filter(([key]) => !next.has(key)).map(([, tp]) => tp);
+    const added = [...next].filter(([key]) => !this.assigned.has(key)).map(([, tp]) => tp);
+    this.assigned = next;
+    this.chain('onPartitionsRevoked', revoked);
+    const latest = added.filter((tp) => this.latestTopics.has(tp.topic));
+    if (latest.length > 0) this.callbacks = this.callbacks.then(() => this.seekUncommittedToEnd(latest));
+    this.chain('onPartitionsAssigned', added);
+  }
+
+  /**
+   * kafkajs looks up "latest" at its first fetch, after run() has returned: a record produced in
+   * between would be skipped. Fixing the position at assignment makes "latest" mean "as of the join".
+   */
+  private async seekUncommittedToEnd(partitions: TopicPartition[]): Promise<void> {
+    try {
+      const topics = [...new Set(partitions.map((tp) => tp.topic))];
+      const committed = new Set((await this.admin.fetchCommittedOffsets(this.options.groupId, topics)).map(topicPartitionKey));
+      for (const topic of topics) {
+        for (const { partition, high } of await this.admin.fetchTopicOffsets(topic)) {
+          const tp = { topic, partition };
+          const key = topicPartitionKey(tp);
+          if (this.assigned.has(key) && !committed.has(key)) this.seek({ ...tp, offset: high });
+        }
+      }
+    } catch (err) {
+      this.logger.warn({ err }, `could not fix the starting position at the end: ${describeError(err)}`);
+    }
+  }
+
+  private lostAll(): void {
+    const revoked = [...this.assigned.values()];
+    this.assigned = new Map();
+    this.chain('onPartitionsRevoked', revoked);
+  }
+
+  private chain(name: 'onPartitionsAssigned' | 'onPartitionsRevoked', partitions: TopicPartition[]): void {
+    const callback = this.options[name];
+    if (!callback || partitions.length === 0) return;
+    this.callbacks = this.callbacks.then(async () => {
+      try {
+        await callback(partitions);
+      } catch (err) {
+        this.logger.error({ err, partitions }, `${name} callback failed: ${describeError(err)}`);
+      }
+    });
+  }
+
+  private async deliver({ batch, heartbeat, isStale, isRunning }: EachBatchPayload): Promise<void> {
+    const tp = { topic: batch.topic, partition: batch.partition };
+    const key = topicPartitionKey(tp);
+    // Restores may outlast the session timeout: keep the membership alive while waiting.
+    let settled = false;
+    const callbacks = this.callbacks.then(() => (settled = true));
+    while (!settled) {
+      await Promise.race([callbacks, sleep(1000)]);
+      if (!settled) await heartbeat().catch(() => undefined);
+    }
+    if (!this.assigned.has(key) || isStale() || !isRunning()) return;
+    await this.handler!({
+      ...tp,
+      messages: batch.messages.map((m) => fromKafkaMessage(batch.topic, batch.partition, m)),
+      highWatermark: Number(batch.highWatermark),
+      heartbeat: () => heartbeat().catch(() => undefined),
+      isStale: () => isStale() || !this.assigned.has(key),
+    });
+  }
+
+  private requireOwned(tp: TopicPartition): void {
+    if (!this.assigned.has(topicPartitionKey(tp))) {
+      throw new StreamError('WEIR_BUS_NOT_ASSIGNED', `${topicPartitionKey(tp)} is not assigned to this consumer`);
+    }
+  }
+}
+
+function groupByTopic(partitions: TopicPartition[]): Array<{ topic: string; partitions: number[] }> {
+  const byTopic = new Map<string, number[]>();
+  for (const { topic, partition } of partitions) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
+  return [...byTopic].map(([topic, list]) => ({ topic, partitions: list }));
+}

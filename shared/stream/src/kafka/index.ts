@@ -1,0 +1,76 @@
+/** The Kafka bus: the bus interface over kafkajs. The only place in the project that imports kafkajs. */
+import { Kafka, type Admin } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { Bus, BusConsumer, BusProducer, ConsumerOptions, PartitionReader, ProducerOptions } from '../bus.js';
+import { DEFAULT_KAFKA_TUNING, type KafkaConnection, type KafkaTuning } from '../config.js';
+import { silentLogger } from '../log.js';
+import { KafkaAdmin } from './admin.js';
+import { kafkaClientConfig } from './client-config.js';
+import { KafkaConsumer } from './consumer.js';
+import { kafkaCall } from './errors.js';
+import { KafkaProducer } from './producer.js';
+import { KafkaPartitionReader } from './reader.js';
+
+export interface KafkaBusOptions {
+  connection: KafkaConnection;
+  tuning?: Partial<KafkaTuning>;
+  logger?: Logger;
+}
+
+export class KafkaBus implements Bus {
+  readonly kind = 'kafka' as const;
+  readonly admin: KafkaAdmin;
+  private readonly producers = new Set<KafkaProducer>();
+  private readonly consumers = new Set<KafkaConsumer>();
+  private readonly readers = new Set<KafkaPartitionReader>();
+
+  private constructor(
+    private readonly kafka: Kafka,
+    private readonly kafkaAdmin: Admin,
+    private readonly connection: KafkaConnection,
+    private readonly tuning: KafkaTuning,
+    private readonly logger: Logger,
+  ) {
+    this.admin = new KafkaAdmin(kafkaAdmin);
+  }
+
+  /** Connects the admin client, so an unreachable cluster fails here, at start-up. */
+  static async connect(options: KafkaBusOptions): Promise<KafkaBus> {
+    const tuning = { ...DEFAULT_KAFKA_TUNING, ...options.tuning };
+    const logger = options.logger ?? silentLogger();
+    const kafka = new Kafka(kafkaClientConfig(options.connection, tuning, logger));
+    const admin = kafka.admin();
+    await kafkaCall(`connect to Kafka at ${options.connection.brokers.join(',')}`, () => admin.connect());
+    return new KafkaBus(kafka, admin, options.connection, tuning, logger);
+  }
+
+  async producer(options: ProducerOptions = {}): Promise<BusProducer> {
+    const producer = await KafkaProducer.open(this.kafka, options, this.tuning, (p) => this.producers.delete(p));
+    this.producers.add(producer);
+    return producer;
+  }
+
+  consumer(options: ConsumerOptions): BusConsumer {
+    const consumer = new KafkaConsumer(this.kafka, this.admin, options, this.tuning, this.logger, (c) => this.consumers.delete(c));
+    this.consumers.add(consumer);
+    return consumer;
+  }
+
+  async partitionReader(topic: string): Promise<PartitionReader> {
+    await this.admin.partitionCount(topic);
+    const reader = await KafkaPartitionReader.open(this.kafka, topic, this.connection.clientId, this.tuning, this.logger);
+    this.readers.add(reader);
+    return reader;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+    await Promise.all([...this.readers].map((r) => r.close()));
+    await Promise.all([...this.producers].map((p) => p.close()));
+    await this.kafkaAdmin.disconnect().catch(() => undefined);
+  }
+}
+
+export function connectKafkaBus(options: KafkaBusOptions): Promise<KafkaBus> {
+  return KafkaBus.connect(options);
+}

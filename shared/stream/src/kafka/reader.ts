@@ -1,0 +1,110 @@
+/**
+ * Reads single partitions from an offset, for state restores. kafkajs has no consumer without a
+ * group (no `assign`), so this is a consumer in a group of its own that never commits: every
+ * partition is paused until asked for; a read seeks, resumes, and pauses again when done.
+ * One group join per reader (not per read) keeps restores fast.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { ConsumedMessage, PartitionReader, TopicPartitionOffset } from '../bus.js';
+import type { KafkaTuning } from '../config.js';
+import { StreamError } from '../errors.js';
+import { kafkaCall } from './errors.js';
+import { fromKafkaMessage } from './messages.js';
+
+interface ReadRequest {
+  /** Next offset wanted: earlier records (a batch fetched before the seek) are skipped. */
+  position: number;
+  onBatch: (messages: ConsumedMessage[]) => boolean | Promise<boolean>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class KafkaPartitionReader implements PartitionReader {
+  private readonly requests = new Map<number, ReadRequest>();
+  /** Reads of one partition run one at a time. */
+  private readonly queues = new Map<number, Promise<void>>();
+  private closed = false;
+
+  private constructor(
+    private readonly consumer: Consumer,
+    readonly topic: string,
+  ) {}
+
+  static async open(kafka: Kafka, topic: string, clientId: string, tuning: KafkaTuning, logger: Logger) {
+    const consumer = kafka.consumer({
+      groupId: `${clientId}.reader.${randomUUID()}`,
+      sessionTimeout: tuning.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3000, Math.floor(tuning.sessionTimeoutMs / 3)),
+      maxWaitTimeInMs: tuning.maxWaitTimeMs,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      allowAutoTopicCreation: false,
+    });
+    const reader = new KafkaPartitionReader(consumer, topic);
+    await kafkaCall(`open reader of ${topic}`, async () => {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run({ autoCommit: false, eachBatch: (payload) => reader.deliver(payload) });
+    });
+    logger.debug({ topic }, 'partition reader started');
+    return reader;
+  }
+
+  read(
+    position: TopicPartitionOffset,
+    onBatch: (messages: ConsumedMessage[]) => boolean | Promise<boolean>,
+  ): Promise<void> {
+    if (position.topic !== this.topic) {
+      return Promise.reject(new StreamError('WEIR_BUS_INVALID', `this reader reads ${this.topic}, not ${position.topic}`));
+    }
+    const previous = this.queues.get(position.partition) ?? Promise.resolve();
+    const next = previous.then(() => this.readOne(position, onBatch));
+    this.queues.set(position.partition, next.catch(() => undefined));
+    return next;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const request of this.requests.values()) request.reject(new StreamError('WEIR_BUS_CLOSED', 'partition reader is closed'));
+    this.requests.clear();
+    await this.consumer.disconnect().catch(() => undefined);
+  }
+
+  private readOne(position: TopicPartitionOffset, onBatch: ReadRequest['onBatch']): Promise<void> {
+    if (this.closed) return Promise.reject(new StreamError('WEIR_BUS_CLOSED', 'partition reader is closed'));
+    const { partition, offset } = position;
+    return new Promise<void>((resolve, reject) => {
+      this.requests.set(partition, { position: offset, onBatch, resolve, reject });
+      this.consumer.seek({ topic: this.topic, partition, offset: String(offset) });
+      this.consumer.resume([{ topic: this.topic, partitions: [partition] }]);
+    });
+  }
+
+  private async deliver({ batch, isStale, pause }: EachBatchPayload): Promise<void> {
+    const request = this.requests.get(batch.partition);
+    if (!request) {
+      pause();
+      return;
+    }
+    if (isStale()) return;
+    const messages = batch.messages
+      .map((m) => fromKafkaMessage(batch.topic, batch.partition, m))
+      .filter((m) => m.offset >= request.position);
+    if (messages.length === 0) return;
+    request.position = messages[messages.length - 1]!.offset + 1;
+    let done: boolean;
+    try {
+      done = await request.onBatch(messages);
+    } catch (err) {
+      done = true;
+      request.reject(err);
+    }
+    if (done) {
+      this.requests.delete(batch.partition);
+      pause();
+      request.resolve();
+    }
+  }
+}
