@@ -8,7 +8,7 @@
 import type { RequestEvent } from '@weir/contracts';
 import { unescapeLogValue } from './escape.js';
 import { cookieValue, firstForwardedAddress } from './headers.js';
-import { parseDecimal } from './numbers.js';
+import { parseDecimal, parseUnsigned } from './numbers.js';
 import { rejection } from './reject.js';
 import { splitRequestLine, splitTarget, type RequestParts } from './request-line.js';
 import { parseClfTime, parseIsoTime } from './time.js';
@@ -99,24 +99,65 @@ function repairHexEscapes(text: string): string {
   return text.replace(/(?:\\x[0-9A-Fa-f]{2})+/g, (run) => JSON.stringify(unescapeLogValue(run)).slice(1, -1));
 }
 
+/** Slot numbers, in DEFAULT_JSON_FIELDS order. */
+const SLOTS = Object.keys(DEFAULT_JSON_FIELDS) as Slot[];
+const slot = (name: Slot): number => SLOTS.indexOf(name);
+const TIME = slot('time');
+const CLIENT_IP = slot('clientIp');
+const USER_AGENT = slot('userAgent');
+const METHOD = slot('method');
+const PATH = slot('path');
+const TARGET = slot('target');
+const QUERY = slot('query');
+const REQUEST = slot('request');
+const PROTOCOL = slot('protocol');
+const STATUS = slot('status');
+const BYTES = slot('bytes');
+const REFERRER = slot('referrer');
+const HOST = slot('host');
+const REQUEST_TIME = slot('requestTime');
+const NONE = 0x7fffffff;
+
+/** Missing, as in every other log format: absent, null, empty or `-`. */
+function isPresent(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '' && value !== '-';
+}
+
 export class JsonLinesParser implements LogParser {
   readonly spec = 'json';
   readonly customer: string;
   private readonly names: Record<Slot, readonly string[]>;
+  /** Top-level key → the slots it may fill, each as slot * 256 + rank among the slot's names. */
+  private readonly byKey = new Map<string, number[]>();
+  /** Names with a dot that are not top-level keys: looked up by path after the key pass. */
+  private readonly dotted: { slot: number; rank: number; path: string }[] = [];
   private readonly requestTimeShift: Record<string, number>;
   private readonly sessionIdField: string | undefined;
   private readonly clientIpField: string | undefined;
   private readonly parts: RequestParts = { method: '-', path: '-', query: null, protocol: null, malformed: false };
+  // Per-line state, reused: the best value found for each slot, its rank and its key.
+  private readonly values: unknown[] = new Array<unknown>(SLOTS.length);
+  private readonly ranks = new Int32Array(SLOTS.length);
+  private readonly found: string[] = new Array<string>(SLOTS.length).fill('');
 
   constructor(options: ParserOptions = {}) {
     this.customer = options.customer ?? '';
     const mapping = options.json ?? {};
     const names = { ...DEFAULT_JSON_FIELDS };
-    for (const slot of Object.keys(DEFAULT_JSON_FIELDS) as Slot[]) {
-      const name = mapping[slot];
-      if (name !== undefined) names[slot] = [name];
+    for (const name of SLOTS) {
+      const given = mapping[name];
+      if (given !== undefined) names[name] = [given];
     }
     this.names = names;
+    SLOTS.forEach((name, slotIndex) => {
+      names[name].forEach((key, rank) => {
+        if (key.includes('.')) this.dotted.push({ slot: slotIndex, rank, path: key });
+        // A dotted name may also be a flat key (`"http.method": "GET"`, as ECS writes them).
+        const hits = this.byKey.get(key) ?? [];
+        hits.push(slotIndex * 256 + rank);
+        this.byKey.set(key, hits);
+      });
+    });
     this.requestTimeShift = { ...DEFAULT_REQUEST_TIME_SHIFT };
     if (mapping.requestTime !== undefined) {
       this.requestTimeShift[mapping.requestTime] = UNIT_SHIFT[mapping.requestTimeUnit ?? 's'];
@@ -125,33 +166,56 @@ export class JsonLinesParser implements LogParser {
     this.clientIpField = options.clientIpField;
   }
 
-  /** The first of a slot's names that holds a value; the name is recorded in `used` so extra skips it. */
-  private pick(obj: JsonObject, slot: Slot, used: string[]): { name: string; value: unknown } | null {
-    for (const name of this.names[slot]) {
-      const value = lookup(obj, name);
-      if (value === undefined || value === null || value === '' || value === '-') continue;
-      used.push(name);
-      return { name, value };
+  /** Fills values/ranks/found with the best-ranked present value of each slot. */
+  private resolve(obj: JsonObject, keys: readonly string[]): void {
+    this.ranks.fill(NONE);
+    for (const key of keys) {
+      const hits = this.byKey.get(key);
+      if (hits === undefined) continue;
+      const value = obj[key];
+      if (!isPresent(value)) continue;
+      for (const code of hits) {
+        const s = code >> 8;
+        const rank = code & 255;
+        if (rank < (this.ranks[s] as number)) {
+          this.ranks[s] = rank;
+          this.values[s] = value;
+          this.found[s] = key;
+        }
+      }
     }
-    return null;
+    for (const { slot: s, rank, path } of this.dotted) {
+      if (rank >= (this.ranks[s] as number)) continue;
+      const value = lookup(obj, path);
+      if (!isPresent(value)) continue;
+      this.ranks[s] = rank;
+      this.values[s] = value;
+      this.found[s] = path;
+    }
   }
 
-  private pickText(obj: JsonObject, slot: Slot, used: string[]): string | null {
-    const found = this.pick(obj, slot, used);
-    return found === null ? null : asText(found.value);
+  /** The slot's value (undefined when absent), recording its key in `used` so extra skips it. */
+  private take(s: number, used: string[]): unknown {
+    if (this.ranks[s] === NONE) return undefined;
+    used.push(this.found[s] as string);
+    return this.values[s];
   }
 
-  private tried(slot: Slot): string {
-    return this.names[slot].join(', ');
+  private takeText(s: number, used: string[]): string | null {
+    return asText(this.take(s, used));
+  }
+
+  private tried(s: number): string {
+    return this.names[SLOTS[s] as Slot].join(', ');
   }
 
   parseLine(line: string, lineNo: number): ParseResult | null {
     const text = line.endsWith('\r') ? line.slice(0, -1) : line;
-    if (text.trim() === '') return null;
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (err) {
+      if (text.trim() === '') return null;
       try {
         parsed = text.includes('\\x') ? JSON.parse(repairHexEscapes(text)) : undefined;
       } catch {
@@ -166,56 +230,59 @@ export class JsonLinesParser implements LogParser {
   }
 
   private build(obj: JsonObject, lineNo: number): ParseResult {
+    const keys = Object.keys(obj);
+    this.resolve(obj, keys);
     const used: string[] = [];
 
-    const time = this.pick(obj, 'time', used);
-    if (time === null) return rejection(lineNo, 'missing_field', `no time (tried ${this.tried('time')})`);
-    const eventTime = parseJsonTime(time.value);
+    const time = this.take(TIME, used);
+    if (time === undefined) return rejection(lineNo, 'missing_field', `no time (tried ${this.tried(TIME)})`);
+    const eventTime = parseJsonTime(time);
     if (Number.isNaN(eventTime) || eventTime < 0) {
-      return rejection(lineNo, 'bad_time', `${time.name} is not a time: ${JSON.stringify(time.value)}`);
+      return rejection(lineNo, 'bad_time', `${this.found[TIME]} is not a time: ${JSON.stringify(time)}`);
     }
 
-    let clientIp = this.pickText(obj, 'clientIp', used);
+    let clientIp = this.takeText(CLIENT_IP, used);
     if (this.clientIpField !== undefined) {
       // Behind a proxy its own address stays in extra, as in text formats.
       if (clientIp !== null) used.pop();
       const forwarded = asText(lookup(obj, this.clientIpField));
       clientIp = (forwarded === null ? null : firstForwardedAddress(forwarded)) ?? clientIp;
     }
-    if (clientIp === null) return rejection(lineNo, 'missing_field', `no client address (tried ${this.tried('clientIp')})`);
+    if (clientIp === null) return rejection(lineNo, 'missing_field', `no client address (tried ${this.tried(CLIENT_IP)})`);
 
-    const statusField = this.pick(obj, 'status', used);
-    if (statusField === null) return rejection(lineNo, 'missing_field', `no status (tried ${this.tried('status')})`);
-    const statusText = asText(statusField.value);
-    if (statusText === null || !/^\d{3}$/.test(statusText)) {
-      return rejection(lineNo, 'bad_status', `${statusField.name} must be 3 digits: ${JSON.stringify(statusField.value)}`);
+    const statusValue = this.take(STATUS, used);
+    if (statusValue === undefined) return rejection(lineNo, 'missing_field', `no status (tried ${this.tried(STATUS)})`);
+    const statusText = asText(statusValue);
+    const status = statusText !== null && statusText.length === 3 ? parseUnsigned(statusText, 0, 3) : -1;
+    if (status < 0) {
+      return rejection(lineNo, 'bad_status', `${this.found[STATUS]} must be 3 digits: ${JSON.stringify(statusValue)}`);
     }
-    const status = Number(statusText);
 
     let bytes = 0;
-    const bytesField = this.pick(obj, 'bytes', used);
-    if (bytesField !== null) {
-      const bytesText = asText(bytesField.value);
-      if (bytesText === null || !/^\d+$/.test(bytesText)) {
-        return rejection(lineNo, 'bad_bytes', `${bytesField.name} must be a byte count: ${JSON.stringify(bytesField.value)}`);
+    const bytesValue = this.take(BYTES, used);
+    if (bytesValue !== undefined) {
+      const bytesText = asText(bytesValue);
+      bytes = bytesText === null ? -1 : parseUnsigned(bytesText, 0, bytesText.length);
+      if (bytes < 0) {
+        return rejection(lineNo, 'bad_bytes', `${this.found[BYTES]} must be a byte count: ${JSON.stringify(bytesValue)}`);
       }
-      bytes = Number(bytesText);
     }
 
     let requestTimeMs: number | null = null;
-    const rtField = this.pick(obj, 'requestTime', used);
-    if (rtField !== null) {
-      const rtText = asText(rtField.value);
-      requestTimeMs = rtText === null ? Number.NaN : parseDecimal(rtText, 0, rtText.length, this.requestTimeShift[rtField.name] ?? 3);
+    const rtValue = this.take(REQUEST_TIME, used);
+    if (rtValue !== undefined) {
+      const rtText = asText(rtValue);
+      const rtName = this.found[REQUEST_TIME] as string;
+      requestTimeMs = rtText === null ? Number.NaN : parseDecimal(rtText, 0, rtText.length, this.requestTimeShift[rtName] ?? 3);
       if (Number.isNaN(requestTimeMs)) {
-        return rejection(lineNo, 'bad_number', `${rtField.name} must be a number: ${JSON.stringify(rtField.value)}`);
+        return rejection(lineNo, 'bad_number', `${rtName} must be a number: ${JSON.stringify(rtValue)}`);
       }
     }
 
     const extra: Record<string, string> = {};
-    const parts = this.requestParts(obj, used, extra);
+    const parts = this.requestParts(used, extra);
     if (parts === null) {
-      return rejection(lineNo, 'missing_field', `no path (tried ${this.tried('target')}, ${this.tried('path')}, ${this.tried('request')})`);
+      return rejection(lineNo, 'missing_field', `no path (tried ${this.tried(TARGET)}, ${this.tried(PATH)}, ${this.tried(REQUEST)})`);
     }
 
     let sessionId: string | null = null;
@@ -234,46 +301,46 @@ export class JsonLinesParser implements LogParser {
       customer: this.customer,
       eventTime,
       clientIp,
-      userAgent: this.pickText(obj, 'userAgent', used),
+      userAgent: this.takeText(USER_AGENT, used),
       method: parts.method,
       path: parts.path,
       query: parts.query,
       protocol: parts.protocol,
       status,
       bytes,
-      referrer: this.pickText(obj, 'referrer', used),
-      host: this.pickText(obj, 'host', used),
+      referrer: this.takeText(REFERRER, used),
+      host: this.takeText(HOST, used),
       sessionId,
       requestTimeMs,
       extra,
     };
-    flatten(obj, '', used, extra);
+    flatten(obj, keys, '', used, extra);
     return { ok: true, line: lineNo, event };
   }
 
   /** Method, path, query, protocol: separate fields first, the request line for whatever they leave out. Null when nothing gives a path. */
-  private requestParts(obj: JsonObject, used: string[], extra: Record<string, string>): RequestParts | null {
+  private requestParts(used: string[], extra: Record<string, string>): RequestParts | null {
     const parts = this.parts;
     parts.method = '-';
     parts.path = '-';
     parts.query = null;
     parts.protocol = null;
     let havePath = false;
-    const target = this.pickText(obj, 'target', used);
-    const path = target === null ? this.pickText(obj, 'path', used) : null;
+    const target = this.takeText(TARGET, used);
+    const path = target === null ? this.takeText(PATH, used) : null;
     if (target !== null) {
       splitTarget(target, 0, target.length, parts);
       havePath = true;
     } else if (path !== null) {
       parts.path = path;
-      const query = this.pickText(obj, 'query', used);
+      const query = this.takeText(QUERY, used);
       parts.query = query !== null && query.startsWith('?') ? query.slice(1) : query;
       havePath = true;
     }
-    const method = this.pickText(obj, 'method', used);
-    const protocol = this.pickText(obj, 'protocol', used);
+    const method = this.takeText(METHOD, used);
+    const protocol = this.takeText(PROTOCOL, used);
     const needRequest = !havePath || method === null || protocol === null;
-    const request = needRequest ? this.pickText(obj, 'request', used) : null;
+    const request = needRequest ? this.takeText(REQUEST, used) : null;
     if (request !== null) {
       const { path: p, query: q } = parts;
       splitRequestLine(request, parts);
@@ -291,12 +358,12 @@ export class JsonLinesParser implements LogParser {
 }
 
 /** Copies what the event did not use into `extra`: nested objects as dotted keys. */
-function flatten(obj: JsonObject, prefix: string, used: readonly string[], extra: Record<string, string>): void {
-  for (const key of Object.keys(obj)) {
-    const name = prefix + key;
+function flatten(obj: JsonObject, keys: readonly string[], prefix: string, used: readonly string[], extra: Record<string, string>): void {
+  for (const key of keys) {
+    const name = prefix === '' ? key : prefix + key;
     if (used.includes(name)) continue;
     const value = obj[key];
-    if (isObject(value)) flatten(value, `${name}.`, used, extra);
+    if (isObject(value)) flatten(value, Object.keys(value), `${name}.`, used, extra);
     else if (Array.isArray(value)) extra[name] = JSON.stringify(value);
     else {
       const text = asText(value);

@@ -79,6 +79,8 @@ export class TemplateParser implements LogParser {
   /** Lines come in time order and many share a second: the last $time_local text and its value. */
   private lastTimeText = '';
   private lastTimeMs = 0;
+  /** First backslash of the current line, -1 for none (most lines): spares each field its own search. */
+  private backslashAt = -1;
 
   constructor(template: LogTemplate, spec: string, options: ParserOptions = {}) {
     this.spec = spec;
@@ -177,7 +179,9 @@ export class TemplateParser implements LogParser {
     while (first < end && (line.charCodeAt(first) === 32 || line.charCodeAt(first) === 9)) first++;
     if (first === end) return null;
     const failure = this.scan(line, end, lineNo);
-    return failure ?? this.build(line, lineNo);
+    if (failure !== null) return failure;
+    this.backslashAt = line.indexOf('\\');
+    return this.build(line, lineNo);
   }
 
   /** Finds every field's offsets; returns a rejection, or null when the line has the format's layout. */
@@ -274,6 +278,7 @@ export class TemplateParser implements LogParser {
     const s = this.starts[i] as number;
     const e = this.ends[i] as number;
     if (e === s || (e - s === 1 && line.charCodeAt(s) === DASH)) return null;
+    if (this.backslashAt === -1 || this.backslashAt >= e) return line.slice(s, e);
     const slash = line.indexOf('\\', s);
     return slash !== -1 && slash < e ? unescapeLogValue(line, s, e) : line.slice(s, e);
   }
