@@ -1,0 +1,32 @@
+/**
+ * The download cache. Each entry is a directory that appears whole or not at all: it is built in a
+ * scratch directory beside it and renamed into place, so an interrupted or concurrent install never
+ * leaves a half-filled entry that a later run would trust.
+ */
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export function cachePath(cacheDir: string, ...parts: string[]): string {
+  return join(cacheDir, ...parts);
+}
+
+/** Returns `dir`, building it first with `build(scratch)` when it is missing. */
+export async function cachedDir(dir: string, build: (scratch: string) => Promise<void>): Promise<string> {
+  if (existsSync(dir)) return dir;
+  mkdirSync(dirname(dir), { recursive: true });
+  const scratch = `${dir}.partial-${process.pid}`;
+  rmSync(scratch, { recursive: true, force: true });
+  mkdirSync(scratch, { recursive: true });
+  try {
+    await build(scratch);
+    try {
+      renameSync(scratch, dir);
+    } catch (err) {
+      // Another process finished the same entry first: theirs is as good as ours.
+      if (!existsSync(dir)) throw err;
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return dir;
+}

@@ -1,0 +1,39 @@
+/**
+ * The project's Python environment for cross-checks with Confluent's own client: `<repo>/.venv`
+ * with confluent-kafka and the dependencies of its Avro and schema-registry modules.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { infraError } from './errors.js';
+import { exec } from './exec.js';
+import { step, type Log } from './progress.js';
+
+// The [avro] extra brings fastavro, avro, requests, attrs, cachetools, authlib and an HTTP client:
+// what confluent_kafka.schema_registry imports at this version.
+const REQUIREMENTS = ['confluent-kafka[avro]==2.16.1'];
+const IMPORT_CHECK = 'from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer';
+
+function importsWork(python: string): boolean {
+  if (!existsSync(python)) return false;
+  return spawnSync(python, ['-c', IMPORT_CHECK], { stdio: 'ignore', timeout: 60_000 }).status === 0;
+}
+
+/** Returns the venv's python, creating or repairing the venv when the import check fails. */
+export async function ensureVenv(repoRoot: string, log: Log): Promise<string> {
+  const venv = join(repoRoot, '.venv');
+  const python = join(venv, 'bin', 'python');
+  if (importsWork(python)) return python;
+  await step(log, `Python venv ${venv}: installing ${REQUIREMENTS.join(' ')} from PyPI`, async () => {
+    // A venv whose interpreter vanished (another Python version now) cannot be repaired in place.
+    if (existsSync(venv) && spawnSync(python, ['-c', 'pass'], { stdio: 'ignore' }).status !== 0) {
+      rmSync(venv, { recursive: true, force: true });
+    }
+    if (!existsSync(python)) await exec('python3', ['-m', 'venv', venv]);
+    await exec(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...REQUIREMENTS]);
+  });
+  if (!importsWork(python)) {
+    throw infraError('WEIR_INFRA_INSTALL', `${python} still cannot run: ${IMPORT_CHECK}`);
+  }
+  return python;
+}
