@@ -1,1 +1,15 @@
-export {};
+/**
+ * @weir/service: what every weir service shares around its own work — the logger, the
+ * health/readiness/metrics endpoints, and graceful shutdown.
+ */
+export { serviceLogger, logLevelFromEnv, type Logger } from './logger.js';
+export { createServiceHttp, type ServiceHttp, type ServiceHttpOptions } from './http.js';
+export {
+  cachedReadiness,
+  readinessOf,
+  type Readiness,
+  type ReadinessCheck,
+  type ReadinessCheckResult,
+  type ReadinessReport,
+} from './readiness.js';
+export { gracefulShutdown, pause, type GracefulShutdown, type ShutdownHost, type ShutdownOptions, type ShutdownStep } from './shutdown.js';
