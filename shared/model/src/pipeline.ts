@@ -10,7 +10,7 @@ import { ensureBackend } from './backend.js';
 import { ModelError } from './errors.js';
 import { PIPELINE_FORMAT, preprocessingOf, type PipelineManifest } from './manifest.js';
 import { modelFromArtifacts, type NetworkArtifacts } from './model-files.js';
-import { predictStandardised } from './network.js';
+import { forwardOf, predictStandardised, type Forward } from './network.js';
 import { standardiseRows, type Preprocessing } from './preprocess.js';
 import { DEFAULT_REASON_COUNT, occlusionAttributions } from './reasons.js';
 import { labelFor, validateThresholds } from './thresholds.js';
@@ -24,6 +24,7 @@ export class ModelPipeline {
   readonly manifest: Readonly<PipelineManifest>;
   readonly network: Readonly<NetworkArtifacts>;
   private readonly model: tf.LayersModel;
+  private readonly forward: Forward;
   private readonly preprocessing: Preprocessing;
   private readonly names: readonly string[];
   private readonly columnOf: ReadonlyMap<string, number>;
@@ -33,6 +34,7 @@ export class ModelPipeline {
     this.manifest = manifest;
     this.network = network;
     this.model = model;
+    this.forward = forwardOf(model);
     this.preprocessing = preprocessingOf(manifest);
     this.names = manifest.features.map((f) => f.name);
     this.columnOf = new Map(this.names.map((name, i) => [name, i]));
@@ -159,7 +161,7 @@ export class ModelPipeline {
 
   private predict(data: Float32Array): Float64Array {
     if (this.disposed) throw new ModelError('WEIR_MODEL_DISPOSED', `pipeline ${this.version} has been disposed`);
-    return predictStandardised(this.model, data, this.names.length);
+    return predictStandardised(this.forward, data, this.names.length);
   }
 }
 

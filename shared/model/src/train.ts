@@ -12,7 +12,7 @@ import { ModelError } from './errors.js';
 import type { TrainingSummary, ValidationSummary } from './manifest.js';
 import { networkArtifactsOf } from './model-files.js';
 import { rocAuc } from './metrics.js';
-import { DEFAULT_NETWORK, buildNetwork, predictStandardised, type NetworkSpec } from './network.js';
+import { DEFAULT_NETWORK, buildNetwork, forwardOf, predictStandardised, type NetworkSpec } from './network.js';
 import { ModelPipeline } from './pipeline.js';
 import { fitPreprocessing, standardiseRows, type FeatureTransform } from './preprocess.js';
 import { permutation, seededRandom } from './random.js';
@@ -159,7 +159,7 @@ export async function trainModel(options: TrainOptions): Promise<ModelPipeline> 
       const valLossTensor = tf.tidy(() => weightedLoss(xVal, yVal, wVal, false));
       const valLoss = valLossTensor.dataSync()[0] as number;
       valLossTensor.dispose();
-      const valAuc = rocAuc(predictStandardised(model, xValData, width), valLabels);
+      const valAuc = rocAuc(predictStandardised(forwardOf(model), xValData, width), valLabels);
       epochsRun = epoch;
       const improved = best === null || valLoss < best.loss - minDelta;
       if (improved) {
@@ -185,7 +185,7 @@ export async function trainModel(options: TrainOptions): Promise<ModelPipeline> 
     if (best === null) throw new ModelError('WEIR_MODEL_TRAINING', 'no epoch was run (epochs must be ≥ 1)');
     model.setWeights(best.weights);
 
-    const valScores = predictStandardised(model, xValData, width);
+    const valScores = predictStandardised(forwardOf(model), xValData, width);
     const artifacts = await networkArtifactsOf(model);
     const valFamilies = options.families ? split.validation.map((i) => options.families?.[i] ?? null) : undefined;
     const training: TrainingSummary = {
