@@ -112,8 +112,9 @@ export class ModelPipeline {
    * Reorders an input's columns into this pipeline's order. A column the pipeline needs but the
    * input lacks becomes NaN (→ the training mean); extra input columns are ignored.
    */
-  align(input: ModelInput): number[][] {
-    if (sameNames(input.names, this.names)) return input.rows.map((row) => [...row]);
+  align(input: ModelInput): readonly (readonly number[])[] {
+    // Already in order (the usual case in the stream): no copy.
+    if (sameNames(input.names, this.names)) return input.rows;
     const sourceOf = new Map(input.names.map((name, i) => [name, i]));
     const picks = this.names.map((name) => sourceOf.get(name));
     return input.rows.map((row, r) => {
