@@ -73,6 +73,7 @@ export class ModelStore extends EventEmitter<ModelStoreEvents> {
   private servingDir: string | null = null;
   private lastSignature: string | null = null;
   private lastFailed = false;
+  private closed = false;
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private inFlight: Promise<void> | null = null;
@@ -103,7 +104,7 @@ export class ModelStore extends EventEmitter<ModelStoreEvents> {
    * A polling store keeps the process alive, like any watcher: `stop()` or `close()` it.
    */
   async start(): Promise<void> {
-    if (this.running) return;
+    if (this.running || this.closed) return;
     this.running = true;
     await this.refresh();
     this.schedule();
@@ -118,6 +119,7 @@ export class ModelStore extends EventEmitter<ModelStoreEvents> {
 
   /** Stops polling and frees every pipeline this store holds. */
   async close(): Promise<void> {
+    this.closed = true;
     this.stop();
     await this.inFlight;
     for (const entry of this.retiring) {
@@ -144,7 +146,10 @@ export class ModelStore extends EventEmitter<ModelStoreEvents> {
     if (!this.running) return;
     // A chain of timeouts rather than an interval: a slow load can never overlap the next poll.
     this.timer = setTimeout(() => {
-      void this.refresh().finally(() => this.schedule());
+      // A throwing event listener must not end hot reload; start() and refresh() still surface it.
+      void this.refresh()
+        .catch(() => undefined)
+        .finally(() => this.schedule());
     }, this.pollMs);
   }
 
@@ -159,31 +164,35 @@ export class ModelStore extends EventEmitter<ModelStoreEvents> {
     // version: reacting to the network files alone would catch an in-place save half-way. After a
     // failed load, any change is worth a retry (a copy may have been completing).
     if (!this.lastFailed && previous !== null && manifestPart(previous) === manifestPart(signature)) return;
-    this.lastFailed = true;
+    let pipeline: ModelPipeline;
     try {
-      const pipeline = await loadModelPipeline(target, { fingerprint: this.fingerprint });
-      this.lastFailed = false;
-      if (this.serving !== null && canonicalJson(pipeline.manifest) === canonicalJson(this.serving.manifest)) {
-        // Same pipeline re-saved or touched: keep the instance callers already hold. (A threshold
-        // edit keeps the version but changes the manifest, so it does swap in.)
-        pipeline.dispose();
-        this.servingDir = target;
-        return;
-      }
-      const previous = this.serving;
-      this.serving = pipeline;
-      this.servingDir = target;
-      if (previous !== null) this.retire(previous);
-      this.emit('loaded', {
-        slot: this.slot,
-        version: pipeline.version,
-        dir: target,
-        fingerprint: pipeline.fingerprint,
-        previousVersion: previous?.version ?? null,
-      });
+      pipeline = await loadModelPipeline(target, { fingerprint: this.fingerprint });
     } catch (err) {
+      this.lastFailed = true;
       this.refuse(target, err);
+      return;
     }
+    this.lastFailed = false;
+    const unchanged =
+      this.serving !== null && canonicalJson(pipeline.manifest) === canonicalJson(this.serving.manifest);
+    // Same pipeline re-saved or touched: keep the instance callers already hold. (A threshold edit
+    // keeps the version but changes the manifest, so it does swap in.) Closed meanwhile: drop it.
+    if (unchanged || this.closed) {
+      pipeline.dispose();
+      if (unchanged) this.servingDir = target;
+      return;
+    }
+    const replaced = this.serving;
+    this.serving = pipeline;
+    this.servingDir = target;
+    if (replaced !== null) this.retire(replaced);
+    this.emit('loaded', {
+      slot: this.slot,
+      version: pipeline.version,
+      dir: target,
+      fingerprint: pipeline.fingerprint,
+      previousVersion: replaced?.version ?? null,
+    });
   }
 
   private refuse(dir: string, err: unknown): void {
