@@ -70,11 +70,15 @@ function asText(value: unknown): string | null {
   return null;
 }
 
-/** Integer digits of a non-negative decimal string, or -1 when it is not one. */
+/** Integer digits of a non-negative decimal string (`1697040000.123` → 10), or -1 when it is not one. */
 function integerDigits(text: string): number {
-  const dot = text.indexOf('.');
-  const digits = dot === -1 ? text.length : dot;
-  return /^\d+(\.\d+)?$/.test(text) ? digits : -1;
+  let digits = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */ && digits === -1 && i > 0 && i < text.length - 1) digits = i;
+    else if (c < 48 || c > 57) return -1;
+  }
+  return digits === -1 ? text.length : digits;
 }
 
 /**

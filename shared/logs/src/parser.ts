@@ -4,7 +4,7 @@ import { NAMED_FORMATS } from './combined.js';
 import { LogFormatError } from './errors.js';
 import { JsonLinesParser } from './json-lines.js';
 import { compileNginxFormat } from './nginx-format.js';
-import { TemplateParser } from './scanner.js';
+import { TemplateParser } from './template-parser.js';
 import type { LogTemplate } from './template.js';
 import type { LogParser, ParserOptions } from './types.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseClfTime, parseIsoTime } from '../src/index.js';
-import { daysFromCivil } from '../src/time.js';
+import { ClfTimeReader, daysFromCivil } from '../src/time.js';
 
 const clf = (text: string): number => parseClfTime(text, 0, text.length);
 const iso = (text: string): number => parseIsoTime(text, 0, text.length);
@@ -59,5 +59,25 @@ test('ISO 8601 times: offsets, Z, fractions, space separator; no offset reads as
   assert.equal(iso('2023-10-11T16:00:00'), 1697040000000);
   for (const bad of ['2023-10-11', '2023-13-11T16:00:00Z', '2023-10-11T16:00:00.Z', '2023-10-11T16:00:00 Z', '2023/10/11T16:00:00Z']) {
     assert.ok(Number.isNaN(iso(bad)), bad);
+  }
+});
+
+test('ClfTimeReader: the minute cache gives what a full parse gives, across minutes, zones and bad input', () => {
+  const reader = new ClfTimeReader();
+  const seq = [
+    '10/Oct/2000:13:55:36 -0700',
+    '10/Oct/2000:13:55:59 -0700',
+    '10/Oct/2000:13:55:00 -0700',
+    '10/Oct/2000:13:55:36 +0000', // same minute text, other zone
+    '10/Oct/2000:13:56:01 +0000',
+    '10/Oct/2000:13:56:xx +0000', // same minute, bad seconds
+    '10/Oct/2000:13:56:61 +0000',
+    '10/Oct/2000:13:56:60 +0000', // leap second as printed
+    '31/Dec/1999:23:59:59 -0000',
+  ];
+  for (const text of seq) {
+    const cached = reader.read(`[${text}]`, 1, text.length + 1);
+    const full = clf(text);
+    assert.ok(Object.is(cached, full), `${text}: ${cached} vs ${full}`);
   }
 });
