@@ -1,0 +1,45 @@
+/**
+ * Small, fast, deterministic string hashes. Per-event work hashes paths instead of keeping them,
+ * so session state stays bounded; these are not cryptographic and need not be.
+ */
+import { createHash } from 'node:crypto';
+
+export const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** One FNV-1a step over a UTF-16 code unit (the low and high byte both go in, so non-ASCII spreads). */
+export function fnvStep(hash: number, code: number): number {
+  hash = Math.imul(hash ^ (code & 0xff), FNV_PRIME);
+  return code > 0xff ? Math.imul(hash ^ (code >>> 8), FNV_PRIME) : hash;
+}
+
+/** FNV-1a of a whole string, as an unsigned 32-bit integer. */
+export function fnv1a(text: string): number {
+  let hash = FNV_OFFSET;
+  for (let i = 0; i < text.length; i++) hash = fnvStep(hash, text.charCodeAt(i));
+  return hash >>> 0;
+}
+
+/**
+ * MurmurHash3's finaliser: FNV's low bits are poorly mixed, and the path sketches take bucket
+ * indices from low bits and ranks from the whole word, so each consumer mixes with its own seed.
+ */
+export function mix32(hash: number, seed: number): number {
+  let h = (hash ^ seed) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** A stable hex digest of text parts (NUL-separated so `a|bc` and `ab|c` differ). */
+export function digestHex(parts: readonly string[], hexChars = 32): string {
+  const hash = createHash('sha256');
+  for (const [i, part] of parts.entries()) {
+    if (i > 0) hash.update('\u0000');
+    hash.update(part);
+  }
+  return hash.digest('hex').slice(0, hexChars);
+}
