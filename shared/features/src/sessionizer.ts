@@ -1,0 +1,396 @@
+/**
+ * The sessionizer: request events in, session feature records out, in event time only, so the
+ * streaming stage and the offline CLI produce the same records from the same events.
+ *
+ * Ordering. Events go through a reorder buffer (a heap on event time) and are processed in
+ * event-time order once the watermark — the newest event time seen minus the allowed lateness —
+ * has passed them. An event older than the watermark when it arrives cannot be placed any more:
+ * it is returned in `late` (and counted), never dropped silently.
+ *
+ * Timers. Each open session has one timer: the earlier of its close time (last event + gap, or
+ * first event + maximum duration) and, while it has unemitted events, its update time (oldest
+ * unemitted event + `updateAfterMs`). Timers fire in event-time order, interleaved with events:
+ * a timer due at t fires before any event at or after t is processed. The timer key is allowed to
+ * lag behind the session (it is only ever moved earlier eagerly; a timer that fires early re-arms
+ * itself), which keeps the per-event cost at O(log sessions) worst case and O(1) typically.
+ *
+ * Determinism: processing order is (event time, arrival order) for events and (due, session
+ * creation order) for timers, both total orders decided by the input alone. A checkpoint holds
+ * exactly what decides them, so a restored sessionizer continues bit for bit.
+ */
+import type { RequestEvent, SessionFeatures } from '@weir/contracts';
+import { SessionAccumulator } from './accumulator.js';
+import { restoreAccumulator, snapshotAccumulator } from './accumulator-state.js';
+import { FeatureError } from './errors.js';
+import { digestHex } from './hash.js';
+import { IndexedHeap, type HeapItem } from './heap.js';
+import { featureSetFingerprint } from './registry.js';
+import { sessionFeatureValues, type SessionProfile } from './session-features.js';
+import {
+  resolveSessionizerConfig,
+  type ResolvedCustomer,
+  type ResolvedSessionizerConfig,
+  type SessionizerConfig,
+} from './sessionizer-config.js';
+import { checkSessionizerSnapshot, SESSIONIZER_SNAPSHOT_VERSION, type SessionizerSnapshot } from './sessionizer-state.js';
+import { uaSignals, uaVersionsBehind } from './user-agent.js';
+
+/** An event that arrived after the watermark had passed its time. */
+export interface LateEvent {
+  event: RequestEvent;
+  /** The watermark when it arrived. */
+  watermark: number;
+  /** watermark − eventTime (> 0). */
+  lateByMs: number;
+}
+
+export interface SessionizerOutput {
+  /** Session records in emission order: updates and closes (`closed: true`). */
+  readonly records: readonly SessionFeatures[];
+  readonly late: readonly LateEvent[];
+}
+
+export interface SessionizerStats {
+  events: number;
+  lateEvents: number;
+  sessionsOpened: number;
+  sessionsClosed: number;
+  updates: number;
+  openSessions: number;
+  bufferedEvents: number;
+}
+
+const EMPTY: SessionizerOutput = Object.freeze({ records: Object.freeze([]), late: Object.freeze([]) });
+
+interface BufferedEvent extends HeapItem {
+  readonly event: RequestEvent;
+}
+
+class OpenSession implements HeapItem {
+  /** Timer key: never later than the session's real next due time. */
+  time = 0;
+  heapIndex = -1;
+  /** Events since the last emitted record. */
+  pending = 0;
+  /** Time of the oldest unemitted event, or -1 when everything is emitted. */
+  dirtySince = -1;
+
+  constructor(
+    readonly seq: number,
+    readonly customer: string,
+    readonly key: string,
+    readonly id: string,
+    readonly clientIp: string,
+    readonly userAgent: string | null,
+    /** The previous request's user agent, for `ua_changes`. */
+    public previousUserAgent: string | null,
+    readonly profile: SessionProfile,
+    readonly acc: SessionAccumulator,
+    readonly customerConfig: ResolvedCustomer,
+  ) {}
+}
+
+/**
+ * A copy of a string that no longer shares memory with the string it came from. Parsers hand out
+ * substrings of the log line; a session outlives the line, and keeping a substring would keep the
+ * whole line alive with it.
+ */
+function detach(text: string): string {
+  return text.length > 12 ? (' ' + text).slice(1) : text;
+}
+
+function profileOf(userAgent: string | null, time: number): SessionProfile {
+  const ua = uaSignals(userAgent);
+  return { ua, versionsBehind: uaVersionsBehind(ua, time) };
+}
+
+export function sessionIdOf(customer: string, key: string, firstTime: number): string {
+  return digestHex([customer, key, String(firstTime)], 32);
+}
+
+function checkEvent(event: RequestEvent): void {
+  if (!Number.isFinite(event.eventTime)) {
+    throw new FeatureError('WEIR_FEATURES_INVALID_INPUT', `event time ${event.eventTime} is not a finite number`);
+  }
+  if (typeof event.customer !== 'string' || event.customer === '') {
+    throw new FeatureError('WEIR_FEATURES_INVALID_INPUT', 'event has no customer');
+  }
+}
+
+export class Sessionizer {
+  private readonly config: ResolvedSessionizerConfig;
+  private readonly sessions = new Map<string, Map<string, OpenSession>>();
+  private readonly timers = new IndexedHeap<OpenSession>();
+  private readonly buffer = new IndexedHeap<BufferedEvent>();
+  private maxTime = Number.NEGATIVE_INFINITY;
+  private nextSessionSeq = 0;
+  private nextArrivalSeq = 0;
+  private readonly counters = { events: 0, lateEvents: 0, sessionsOpened: 0, sessionsClosed: 0, updates: 0 };
+  private records: SessionFeatures[] = [];
+  private late: LateEvent[] = [];
+
+  constructor(config: SessionizerConfig = {}) {
+    this.config = resolveSessionizerConfig(config);
+  }
+
+  /** Newest event time seen minus the allowed lateness; -Infinity before the first event. */
+  get watermark(): number {
+    return this.maxTime - this.config.allowedLatenessMs;
+  }
+
+  stats(): SessionizerStats {
+    return { ...this.counters, openSessions: this.timers.size, bufferedEvents: this.buffer.size };
+  }
+
+  /** One event in; the records and late events it caused out. */
+  push(event: RequestEvent): SessionizerOutput {
+    checkEvent(event);
+    this.counters.events++;
+    const watermark = this.watermark;
+    if (event.eventTime < watermark) {
+      this.counters.lateEvents++;
+      this.late.push({ event, watermark, lateByMs: watermark - event.eventTime });
+    } else {
+      this.buffer.push({ event, time: event.eventTime, seq: this.nextArrivalSeq++, heapIndex: -1 });
+      if (event.eventTime > this.maxTime) this.maxTime = event.eventTime;
+      this.drain(this.watermark);
+    }
+    return this.output();
+  }
+
+  /**
+   * Declare that event time has reached `time` without an event (an idle partition's heartbeat):
+   * the watermark moves to `time − allowedLateness`, releasing buffered events and due timers.
+   */
+  advanceTo(time: number): SessionizerOutput {
+    if (!Number.isFinite(time)) throw new FeatureError('WEIR_FEATURES_INVALID_INPUT', `time ${time} is not finite`);
+    if (time > this.maxTime) {
+      this.maxTime = time;
+      this.drain(this.watermark);
+    }
+    return this.output();
+  }
+
+  /**
+   * End of input: process every buffered event, then close every open session, in the order the
+   * sessions were opened. The sessionizer stays usable; its watermark does not move.
+   */
+  flush(): SessionizerOutput {
+    this.drain(this.maxTime);
+    const open = this.timers.sorted().sort((a, b) => a.seq - b.seq);
+    for (const session of open) {
+      this.timers.remove(session);
+      this.close(session);
+    }
+    return this.output();
+  }
+
+  private output(): SessionizerOutput {
+    if (this.records.length === 0 && this.late.length === 0) return EMPTY;
+    const out = { records: this.records, late: this.late };
+    this.records = [];
+    this.late = [];
+    return out;
+  }
+
+  /** Process buffered events and due timers up to `limit`, in event-time order, timers first on ties. */
+  private drain(limit: number): void {
+    for (;;) {
+      const next = this.buffer.peek();
+      const eventTime = next !== undefined && next.time <= limit ? next.time : Number.POSITIVE_INFINITY;
+      const timer = this.timers.peek();
+      if (timer !== undefined && timer.time <= limit && timer.time <= eventTime) {
+        this.fire(timer);
+      } else if (next !== undefined && eventTime !== Number.POSITIVE_INFINITY) {
+        this.buffer.pop();
+        this.process(next.event);
+      } else {
+        return;
+      }
+    }
+  }
+
+  private closeDue(session: OpenSession): number {
+    return Math.min(session.acc.lastTime + this.config.gapMs, session.acc.firstTime + this.config.maxDurationMs);
+  }
+
+  private nextDue(session: OpenSession): number {
+    const close = this.closeDue(session);
+    const after = this.config.updateAfterMs;
+    return session.dirtySince >= 0 && after > 0 ? Math.min(close, session.dirtySince + after) : close;
+  }
+
+  private fire(session: OpenSession): void {
+    const now = session.time;
+    if (this.closeDue(session) <= now) {
+      this.timers.remove(session);
+      this.close(session);
+      return;
+    }
+    const after = this.config.updateAfterMs;
+    if (session.dirtySince >= 0 && after > 0 && session.dirtySince + after <= now) this.emit(session, false);
+    // Fired early (the key lagged) or after an update: wait for the real next due time.
+    session.time = this.nextDue(session);
+    this.timers.update(session);
+  }
+
+  private close(session: OpenSession): void {
+    this.emit(session, true);
+    const byKey = this.sessions.get(session.customer);
+    byKey?.delete(session.key);
+    if (byKey?.size === 0) this.sessions.delete(session.customer);
+    this.counters.sessionsClosed++;
+  }
+
+  private emit(session: OpenSession, closed: boolean): void {
+    const acc = session.acc;
+    this.records.push({
+      customer: session.customer,
+      sessionId: session.id,
+      sessionKey: session.key,
+      clientIp: session.clientIp,
+      userAgent: session.userAgent,
+      firstTime: acc.firstTime,
+      lastTime: acc.lastTime,
+      requestCount: acc.requestCount,
+      closed,
+      featureSet: featureSetFingerprint,
+      features: sessionFeatureValues(acc, session.profile),
+    });
+    if (!closed) this.counters.updates++;
+    session.pending = 0;
+    session.dirtySince = -1;
+  }
+
+  private process(event: RequestEvent): void {
+    const customerConfig = this.config.customer(event.customer);
+    const key = customerConfig.keyer(event);
+    let byKey = this.sessions.get(event.customer);
+    if (byKey === undefined) {
+      byKey = new Map();
+      this.sessions.set(event.customer, byKey);
+    }
+    const time = event.eventTime;
+    let session = byKey.get(key);
+    if (session !== undefined && this.closeDue(session) <= time) {
+      // Unreachable while timers fire first on ties; kept so that a broken invariant closes the
+      // session correctly instead of growing it past its gap.
+      this.timers.remove(session);
+      this.close(session);
+      session = undefined;
+      if (!this.sessions.has(event.customer)) this.sessions.set(event.customer, byKey);
+    }
+    const isNew = session === undefined;
+    if (session === undefined) {
+      const stableKey = detach(key);
+      const userAgent = event.userAgent === null ? null : detach(event.userAgent);
+      session = new OpenSession(
+        this.nextSessionSeq++,
+        event.customer,
+        stableKey,
+        sessionIdOf(event.customer, stableKey, time),
+        detach(event.clientIp),
+        userAgent,
+        userAgent,
+        profileOf(userAgent, time),
+        new SessionAccumulator(),
+        customerConfig,
+      );
+      byKey.set(stableKey, session);
+      this.counters.sessionsOpened++;
+    }
+    const uaChanged = !isNew && event.userAgent !== session.previousUserAgent;
+    if (uaChanged) session.previousUserAgent = event.userAgent === null ? null : detach(event.userAgent);
+    session.acc.add(event, uaChanged, customerConfig.context);
+    session.pending++;
+    if (session.dirtySince < 0) session.dirtySince = time;
+    const every = this.config.updateEveryEvents;
+    if (every > 0 && session.pending >= every) this.emit(session, false);
+
+    const due = this.nextDue(session);
+    if (isNew) {
+      session.time = due;
+      this.timers.push(session);
+    } else if (due < session.time) {
+      session.time = due;
+      this.timers.update(session);
+    }
+  }
+
+  /** Everything needed to continue exactly where this sessionizer is, as a JSON-safe object. */
+  snapshot(): SessionizerSnapshot {
+    const sessions: SessionizerSnapshot['sessions'] = [];
+    for (const byKey of this.sessions.values()) {
+      for (const session of byKey.values()) {
+        sessions.push({
+          seq: session.seq,
+          customer: session.customer,
+          key: session.key,
+          id: session.id,
+          clientIp: session.clientIp,
+          userAgent: session.userAgent,
+          ...(session.previousUserAgent === session.userAgent ? {} : { previousUserAgent: session.previousUserAgent }),
+          timer: session.time,
+          pending: session.pending,
+          dirtySince: session.dirtySince,
+          acc: snapshotAccumulator(session.acc),
+        });
+      }
+    }
+    const buffered = this.buffer.sorted();
+    return {
+      version: SESSIONIZER_SNAPSHOT_VERSION,
+      featureSet: featureSetFingerprint,
+      maxTime: this.maxTime === Number.NEGATIVE_INFINITY ? null : this.maxTime,
+      nextSessionSeq: this.nextSessionSeq,
+      nextArrivalSeq: this.nextArrivalSeq,
+      counters: { ...this.counters },
+      buffer: buffered.map((item) => ({ seq: item.seq, event: item.event })),
+      sessions,
+    };
+  }
+
+  /**
+   * A sessionizer that continues from `snapshot`. `config` should be the one the snapshot was
+   * taken under; a different one is allowed (e.g. a longer gap) and applies from here on.
+   */
+  static restore(snapshot: SessionizerSnapshot, config: SessionizerConfig = {}): Sessionizer {
+    checkSessionizerSnapshot(snapshot);
+    const sessionizer = new Sessionizer(config);
+    sessionizer.maxTime = snapshot.maxTime ?? Number.NEGATIVE_INFINITY;
+    sessionizer.nextSessionSeq = snapshot.nextSessionSeq;
+    sessionizer.nextArrivalSeq = snapshot.nextArrivalSeq;
+    Object.assign(sessionizer.counters, snapshot.counters);
+    for (const item of snapshot.buffer) {
+      sessionizer.buffer.push({ event: item.event, time: item.event.eventTime, seq: item.seq, heapIndex: -1 });
+    }
+    for (const saved of snapshot.sessions) {
+      const customerConfig = sessionizer.config.customer(saved.customer);
+      const acc = restoreAccumulator(saved.acc);
+      const session = new OpenSession(
+        saved.seq,
+        saved.customer,
+        saved.key,
+        saved.id,
+        saved.clientIp,
+        saved.userAgent,
+        saved.previousUserAgent === undefined ? saved.userAgent : saved.previousUserAgent,
+        profileOf(saved.userAgent, acc.firstTime),
+        acc,
+        customerConfig,
+      );
+      session.pending = saved.pending;
+      session.dirtySince = saved.dirtySince;
+      // The saved key may lag (allowed); a changed config may bring the due time earlier.
+      session.time = Math.min(saved.timer, sessionizer.nextDue(session));
+      let byKey = sessionizer.sessions.get(saved.customer);
+      if (byKey === undefined) {
+        byKey = new Map();
+        sessionizer.sessions.set(saved.customer, byKey);
+      }
+      byKey.set(saved.key, session);
+      sessionizer.timers.push(session);
+    }
+    return sessionizer;
+  }
+}

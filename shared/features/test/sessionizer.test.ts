@@ -1,0 +1,284 @@
+/**
+ * Sessionization in event time: splits by gap and maximum duration, ordering within the allowed
+ * lateness, late events, session keys, update cadence, flush, determinism and checkpoints.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RequestEvent, SessionFeatures } from '@weir/contracts';
+import { isFeatureError } from '../src/errors.js';
+import { featureSetFingerprint } from '../src/registry.js';
+import { Sessionizer, sessionIdOf } from '../src/sessionizer.js';
+import type { SessionizerConfig } from '../src/sessionizer-config.js';
+import { decodeSessionizerSnapshot, encodeSessionizerSnapshot } from '../src/sessionizer-state.js';
+import { at, CHROME_130, closedSessions, prng, request, run, T0, type Run } from './helpers.js';
+
+const MINUTE = 60;
+
+test('an inactivity gap splits a session; an event exactly one gap later starts the new one', () => {
+  const sessions = closedSessions([at(0), at(10 * MINUTE), at(40 * MINUTE), at(41 * MINUTE)], { gapMs: 30 * 60_000 });
+  assert.deepEqual(
+    sessions.map((s) => [s.firstTime - T0, s.lastTime - T0, s.requestCount]),
+    [
+      [0, 600_000, 2],
+      [2_400_000, 2_460_000, 2],
+    ],
+  );
+  assert.notEqual(sessions[0]?.sessionId, sessions[1]?.sessionId);
+  // 10 min → 40 min is exactly the gap: a new session (the gap is "at least 30 min of silence").
+});
+
+test('the maximum duration splits a long session', () => {
+  const events = Array.from({ length: 30 }, (_, i) => at(i * 10 * MINUTE, { path: `/p${i}` }));
+  const sessions = closedSessions(events, { gapMs: 30 * 60_000, maxDurationMs: 4 * 3_600_000 });
+  // 0..230 min (24 events) then 240..290 min (6 events).
+  assert.deepEqual(
+    sessions.map((s) => [(s.firstTime - T0) / 60_000, (s.lastTime - T0) / 60_000, s.requestCount]),
+    [
+      [0, 230, 24],
+      [240, 290, 6],
+    ],
+  );
+  assert.equal(sessions[0]?.features.session_duration_s, 230 * 60);
+});
+
+test('sessions close by the watermark (event time), not at flush', () => {
+  const sessionizer = new Sessionizer({ allowedLatenessMs: 0, updateEveryEvents: 0, updateAfterMs: 0 });
+  assert.equal(sessionizer.push(at(0)).records.length, 0);
+  // Another visitor 30 min later moves event time past the first session's gap.
+  const out = sessionizer.push(at(30 * MINUTE, { clientIp: '10.0.0.2' }));
+  assert.equal(out.records.length, 1);
+  assert.equal(out.records[0]?.closed, true);
+  assert.equal(out.records[0]?.clientIp, '10.0.0.1');
+  assert.equal(sessionizer.stats().openSessions, 1);
+});
+
+function shuffleWithin(events: RequestEvent[], maxShiftMs: number, seed: number): RequestEvent[] {
+  // Each event may arrive up to maxShiftMs "late": sort by a jittered arrival time.
+  const random = prng(seed);
+  return events
+    .map((event) => ({ event, arrival: event.eventTime + random() * maxShiftMs }))
+    .sort((a, b) => a.arrival - b.arrival)
+    .map((x) => x.event);
+}
+
+function traffic(count: number, seed: number): RequestEvent[] {
+  const random = prng(seed);
+  const events: RequestEvent[] = [];
+  let time = T0;
+  const paths = ['/', '/a', '/a/b', '/img/x.png', '/s.css', '/app.js', '/doc.pdf', '/login', '/robots.txt', '/p/1', '/p/2'];
+  for (let i = 0; i < count; i++) {
+    time += Math.floor(random() * 4000) + 1; // distinct times: ties would be ordered by arrival
+    const visitor = Math.floor(random() * 12);
+    events.push(
+      request({
+        customer: visitor % 3 === 0 ? 'other' : 'shop',
+        eventTime: time,
+        clientIp: `10.0.0.${visitor}`,
+        userAgent: visitor === 5 ? null : visitor % 2 === 0 ? CHROME_130 : 'python-requests/2.32.3',
+        method: random() < 0.1 ? 'POST' : 'GET',
+        path: paths[Math.floor(random() * paths.length)] as string,
+        status: random() < 0.1 ? 404 : 200,
+        bytes: Math.floor(random() * 10_000),
+        referrer: random() < 0.5 ? null : 'https://www.shop.com/',
+      }),
+    );
+    // Now and then a long silence, so sessions close by gap mid-stream.
+    if (random() < 0.02) time += 40 * 60_000;
+  }
+  return events;
+}
+
+const CONFIG: SessionizerConfig = { gapMs: 10 * 60_000, allowedLatenessMs: 60_000, updateEveryEvents: 5, updateAfterMs: 20_000 };
+
+test('out-of-order events within the allowed lateness give exactly the sorted input’s records', () => {
+  const sorted = traffic(600, 1);
+  const expected = run(sorted, CONFIG);
+  assert.ok(expected.records.some((r) => !r.closed) && expected.records.filter((r) => r.closed).length > 10);
+  for (const seed of [2, 3, 4]) {
+    const shuffled = shuffleWithin(sorted, 60_000, seed);
+    assert.notDeepEqual(shuffled, sorted);
+    const got = run(shuffled, CONFIG);
+    assert.equal(got.late.length, 0);
+    assert.deepStrictEqual(got.records, expected.records);
+  }
+});
+
+test('events later than the allowed lateness are returned and counted, not folded in', () => {
+  const sessionizer = new Sessionizer({ allowedLatenessMs: 60_000, updateEveryEvents: 0, updateAfterMs: 0 });
+  sessionizer.push(at(0, { path: '/a' }));
+  sessionizer.push(at(120, { path: '/b' })); // watermark now T0 + 60 s
+  const lateEvent = at(30, { path: '/late' });
+  const out = sessionizer.push(lateEvent);
+  assert.deepEqual(out.late, [{ event: lateEvent, watermark: T0 + 60_000, lateByMs: 30_000 }]);
+  assert.equal(sessionizer.stats().lateEvents, 1);
+  // Exactly at the watermark is still on time.
+  assert.equal(sessionizer.push(at(60, { path: '/edge' })).late.length, 0);
+  const closed = sessionizer.flush().records;
+  assert.equal(closed.length, 1);
+  assert.equal(closed[0]?.requestCount, 3);
+});
+
+test('field:sessionId keys by the event’s session id and falls back to ip|ua without one', () => {
+  const events = [
+    at(0, { sessionId: 'abc', clientIp: '1.1.1.1' }),
+    at(1, { sessionId: 'abc', clientIp: '2.2.2.2' }), // same visitor, new address
+    at(2, { sessionId: null, clientIp: '3.3.3.3' }),
+    at(3, { sessionId: '', clientIp: '3.3.3.3' }),
+  ];
+  const sessions = closedSessions(events, { sessionKey: 'field:sessionId' });
+  assert.deepEqual(
+    sessions.map((s) => [s.sessionKey, s.requestCount, s.clientIp]),
+    [
+      ['abc', 2, '1.1.1.1'],
+      [`3.3.3.3|${CHROME_130}`, 2, '3.3.3.3'],
+    ],
+  );
+});
+
+test('field:<extra> keys by a log-format field, per customer when configured', () => {
+  const events = [
+    at(0, { extra: { cookie_sid: 'k1' }, clientIp: '1.1.1.1' }),
+    at(1, { extra: { cookie_sid: 'k1' }, clientIp: '1.1.1.2' }),
+    at(2, { customer: 'blog', extra: { cookie_sid: 'k1' }, clientIp: '1.1.1.3' }),
+  ];
+  const sessions = closedSessions(events, { customers: { shop: { sessionKey: 'field:cookie_sid' } } });
+  assert.deepEqual(
+    sessions.map((s) => [s.customer, s.sessionKey, s.requestCount]),
+    [
+      ['shop', 'k1', 2],
+      ['blog', `1.1.1.3|${CHROME_130}`, 1],
+    ],
+  );
+});
+
+test('bad configuration fails fast with WEIR_FEATURES_CONFIG', () => {
+  for (const config of [
+    { sessionKey: 'cookie' },
+    { sessionKey: 'field:' },
+    { timeZone: 'Mars/Olympus' },
+    { timeZone: '+15:00' },
+    { gapMs: 0 },
+    { updateEveryEvents: 1.5 },
+    { customers: { x: { timeZone: 'Nowhere/Else' } } },
+  ] as SessionizerConfig[]) {
+    assert.throws(() => new Sessionizer(config), (err: unknown) => isFeatureError(err, 'WEIR_FEATURES_CONFIG'), JSON.stringify(config));
+  }
+  assert.throws(
+    () => new Sessionizer().push(at(0, { eventTime: Number.NaN })),
+    (err: unknown) => isFeatureError(err, 'WEIR_FEATURES_INVALID_INPUT'),
+  );
+});
+
+test('updates every N events carry the same session id; close comes last', () => {
+  const events = Array.from({ length: 7 }, (_, i) => at(i, { path: `/p${i}` }));
+  const { records } = run(events, { updateEveryEvents: 3, updateAfterMs: 0 });
+  assert.deepEqual(
+    records.map((r) => [r.requestCount, r.closed]),
+    [
+      [3, false],
+      [6, false],
+      [7, true],
+    ],
+  );
+  assert.equal(new Set(records.map((r) => r.sessionId)).size, 1);
+  assert.equal(records[0]?.sessionId, sessionIdOf('shop', `10.0.0.1|${CHROME_130}`, T0));
+  assert.equal(records[0]?.featureSet, featureSetFingerprint);
+});
+
+test('an update follows once event time passes the oldest unemitted event by updateAfterMs', () => {
+  const sessionizer = new Sessionizer({ allowedLatenessMs: 0, updateEveryEvents: 0, updateAfterMs: 10_000 });
+  sessionizer.push(at(0));
+  sessionizer.push(at(1));
+  assert.equal(sessionizer.push(at(9.999, { clientIp: '10.0.0.2' })).records.length, 0);
+  const out = sessionizer.push(at(10, { clientIp: '10.0.0.2' }));
+  assert.deepEqual(
+    out.records.map((r) => [r.clientIp, r.requestCount, r.lastTime - T0, r.closed]),
+    [['10.0.0.1', 2, 1000, false]],
+  );
+  // Nothing new since: no second update, only the close at flush.
+  assert.equal(sessionizer.push(at(25, { clientIp: '10.0.0.3' })).records.filter((r) => r.clientIp === '10.0.0.1').length, 0);
+  const closes = sessionizer.flush().records;
+  assert.deepEqual(
+    closes.map((r) => [r.clientIp, r.closed]),
+    [
+      ['10.0.0.1', true],
+      ['10.0.0.2', true],
+      ['10.0.0.3', true],
+    ],
+  );
+});
+
+test('advanceTo releases buffered events and due timers without an event', () => {
+  const sessionizer = new Sessionizer({ allowedLatenessMs: 60_000, updateEveryEvents: 0, updateAfterMs: 0, gapMs: 60_000 });
+  sessionizer.push(at(0));
+  assert.equal(sessionizer.advanceTo(T0 + 60_000 + 60_000 - 1).records.length, 0);
+  const out = sessionizer.advanceTo(T0 + 60_000 + 60_000);
+  assert.equal(out.records.length, 1);
+  assert.equal(out.records[0]?.closed, true);
+});
+
+test('flush processes what is buffered and closes everything', () => {
+  const sessionizer = new Sessionizer({ allowedLatenessMs: 3_600_000, updateEveryEvents: 0, updateAfterMs: 0 });
+  for (let i = 0; i < 5; i++) assert.equal(sessionizer.push(at(i, { clientIp: `10.0.0.${i % 2}` })).records.length, 0);
+  assert.equal(sessionizer.stats().bufferedEvents, 5);
+  const closed = sessionizer.flush().records;
+  assert.deepEqual(
+    closed.map((r) => [r.clientIp, r.requestCount, r.closed]),
+    [
+      ['10.0.0.0', 3, true],
+      ['10.0.0.1', 2, true],
+    ],
+  );
+  assert.deepEqual(sessionizer.stats(), {
+    events: 5,
+    lateEvents: 0,
+    sessionsOpened: 2,
+    sessionsClosed: 2,
+    updates: 0,
+    openSessions: 0,
+    bufferedEvents: 0,
+  });
+});
+
+test('same input, same output, bit for bit', () => {
+  const events = shuffleWithin(traffic(400, 7), 50_000, 8);
+  const a = run(events, CONFIG);
+  const b = run(events, CONFIG);
+  assert.deepStrictEqual(a, b);
+  assert.equal(JSON.stringify(a), JSON.stringify(b));
+});
+
+function collect(into: Run, out: { records: readonly SessionFeatures[]; late: Run['late'] }): void {
+  into.records.push(...out.records);
+  into.late.push(...out.late);
+}
+
+test('checkpoint → restore → continue gives exactly the uninterrupted run’s output', () => {
+  const events = shuffleWithin(traffic(500, 11), 90_000, 12); // some beyond the 60 s lateness: late events too
+  const uninterrupted = run(events, CONFIG);
+  assert.ok(uninterrupted.late.length > 0);
+  for (const cut of [1, 57, 250, 499]) {
+    const got: Run = { records: [], late: [] };
+    const first = new Sessionizer(CONFIG);
+    for (const event of events.slice(0, cut)) collect(got, first.push(event));
+    const bytes = encodeSessionizerSnapshot(first.snapshot());
+    const restored = Sessionizer.restore(decodeSessionizerSnapshot(bytes), CONFIG);
+    assert.deepEqual(restored.stats(), first.stats());
+    for (const event of events.slice(cut)) collect(got, restored.push(event));
+    collect(got, restored.flush());
+    assert.deepStrictEqual(got, uninterrupted, `cut at ${cut}`);
+  }
+});
+
+test('a snapshot from other feature code, or malformed, is refused', () => {
+  const snapshot = new Sessionizer().snapshot();
+  assert.throws(
+    () => Sessionizer.restore({ ...snapshot, featureSet: 'fs1-0000000000000000' }),
+    (err: unknown) => isFeatureError(err, 'WEIR_FEATURES_SNAPSHOT'),
+  );
+  assert.throws(() => decodeSessionizerSnapshot(Buffer.from('{nope')), (err: unknown) => isFeatureError(err, 'WEIR_FEATURES_SNAPSHOT'));
+  assert.throws(
+    () => Sessionizer.restore({ ...snapshot, sessions: [{ key: 1 }] } as never),
+    (err: unknown) => isFeatureError(err, 'WEIR_FEATURES_SNAPSHOT'),
+  );
+});
