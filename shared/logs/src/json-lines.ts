@@ -214,7 +214,9 @@ export class JsonLinesParser implements LogParser {
   }
 
   parseLine(line: string, lineNo: number): ParseResult | null {
-    const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+    // A trailing \r (CRLF files) and a byte-order mark (first line of some files) are not content.
+    let text = line.endsWith('\r') ? line.slice(0, -1) : line;
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);

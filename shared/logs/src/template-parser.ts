@@ -139,7 +139,9 @@ export class TemplateParser implements LogParser {
     return this.at[role] as number;
   }
 
-  parseLine(line: string, lineNo: number): ParseResult | null {
+  parseLine(raw: string, lineNo: number): ParseResult | null {
+    // A byte-order mark opens some files written on Windows; it is not part of the first field.
+    const line = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     let end = line.length;
     if (end > 0 && line.charCodeAt(end - 1) === 13) end--;
     let first = 0;
