@@ -3,7 +3,7 @@
  * dependencies answer; cached, and 503 while draining), `/metrics` (Prometheus text), one JSON
  * log line per request, and request counters. A service adds its own routes to `app`.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { cachedReadiness, type Readiness } from './readiness.js';
@@ -82,7 +82,7 @@ export function createServiceHttp(options: ServiceHttpOptions): ServiceHttp {
     ...options.fastify,
     loggerInstance,
     // One line per request, written below with what matters, instead of fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
   const readiness = cachedReadiness(options.readiness, options.readinessCacheMs ?? 1500);
   const { registry } = options;
@@ -104,6 +104,15 @@ export function createServiceHttp(options: ServiceHttpOptions): ServiceHttp {
     if (PROBE_ROUTES.has(route) && status < 500) request.log.debug(line, 'request');
     else if (status >= 500) request.log.warn(line, 'request');
     else request.log.info(line, 'request');
+  });
+
+  // Fastify's own error log goes with its request logging: failures of the server's making are
+  // logged here instead, with their stack. Refusals (4xx) are the client's and only counted.
+  app.addHook('onError', async (request, _reply, error) => {
+    const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
+    // 503 is a dependency's outage, reported as such, not a bug of ours.
+    if (status === 503) request.log.warn({ err: error }, 'request failed: unavailable');
+    else if (status >= 500) request.log.error({ err: error }, 'request failed');
   });
 
   app.get('/healthz', async () => ({
