@@ -153,12 +153,18 @@ export class TemplateParser implements LogParser {
     return this.build(line, lineNo);
   }
 
-  /** A field's text: null for `-` or empty (both mean "not there" in access logs), escapes decoded. */
-  private text(line: string, i: number): string | null {
-    if (i < 0) return null;
+  /** `-` or empty: both mean "not there" in access logs. */
+  private missing(line: string, i: number): boolean {
     const s = this.starts[i] as number;
     const e = this.ends[i] as number;
-    if (e === s || (e - s === 1 && line.charCodeAt(s) === DASH)) return null;
+    return e === s || (e - s === 1 && line.charCodeAt(s) === DASH);
+  }
+
+  /** A field's text, escapes decoded; null when the field is absent from the format or missing in the line. */
+  private text(line: string, i: number): string | null {
+    if (i < 0 || this.missing(line, i)) return null;
+    const s = this.starts[i] as number;
+    const e = this.ends[i] as number;
     if (this.backslashAt === -1 || this.backslashAt >= e) return line.slice(s, e);
     const slash = line.indexOf('\\', s);
     return slash !== -1 && slash < e ? unescapeLogValue(line, s, e) : line.slice(s, e);
@@ -208,7 +214,7 @@ export class TemplateParser implements LogParser {
 
     let requestTimeMs: number | null = null;
     const rt = this.requestTimeIndex;
-    if (rt >= 0 && this.text(line, rt) !== null) {
+    if (rt >= 0 && !this.missing(line, rt)) {
       requestTimeMs = parseDecimal(line, starts[rt] as number, ends[rt] as number, this.requestTimeShift);
       if (Number.isNaN(requestTimeMs)) {
         return rejection(lineNo, 'bad_number', `${this.label(rt)} must be a number ${this.found(line, rt)}`);
