@@ -1,6 +1,6 @@
 /**
  * The servers `pnpm test` started (scripts/infra) answer as the other tests expect: the registry's
- * Confluent-compatible API with a BACKWARD global rule, Elasticsearch 7.17, and Kafka's port.
+ * Confluent-compatible API with a BACKWARD global rule, Elasticsearch 7.17, and Kafka (port and a live broker).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,4 +26,11 @@ test('Kafka accepts connections and reports a live broker', async () => {
   const [host = '', port = ''] = (first ?? '').trim().split(':');
   assert.equal(await tcpOpen(host, Number(port)), true);
   assert.ok((await liveBrokerCount(host, Number(port))) >= 1);
+});
+
+test('Elasticsearch answers GET / as a 7.17 server with the X-Elastic-Product header', async () => {
+  const root = await httpGet(required('ELASTICSEARCH_URL'));
+  assert.equal(root.status, 200);
+  assert.equal(root.headers['x-elastic-product'], 'Elasticsearch');
+  assert.match((JSON.parse(root.body) as { version: { number: string } }).version.number, /^7\.17\./);
 });
