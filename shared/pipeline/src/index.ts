@@ -1,1 +1,16 @@
-export {};
+/**
+ * @weir/pipeline: the stages the services run (sessionize, window, score), the scorers, the
+ * join with each customer's window baseline, and the same logic in one offline pass for files.
+ */
+export { MODEL_INPUT_NAMES, modelRow, type ModelRow } from './model-input.js';
+export { labelOf, reasonOf, type Scorer, type ScoringItem, type SessionScore, type Thresholds } from './scorer.js';
+export { BaselineScorer, type BaselineScorerOptions } from './baseline-scorer.js';
+export { ModelScorer } from './model-scorer.js';
+export { WindowTable, type WindowTableOptions } from './window-table.js';
+export { PartitionCheckpoints, type CheckpointEntry, type SnapshotParts } from './partition-checkpoint.js';
+export { sessionizeStage, type SessionizeStageOptions, type SessionizeState } from './sessionize-stage.js';
+export { windowStage, windowKey, type WindowStageOptions, type WindowState } from './window-stage.js';
+export { scoreStage, type ScoreStageOptions, type ScoreState } from './score-stage.js';
+export { followWindows, type WindowFollower, type WindowFollowerOptions } from './window-follower.js';
+export { ensurePipelineTopics, pipelineTopics, type PipelineTopicsOptions } from './topics.js';
+export { OfflinePipeline, finalSessions, type FinalSession, type OfflineConfig, type OfflineStats } from './offline.js';

@@ -1,7 +1,10 @@
 import type { WindowSummary } from '@weir/contracts';
 
 export interface WindowTableOptions {
-  /** Windows kept per customer: enough to cover sessions that arrive late against their window. */
+  /**
+   * Windows kept per customer. A closed session is scored against the window of its last event,
+   * which is a whole inactivity gap (30 min by default) old by then: keep more than gap / window size.
+   */
   windowsPerCustomer?: number;
 }
 
@@ -15,7 +18,7 @@ export class WindowTable {
   private readonly limit: number;
 
   constructor(options: WindowTableOptions = {}) {
-    this.limit = options.windowsPerCustomer ?? 30;
+    this.limit = options.windowsPerCustomer ?? 120;
   }
 
   /** Keeps the newest summary of each window; an older update of a window never replaces a newer one. */
@@ -42,6 +45,17 @@ export class WindowTable {
     for (let i = windows.length - 1; i >= 0; i--) {
       const window = windows[i]!;
       if (window.windowStart <= time) return window;
+    }
+    return null;
+  }
+
+  /** The final summary of the window holding `time`, once that window has closed. */
+  closedAt(customer: string, time: number): WindowSummary | null {
+    const windows = this.byCustomer.get(customer);
+    if (!windows) return null;
+    for (let i = windows.length - 1; i >= 0; i--) {
+      const window = windows[i]!;
+      if (window.windowStart <= time && time < window.windowEnd) return window.closed ? window : null;
     }
     return null;
   }

@@ -1,0 +1,54 @@
+import { FEATURE_NAMES } from '@weir/features';
+import type { ModelPipeline } from '@weir/model';
+import { MODEL_INPUT_NAMES, modelRow } from './model-input.js';
+import { labelOf, reasonOf, type Scorer, type ScoringItem, type SessionScore, type Thresholds } from './scorer.js';
+
+const isRawFeature = new Set<string>(FEATURE_NAMES);
+
+/**
+ * Scores with a trained model pipeline. `pipeline` is asked for on every batch, so a hot-reloaded
+ * model takes over at the next batch. Reasons are computed for sessions that are not labelled
+ * human only: they are what people read, and attribution costs a forward pass per feature.
+ */
+export class ModelScorer implements Scorer {
+  constructor(
+    private readonly pipeline: () => ModelPipeline,
+    private readonly reasonCount = 5,
+  ) {}
+
+  get version(): string {
+    return this.pipeline().version;
+  }
+
+  scoreBatch(items: readonly ScoringItem[], thresholds: (customer: string) => Thresholds): SessionScore[] {
+    const pipeline = this.pipeline();
+    const rows = items.map(({ session, baseline }) => modelRow(session, baseline));
+    const aligned = pipeline.align({ names: MODEL_INPUT_NAMES, rows: rows.map((r) => r.values) });
+    const scores = pipeline.scoreBatch(aligned);
+    return items.map(({ session }, i) => {
+      const score = scores[i]!;
+      const label = labelOf(score, thresholds(session.customer));
+      if (label === 'human') return { score, label, reasons: [] };
+      const deviations = new Map(rows[i]!.relative.deviations.map((d) => [d.feature, d]));
+      // x, z_x and rz_x are one feature to a reader: their pushes add up under x.
+      const byFeature = new Map<string, number>();
+      for (const a of pipeline.reasons(aligned[i]!, this.reasonCount * 3)) {
+        if (a.contribution <= 0) continue;
+        const feature = rawFeatureOf(a.feature);
+        byFeature.set(feature, (byFeature.get(feature) ?? 0) + a.contribution);
+      }
+      const reasons = [...byFeature]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, this.reasonCount)
+        .map(([feature, contribution]) => reasonOf(feature, session.features[feature] ?? 0, deviations.get(feature), contribution));
+      return { score, label, reasons };
+    });
+  }
+}
+
+/** `rz_request_count` explains itself as `request_count`: the feature a person can look up. */
+function rawFeatureOf(column: string): string {
+  if (isRawFeature.has(column)) return column;
+  const raw = column.replace(/^[a-z]+_/, '');
+  return isRawFeature.has(raw) ? raw : column;
+}

@@ -1,0 +1,73 @@
+import { WINDOWS_TOPIC, type SessionFeatures, type WindowSummary } from '@weir/contracts';
+import {
+  WindowBaseline,
+  type LateSessionRecord,
+  type WindowBaselineConfig,
+  type WindowBaselineSnapshot,
+  type WindowOutput,
+} from '@weir/features';
+import type { OutputRecord, Stage, StageContext } from '@weir/stream';
+import { PartitionCheckpoints, type CheckpointEntry, type SnapshotParts } from './partition-checkpoint.js';
+
+type CustomerWindows = WindowBaselineSnapshot['customers'][number];
+export type WindowState = CheckpointEntry<WindowBaselineSnapshot, CustomerWindows>;
+
+export interface WindowStageOptions {
+  window?: WindowBaselineConfig;
+  /** Output topic, `weir.windows` by default. */
+  topic?: string;
+  /** Closes every open window of a partition idle this long (wall clock); 0 turns it off. Default 0. */
+  closeIdleAfterMs?: number;
+  onLate?: (late: readonly LateSessionRecord[], ctx: { topic: string; partition: number }) => void;
+}
+
+function baselineParts(config: WindowBaselineConfig): SnapshotParts<WindowBaseline, WindowBaselineSnapshot, CustomerWindows> {
+  return {
+    create: () => new WindowBaseline(config),
+    snapshot: (baseline) => baseline.snapshot(),
+    restore: (snapshot) => WindowBaseline.restore(snapshot, config),
+    split: ({ customers, ...meta }) => ({ meta: { ...meta, customers: [] }, parts: customers.map((c) => [c.customer, c]) }),
+    join: (meta, parts) => ({ ...meta, customers: [...parts].sort((a, b) => a.customer.localeCompare(b.customer)) }),
+  };
+}
+
+/** Window summaries are keyed by customer and window, so a compacted topic keeps each window's last summary. */
+export function windowKey(summary: WindowSummary): string {
+  return `${summary.customer}|${summary.windowStart}`;
+}
+
+/**
+ * The window stage: session records of `weir.sessions` (keyed by customer) in, each customer's
+ * baseline per time window out to `weir.windows`, on update and on close.
+ */
+export function windowStage(options: WindowStageOptions = {}): Stage<SessionFeatures, WindowSummary, WindowState> {
+  const topic = options.topic ?? WINDOWS_TOPIC;
+  const checkpoints = new PartitionCheckpoints(baselineParts(options.window ?? {}));
+  const lastInput = new Map<string, number>();
+  const toOutputs = (output: WindowOutput, ctx: StageContext<WindowState>): OutputRecord<WindowSummary>[] => {
+    if (output.late.length > 0) options.onLate?.(output.late, ctx);
+    return output.summaries.map((summary) => ({ topic, key: windowKey(summary), value: summary }));
+  };
+
+  return {
+    name: 'window',
+    process(records, ctx) {
+      lastInput.set(`${ctx.topic}:${ctx.partition}`, Date.now());
+      const { processor, fresh } = checkpoints.acquire(records, ctx);
+      const outputs: OutputRecord<WindowSummary>[] = [];
+      for (const record of fresh) outputs.push(...toOutputs(processor.push(record.value), ctx));
+      if (fresh.length > 0) checkpoints.checkpoint(ctx, fresh[fresh.length - 1]!.offset);
+      return outputs;
+    },
+    onTick(now, ctx) {
+      const idleAfter = options.closeIdleAfterMs ?? 0;
+      const id = `${ctx.topic}:${ctx.partition}`;
+      const last = lastInput.get(id);
+      if (idleAfter <= 0 || last === undefined || now - last < idleAfter) return [];
+      lastInput.delete(id);
+      const outputs = toOutputs(checkpoints.processorFor(ctx).flush(), ctx);
+      checkpoints.checkpoint(ctx);
+      return outputs;
+    },
+  };
+}
