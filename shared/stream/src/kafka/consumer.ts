@@ -24,7 +24,7 @@ import { describeError, StreamError } from '../errors.js';
 import { sleep } from '../sleep.js';
 import type { KafkaAdmin } from './admin.js';
 import { kafkaCall, toStreamError } from './errors.js';
-import { fromKafkaMessage } from './messages.js';
+import { fromKafkaMessage, toKafkaOffsets } from './messages.js';
 
 const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
 
@@ -42,6 +42,8 @@ export class KafkaConsumer implements BusConsumer {
   private restarting: Promise<void> | null = null;
   private state: 'new' | 'running' | 'stopped' = 'new';
   private readonly removeListeners: Array<() => void> = [];
+  /** Payloads of the batches being handled: their commit still works while kafkajs is stopping. */
+  private readonly inFlight = new Set<EachBatchPayload>();
 
   constructor(
     kafka: Kafka,
@@ -102,8 +104,14 @@ export class KafkaConsumer implements BusConsumer {
   }
 
   async commit(offsets: TopicPartitionOffset[]): Promise<void> {
+    // kafkajs's consumer.commitOffsets silently does nothing once stop() has begun, which would
+    // drop the commit of the batch a graceful shutdown is finishing. A batch payload's own
+    // commit goes straight to the group, so it is used while a batch is in hand.
+    const [payload] = this.inFlight;
     await kafkaCall(`commit offsets of group ${this.options.groupId}`, () =>
-      this.consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) }))),
+      payload
+        ? payload.commitOffsetsIfNecessary({ topics: toKafkaOffsets(offsets) })
+        : this.consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) }))),
     );
   }
 
@@ -240,7 +248,16 @@ export class KafkaConsumer implements BusConsumer {
     });
   }
 
-  private async deliver({ batch, heartbeat, isStale, isRunning }: EachBatchPayload): Promise<void> {
+  private async deliver(payload: EachBatchPayload): Promise<void> {
+    this.inFlight.add(payload);
+    try {
+      await this.deliverBatch(payload);
+    } finally {
+      this.inFlight.delete(payload);
+    }
+  }
+
+  private async deliverBatch({ batch, heartbeat, isStale, isRunning }: EachBatchPayload): Promise<void> {
     const tp = { topic: batch.topic, partition: batch.partition };
     const key = topicPartitionKey(tp);
     // Restores may outlast the session timeout: keep the membership alive while waiting.

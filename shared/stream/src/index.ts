@@ -1,0 +1,52 @@
+/** @weir/stream: the bus (Kafka or embedded), the stage runner, state, dead letters, config, metrics, logs. */
+export type {
+  Bus,
+  BusAdmin,
+  BusConsumer,
+  BusKind,
+  BusProducer,
+  BusTransaction,
+  BatchHandler,
+  ConsumedMessage,
+  ConsumerOptions,
+  Headers,
+  HeadersInit,
+  IsolationLevel,
+  MessageBatch,
+  OutgoingMessage,
+  PartitionOffsets,
+  PartitionReader,
+  ProducerOptions,
+  RecordMetadata,
+  TopicPartition,
+  TopicPartitionOffset,
+  TopicSpec,
+} from './bus.js';
+export { topicPartitionKey } from './bus.js';
+export { StreamError, isStreamError, describeError, type StreamErrorCode } from './errors.js';
+export { murmur2, toPositive, partitionForKey } from './murmur2.js';
+
+export { EmbeddedBus, createEmbeddedBus, type EmbeddedBusOptions } from './embedded/index.js';
+export { KafkaBus, connectKafkaBus, type KafkaBusOptions } from './kafka/index.js';
+export { createBus, createBusFromEnv } from './create-bus.js';
+
+export {
+  busConfigFromEnv,
+  busEnv,
+  DEFAULT_KAFKA_TUNING,
+  type BusConfig,
+  type KafkaConnection,
+  type KafkaTls,
+  type KafkaTuning,
+  type SaslMechanism,
+} from './config.js';
+export { env, EnvVar, readEnv, parseEnv, parseDuration, describeEnv, configError, type EnvSpec, type EnvValues } from './env.js';
+
+export { runStage, type DeliveryGuarantee, type RunStageOptions, type StateOptions } from './runner.js';
+export type { InputRecord, OutputRecord, Stage, StageContext, StageOutputs, StateView } from './stage.js';
+export { jsonSerde, stageSerde, type Serde, type StageSerde } from './serde.js';
+export { jsonStateCodec, type StateCodec } from './state/codec.js';
+export { changelogTopicName } from './state/changelog.js';
+export { DLQ_HEADERS, deadLetterTopicName } from './dead-letter.js';
+export { noopMetrics, promStageMetrics, type StageMetrics } from './metrics.js';
+export { createLogger, silentLogger, type Logger } from './log.js';

@@ -1,0 +1,317 @@
+/**
+ * `runStage`: consume → decode → process → encode → produce → commit, written once for every
+ * service. Batches of a partition are processed in order, one at a time; up to `concurrency`
+ * partitions at once. See runner/delivery.ts for the at-least-once and exactly-once paths,
+ * state/changelog.ts for state checkpoints and restores, dead-letter.ts for failed records.
+ *
+ * The returned promise resolves after a graceful stop (AbortSignal, SIGTERM or SIGINT): the batch
+ * in hand is finished, produced and committed, then everything disconnects. It rejects when the
+ * run cannot start or its consumer fails for good.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { topicPartitionKey, type BusConsumer, type MessageBatch, type PartitionReader, type TopicPartition } from './bus.js';
+import { deadLetterTopicName } from './dead-letter.js';
+import { describeError, isStreamError } from './errors.js';
+import { createLogger } from './log.js';
+import { noopMetrics, type StageMetrics } from './metrics.js';
+import { DEFAULT_RETRY, RetryAborted, retryUntil } from './retry.js';
+import { chunks } from './runner/chunks.js';
+import { AtLeastOnceDelivery, ExactlyOnceDelivery, type Delivery, type DeliveryContext } from './runner/delivery.js';
+import { DEFAULTS, type RunStageOptions } from './runner/options.js';
+import { PartitionTask } from './runner/partition-task.js';
+import { ChunkProcessor, NoState } from './runner/process-batch.js';
+import { shutdownSignal } from './shutdown.js';
+import { jsonStateCodec } from './state/codec.js';
+import { changelogRecords, changelogTopicName, restoreState, type Changelog } from './state/changelog.js';
+
+export type { DeliveryGuarantee, RunStageOptions, StateOptions } from './runner/options.js';
+
+export function runStage<In, Out, S = never>(options: RunStageOptions<In, Out, S>): Promise<void> {
+  return new StageRun(options).run();
+}
+
+class StageRun<In, Out, S> {
+  private readonly logger: Logger;
+  private readonly metrics: StageMetrics;
+  private readonly processor: ChunkProcessor<In, Out, S>;
+  private readonly tasks = new Map<string, PartitionTask<S>>();
+  private readonly noState: NoState<S>;
+  private readonly deadLetterTopic: string;
+  private readonly maxRecords: number;
+  private readonly maxBytes: number;
+  private readonly shutdown: ReturnType<typeof shutdownSignal>;
+  private changelog: Changelog<S> | null = null;
+  private reader: PartitionReader | null = null;
+  private delivery: Delivery | null = null;
+  private consumer: BusConsumer | null = null;
+  private failure: Error | null = null;
+  private ticking = false;
+
+  constructor(private readonly options: RunStageOptions<In, Out, S>) {
+    const { stage, groupId } = options;
+    this.logger = (options.logger ?? createLogger('weir')).child({ stage: stage.name, groupId });
+    this.metrics = options.metrics ?? noopMetrics;
+    this.deadLetterTopic = options.deadLetterTopic ?? deadLetterTopicName(groupId);
+    this.processor = new ChunkProcessor(stage, options.serde, this.deadLetterTopic, this.logger, this.metrics);
+    this.noState = new NoState<S>(stage.name);
+    this.maxRecords = options.batch?.maxRecords ?? DEFAULTS.maxRecords;
+    this.maxBytes = options.batch?.maxBytes ?? DEFAULTS.maxBytes;
+    this.shutdown = shutdownSignal({ signal: options.signal, handleSignals: options.handleSignals ?? true });
+  }
+
+  private get signal(): AbortSignal {
+    return this.shutdown.signal;
+  }
+
+  async run(): Promise<void> {
+    const { bus, stage } = this.options;
+    let ticker: NodeJS.Timeout | null = null;
+    try {
+      await this.prepareTopics();
+      const context = this.deliveryContext();
+      this.delivery =
+        this.options.delivery === 'exactly-once'
+          ? new ExactlyOnceDelivery(context)
+          : await AtLeastOnceDelivery.create(context, () => this.consumer!);
+      if (this.changelog) this.reader = await bus.partitionReader(this.changelog.topic);
+      const consumer = bus.consumer({
+        groupId: this.options.groupId,
+        isolation: 'read_committed',
+        startFrom: this.options.startFrom ?? 'earliest',
+        concurrency: this.options.concurrency ?? DEFAULTS.concurrency,
+        maxBatchBytes: this.maxBytes,
+        ...(this.options.sessionTimeoutMs ? { sessionTimeoutMs: this.options.sessionTimeoutMs } : {}),
+        onPartitionsAssigned: (partitions) => this.assigned(partitions),
+        onPartitionsRevoked: (partitions) => this.revoked(partitions),
+        onFailure: (error) => {
+          this.failure = error;
+          this.shutdown.stop(error);
+        },
+      });
+      this.consumer = consumer;
+      await consumer.subscribe(this.options.input);
+      if (!this.signal.aborted) await consumer.run((batch) => this.handle(batch));
+      this.logger.info({ input: String(this.options.input), delivery: this.options.delivery ?? 'at-least-once' }, 'stage started');
+      this.options.onStarted?.();
+      if (stage.onTick) {
+        ticker = setInterval(() => void this.tickAll(), this.options.tickIntervalMs ?? DEFAULTS.tickIntervalMs);
+      }
+      await aborted(this.signal);
+      this.logger.info({ reason: describeError(this.signal.reason) }, 'stopping');
+    } finally {
+      if (ticker) clearInterval(ticker);
+      // Stopping the consumer waits for the batch in hand and revokes every partition.
+      await this.consumer?.stop().catch((err) => this.logger.error({ err }, 'consumer stop failed'));
+      await this.reader?.close().catch(() => undefined);
+      await this.delivery?.close().catch(() => undefined);
+      this.shutdown.dispose();
+    }
+    if (this.failure) throw this.failure;
+    this.logger.info('stage stopped');
+  }
+
+  private deliveryContext(): DeliveryContext {
+    return {
+      bus: this.options.bus,
+      groupId: this.options.groupId,
+      signal: this.signal,
+      retry: this.options.retry ?? DEFAULT_RETRY,
+      logger: this.logger,
+      metrics: this.metrics,
+    };
+  }
+
+  private async prepareTopics(): Promise<void> {
+    const { admin } = this.options.bus;
+    await admin.createTopics([{ topic: this.deadLetterTopic, partitions: 1 }]);
+    const state = this.options.state;
+    if (!state) return;
+    const topic = changelogTopicName(this.options.groupId, state.name);
+    let partitions = await admin.partitionCount(topic).catch((error: unknown) => {
+      if (isStreamError(error, 'WEIR_BUS_UNKNOWN_TOPIC')) return null;
+      throw error;
+    });
+    if (partitions === null) {
+      const wanted = state.changelogPartitions ?? (await this.inputPartitions());
+      await admin.createTopics([{ topic, partitions: wanted, config: { 'cleanup.policy': 'compact' } }]);
+      // Another instance may have created it first, with its own count: use what exists.
+      partitions = await admin.partitionCount(topic);
+    }
+    this.changelog = { topic, partitions, codec: state.codec ?? jsonStateCodec<S>() };
+  }
+
+  private async inputPartitions(): Promise<number> {
+    const { input, bus } = this.options;
+    if (input instanceof RegExp) return DEFAULTS.patternChangelogPartitions;
+    const counts = await Promise.all(input.map((t) => bus.admin.partitionCount(t).catch(() => 1)));
+    return Math.max(1, ...counts);
+  }
+
+  private async assigned(partitions: TopicPartition[]): Promise<void> {
+    await Promise.all(partitions.map((tp) => this.openTask(tp)));
+  }
+
+  private async openTask(tp: TopicPartition): Promise<void> {
+    const delivery = this.delivery!;
+    try {
+      const writer = await delivery.open(tp);
+      let store = null;
+      let skipBelow = 0;
+      const { changelog, reader } = this;
+      if (changelog && reader) {
+        const started = performance.now();
+        const restored = await retryUntil(
+          () =>
+            restoreState({
+              changelog,
+              input: tp,
+              reader,
+              writeBarrier: (barrier) => writer.write({ outputs: [], changelog: [barrier] }),
+              onCorrupt: (key, err) => this.logger.error({ err, key, ...tp }, 'state value cannot be decoded; key dropped'),
+            }),
+          {
+            policy: this.options.retry ?? DEFAULT_RETRY,
+            signal: this.signal,
+            retryable: (e) => !isStreamError(e, 'WEIR_BUS_FENCED'),
+            onRetry: (err) => {
+              this.metrics.retry('restore');
+              this.logger.warn({ err, ...tp }, `state restore failed, retrying: ${describeError(err)}`);
+            },
+          },
+        );
+        store = restored.store;
+        this.metrics.restore(restored.records, (performance.now() - started) / 1000);
+        this.logger.info({ ...tp, keys: store.size, includesUpTo: restored.includesUpTo }, 'state restored');
+        if (restored.includesUpTo !== undefined) {
+          skipBelow = restored.includesUpTo;
+          await this.seekPastCheckpoint(tp, skipBelow);
+        }
+      }
+      this.tasks.set(topicPartitionKey(tp), new PartitionTask(tp, writer, store, skipBelow));
+    } catch (error) {
+      if (error instanceof RetryAborted) return;
+      this.logger.error({ err: error, ...tp }, `cannot take partition: ${describeError(error)}`);
+    }
+  }
+
+  /**
+   * A checkpoint newer than the committed offset (a crash between checkpoint and commit, or
+   * transactional offsets Kafka has not applied yet) is where to resume: everything before it
+   * is in the state and its outputs were produced.
+   */
+  private async seekPastCheckpoint(tp: TopicPartition, checkpoint: number): Promise<void> {
+    const committed = await this.options.bus.admin
+      .fetchCommittedOffsets(this.options.groupId, [tp.topic])
+      .then((offsets) => offsets.find((o) => o.partition === tp.partition)?.offset)
+      .catch(() => undefined);
+    if (committed !== undefined && committed >= checkpoint) return;
+    try {
+      this.consumer?.seek({ ...tp, offset: checkpoint });
+    } catch (error) {
+      // Revoked meanwhile: skipBelow still keeps replayed records out of the state.
+      this.logger.debug({ err: error, ...tp }, 'seek past checkpoint skipped');
+    }
+  }
+
+  private async revoked(partitions: TopicPartition[]): Promise<void> {
+    await Promise.all(
+      partitions.map(async (tp) => {
+        const key = topicPartitionKey(tp);
+        const task = this.tasks.get(key);
+        if (!task) return;
+        this.tasks.delete(key);
+        task.lost = true;
+        await task.lock.run(async () => undefined);
+        await task.writer.close();
+        this.metrics.lag(tp.topic, tp.partition, null);
+      }),
+    );
+  }
+
+  private async handle(batch: MessageBatch): Promise<void> {
+    const task = this.tasks.get(topicPartitionKey(batch));
+    if (!task) {
+      this.logger.warn({ topic: batch.topic, partition: batch.partition }, 'batch for a partition without a task: skipped, not committed');
+      return;
+    }
+    await task.lock.run(() => this.processBatch(task, batch));
+  }
+
+  private async processBatch(task: PartitionTask<S>, batch: MessageBatch): Promise<void> {
+    const tp = task.partition;
+    let next = batch.messages[0]!.offset;
+    for (const chunk of chunks(batch.messages, this.maxRecords, this.maxBytes)) {
+      if (this.signal.aborted || batch.isStale() || task.lost) return;
+      const started = performance.now();
+      next = chunk[chunk.length - 1]!.offset + 1;
+      const fresh = task.skipBelow > chunk[0]!.offset ? chunk.filter((m) => m.offset >= task.skipBelow) : chunk;
+      this.metrics.recordsIn(tp.topic, fresh.length);
+      const layer = task.store?.layer() ?? null;
+      const result = await this.processor.process(fresh, layer ?? this.noState, tp);
+      const changelog = layer && this.changelog ? changelogRecords(this.changelog, tp, layer.changes(), next) : [];
+      const written = await this.write(task, {
+        outputs: [...result.outputs, ...result.deadLetters],
+        changelog,
+        commit: { ...tp, offset: next },
+      });
+      if (!written) return;
+      layer?.commit();
+      this.countOutputs(result.outputs);
+      this.metrics.batch(chunk.length, (performance.now() - started) / 1000);
+      await batch.heartbeat();
+    }
+    this.metrics.lag(tp.topic, tp.partition, Math.max(0, batch.highWatermark - next));
+  }
+
+  private async tickAll(): Promise<void> {
+    if (this.ticking || this.signal.aborted) return;
+    this.ticking = true;
+    try {
+      const now = Date.now();
+      await Promise.all([...this.tasks.values()].map((task) => task.lock.run(() => this.tick(task, now))));
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async tick(task: PartitionTask<S>, now: number): Promise<void> {
+    if (task.lost || this.signal.aborted) return;
+    const layer = task.store?.layer() ?? null;
+    const outputs = await this.processor.tick(now, layer ?? this.noState, task.partition);
+    const changes = layer?.changes() ?? [];
+    if (outputs.length === 0 && changes.length === 0) return;
+    const changelog = this.changelog ? changelogRecords(this.changelog, task.partition, changes, undefined) : [];
+    if (await this.write(task, { outputs, changelog })) {
+      layer?.commit();
+      this.countOutputs(outputs);
+    }
+  }
+
+  /** False when nothing was written because the partition is lost or the run is stopping. */
+  private async write(task: PartitionTask<S>, unit: Parameters<PartitionTask<S>['writer']['write']>[0]): Promise<boolean> {
+    try {
+      await task.writer.write(unit);
+      return true;
+    } catch (error) {
+      if (error instanceof RetryAborted) return false;
+      if (isStreamError(error, 'WEIR_BUS_FENCED')) {
+        task.lost = true;
+        this.logger.warn({ ...task.partition }, 'fenced: another instance owns this partition now');
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  private countOutputs(outputs: Array<{ topic: string }>): void {
+    const counts = new Map<string, number>();
+    for (const { topic } of outputs) if (topic !== this.deadLetterTopic) counts.set(topic, (counts.get(topic) ?? 0) + 1);
+    for (const [topic, count] of counts) this.metrics.recordsOut(topic, count);
+  }
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}

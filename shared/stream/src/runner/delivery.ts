@@ -1,0 +1,191 @@
+/**
+ * How a batch's results become durable. Both strategies write the same unit: the outputs and
+ * dead letters, the state changelog records, and the input offset to commit.
+ *
+ * At-least-once: produce outputs (acks from all in-sync replicas), then the changelog, then
+ * commit the offset. A crash in between replays the batch: outputs may repeat; state does not
+ * double-count, because the changelog's offset record says what the state already includes.
+ *
+ * Exactly-once: all three in one Kafka transaction, so a read_committed reader sees a batch's
+ * outputs exactly once, together with the state and offsets that produced them.
+ * The transactional id is per INPUT PARTITION (`<groupId>.<topic>.<partition>`), not per
+ * instance. kafkajs commits offsets in a transaction without the consumer group's generation
+ * (no KIP-447), so fencing has to come from the transactional id itself: whoever is assigned a
+ * partition opens its producer, which bumps the id's epoch, aborts the previous owner's open
+ * transaction, and makes that (zombie) owner's next write fail with WEIR_BUS_FENCED. A per-
+ * instance id cannot do that: the new owner of a partition has a different id than the zombie.
+ * The cost is one producer (connection set) per owned input partition.
+ */
+import type { Logger } from 'pino';
+import type { Bus, BusConsumer, BusProducer, OutgoingMessage, TopicPartition, TopicPartitionOffset } from '../bus.js';
+import { describeError, isStreamError, StreamError } from '../errors.js';
+import type { StageMetrics } from '../metrics.js';
+import { retryUntil, type RetryPolicy } from '../retry.js';
+
+export interface DeliveryUnit {
+  /** Outputs and dead letters. */
+  outputs: OutgoingMessage[];
+  changelog: OutgoingMessage[];
+  /** The next input offset to commit; absent for timer outputs and restore barriers. */
+  commit?: TopicPartitionOffset;
+}
+
+/** Writes the units of one input partition. */
+export interface PartitionWriter {
+  /** Resolves once durable; throws WEIR_BUS_FENCED when the partition now belongs to someone else. */
+  write(unit: DeliveryUnit): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Delivery {
+  open(partition: TopicPartition): Promise<PartitionWriter>;
+  close(): Promise<void>;
+}
+
+export interface DeliveryContext {
+  bus: Bus;
+  groupId: string;
+  signal: AbortSignal;
+  retry: RetryPolicy;
+  logger: Logger;
+  metrics: StageMetrics;
+}
+
+function retrying(ctx: DeliveryContext, operation: string, retryable: (error: unknown) => boolean = notFenced) {
+  return {
+    policy: ctx.retry,
+    signal: ctx.signal,
+    retryable,
+    onRetry: (error: unknown, attempt: number, delayMs: number) => {
+      ctx.metrics.retry(operation);
+      ctx.logger.warn({ err: error, attempt, delayMs }, `${operation} failed, retrying: ${describeError(error)}`);
+    },
+  };
+}
+
+const notFenced = (error: unknown) => !isStreamError(error, 'WEIR_BUS_FENCED') && !isStreamError(error, 'WEIR_BUS_CLOSED');
+
+/** Commit failures after a rebalance cannot be fixed by retrying within this generation. */
+const COMMIT_ATTEMPTS = 3;
+
+export class AtLeastOnceDelivery implements Delivery {
+  private constructor(
+    private readonly ctx: DeliveryContext,
+    private readonly producer: BusProducer,
+    private readonly consumer: () => BusConsumer,
+  ) {}
+
+  static async create(ctx: DeliveryContext, consumer: () => BusConsumer): Promise<AtLeastOnceDelivery> {
+    const producer = await retryUntil(() => ctx.bus.producer(), retrying(ctx, 'open producer'));
+    return new AtLeastOnceDelivery(ctx, producer, consumer);
+  }
+
+  async open(partition: TopicPartition): Promise<PartitionWriter> {
+    return {
+      write: (unit) => this.write(partition, unit),
+      close: async () => undefined,
+    };
+  }
+
+  private async write(partition: TopicPartition, unit: DeliveryUnit): Promise<void> {
+    const { ctx } = this;
+    if (unit.outputs.length > 0) await retryUntil(() => this.producer.send(unit.outputs), retrying(ctx, 'produce'));
+    if (unit.changelog.length > 0) await retryUntil(() => this.producer.send(unit.changelog), retrying(ctx, 'checkpoint'));
+    const offset = unit.commit;
+    if (!offset) return;
+    try {
+      await retryUntil(
+        (attempt) => {
+          if (attempt > COMMIT_ATTEMPTS) throw new StreamError('WEIR_BUS_NOT_ASSIGNED', 'commit keeps failing');
+          return this.consumer().commit([offset]);
+        },
+        retrying(ctx, 'commit', (e) => notFenced(e) && !isStreamError(e, 'WEIR_BUS_NOT_ASSIGNED')),
+      );
+    } catch (error) {
+      if (!isStreamError(error)) throw error;
+      // Usually a rebalance took the partition: whoever owns it now replays from the last commit,
+      // which at-least-once allows; the changelog offset keeps state from counting twice.
+      ctx.logger.warn({ err: error, partition }, `offset not committed, the batch may be replayed: ${describeError(error)}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.producer.close();
+  }
+}
+
+export class ExactlyOnceDelivery implements Delivery {
+  constructor(private readonly ctx: DeliveryContext) {}
+
+  async open(partition: TopicPartition): Promise<PartitionWriter> {
+    const writer = new TransactionalWriter(this.ctx, `${this.ctx.groupId}.${partition.topic}.${partition.partition}`);
+    await writer.connect();
+    return writer;
+  }
+
+  async close(): Promise<void> {}
+}
+
+class TransactionalWriter implements PartitionWriter {
+  private producer: BusProducer | null = null;
+
+  constructor(
+    private readonly ctx: DeliveryContext,
+    private readonly transactionalId: string,
+  ) {}
+
+  /** Opening the producer fences the previous owner (and waits until its transaction is settled). */
+  async connect(): Promise<void> {
+    await this.producer?.close().catch(() => undefined);
+    this.producer = null;
+    this.producer = await retryUntil(
+      () => this.ctx.bus.producer({ transactionalId: this.transactionalId }),
+      retrying(this.ctx, 'open transactional producer'),
+    );
+  }
+
+  async write(unit: DeliveryUnit): Promise<void> {
+    await retryUntil(() => this.attempt(unit), retrying(this.ctx, 'transaction'));
+  }
+
+  private async attempt(unit: DeliveryUnit): Promise<void> {
+    if (!this.producer) await this.connect();
+    const producer = this.producer!;
+    const transaction = await producer.beginTransaction();
+    let committing = false;
+    try {
+      await transaction.send([...unit.outputs, ...unit.changelog]);
+      if (unit.commit) await transaction.sendOffsets(this.ctx.groupId, [unit.commit]);
+      committing = true;
+      await transaction.commit();
+    } catch (error) {
+      if (!notFenced(error)) throw error;
+      if (!committing) {
+        await transaction.abort().catch(() => this.reconnectLater());
+        throw error;
+      }
+      // The commit's outcome is unknown. Re-opening the producer settles the transaction either
+      // way; the committed offset then tells which way it went.
+      await this.connect();
+      if (unit.commit && (await this.committedAtLeast(unit.commit))) return;
+      throw error;
+    }
+  }
+
+  private reconnectLater(): void {
+    const stale = this.producer;
+    this.producer = null;
+    void stale?.close().catch(() => undefined);
+  }
+
+  private async committedAtLeast(target: TopicPartitionOffset): Promise<boolean> {
+    const committed = await this.ctx.bus.admin.fetchCommittedOffsets(this.ctx.groupId, [target.topic]);
+    const offset = committed.find((o) => o.partition === target.partition)?.offset;
+    return offset !== undefined && offset >= target.offset;
+  }
+
+  async close(): Promise<void> {
+    await this.producer?.close().catch(() => undefined);
+    this.producer = null;
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Decode → process → encode for one chunk of one partition, with dead letters for what fails.
+ * A chunk is first processed whole. If the stage throws (or returns an output that does not
+ * encode), its state changes are dropped and the records go through again one at a time, each
+ * in its own state layer: the ones that fail are dead-lettered, the others count.
+ */
+import type { Logger } from 'pino';
+import type { ConsumedMessage, OutgoingMessage } from '../bus.js';
+import { deadLetter, reasonCode } from '../dead-letter.js';
+import { isStreamError, StreamError } from '../errors.js';
+import type { StageMetrics } from '../metrics.js';
+import type { StageSerde } from '../serde.js';
+import type { InputRecord, OutputRecord, Stage, StageContext, StateView } from '../stage.js';
+
+export interface ChunkResult {
+  outputs: OutgoingMessage[];
+  deadLetters: OutgoingMessage[];
+}
+
+interface Decoded<In> {
+  record: InputRecord<In>;
+  source: ConsumedMessage;
+}
+
+/** Any state layer the stage may write to: the partition's store layer, or the stateless view. */
+export type StageState<S> = StateView<S> & { layer(): StageState<S>; commit(): void };
+
+export class ChunkProcessor<In, Out, S> {
+  constructor(
+    private readonly stage: Stage<In, Out, S>,
+    private readonly serde: StageSerde<In, Out>,
+    private readonly deadLetterTopic: string,
+    private readonly logger: Logger,
+    private readonly metrics: StageMetrics,
+  ) {}
+
+  async process(messages: ConsumedMessage[], state: StageState<S>, partition: { topic: string; partition: number }): Promise<ChunkResult> {
+    const deadLetters: OutgoingMessage[] = [];
+    const decoded: Array<Decoded<In>> = [];
+    for (const source of messages) {
+      try {
+        decoded.push({ record: await this.decode(source), source });
+      } catch (error) {
+        deadLetters.push(this.deadLetter(source, error));
+      }
+    }
+    if (decoded.length === 0) return { outputs: [], deadLetters };
+
+    const whole = state.layer();
+    try {
+      const outputs = await this.run(decoded.map((d) => d.record), whole, partition);
+      whole.commit();
+      return { outputs, deadLetters };
+    } catch (error) {
+      if (decoded.length === 1) {
+        deadLetters.push(this.deadLetter(decoded[0]!.source, error));
+        return { outputs: [], deadLetters };
+      }
+      this.logger.debug({ err: error, records: decoded.length }, 'chunk failed, processing its records one by one');
+    }
+
+    const outputs: OutgoingMessage[] = [];
+    for (const { record, source } of decoded) {
+      const single = state.layer();
+      try {
+        outputs.push(...(await this.run([record], single, partition)));
+        single.commit();
+      } catch (error) {
+        deadLetters.push(this.deadLetter(source, error));
+      }
+    }
+    return { outputs, deadLetters };
+  }
+
+  /** Timer outputs: there is no input record to blame, so a failure is logged and the tick skipped. */
+  async tick(now: number, state: StageState<S>, partition: { topic: string; partition: number }): Promise<OutgoingMessage[]> {
+    const onTick = this.stage.onTick;
+    if (!onTick) return [];
+    const layer = state.layer();
+    try {
+      const outputs = await this.encode(await onTick.call(this.stage, now, this.context(layer, partition)));
+      layer.commit();
+      return outputs;
+    } catch (error) {
+      this.logger.error({ err: error, ...partition }, `onTick failed; its changes are dropped: ${String(error)}`);
+      return [];
+    }
+  }
+
+  private async run(records: InputRecord<In>[], state: StageState<S>, partition: { topic: string; partition: number }) {
+    let outputs: OutputRecord<Out>[];
+    try {
+      outputs = await this.stage.process(records, this.context(state, partition));
+    } catch (error) {
+      if (isStreamError(error)) throw error;
+      throw new StreamError('WEIR_STAGE_PROCESS', `stage ${this.stage.name} failed: ${messageOf(error)}`, { cause: error });
+    }
+    return this.encode(outputs);
+  }
+
+  private context(state: StateView<S>, partition: { topic: string; partition: number }): StageContext<S> {
+    return { ...partition, state, log: this.logger };
+  }
+
+  private async decode(source: ConsumedMessage): Promise<InputRecord<In>> {
+    if (source.value === null) throw new StreamError('WEIR_STAGE_DECODE', 'record has no value (a tombstone)');
+    let value: In;
+    try {
+      value = await this.serde.decode(source.topic, source.value);
+    } catch (error) {
+      throw new StreamError('WEIR_STAGE_DECODE', `cannot decode: ${messageOf(error)}`, { cause: error });
+    }
+    const { topic, partition, offset, key, headers, timestamp } = source;
+    return { topic, partition, offset, key, value, headers, timestamp };
+  }
+
+  private async encode(outputs: OutputRecord<Out>[]): Promise<OutgoingMessage[]> {
+    return Promise.all(
+      outputs.map(async (output) => {
+        let value: Buffer;
+        try {
+          value = await this.serde.encode(output.topic, output.value);
+        } catch (error) {
+          throw new StreamError('WEIR_STAGE_ENCODE', `cannot encode an output for ${output.topic}: ${messageOf(error)}`, { cause: error });
+        }
+        return { topic: output.topic, key: output.key, value, headers: output.headers, timestamp: output.timestamp };
+      }),
+    );
+  }
+
+  private deadLetter(source: ConsumedMessage, error: unknown): OutgoingMessage {
+    this.metrics.deadLetters(reasonCode(error), 1);
+    this.logger.warn(
+      { err: error, topic: source.topic, partition: source.partition, offset: source.offset },
+      `dead letter: ${messageOf(error)}`,
+    );
+    return deadLetter({ topic: this.deadLetterTopic, source, stage: this.stage.name, error, now: Date.now() });
+  }
+}
+
+function messageOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = 'code' in error && typeof error.code === 'string' ? `${error.code}: ` : '';
+  return `${code}${error.message}`;
+}
+
+/** The state seen by a stage configured without a store: empty, and refuses writes. */
+export class NoState<S> implements StageState<S> {
+  constructor(private readonly stageName: string) {}
+  get(): S | undefined {
+    return undefined;
+  }
+  has(): boolean {
+    return false;
+  }
+  set(): void {
+    throw new StreamError('WEIR_STAGE_PROCESS', `stage ${this.stageName} has no state store: give runStage a \`state\` option`);
+  }
+  delete(): void {
+    this.set();
+  }
+  *entries(): IterableIterator<[string, S]> {}
+  readonly size = 0;
+  layer(): StageState<S> {
+    return this;
+  }
+  commit(): void {}
+}
+

@@ -1,0 +1,303 @@
+/**
+ * What runStage must do, on any bus: one suite run against the embedded bus and Kafka.
+ * (Crash tests that need a process to kill are in kafka-runner.test.ts.)
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Bus, ConsumedMessage } from '../src/bus.js';
+import { DLQ_HEADERS } from '../src/dead-letter.js';
+import type { StageMetrics } from '../src/metrics.js';
+import { runStage, type RunStageOptions } from '../src/runner.js';
+import { jsonSerde } from '../src/serde.js';
+import { changelogTopicName } from '../src/state/changelog.js';
+import { counterStage, type Count, type KeyState, type Request } from './fixtures/counter-stage.js';
+import { Collector, uniqueName, waitFor } from './helpers.js';
+import type { BusFactory } from './bus.contract.js';
+import { testLogger } from './kafka-test-bus.js';
+
+const serde = jsonSerde<Request | Count>();
+
+export interface RunningStage {
+  stop(): Promise<void>;
+  done: Promise<void>;
+}
+
+export function startStage(options: Omit<RunStageOptions<Request, Count, KeyState>, 'signal' | 'handleSignals'>): RunningStage {
+  const controller = new AbortController();
+  const done = runStage({ ...options, signal: controller.signal, handleSignals: false });
+  return {
+    done,
+    stop: async () => {
+      controller.abort();
+      await done;
+    },
+  };
+}
+
+export async function sendRequests(bus: Bus, topic: string, requests: Request[]): Promise<void> {
+  const producer = await bus.producer();
+  for (let i = 0; i < requests.length; i += 500) {
+    await producer.send(
+      requests.slice(i, i + 500).map((r) => ({ topic, key: r.key, value: Buffer.from(JSON.stringify(r)) })),
+    );
+  }
+  await producer.close();
+}
+
+/** Reads a topic (read_committed) from its beginning into a collector. */
+export async function readTopic(bus: Bus, topic: string): Promise<{ collector: Collector; stop: () => Promise<void> }> {
+  const consumer = bus.consumer({ groupId: uniqueName('reader') });
+  await consumer.subscribe([topic]);
+  const collector = new Collector();
+  await collector.start(consumer);
+  return { collector, stop: () => consumer.stop() };
+}
+
+export function parse(message: ConsumedMessage): Count {
+  return JSON.parse(message.value!.toString()) as Count;
+}
+
+export function requests(count: number, keys: number, prefix = 'r'): Request[] {
+  return Array.from({ length: count }, (_, i) => ({ id: `${prefix}${i}`, key: `k${i % keys}` }));
+}
+
+/** Every key's counts are exactly 1..n: nothing lost, nothing counted twice (repeats of a count allowed). */
+export function assertExactCounts(outputs: Count[], inputs: Request[]): void {
+  const expected = new Map<string, number>();
+  for (const r of inputs) expected.set(r.key, (expected.get(r.key) ?? 0) + 1);
+  const seen = new Map<string, Set<number>>();
+  for (const o of outputs) {
+    if (o.closed) continue;
+    const set = seen.get(o.key) ?? new Set<number>();
+    set.add(o.count);
+    seen.set(o.key, set);
+  }
+  for (const [key, n] of expected) {
+    const counts = [...(seen.get(key) ?? [])].sort((a, b) => a - b);
+    assert.deepEqual(counts, Array.from({ length: n }, (_, i) => i + 1), `counts of ${key}`);
+  }
+}
+
+export function runnerContract(name: string, createBus: BusFactory): void {
+  describe(`runStage on the ${name} bus`, () => {
+    let bus: Bus;
+    before(async () => {
+      bus = await createBus();
+    });
+    after(async () => {
+      await bus.close();
+    });
+
+    const setup = async (label: string, partitions = 3) => {
+      const input = uniqueName(`${label}-in`);
+      const output = uniqueName(`${label}-out`);
+      const groupId = uniqueName(`${label}-group`);
+      await bus.admin.createTopics([
+        { topic: input, partitions },
+        { topic: output, partitions },
+      ]);
+      return { input, output, groupId };
+    };
+
+    for (const delivery of ['at-least-once', 'exactly-once'] as const) {
+      test(`round trip, ${delivery}: consume, process with state, produce, commit`, async () => {
+        const { input, output, groupId } = await setup(`trip-${delivery === 'exactly-once' ? 'eos' : 'alos'}`);
+        const inputs = requests(300, 7);
+        await sendRequests(bus, input, inputs);
+        const stage = startStage({
+          bus,
+          groupId,
+          input: [input],
+          stage: counterStage({ output }),
+          serde,
+          delivery,
+          state: { name: 'counts' },
+          batch: { maxRecords: 50 },
+          logger: testLogger(`trip-${delivery}`),
+        });
+        const { collector, stop } = await readTopic(bus, output);
+        await collector.waitForCount(300, 60_000);
+        await stage.stop();
+        const outputs = collector.messages.map(parse);
+        assert.equal(new Set(outputs.map((o) => o.id)).size, 300);
+        assertExactCounts(outputs, inputs);
+        // Same key, same partition: the output keeps the input's key.
+        for (const message of collector.messages) assert.equal(message.key!.toString(), parse(message).key);
+        await waitFor('offsets committed', async () => {
+          const committed = await bus.admin.fetchCommittedOffsets(groupId, [input]);
+          const total = committed.reduce((sum, o) => sum + o.offset, 0);
+          const ends = await bus.admin.fetchTopicOffsets(input);
+          return total === ends.reduce((sum, o) => sum + o.high, 0);
+        });
+        await stop();
+      });
+    }
+
+    test('dead letters keep the original bytes, say why, and the stream goes on', async () => {
+      const { input, output, groupId } = await setup('dlq', 1);
+      const deadLetters = `${groupId}.dlq`;
+      const counted: string[] = [];
+      const metrics: StageMetrics = {
+        recordsIn: () => undefined,
+        recordsOut: () => undefined,
+        deadLetters: (reason, n) => counted.push(`${reason}x${n}`),
+        lag: () => undefined,
+        batch: () => undefined,
+        retry: () => undefined,
+        restore: () => undefined,
+      };
+      const producer = await bus.producer();
+      await producer.send([
+        { topic: input, key: 'a', value: Buffer.from(JSON.stringify({ id: 'ok-1', key: 'a' })) },
+        { topic: input, key: 'a', value: Buffer.from('{not json'), headers: { trace: 'abc' } },
+        { topic: input, key: 'b', value: Buffer.from(JSON.stringify({ id: 'bad-2', key: 'b', poison: true })) },
+        { topic: input, key: 'a', value: Buffer.from(JSON.stringify({ id: 'ok-3', key: 'a' })) },
+      ]);
+      const stage = startStage({ bus, groupId, input: [input], stage: counterStage({ output }), serde, state: { name: 'counts' }, metrics, logger: testLogger('dlq') });
+      const out = await readTopic(bus, output);
+      const dlq = await readTopic(bus, deadLetters);
+      await out.collector.waitForCount(2, 60_000);
+      await dlq.collector.waitForCount(2, 60_000);
+      await producer.send([{ topic: input, key: 'a', value: Buffer.from(JSON.stringify({ id: 'ok-4', key: 'a' })) }]);
+      await out.collector.waitForCount(3, 60_000);
+      await stage.stop();
+
+      // The poisoned record's chunk was retried record by record: the good ones counted once.
+      assert.deepEqual(out.collector.messages.map(parse).map((o) => `${o.id}:${o.count}`), ['ok-1:1', 'ok-3:2', 'ok-4:3']);
+      const [undecodable, poisoned] = dlq.collector.messages;
+      assert.equal(undecodable!.value!.toString(), '{not json');
+      assert.equal(undecodable!.key!.toString(), 'a');
+      assert.equal(undecodable!.headers.trace!.toString(), 'abc');
+      assert.match(undecodable!.headers[DLQ_HEADERS.reason]!.toString(), /^WEIR_STAGE_DECODE: cannot decode/);
+      assert.equal(undecodable!.headers[DLQ_HEADERS.sourceTopic]!.toString(), input);
+      assert.equal(undecodable!.headers[DLQ_HEADERS.sourcePartition]!.toString(), '0');
+      assert.equal(undecodable!.headers[DLQ_HEADERS.sourceOffset]!.toString(), '1');
+      assert.equal(undecodable!.headers[DLQ_HEADERS.stage]!.toString(), 'counter');
+      assert.ok(!Number.isNaN(Date.parse(undecodable!.headers[DLQ_HEADERS.time]!.toString())));
+      assert.equal(JSON.parse(poisoned!.value!.toString()).id, 'bad-2');
+      assert.match(poisoned!.headers[DLQ_HEADERS.reason]!.toString(), /^WEIR_STAGE_PROCESS: .*poisoned request bad-2/);
+      assert.equal(poisoned!.headers[DLQ_HEADERS.sourceOffset]!.toString(), '2');
+      assert.deepEqual(counted.sort(), ['WEIR_STAGE_DECODE x1'.replace(' ', ''), 'WEIR_STAGE_PROCESSx1']);
+      await out.stop();
+      await dlq.stop();
+    });
+
+    test('state is restored from the changelog after a restart, and nothing is counted twice', async () => {
+      const { input, output, groupId } = await setup('restore', 2);
+      const first = requests(100, 5, 'a');
+      await sendRequests(bus, input, first);
+      const options = { bus, groupId, input: [input], stage: counterStage({ output }), serde, state: { name: 'counts' }, logger: testLogger('restore') };
+      const out = await readTopic(bus, output);
+      let stage = startStage(options);
+      await out.collector.waitForCount(100, 60_000);
+      await stage.stop();
+
+      const changelog = changelogTopicName(groupId, 'counts');
+      assert.ok((await bus.admin.listTopics()).includes(changelog));
+
+      const second = requests(50, 5, 'b');
+      await sendRequests(bus, input, second);
+      stage = startStage(options);
+      await out.collector.waitForCount(150, 60_000);
+      await stage.stop();
+      assertExactCounts(out.collector.messages.map(parse), [...first, ...second]);
+      assert.equal(Math.max(...out.collector.messages.map(parse).filter((o) => o.key === 'k0').map((o) => o.count)), 30);
+      await out.stop();
+    });
+
+    test('state moves with its partition when a second instance joins the group', async () => {
+      const { input, output, groupId } = await setup('rebalance', 4);
+      const options = { bus, groupId, input: [input], stage: counterStage({ output }), serde, state: { name: 'counts' }, delivery: 'exactly-once' as const, logger: testLogger('rebalance') };
+      const out = await readTopic(bus, output);
+      const a = startStage(options);
+      const first = requests(200, 8, 'a');
+      await sendRequests(bus, input, first);
+      await out.collector.waitForCount(200, 60_000);
+      const b = startStage(options);
+      await new Promise((r) => setTimeout(r, name === 'kafka' ? 8000 : 200));
+      const second = requests(200, 8, 'b');
+      await sendRequests(bus, input, second);
+      await out.collector.waitForCount(400, 90_000);
+      await a.stop();
+      const third = requests(80, 8, 'c');
+      await sendRequests(bus, input, third);
+      await out.collector.waitForCount(480, 90_000);
+      await b.stop();
+      const outputs = out.collector.messages.map(parse);
+      assert.equal(new Set(outputs.map((o) => o.id)).size, 480);
+      assert.equal(outputs.length, 480, 'exactly once: no output twice');
+      assertExactCounts(outputs, [...first, ...second, ...third]);
+      await out.stop();
+    });
+
+    test('onTick emits on a timer and its state changes are checkpointed too', async () => {
+      const { input, output, groupId } = await setup('tick', 1);
+      const options = {
+        bus,
+        groupId,
+        input: [input],
+        stage: counterStage({ output, idleMs: 300 }),
+        serde,
+        state: { name: 'counts' },
+        tickIntervalMs: 100,
+        logger: testLogger('tick'),
+      };
+      const out = await readTopic(bus, output);
+      let stage = startStage(options);
+      await sendRequests(bus, input, requests(6, 2));
+      await out.collector.waitForCount(8, 60_000);
+      await stage.stop();
+      const closes = out.collector.messages.map(parse).filter((o) => o.closed);
+      assert.deepEqual(closes.map((o) => `${o.key}:${o.count}`).sort(), ['k0:3', 'k1:3']);
+      // Closed keys were deleted from the checkpointed state: a restart starts them from zero.
+      stage = startStage(options);
+      await sendRequests(bus, input, [{ id: 'again', key: 'k0' }]);
+      await out.collector.waitForCount(9, 60_000);
+      await stage.stop();
+      const again = out.collector.messages.map(parse).find((o) => o.id === 'again');
+      assert.equal(again?.count, 1);
+      await out.stop();
+    });
+
+    test('a pattern input picks up a topic created while running', async () => {
+      const prefix = uniqueName('pattern');
+      const output = `${prefix}-out`;
+      const groupId = uniqueName('pattern-group');
+      await bus.admin.createTopics([{ topic: `${prefix}.a`, partitions: 1 }, { topic: output, partitions: 1 }]);
+      const stage = startStage({
+        bus,
+        groupId,
+        input: new RegExp(`^${prefix.replaceAll('.', '\\.')}\\.[a-z]+$`),
+        stage: counterStage({ output }),
+        serde,
+        state: { name: 'counts' },
+        logger: testLogger('pattern'),
+      });
+      const out = await readTopic(bus, output);
+      await sendRequests(bus, `${prefix}.a`, [{ id: 'a1', key: 'x' }]);
+      await out.collector.waitForCount(1, 60_000);
+      await bus.admin.createTopics([{ topic: `${prefix}.b`, partitions: 2 }]);
+      await sendRequests(bus, `${prefix}.b`, [{ id: 'b1', key: 'y' }]);
+      await out.collector.waitForCount(2, 60_000);
+      await stage.stop();
+      assert.deepEqual(out.collector.messages.map(parse).map((o) => o.id).sort(), ['a1', 'b1']);
+      await out.stop();
+    });
+
+    test('graceful stop finishes and commits the batch in hand', async () => {
+      const { input, output, groupId } = await setup('graceful', 1);
+      await sendRequests(bus, input, requests(20, 2));
+      const slow = counterStage({ output, delayMsPerRecord: 50 });
+      const stage = startStage({ bus, groupId, input: [input], stage: slow, serde, batch: { maxRecords: 10 }, state: { name: 'counts' }, logger: testLogger('graceful') });
+      const out = await readTopic(bus, output);
+      await out.collector.waitForCount(1, 60_000);
+      await stage.stop();
+      await new Promise((r) => setTimeout(r, 300));
+      const produced = out.collector.messages.length;
+      assert.ok(produced >= 10 && produced % 10 === 0, `whole chunks only, got ${produced}`);
+      const committed = await bus.admin.fetchCommittedOffsets(groupId, [input]);
+      assert.deepEqual(committed, [{ topic: input, partition: 0, offset: produced }]);
+      await out.stop();
+    });
+  });
+}
