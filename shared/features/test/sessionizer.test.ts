@@ -4,10 +4,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RequestEvent, SessionFeatures } from '@weir/contracts';
+import type { RequestEvent } from '@weir/contracts';
 import { isFeatureError } from '../src/errors.js';
 import { featureSetFingerprint } from '../src/registry.js';
-import { Sessionizer, sessionIdOf } from '../src/sessionizer.js';
+import { Sessionizer, sessionIdOf, type SessionizerOutput } from '../src/sessionizer.js';
 import type { SessionizerConfig } from '../src/sessionizer-config.js';
 import { decodeSessionizerSnapshot, encodeSessionizerSnapshot } from '../src/sessionizer-state.js';
 import { at, CHROME_130, closedSessions, prng, request, run, T0, type Run } from './helpers.js';
@@ -248,7 +248,7 @@ test('same input, same output, bit for bit', () => {
   assert.equal(JSON.stringify(a), JSON.stringify(b));
 });
 
-function collect(into: Run, out: { records: readonly SessionFeatures[]; late: Run['late'] }): void {
+function collect(into: Run, out: SessionizerOutput): void {
   into.records.push(...out.records);
   into.late.push(...out.late);
 }

@@ -1,0 +1,367 @@
+/**
+ * The window baseline: per customer, the distribution of every session feature over the sessions
+ * seen in each time window, keyed by the session record's `lastTime` (event time).
+ *
+ * Counting each session once per window. A session sends several records (updates, then its
+ * close); a window counts a session once, with the values of its latest record in that window.
+ * Until a session's contribution to a window is final it is held as *pending* (its latest values,
+ * replaced by each newer record); it is folded into the window's aggregates — Welford moments,
+ * min/max and a DDSketch per feature — as soon as it is final: when the session's next record
+ * falls in a later window (a session's `lastTime` never goes back), when the session closes, or
+ * when the window closes. Pending memory is therefore one feature vector per session whose latest
+ * record is in a still-open window, and everything folded is bounded by the sketches' size.
+ *
+ * Closing. A customer's watermark is its newest `lastTime` minus the allowed lateness; a window
+ * closes (final summary, `closed: true`) once the watermark reaches its end. A record all of whose
+ * windows have closed is returned in `late` and counted. Session close records usually land
+ * there — a session closes a whole inactivity gap after its last event — but their values have
+ * already been counted through the update the sessionizer emits `updateAfterMs` after the last
+ * event, as long as this stage's allowed lateness is at least that (the defaults are 60 s vs 30 s);
+ * they are reported with kind `closed_session` so they can be told from truly late updates.
+ *
+ * Updates: a window's summary so far (folded + pending) is emitted after every
+ * `updateEveryRecords` records that touched it, and the final one when it closes.
+ */
+import type { SessionFeatures, WindowSummary } from '@weir/contracts';
+import { FeatureError } from './errors.js';
+import { DEFAULT_QUANTILES, DEFAULT_RELATIVE_ACCURACY, FeatureAggregate } from './feature-aggregate.js';
+import { FEATURE_NAMES, featureSetFingerprint } from './registry.js';
+import { checkWindowSnapshot, WINDOW_SNAPSHOT_VERSION, type WindowBaselineSnapshot } from './window-state.js';
+import { lastWindowEndFor, windowSpec, windowStartsFor, type WindowSpec } from './windowing.js';
+
+export interface WindowBaselineConfig {
+  /** Window length, default 60 s. */
+  sizeMs?: number;
+  /** Distance between window starts; default = size (tumbling). */
+  hopMs?: number;
+  /** Shift of window boundaries from the epoch, default 0. */
+  offsetMs?: number;
+  /** How far behind a customer's newest lastTime a record may be and still count. Default 60 s. */
+  allowedLatenessMs?: number;
+  /** Emit a window's running summary after this many records touched it (0: only on close). Default 100. */
+  updateEveryRecords?: number;
+  /** DDSketch relative accuracy, default 0.01. */
+  relativeAccuracy?: number;
+  /** Quantiles reported in every FeatureStats, default 0.01 0.05 0.25 0.5 0.75 0.95 0.99. */
+  quantiles?: number[];
+}
+
+export type LateSessionKind =
+  /** A session's close record whose window had closed: its values were normally counted already. */
+  | 'closed_session'
+  /** An update whose every window had closed. */
+  | 'late'
+  /** A record older than one already counted for the same session (a replay): ignored. */
+  | 'stale';
+
+export interface LateSessionRecord {
+  record: SessionFeatures;
+  kind: LateSessionKind;
+  /** The customer's watermark when it arrived. */
+  watermark: number;
+}
+
+export interface WindowOutput {
+  readonly summaries: readonly WindowSummary[];
+  readonly late: readonly LateSessionRecord[];
+}
+
+export interface WindowStats {
+  records: number;
+  late: number;
+  closedSessionsAfterWindow: number;
+  stale: number;
+  windowsClosed: number;
+  openWindows: number;
+  pendingSessions: number;
+}
+
+const EMPTY: WindowOutput = Object.freeze({ summaries: Object.freeze([]), late: Object.freeze([]) });
+
+class OpenWindow {
+  /** One aggregate per registry feature, in registry order. */
+  readonly folded: FeatureAggregate[];
+  foldedSessions = 0;
+  /** Session id → latest feature vector (registry order), insertion-ordered for deterministic folding. */
+  readonly pending = new Map<string, Float64Array>();
+  sinceEmit = 0;
+
+  constructor(
+    readonly start: number,
+    readonly end: number,
+    relativeAccuracy: number,
+    folded?: FeatureAggregate[],
+  ) {
+    this.folded = folded ?? FEATURE_NAMES.map(() => new FeatureAggregate(relativeAccuracy));
+  }
+
+  fold(values: Float64Array): void {
+    for (let i = 0; i < this.folded.length; i++) (this.folded[i] as FeatureAggregate).add(values[i] as number);
+    this.foldedSessions++;
+  }
+
+  foldPending(sessionId: string): void {
+    const values = this.pending.get(sessionId);
+    if (values === undefined) return;
+    this.pending.delete(sessionId);
+    this.fold(values);
+  }
+}
+
+class CustomerWindows {
+  maxTime = Number.NEGATIVE_INFINITY;
+  readonly windows = new Map<number, OpenWindow>();
+  /** Session id → lastTime of its pending record: tells which windows hold it. */
+  readonly lastSeen = new Map<string, number>();
+}
+
+function vectorOf(record: SessionFeatures): Float64Array {
+  const values = new Float64Array(FEATURE_NAMES.length);
+  for (let i = 0; i < FEATURE_NAMES.length; i++) {
+    const value = record.features[FEATURE_NAMES[i] as string];
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new FeatureError(
+        'WEIR_FEATURES_INVALID_INPUT',
+        `session ${record.sessionId}: feature ${FEATURE_NAMES[i]} is ${String(value)}, expected a finite number`,
+      );
+    }
+    values[i] = value;
+  }
+  return values;
+}
+
+export class WindowBaseline {
+  private readonly spec: WindowSpec;
+  private readonly lateness: number;
+  private readonly updateEvery: number;
+  private readonly accuracy: number;
+  private readonly quantiles: readonly number[];
+  private readonly customers = new Map<string, CustomerWindows>();
+  private readonly counters = { records: 0, late: 0, closedSessionsAfterWindow: 0, stale: 0, windowsClosed: 0 };
+  private summaries: WindowSummary[] = [];
+  private late: LateSessionRecord[] = [];
+
+  constructor(config: WindowBaselineConfig = {}) {
+    this.spec = windowSpec(config.sizeMs, config.hopMs, config.offsetMs);
+    this.lateness = config.allowedLatenessMs ?? 60_000;
+    this.updateEvery = config.updateEveryRecords ?? 100;
+    this.accuracy = config.relativeAccuracy ?? DEFAULT_RELATIVE_ACCURACY;
+    this.quantiles = config.quantiles ?? DEFAULT_QUANTILES;
+    if (!Number.isFinite(this.lateness) || this.lateness < 0) {
+      throw new FeatureError('WEIR_FEATURES_CONFIG', `allowedLatenessMs ${this.lateness} must be >= 0`);
+    }
+    if (!Number.isInteger(this.updateEvery) || this.updateEvery < 0) {
+      throw new FeatureError('WEIR_FEATURES_CONFIG', `updateEveryRecords ${this.updateEvery} must be an integer >= 0`);
+    }
+    if (!(this.accuracy > 0 && this.accuracy < 1)) {
+      throw new FeatureError('WEIR_FEATURES_CONFIG', `relativeAccuracy ${this.accuracy} must be in (0, 1)`);
+    }
+    if (!this.quantiles.every((q) => q >= 0 && q <= 1)) throw new FeatureError('WEIR_FEATURES_CONFIG', 'quantiles must be in [0, 1]');
+  }
+
+  /** The customer's watermark: newest lastTime seen minus the allowed lateness (-Infinity before any). */
+  watermark(customer: string): number {
+    return (this.customers.get(customer)?.maxTime ?? Number.NEGATIVE_INFINITY) - this.lateness;
+  }
+
+  stats(): WindowStats {
+    let openWindows = 0;
+    let pendingSessions = 0;
+    for (const state of this.customers.values()) {
+      openWindows += state.windows.size;
+      for (const window of state.windows.values()) pendingSessions += window.pending.size;
+    }
+    return { ...this.counters, openWindows, pendingSessions };
+  }
+
+  push(record: SessionFeatures): WindowOutput {
+    if (record.featureSet !== featureSetFingerprint) {
+      throw new FeatureError(
+        'WEIR_FEATURES_FINGERPRINT_MISMATCH',
+        `session ${record.sessionId} was computed by feature set ${record.featureSet}, this baseline aggregates ${featureSetFingerprint}`,
+      );
+    }
+    const values = vectorOf(record);
+    this.counters.records++;
+    let state = this.customers.get(record.customer);
+    if (state === undefined) {
+      state = new CustomerWindows();
+      this.customers.set(record.customer, state);
+    }
+    const time = record.lastTime;
+    const watermark = state.maxTime - this.lateness;
+    const previous = state.lastSeen.get(record.sessionId);
+    if (previous !== undefined && time < previous) {
+      this.counters.stale++;
+      this.late.push({ record, kind: 'stale', watermark });
+      return this.output();
+    }
+    const starts = windowStartsFor(time, this.spec).filter((start) => start + this.spec.sizeMs > watermark);
+    if (starts.length === 0) {
+      if (record.closed) this.counters.closedSessionsAfterWindow++;
+      else this.counters.late++;
+      this.late.push({ record, kind: record.closed ? 'closed_session' : 'late', watermark });
+      return this.output();
+    }
+
+    // The session's pending values in windows this record is past are final now.
+    if (previous !== undefined) {
+      for (const start of windowStartsFor(previous, this.spec)) {
+        if (!starts.includes(start)) state.windows.get(start)?.foldPending(record.sessionId);
+      }
+    }
+    for (const start of starts) {
+      let window = state.windows.get(start);
+      if (window === undefined) {
+        window = new OpenWindow(start, start + this.spec.sizeMs, this.accuracy);
+        state.windows.set(start, window);
+      }
+      if (record.closed) {
+        window.pending.delete(record.sessionId);
+        window.fold(values);
+      } else {
+        window.pending.set(record.sessionId, values);
+      }
+      window.sinceEmit++;
+    }
+    if (record.closed) state.lastSeen.delete(record.sessionId);
+    else state.lastSeen.set(record.sessionId, time);
+
+    if (time > state.maxTime) state.maxTime = time;
+    const closing = this.windowsToClose(state, state.maxTime - this.lateness);
+    if (this.updateEvery > 0) {
+      for (const start of starts) {
+        const window = state.windows.get(start) as OpenWindow;
+        if (window.sinceEmit >= this.updateEvery && !closing.includes(window)) {
+          window.sinceEmit = 0;
+          this.summaries.push(this.summary(record.customer, window, false));
+        }
+      }
+    }
+    for (const window of closing) this.close(record.customer, state, window);
+    return this.output();
+  }
+
+  /** Move a customer's event time to `time` without a record (idle source), closing what is due. */
+  advanceTo(customer: string, time: number): WindowOutput {
+    const state = this.customers.get(customer);
+    if (state !== undefined && time > state.maxTime) {
+      state.maxTime = time;
+      for (const window of this.windowsToClose(state, time - this.lateness)) this.close(customer, state, window);
+    }
+    return this.output();
+  }
+
+  /** End of input: close every window (customers in first-seen order, windows by start). */
+  flush(): WindowOutput {
+    for (const [customer, state] of this.customers) {
+      for (const window of this.windowsToClose(state, Number.POSITIVE_INFINITY)) this.close(customer, state, window);
+    }
+    return this.output();
+  }
+
+  private output(): WindowOutput {
+    if (this.summaries.length === 0 && this.late.length === 0) return EMPTY;
+    const out = { summaries: this.summaries, late: this.late };
+    this.summaries = [];
+    this.late = [];
+    return out;
+  }
+
+  private windowsToClose(state: CustomerWindows, watermark: number): OpenWindow[] {
+    const closing: OpenWindow[] = [];
+    for (const window of state.windows.values()) if (window.end <= watermark) closing.push(window);
+    return closing.sort((a, b) => a.start - b.start);
+  }
+
+  private close(customer: string, state: CustomerWindows, window: OpenWindow): void {
+    for (const sessionId of [...window.pending.keys()]) {
+      window.foldPending(sessionId);
+      const last = state.lastSeen.get(sessionId);
+      // This was the session's last open window: nothing of it is pending anywhere now.
+      if (last !== undefined && lastWindowEndFor(last, this.spec) <= window.end) state.lastSeen.delete(sessionId);
+    }
+    state.windows.delete(window.start);
+    this.counters.windowsClosed++;
+    this.summaries.push(this.summary(customer, window, true));
+  }
+
+  private summary(customer: string, window: OpenWindow, closed: boolean): WindowSummary {
+    let aggregates = window.folded;
+    if (window.pending.size > 0) {
+      aggregates = window.folded.map((aggregate) => aggregate.clone());
+      for (const values of window.pending.values()) {
+        for (let i = 0; i < aggregates.length; i++) (aggregates[i] as FeatureAggregate).add(values[i] as number);
+      }
+    }
+    const features: WindowSummary['features'] = {};
+    const sessionCount = window.foldedSessions + window.pending.size;
+    if (sessionCount > 0) {
+      for (let i = 0; i < FEATURE_NAMES.length; i++) {
+        features[FEATURE_NAMES[i] as string] = (aggregates[i] as FeatureAggregate).stats(this.quantiles);
+      }
+    }
+    return {
+      customer,
+      windowStart: window.start,
+      windowEnd: window.end,
+      sessionCount,
+      closed,
+      featureSet: featureSetFingerprint,
+      features,
+    };
+  }
+
+  snapshot(): WindowBaselineSnapshot {
+    return {
+      version: WINDOW_SNAPSHOT_VERSION,
+      featureSet: featureSetFingerprint,
+      spec: { sizeMs: this.spec.sizeMs, hopMs: this.spec.hopMs, offsetMs: this.spec.offsetMs },
+      counters: { ...this.counters },
+      customers: [...this.customers].map(([customer, state]) => ({
+        customer,
+        maxTime: state.maxTime === Number.NEGATIVE_INFINITY ? null : state.maxTime,
+        lastSeen: [...state.lastSeen],
+        windows: [...state.windows.values()].map((window) => ({
+          start: window.start,
+          foldedSessions: window.foldedSessions,
+          sinceEmit: window.sinceEmit,
+          folded: window.folded.map((aggregate) => aggregate.state()),
+          pending: [...window.pending].map(([sessionId, values]) => [sessionId, Array.from(values)] as [string, number[]]),
+        })),
+      })),
+    };
+  }
+
+  /** A baseline that continues from `snapshot`; `config` must match the one it was taken under. */
+  static restore(snapshot: WindowBaselineSnapshot, config: WindowBaselineConfig = {}): WindowBaseline {
+    checkWindowSnapshot(snapshot);
+    const baseline = new WindowBaseline(config);
+    const { sizeMs, hopMs, offsetMs } = snapshot.spec;
+    if (sizeMs !== baseline.spec.sizeMs || hopMs !== baseline.spec.hopMs || offsetMs !== baseline.spec.offsetMs) {
+      throw new FeatureError(
+        'WEIR_FEATURES_SNAPSHOT',
+        `window snapshot has windows of ${sizeMs} ms every ${hopMs} ms (offset ${offsetMs}); this baseline is configured differently`,
+      );
+    }
+    Object.assign(baseline.counters, snapshot.counters);
+    for (const saved of snapshot.customers) {
+      const state = new CustomerWindows();
+      state.maxTime = saved.maxTime ?? Number.NEGATIVE_INFINITY;
+      for (const [sessionId, time] of saved.lastSeen) state.lastSeen.set(sessionId, time);
+      for (const savedWindow of saved.windows) {
+        const folded = savedWindow.folded.map((aggregate) => FeatureAggregate.fromState(aggregate));
+        if (folded.some((aggregate) => aggregate.sketch.mapping.relativeAccuracy !== baseline.accuracy)) {
+          throw new FeatureError('WEIR_FEATURES_SNAPSHOT', 'window snapshot was taken with another sketch accuracy');
+        }
+        const window = new OpenWindow(savedWindow.start, savedWindow.start + baseline.spec.sizeMs, baseline.accuracy, folded);
+        window.foldedSessions = savedWindow.foldedSessions;
+        window.sinceEmit = savedWindow.sinceEmit;
+        for (const [sessionId, values] of savedWindow.pending) window.pending.set(sessionId, Float64Array.from(values));
+        state.windows.set(window.start, window);
+      }
+      baseline.customers.set(saved.customer, state);
+    }
+    return baseline;
+  }
+}
