@@ -1,0 +1,125 @@
+/**
+ * Relative features: how far a session sits from its customer's baseline (a WindowSummary), per
+ * feature, as a z-score against the window's exact mean and standard deviation and as a robust
+ * score against its median and MAD. They feed the model (as `z_<feature>` and `rz_<feature>`)
+ * and the reasons shown with a score.
+ *
+ * Guarding the robust scale. Many features have most sessions at exactly 0 (share_post,
+ * robots_txt...), which makes MAD = 0. The scale then falls back to IQR/1.349 (the normal-
+ * consistent IQR), then to the standard deviation (still > 0 when a few sessions differ), and is
+ * never below max(1e-6, 0.02·|median|): the median comes from a sketch with 1% relative
+ * accuracy, so differences smaller than a couple of its bins are noise, not signal. Scores are
+ * clipped to ±50 so one degenerate feature cannot dominate the model's input.
+ */
+import type { FeatureStats, SessionFeatures, WindowSummary } from '@weir/contracts';
+import { FeatureError } from './errors.js';
+import { FEATURE_NAMES, featureSetFingerprint, RELATIVE_FEATURE_PREFIX } from './registry.js';
+
+export interface RelativeOptions {
+  /** Scores are clipped to ±clip. Default 50. */
+  clip?: number;
+  /** Smallest scale, absolute. Default 1e-6. */
+  absoluteFloor?: number;
+  /** Smallest robust scale as a share of |median|. Default 0.02. */
+  relativeFloor?: number;
+}
+
+/** MAD × 1.4826 estimates the standard deviation of normally distributed data. */
+export const MAD_TO_SIGMA = 1.4826;
+/** IQR / 1.349 estimates the standard deviation of normally distributed data. */
+export const IQR_TO_SIGMA = 1.349;
+
+export interface FeatureDeviation {
+  feature: string;
+  value: number;
+  mean: number;
+  std: number;
+  median: number;
+  mad: number;
+  /** The robust scale actually divided by (after fallbacks and floor). */
+  robustScale: number;
+  z: number;
+  robustZ: number;
+}
+
+export interface RelativeFeatures {
+  /** Start of the baseline window, or null without one. */
+  windowStart: number | null;
+  /** One per feature the baseline has, in registry order. */
+  deviations: FeatureDeviation[];
+  /** `z_<f>` and `rz_<f>` for every registry feature; 0 where there is no baseline for it. */
+  vector: Record<string, number>;
+}
+
+function clip(value: number, limit: number): number {
+  return value > limit ? limit : value < -limit ? -limit : value;
+}
+
+/** The robust scale of a feature's baseline (see the module comment). */
+export function robustScale(stats: FeatureStats, options: RelativeOptions = {}): number {
+  let scale = MAD_TO_SIGMA * stats.mad;
+  if (!(scale > 0)) {
+    const q1 = stats.quantiles['0.25'];
+    const q3 = stats.quantiles['0.75'];
+    if (q1 !== undefined && q3 !== undefined) scale = (q3 - q1) / IQR_TO_SIGMA;
+  }
+  if (!(scale > 0)) scale = Math.sqrt(stats.variance);
+  const floor = Math.max(options.absoluteFloor ?? 1e-6, (options.relativeFloor ?? 0.02) * Math.abs(stats.median));
+  return scale > floor ? scale : floor;
+}
+
+/** z and robust z of one value against one feature's baseline. */
+export function deviation(feature: string, value: number, stats: FeatureStats, options: RelativeOptions = {}): FeatureDeviation {
+  const limit = options.clip ?? 50;
+  const std = Math.sqrt(stats.variance);
+  const zScale = Math.max(std, options.absoluteFloor ?? 1e-6);
+  const scale = robustScale(stats, options);
+  const z = clip((value - stats.mean) / zScale, limit);
+  const robustZ = clip((value - stats.median) / scale, limit);
+  return {
+    feature,
+    value,
+    mean: stats.mean,
+    std,
+    median: stats.median,
+    mad: stats.mad,
+    robustScale: scale,
+    z: z === 0 ? 0 : z,
+    robustZ: robustZ === 0 ? 0 : robustZ,
+  };
+}
+
+export function relativeFeatures(
+  session: SessionFeatures,
+  baseline: WindowSummary | null,
+  options: RelativeOptions = {},
+): RelativeFeatures {
+  for (const [what, fingerprint] of [
+    ['session', session.featureSet],
+    ['baseline', baseline?.featureSet ?? featureSetFingerprint],
+  ] as const) {
+    if (fingerprint !== featureSetFingerprint) {
+      throw new FeatureError(
+        'WEIR_FEATURES_FINGERPRINT_MISMATCH',
+        `${what} was computed by feature set ${fingerprint}, this code is ${featureSetFingerprint}`,
+      );
+    }
+  }
+  const vector: Record<string, number> = {};
+  const deviations: FeatureDeviation[] = [];
+  for (const feature of FEATURE_NAMES) {
+    const value = session.features[feature];
+    const stats = baseline?.features[feature];
+    let z = 0;
+    let robustZ = 0;
+    if (value !== undefined && stats !== undefined && stats.count > 0) {
+      const d = deviation(feature, value, stats, options);
+      deviations.push(d);
+      z = d.z;
+      robustZ = d.robustZ;
+    }
+    vector[RELATIVE_FEATURE_PREFIX.z + feature] = z;
+    vector[RELATIVE_FEATURE_PREFIX.robust + feature] = robustZ;
+  }
+  return { windowStart: baseline?.windowStart ?? null, deviations, vector };
+}
