@@ -1,0 +1,225 @@
+/**
+ * Backpressure and produce: how many bytes the service holds at once, and getting a request's
+ * records durably into Kafka (acknowledged by all in-sync replicas) or failing it loudly.
+ *
+ * Nothing is buffered beyond the request: a request is admitted only while the bytes in flight
+ * stay under the bound (else 429), and its response waits for the broker's acknowledgement
+ * (else 503). The client keeps the data until then, so a refused request loses nothing.
+ */
+import type { Bus, BusProducer, OutgoingMessage } from './stream.js';
+import type { Logger } from 'pino';
+import { IngestError } from './errors.js';
+
+/** One request's claim on the in-flight budget. */
+export class Reservation {
+  private released = false;
+
+  constructor(
+    private readonly budget: InflightBudget,
+    private held: number,
+  ) {}
+
+  get bytes(): number {
+    return this.released ? 0 : this.held;
+  }
+
+  /** Changes the claim to `bytes`; growing fails (false) when it would pass the bound. */
+  resize(bytes: number): boolean {
+    if (this.released) return false;
+    if (!this.budget.adjust(this.held, bytes)) return false;
+    this.held = bytes;
+    return true;
+  }
+
+  /** Idempotent: every exit path of a request may call it. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.budget.adjust(this.held, 0);
+  }
+}
+
+export class InflightBudget {
+  private used = 0;
+
+  constructor(
+    readonly limit: number,
+    private readonly onChange: (used: number) => void = () => undefined,
+  ) {}
+
+  get inUse(): number {
+    return this.used;
+  }
+
+  /** A claim of `bytes`, or null when it does not fit now. */
+  tryReserve(bytes: number): Reservation | null {
+    if (this.used + bytes > this.limit) return null;
+    this.used += bytes;
+    this.onChange(this.used);
+    return new Reservation(this, bytes);
+  }
+
+  /** @internal From `from` to `to` bytes; only growth can fail. */
+  adjust(from: number, to: number): boolean {
+    if (to > from && this.used - from + to > this.limit) return false;
+    this.used += to - from;
+    this.onChange(this.used);
+    return true;
+  }
+}
+
+export interface LogPublisherOptions {
+  bus: Bus;
+  /** Partitions of a customer topic created by ingest. */
+  partitions: number;
+  /** Longest a request waits for Kafka before answering 503. */
+  produceTimeoutMs: number;
+  /** Seconds a 503 asks the client to wait. */
+  retryAfterSeconds: number;
+  /**
+   * Bytes of values per produce call. Kafka refuses a record batch over the broker's
+   * message.max.bytes (1 MiB by default), and one call writes one batch per partition.
+   */
+  maxChunkBytes?: number;
+  logger: Logger;
+  /** Seconds of each produce call and whether it succeeded. */
+  observeProduce?: (seconds: number, ok: boolean) => void;
+}
+
+export interface Publishing {
+  /** Resolves once Kafka acknowledged every record; rejects with WEIR_INGEST_UNAVAILABLE (503). */
+  acknowledged: Promise<void>;
+  /**
+   * Settles when Kafka has finished with the records, even after a timeout answered the client:
+   * only then is their memory free (the caller releases its reservation then). Never rejects.
+   */
+  settled: Promise<void>;
+}
+
+const DEFAULT_CHUNK_BYTES = 512 * 1024;
+const MAX_CHUNK_MESSAGES = 5000;
+
+/** Splits messages into produce calls of bounded size, keeping their order. */
+export function chunkMessages(messages: OutgoingMessage[], maxBytes: number): OutgoingMessage[][] {
+  const chunks: OutgoingMessage[][] = [];
+  let current: OutgoingMessage[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = (message.value?.length ?? 0) + (message.key?.length ?? 0) + 64;
+    if (current.length > 0 && (bytes + size > maxBytes || current.length >= MAX_CHUNK_MESSAGES)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const code = 'code' in err && typeof err.code === 'string' ? `${err.code}: ` : '';
+    return code + err.message;
+  }
+  return String(err);
+}
+
+export class LogPublisher {
+  private producer: Promise<BusProducer> | undefined;
+  /** Topic → its creation, shared by concurrent first requests; failures are forgotten. */
+  private readonly topics = new Map<string, Promise<void>>();
+  private readonly maxChunkBytes: number;
+
+  constructor(private readonly options: LogPublisherOptions) {
+    this.maxChunkBytes = options.maxChunkBytes ?? DEFAULT_CHUNK_BYTES;
+  }
+
+  unavailable(doing: string, err: unknown): IngestError {
+    return new IngestError('WEIR_INGEST_UNAVAILABLE', 503, `${doing} failed: ${describe(err)}`, {
+      cause: err,
+      retryAfterSeconds: this.options.retryAfterSeconds,
+    });
+  }
+
+  /** Creates `weir.logs.<customer>` on first use; an existing topic keeps its partition count. */
+  ensureTopic(topic: string): Promise<void> {
+    let created = this.topics.get(topic);
+    if (!created) {
+      created = this.options.bus.admin
+        .createTopics([{ topic, partitions: this.options.partitions }])
+        .then((names) => {
+          if (names.length > 0) this.options.logger.info({ topic, partitions: this.options.partitions }, 'created topic');
+        });
+      created.catch(() => this.topics.delete(topic));
+      this.topics.set(topic, created);
+    }
+    return this.withTimeout(created, `creating topic ${topic}`);
+  }
+
+  /**
+   * Produces the messages, in order; `acknowledged` resolves once Kafka acknowledged every one
+   * and rejects with WEIR_INGEST_UNAVAILABLE (503) on a failure or past the produce timeout. A request that
+   * failed half-way may have written its first chunks: the client's retry then writes them
+   * again (at-least-once; downstream stages see the repeat as the same request twice).
+   */
+  publish(messages: OutgoingMessage[]): Publishing {
+    const sending = this.sendAll(messages);
+    const settled = sending.then(
+      () => undefined,
+      () => undefined,
+    );
+    return { acknowledged: this.withTimeout(sending, `producing ${messages.length} records`), settled };
+  }
+
+  async close(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    if (producer) await producer.then((p) => p.close()).catch(() => undefined);
+  }
+
+  private async sendAll(messages: OutgoingMessage[]): Promise<void> {
+    const producer = await this.openProducer();
+    for (const chunk of chunkMessages(messages, this.maxChunkBytes)) {
+      const started = performance.now();
+      try {
+        await producer.send(chunk);
+        this.options.observeProduce?.((performance.now() - started) / 1000, true);
+      } catch (err) {
+        this.options.observeProduce?.((performance.now() - started) / 1000, false);
+        throw err;
+      }
+    }
+  }
+
+  /** One producer for the process, opened on first use and again after a failed open. */
+  private openProducer(): Promise<BusProducer> {
+    if (!this.producer) {
+      const opening = this.options.bus.producer();
+      opening.catch(() => {
+        if (this.producer === opening) this.producer = undefined;
+      });
+      this.producer = opening;
+    }
+    return this.producer;
+  }
+
+  private async withTimeout<T>(work: Promise<T>, doing: string): Promise<T> {
+    const { produceTimeoutMs } = this.options;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no acknowledgement from Kafka within ${produceTimeoutMs} ms`)),
+        produceTimeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } catch (err) {
+      throw this.unavailable(doing, err);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
