@@ -14,3 +14,4 @@ export { scoreStage, type ScoreStageOptions, type ScoreState } from './score-sta
 export { followWindows, type WindowFollower, type WindowFollowerOptions } from './window-follower.js';
 export { ensurePipelineTopics, pipelineTopics, type PipelineTopicsOptions } from './topics.js';
 export { OfflinePipeline, finalSessions, type FinalSession, type OfflineConfig, type OfflineStats } from './offline.js';
+export { runSessionize, runWindow, runScore, type StageRunOptions, type ScoreRunOptions } from './run.js';
