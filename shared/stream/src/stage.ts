@@ -28,16 +28,18 @@ export interface OutputRecord<T> {
 
 /**
  * The state of one input partition: string keys, values of the stage's state type.
- * Values handed out are copies: a change is kept only by `set` (or `delete`). Changes become
- * durable with the batch's outputs and are rolled back with them.
+ * `get` hands out a copy: a change is kept only by `set` (or `delete`). Changes become durable
+ * with the batch's outputs and are rolled back with them. `entries` hands out the stored values
+ * themselves (copying every value on every timer tick would be too slow): read them, and `get`
+ * a key before changing it.
  */
 export interface StateView<S> {
   get(key: string): S | undefined;
   has(key: string): boolean;
   set(key: string, value: S): void;
   delete(key: string): void;
-  /** Every entry, for timers (e.g. closing sessions idle for too long). */
-  entries(): IterableIterator<[string, S]>;
+  /** Every entry, for timers (e.g. closing sessions idle for too long). Read-only values. */
+  entries(): IterableIterator<[string, Readonly<S>]>;
   readonly size: number;
 }
 

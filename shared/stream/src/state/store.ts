@@ -87,11 +87,11 @@ export class StateLayer<S> implements StateView<S>, StateSource<S> {
   }
 
   *entries(): IterableIterator<[string, S]> {
-    for (const [key] of this.source.entries()) {
+    for (const [key, value] of this.source.entries()) {
       if (this.writes.has(key)) continue;
-      const value = this.get(key);
-      if (value !== undefined) yield [key, value];
+      yield [key, this.copies.get(key) ?? value];
     }
+    // A snapshot: keys written while iterating are not visited.
     for (const [key, value] of [...this.writes]) {
       if (value !== DELETED) yield [key, value];
     }
