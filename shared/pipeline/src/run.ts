@@ -2,6 +2,8 @@ import {
   LOGS_TOPIC_PATTERN,
   SESSIONS_TOPIC,
   createSerde,
+  serdeConfigFromEnv,
+  type SerdeConfig,
   type RequestEvent,
   type ScoreRecord,
   type SessionFeatures,
@@ -27,6 +29,8 @@ import { WindowTable } from './window-table.js';
 /** What every stage needs from its deployment, whether a service process or the single-process mode. */
 export interface StageRunOptions {
   bus: Bus;
+  /** Which schema registry the records are framed with; from the environment by default. */
+  registry?: SerdeConfig;
   /** Stops the stage gracefully (finish the batch, commit, leave the group). */
   signal: AbortSignal;
   /** Consumer group; default `weir-<stage>`. */
@@ -41,6 +45,10 @@ export interface StageRunOptions {
   /** Default true for a service; the single-process mode handles signals once for all stages. */
   handleSignals?: boolean;
   onStarted?: () => void;
+}
+
+function registryOf(options: StageRunOptions): SerdeConfig {
+  return options.registry ?? serdeConfigFromEnv();
 }
 
 function common(options: StageRunOptions, stage: string) {
@@ -65,7 +73,7 @@ export async function runSessionize(options: StageRunOptions & { stage?: Session
     ...common(options, 'sessionize'),
     input: LOGS_TOPIC_PATTERN,
     stage: sessionizeStage(options.stage),
-    serde: stageSerde(createSerde<RequestEvent>(), createSerde<SessionFeatures>()),
+    serde: stageSerde(createSerde<RequestEvent>(registryOf(options)), createSerde<SessionFeatures>(registryOf(options))),
     state: { name: 'sessions' },
   });
 }
@@ -77,7 +85,7 @@ export async function runWindow(options: StageRunOptions & { stage?: WindowStage
     ...common(options, 'window'),
     input: [SESSIONS_TOPIC],
     stage: windowStage(options.stage),
-    serde: stageSerde(createSerde<SessionFeatures>(), createSerde<WindowSummary>()),
+    serde: stageSerde(createSerde<SessionFeatures>(registryOf(options)), createSerde<WindowSummary>(registryOf(options))),
     state: { name: 'windows' },
   });
 }
@@ -98,7 +106,7 @@ export async function runScore(options: ScoreRunOptions): Promise<void> {
   const table = options.table ?? new WindowTable();
   const follower = await followWindows({
     bus: options.bus,
-    serde: createSerde<WindowSummary>(),
+    serde: createSerde<WindowSummary>(registryOf(options)),
     table,
     ...(options.onWindow ? { onSummary: options.onWindow } : {}),
   });
@@ -107,7 +115,7 @@ export async function runScore(options: ScoreRunOptions): Promise<void> {
       ...common(options, 'score'),
       input: [SESSIONS_TOPIC],
       stage: scoreStage({ ...options.stage, windows: table }),
-      serde: stageSerde(createSerde<SessionFeatures>(), createSerde<ScoreRecord>()),
+      serde: stageSerde(createSerde<SessionFeatures>(registryOf(options)), createSerde<ScoreRecord>(registryOf(options))),
       state: { name: 'waiting' },
     });
   } finally {

@@ -1,0 +1,124 @@
+import { createSerde, logsTopic, type RequestEvent, type SerdeConfig } from '@weir/contracts';
+import { sessionKeyer } from '@weir/features';
+import { parserFor, type LogParser } from '@weir/logs';
+import type { SimulatedLine } from '@weir/simulator';
+import type { Bus, BusProducer, OutgoingMessage } from '@weir/stream';
+
+export interface FeederOptions {
+  bus: Bus;
+  registry: SerdeConfig;
+  traffic: Iterator<SimulatedLine>;
+  /** Simulated seconds per wall-clock second. */
+  speed: number;
+  partitions: number;
+  /** Most lines sent per tick, so a slow pipeline is fed steadily instead of in floods. */
+  maxLinesPerTick?: number;
+  onLines?: (customer: string, count: number) => void;
+  onRejected?: (customer: string, reason: string) => void;
+}
+
+export interface GroundTruth {
+  label: 'human' | 'bot';
+  family: string;
+}
+
+/**
+ * Plays simulated traffic into `weir.logs.<customer>` as fast as simulated time passes: each
+ * line goes through the same parser and keying ingest applies, so the pipeline sees what it would
+ * see from real customers. Remembers each visitor's true label to judge the detections.
+ */
+export class TrafficFeeder {
+  readonly truth = new Map<string, GroundTruth>();
+  private readonly parsers = new Map<string, LogParser>();
+  private readonly keyOf = sessionKeyer('ip_ua');
+  private readonly serde;
+  private producer: BusProducer | null = null;
+  private pending: SimulatedLine | null = null;
+  private simulatedStart = 0;
+  private wallStart = 0;
+  private lineNo = 0;
+  private done = false;
+  private readonly createdTopics = new Set<string>();
+  lines = 0;
+
+  constructor(private readonly options: FeederOptions) {
+    this.serde = createSerde<RequestEvent>(options.registry);
+  }
+
+  get finished(): boolean {
+    return this.done;
+  }
+
+  /** Sends every line whose simulated time has come; call it on a timer. */
+  async tick(wallNow: number): Promise<void> {
+    if (this.done) return;
+    this.producer ??= await this.options.bus.producer();
+    if (this.wallStart === 0) {
+      const first = this.next();
+      if (!first) return;
+      this.pending = first;
+      this.simulatedStart = first.time;
+      this.wallStart = wallNow;
+    }
+    const until = this.simulatedStart + (wallNow - this.wallStart) * this.options.speed;
+    const limit = this.options.maxLinesPerTick ?? 20_000;
+    const messages: OutgoingMessage[] = [];
+    const perCustomer = new Map<string, number>();
+    while (messages.length < limit) {
+      const line = this.pending ?? this.next();
+      this.pending = null;
+      if (!line) break;
+      if (line.time > until) {
+        this.pending = line;
+        break;
+      }
+      const message = await this.message(line);
+      if (message) {
+        messages.push(message);
+        perCustomer.set(line.customer, (perCustomer.get(line.customer) ?? 0) + 1);
+      }
+    }
+    if (messages.length > 0) await this.producer.send(messages);
+    this.lines += messages.length;
+    for (const [customer, count] of perCustomer) this.options.onLines?.(customer, count);
+  }
+
+  async close(): Promise<void> {
+    await this.producer?.close();
+  }
+
+  private next(): SimulatedLine | null {
+    const step = this.options.traffic.next();
+    if (step.done) {
+      this.done = true;
+      return null;
+    }
+    return step.value;
+  }
+
+  private async message(line: SimulatedLine): Promise<OutgoingMessage | null> {
+    let parser = this.parsers.get(line.customer);
+    if (!parser) this.parsers.set(line.customer, (parser = parserFor('combined', { customer: line.customer })));
+    const result = parser.parseLine(line.line, ++this.lineNo);
+    if (!result) return null;
+    if (!result.ok) {
+      this.options.onRejected?.(line.customer, result.message);
+      return null;
+    }
+    const topic = logsTopic(line.customer);
+    if (!this.createdTopics.has(topic)) {
+      await this.options.bus.admin.createTopics([{ topic, partitions: this.options.partitions }]);
+      this.createdTopics.add(topic);
+    }
+    const { sessionRef } = line;
+    this.truth.set(truthKey(line.customer, sessionRef.clientIp, sessionRef.userAgent), {
+      label: sessionRef.label === 'human' ? 'human' : 'bot',
+      family: sessionRef.family,
+    });
+    return { topic, key: this.keyOf(result.event), value: await this.serde.encode(topic, result.event) };
+  }
+}
+
+export function truthKey(customer: string, clientIp: string, userAgent: string | null): string {
+  return `${customer}\u0000${clientIp}\u0000${userAgent ?? ''}`;
+}
