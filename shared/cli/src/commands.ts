@@ -7,4 +7,5 @@ import type { Command } from './command.js';
 export const commands: Record<string, () => Promise<{ command: Command }>> = {
   start: () => import('./commands/start.js'),
   simulate: () => import('./commands/simulate.js'),
+  ingest: () => import('./commands/ingest.js'),
 };
