@@ -91,7 +91,7 @@ export class FeatureAggregate {
   }
 
   stats(quantiles: readonly number[] = DEFAULT_QUANTILES): FeatureStats {
-    if (this.n === 0) throw new RangeError('no statistics for an empty aggregate');
+    if (this.n === 0) throw new FeatureError('WEIR_FEATURES_INVALID_INPUT', 'no statistics for an empty aggregate');
     const median = sketchQuantile(this.sketch, 0.5);
     const byQuantile: Record<string, number> = {};
     for (const q of quantiles) byQuantile[String(q)] = sketchQuantile(this.sketch, q);

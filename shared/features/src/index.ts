@@ -25,12 +25,12 @@ export {
 export { SessionAccumulator, type CustomerContext } from './accumulator.js';
 export { restoreAccumulator, snapshotAccumulator, type AccumulatorSnapshot } from './accumulator-state.js';
 export { sessionFeatureValues, type SessionProfile } from './session-features.js';
-export { uaSignals, uaVersionsBehind, BROWSER_FAMILIES, type BrowserFamily, type UaSignals } from './user-agent.js';
+export { BROWSER_FAMILIES, knownUserAgent, uaSignals, uaVersionsBehind, type BrowserFamily, type KnownUserAgent, type UaSignals } from './user-agent.js';
 export { BROWSER_RELEASES_AS_OF, currentMajor, versionsBehind, type DatedFamily } from './browser-versions.js';
 export { localClock, type LocalClock } from './local-time.js';
 export { classifyReferrer, siteHosts, type ReferrerKind, type SiteHosts } from './referrer.js';
 export { analysePath, newPathFacts, type PathFacts, type ResourceKind } from './paths.js';
-export { DEFAULT_SESSION_KEY, sessionKeyer, type SessionKeyer, type SessionKeySpec } from './session-key.js';
+export { DEFAULT_SESSION_KEY, ipUaKey, sessionKeyer, type SessionKeyer, type SessionKeySpec } from './session-key.js';
 export {
   SESSIONIZER_DEFAULTS,
   resolveSessionizerConfig,

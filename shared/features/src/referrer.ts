@@ -17,10 +17,19 @@ export function siteHosts(customer: string, hosts: readonly string[] = []): Site
   return { hosts: new Set(hosts.map((host) => bareHost(host.toLowerCase()))), customerLabel: customer.toLowerCase() };
 }
 
-const SEARCH_LABELS = new Set([
-  'google', 'bing', 'yahoo', 'duckduckgo', 'baidu', 'yandex', 'ecosia', 'qwant', 'naver', 'seznam', 'ask', 'aol',
-  'startpage', 'sogou', 'daum', 'kagi', 'mojeek',
-]);
+/** Whether `label` is one whole dot-separated label of `host`, without splitting it. */
+function hasLabel(host: string, label: string): boolean {
+  if (label === '') return false;
+  for (let from = host.indexOf(label); from >= 0; from = host.indexOf(label, from + 1)) {
+    const end = from + label.length;
+    if ((from === 0 || host.charCodeAt(from - 1) === 46) && (end === host.length || host.charCodeAt(end) === 46)) return true;
+  }
+  return false;
+}
+
+/** A search engine's name as a whole label of the host: www.google.co.uk, search.yahoo.com, duckduckgo.com... */
+const SEARCH_HOST =
+  /(?:^|\.)(?:google|bing|yahoo|duckduckgo|baidu|yandex|ecosia|qwant|naver|seznam|ask|aol|startpage|sogou|daum|kagi|mojeek)(?:\.|$)|^search\.brave\.com$/;
 
 function bareHost(host: string): string {
   return host.startsWith('www.') ? host.slice(4) : host;
@@ -46,18 +55,6 @@ export function referrerHost(referrer: string): string | null {
   return colon > start ? referrer.slice(start, colon).toLowerCase() : null;
 }
 
-function isSearchHost(host: string): boolean {
-  if (host === 'search.brave.com') return true;
-  let start = 0;
-  for (;;) {
-    const dot = host.indexOf('.', start);
-    const label = dot < 0 ? host.slice(start) : host.slice(start, dot);
-    if (SEARCH_LABELS.has(label)) return true;
-    if (dot < 0) return false;
-    start = dot + 1;
-  }
-}
-
 /**
  * A referrer is internal when its host is the request's own `Host` or one of the customer's
  * configured hosts. Logs without a Host field and no configured hosts (Combined Log Format) leave
@@ -74,8 +71,8 @@ export function classifyReferrer(referrer: string | null, requestHost: string | 
     if (bare === bareHost(colon < 0 ? own : own.slice(0, colon))) return 'internal';
   }
   if (site.hosts.has(bare)) return 'internal';
-  if (isSearchHost(bare)) return 'search';
-  if ((requestHost === null || requestHost === '') && site.hosts.size === 0 && bare.split('.').includes(site.customerLabel)) {
+  if (SEARCH_HOST.test(bare)) return 'search';
+  if ((requestHost === null || requestHost === '') && site.hosts.size === 0 && hasLabel(bare, site.customerLabel)) {
     return 'internal';
   }
   return 'external';

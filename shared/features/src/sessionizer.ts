@@ -33,7 +33,8 @@ import {
   type SessionizerConfig,
 } from './sessionizer-config.js';
 import { checkSessionizerSnapshot, SESSIONIZER_SNAPSHOT_VERSION, type SessionizerSnapshot } from './sessionizer-state.js';
-import { uaSignals, uaVersionsBehind } from './user-agent.js';
+import { detach } from './strings.js';
+import { knownUserAgent, uaSignals, uaVersionsBehind, type UaSignals } from './user-agent.js';
 
 /** An event that arrived after the watermark had passed its time. */
 export interface LateEvent {
@@ -66,7 +67,7 @@ interface BufferedEvent extends HeapItem {
   readonly event: RequestEvent;
 }
 
-class OpenSession implements HeapItem {
+class OpenSession implements HeapItem, SessionProfile {
   /** Timer key: never later than the session's real next due time. */
   time = 0;
   heapIndex = -1;
@@ -84,24 +85,16 @@ class OpenSession implements HeapItem {
     readonly userAgent: string | null,
     /** The previous request's user agent, for `ua_changes`. */
     public previousUserAgent: string | null,
-    readonly profile: SessionProfile,
+    readonly ua: UaSignals,
+    readonly versionsBehind: number | null,
     readonly acc: SessionAccumulator,
     readonly customerConfig: ResolvedCustomer,
   ) {}
 }
 
-/**
- * A copy of a string that no longer shares memory with the string it came from. Parsers hand out
- * substrings of the log line; a session outlives the line, and keeping a substring would keep the
- * whole line alive with it.
- */
-function detach(text: string): string {
-  return text.length > 12 ? (' ' + text).slice(1) : text;
-}
-
-function profileOf(userAgent: string | null, time: number): SessionProfile {
-  const ua = uaSignals(userAgent);
-  return { ua, versionsBehind: uaVersionsBehind(ua, time) };
+/** The shared copy of a UA text (sessions with the same UA share one string). */
+function internUserAgent(userAgent: string | null): string | null {
+  return userAgent === null ? null : knownUserAgent(userAgent).text;
 }
 
 export function sessionIdOf(customer: string, key: string, firstTime: number): string {
@@ -255,7 +248,7 @@ export class Sessionizer {
       requestCount: acc.requestCount,
       closed,
       featureSet: featureSetFingerprint,
-      features: sessionFeatureValues(acc, session.profile),
+      features: sessionFeatureValues(acc, session),
     });
     if (!closed) this.counters.updates++;
     session.pending = 0;
@@ -283,7 +276,8 @@ export class Sessionizer {
     const isNew = session === undefined;
     if (session === undefined) {
       const stableKey = detach(key);
-      const userAgent = event.userAgent === null ? null : detach(event.userAgent);
+      const userAgent = internUserAgent(event.userAgent);
+      const ua = uaSignals(userAgent);
       session = new OpenSession(
         this.nextSessionSeq++,
         event.customer,
@@ -292,7 +286,8 @@ export class Sessionizer {
         detach(event.clientIp),
         userAgent,
         userAgent,
-        profileOf(userAgent, time),
+        ua,
+        uaVersionsBehind(ua, time),
         new SessionAccumulator(),
         customerConfig,
       );
@@ -300,7 +295,7 @@ export class Sessionizer {
       this.counters.sessionsOpened++;
     }
     const uaChanged = !isNew && event.userAgent !== session.previousUserAgent;
-    if (uaChanged) session.previousUserAgent = event.userAgent === null ? null : detach(event.userAgent);
+    if (uaChanged) session.previousUserAgent = internUserAgent(event.userAgent);
     session.acc.add(event, uaChanged, customerConfig.context);
     session.pending++;
     if (session.dirtySince < 0) session.dirtySince = time;
@@ -367,15 +362,18 @@ export class Sessionizer {
     for (const saved of snapshot.sessions) {
       const customerConfig = sessionizer.config.customer(saved.customer);
       const acc = restoreAccumulator(saved.acc);
+      const userAgent = internUserAgent(saved.userAgent);
+      const ua = uaSignals(userAgent);
       const session = new OpenSession(
         saved.seq,
         saved.customer,
         saved.key,
         saved.id,
         saved.clientIp,
-        saved.userAgent,
-        saved.previousUserAgent === undefined ? saved.userAgent : saved.previousUserAgent,
-        profileOf(saved.userAgent, acc.firstTime),
+        userAgent,
+        saved.previousUserAgent === undefined ? userAgent : internUserAgent(saved.previousUserAgent),
+        ua,
+        uaVersionsBehind(ua, acc.firstTime),
         acc,
         customerConfig,
       );

@@ -10,6 +10,7 @@
  * kept exactly elsewhere), so a feature's bins span at most log(max/1e-9)/log(γ) keys — about
  * 2,400 at 1% accuracy for values up to 1e12.
  */
+import { FeatureError } from './errors.js';
 import { DDSketch } from '@datadog/sketches-js';
 
 export type Sketch = DDSketch;
@@ -48,7 +49,7 @@ function addBins(store: Sketch['store'], pairs: readonly number[]): number {
 
 /** Add everything in `from` to `into` (both stores and the zero count). */
 export function sketchMerge(into: Sketch, from: Sketch): void {
-  if (into.mapping.gamma !== from.mapping.gamma) throw new RangeError('cannot merge sketches of different accuracy');
+  if (into.mapping.gamma !== from.mapping.gamma) throw new FeatureError('WEIR_FEATURES_CONFIG', 'cannot merge sketches of different relative accuracy');
   const added = addBins(into.store, bins(from.store)) + addBins(into.negativeStore, bins(from.negativeStore));
   into.zeroCount += from.zeroCount;
   into.count += added + from.zeroCount;

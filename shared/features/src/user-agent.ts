@@ -6,6 +6,7 @@
 import { isbot } from 'isbot';
 import { UAParser } from 'ua-parser-js';
 import { versionsBehind, type DatedFamily } from './browser-versions.js';
+import { detach } from './strings.js';
 
 export type BrowserFamily = 'chrome' | 'firefox' | 'safari' | 'edge' | 'opera' | 'samsung' | 'ie' | 'other' | 'none';
 
@@ -75,20 +76,31 @@ function parse(userAgent: string | null): UaSignals {
   };
 }
 
+/** A user agent seen before: one shared copy of its text, and what it says. */
+export interface KnownUserAgent {
+  /** The UA text, detached from the event it came in (sessions keep this one, not their own copy). */
+  readonly text: string;
+  readonly signals: UaSignals;
+}
+
 /** Distinct UAs remembered; past this the memo starts over (simple, deterministic, bounded). */
 const MEMO_LIMIT = 4096;
-const memo = new Map<string, UaSignals>();
+const memo = new Map<string, KnownUserAgent>();
 const MISSING = parse(null);
 
-export function uaSignals(userAgent: string | null): UaSignals {
-  if (userAgent === null) return MISSING;
-  let signals = memo.get(userAgent);
-  if (signals === undefined) {
-    signals = parse(userAgent);
+export function knownUserAgent(userAgent: string): KnownUserAgent {
+  let known = memo.get(userAgent);
+  if (known === undefined) {
+    const text = detach(userAgent);
+    known = { text, signals: parse(text) };
     if (memo.size >= MEMO_LIMIT) memo.clear();
-    memo.set(userAgent, signals);
+    memo.set(text, known);
   }
-  return signals;
+  return known;
+}
+
+export function uaSignals(userAgent: string | null): UaSignals {
+  return userAgent === null ? MISSING : knownUserAgent(userAgent).signals;
 }
 
 const DATED: ReadonlySet<BrowserFamily> = new Set<BrowserFamily>(['chrome', 'edge', 'firefox', 'safari']);
