@@ -1,0 +1,211 @@
+/**
+ * @weir/features cost on one core.
+ *
+ * - feature-update throughput: events/s (of process CPU time) through a Sessionizer with default
+ *   settings — reorder buffer, timers, accumulators, update and close records with every feature —
+ *   over 200,000 synthetic requests slightly out of order, median of 7 runs. Baseline, measured in
+ *   the same run and interleaved run by run: a bare loop that counts events per `ip|ua` key in a
+ *   Map over the same events (the least a sessionizer must do).
+ * - memory: heap + off-heap bytes per open session, measured with forced GCs before and after
+ *   opening 100,000 sessions of 5 requests each, and the checkpoint size per session (the
+ *   encoded snapshot's bytes / sessions).
+ *
+ * Events are generated here (deterministic LCG), not by the simulator package.
+ * `npx tsx bench/features.bench.ts` runs it alone; `pnpm bench features` runs it with the others.
+ */
+import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { RequestEvent } from '../shared/contracts/src/index.js';
+import { encodeSessionizerSnapshot, Sessionizer } from '../shared/features/src/index.js';
+import { formatResult, median, type BenchResult } from './result.js';
+
+const EVENT_COUNT = 200_000;
+const RUNS = 7;
+const MEMORY_SESSIONS = 100_000;
+const REQUESTS_PER_MEMORY_SESSION = 5;
+const T0 = Date.UTC(2025, 5, 2, 9, 0, 0);
+
+/** Deterministic LCG so every run and every machine sees the same events. */
+function rng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+const USER_AGENTS = [
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/136.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/135.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/136.0.0.0 Mobile Safari/537.36',
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 18_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.4 Mobile/15E148 Safari/604.1',
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.3 Safari/605.1.15',
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/136.0.0.0 Safari/537.36 Edg/136.0.0.0',
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:138.0) Gecko/20100101 Firefox/138.0',
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/134.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+  'python-requests/2.32.3',
+  'curl/8.7.1',
+];
+
+const ASSETS = ['/static/app.css', '/static/app.js', '/static/vendor.js', '/img/logo.png', '/img/hero.webp', '/favicon.ico'];
+
+function pathFor(random: () => number): string {
+  const r = random();
+  if (r < 0.45) return ASSETS[Math.floor(random() * ASSETS.length)] as string;
+  if (r < 0.75) return `/products/${Math.floor(random() * 400)}`;
+  if (r < 0.9) return `/category/${Math.floor(random() * 30)}/`;
+  if (r < 0.97) return `/img/p/${Math.floor(random() * 400)}.jpg`;
+  return random() < 0.5 ? '/login' : '/robots.txt';
+}
+
+/**
+ * A site's traffic: a slowly rotating population of visitors (about 10 requests each, spread over
+ * ~100 s), requests 20 ms apart on average and up to 2 s out of order, so sessions open, update,
+ * close by gap and pass through the reorder buffer as in production.
+ */
+function traffic(count: number): RequestEvent[] {
+  const random = rng(42);
+  const events: RequestEvent[] = [];
+  for (let i = 0; i < count; i++) {
+    const visitor = Math.floor(i / 10) + Math.floor(random() * 500);
+    const status = random() < 0.05 ? 404 : random() < 0.02 ? 500 : 200;
+    events.push({
+      customer: 'shop',
+      eventTime: T0 + i * 20 + Math.floor(random() * 2000),
+      clientIp: `10.${(visitor >>> 16) & 255}.${(visitor >>> 8) & 255}.${visitor & 255}`,
+      userAgent: USER_AGENTS[visitor % USER_AGENTS.length] as string,
+      method: random() < 0.05 ? 'POST' : 'GET',
+      path: pathFor(random),
+      query: null,
+      protocol: 'HTTP/1.1',
+      status,
+      bytes: Math.floor(random() * 50_000),
+      referrer: random() < 0.3 ? null : random() < 0.1 ? 'https://www.google.com/' : 'https://www.shop.com/products/1',
+      host: null,
+      sessionId: null,
+      requestTimeMs: null,
+      extra: {},
+    });
+  }
+  return events;
+}
+
+/** Results are folded in here so no measured work can be optimised away. */
+let sink = 0;
+
+function sessionizeAll(events: readonly RequestEvent[]): void {
+  const sessionizer = new Sessionizer();
+  for (const event of events) sink += sessionizer.push(event).records.length;
+  sink += sessionizer.flush().records.length;
+}
+
+function countPerKey(events: readonly RequestEvent[]): void {
+  const counts = new Map<string, number>();
+  for (const event of events) {
+    const key = `${event.clientIp}|${event.userAgent ?? ''}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  sink += counts.size;
+}
+
+function cpuSeconds(work: () => void): number {
+  // CPU time, not wall time: on a shared machine wall time mostly measures the other processes.
+  const started = process.cpuUsage();
+  work();
+  const used = process.cpuUsage(started);
+  return (used.user + used.system) / 1e6;
+}
+
+function throughput(events: readonly RequestEvent[]): { sessionizer: number; baseline: number } {
+  // Warm up both so the JIT has compiled them before the first measured run.
+  sessionizeAll(events.slice(0, 20_000));
+  countPerKey(events.slice(0, 20_000));
+  const ours: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    ours.push(events.length / cpuSeconds(() => sessionizeAll(events)));
+    bare.push(events.length / cpuSeconds(() => countPerKey(events)));
+  }
+  return { sessionizer: median(ours), baseline: median(bare) };
+}
+
+/** `global.gc`, exposing it at run time when node was started without --expose-gc. */
+function gcFunction(): () => void {
+  const existing = (globalThis as { gc?: () => void }).gc;
+  if (typeof existing === 'function') return existing;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+function usedBytes(gc: () => void): number {
+  for (let i = 0; i < 3; i++) gc();
+  const usage = process.memoryUsage();
+  // Accumulator arrays live off the V8 heap (ArrayBuffer backing stores): count both.
+  return usage.heapUsed + usage.external;
+}
+
+function memoryEvent(session: number, request: number): RequestEvent {
+  return {
+    customer: 'shop',
+    eventTime: T0 + request * 1000,
+    clientIp: `10.${(session >>> 16) & 255}.${(session >>> 8) & 255}.${session & 255}`,
+    userAgent: USER_AGENTS[session % 7] as string,
+    method: 'GET',
+    path: request === 0 ? '/' : `/products/${(session * 7 + request) % 400}`,
+    query: null,
+    protocol: 'HTTP/1.1',
+    status: 200,
+    bytes: 1000 + request,
+    referrer: request === 0 ? null : 'https://www.shop.com/',
+    host: null,
+    sessionId: null,
+    requestTimeMs: null,
+    extra: {},
+  };
+}
+
+function memory(): { bytesPerSession: number; checkpointBytesPerSession: number } {
+  const gc = gcFunction();
+  // No lateness: nothing waits in the reorder buffer, so what is measured is sessions alone.
+  // Updates only on close, so the measurement holds no emitted records either.
+  const config = { allowedLatenessMs: 0, updateEveryEvents: 0, updateAfterMs: 0 };
+  // Parse every UA once first: the shared UA memo is not per-session memory.
+  const warm = new Sessionizer(config);
+  for (let s = 0; s < USER_AGENTS.length; s++) warm.push(memoryEvent(s, 0));
+  const before = usedBytes(gc);
+  const sessionizer = new Sessionizer(config);
+  // Requests round-robin over the sessions, in time order; events are made on the fly and dropped.
+  for (let request = 0; request < REQUESTS_PER_MEMORY_SESSION; request++) {
+    for (let session = 0; session < MEMORY_SESSIONS; session++) sink += sessionizer.push(memoryEvent(session, request)).records.length;
+  }
+  const after = usedBytes(gc);
+  const open = sessionizer.stats().openSessions;
+  if (open !== MEMORY_SESSIONS) throw new Error(`expected ${MEMORY_SESSIONS} open sessions, found ${open}`);
+  const checkpoint = encodeSessionizerSnapshot(sessionizer.snapshot()).length;
+  sink += sessionizer.stats().events;
+  return { bytesPerSession: (after - before) / open, checkpointBytesPerSession: checkpoint / open };
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const events = traffic(EVENT_COUNT);
+  const speed = throughput(events);
+  const mem = memory();
+  const results: BenchResult[] = [
+    {
+      name: 'sessionize + features, default settings (1 core)',
+      value: speed.sessionizer,
+      unit: 'events/s',
+      baseline: { name: 'count events per ip|ua key in a Map', value: speed.baseline },
+    },
+    { name: 'memory per open session (heap + off-heap, 5 requests each)', value: mem.bytesPerSession, unit: 'bytes' },
+    { name: 'checkpoint size per open session (encoded snapshot)', value: mem.checkpointBytesPerSession, unit: 'bytes' },
+  ];
+  if (sink === 0.5) console.log(sink);
+  return results;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  for (const result of await run()) console.log(formatResult(result));
+}
