@@ -17,7 +17,7 @@ export function kafkaTestConnection() {
 }
 
 export function testLogger(name: string): Logger {
-  return createLogger(name, { level: process.env.WEIR_TEST_LOG_LEVEL ?? 'warn' });
+  return createLogger(name, { level: process.env.WEIR_TEST_LOG_LEVEL ?? 'error' });
 }
 
 export async function kafkaTestBus(name = 'kafka-test'): Promise<KafkaBus> {

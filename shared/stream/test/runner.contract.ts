@@ -6,7 +6,8 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Bus, ConsumedMessage } from '../src/bus.js';
 import { DLQ_HEADERS } from '../src/dead-letter.js';
-import type { StageMetrics } from '../src/metrics.js';
+import { noopMetrics, type StageMetrics } from '../src/metrics.js';
+import { failingSends } from './fixtures/failing-bus.js';
 import { runStage, type RunStageOptions } from '../src/runner.js';
 import { jsonSerde } from '../src/serde.js';
 import { changelogTopicName } from '../src/state/changelog.js';
@@ -281,6 +282,32 @@ export function runnerContract(name: string, createBus: BusFactory): void {
       await out.collector.waitForCount(2, 60_000);
       await stage.stop();
       assert.deepEqual(out.collector.messages.map(parse).map((o) => o.id).sort(), ['a1', 'b1']);
+      await out.stop();
+    });
+
+    test('a failing produce is retried with backoff, not dead-lettered', async () => {
+      const { input, output, groupId } = await setup('retry', 1);
+      await sendRequests(bus, input, requests(10, 2));
+      const retries: string[] = [];
+      const metrics: StageMetrics = { ...noopMetrics, retry: (operation) => retries.push(operation) };
+      const flaky = failingSends(bus, output, 3);
+      const stage = startStage({
+        bus: flaky,
+        groupId,
+        input: [input],
+        stage: counterStage({ output }),
+        serde,
+        state: { name: 'counts' },
+        metrics,
+        retry: { initialMs: 10, maxMs: 50 },
+        logger: testLogger('retry'),
+      });
+      const out = await readTopic(bus, output);
+      await out.collector.waitForCount(10, 60_000);
+      await stage.stop();
+      assert.deepEqual(retries, ['produce', 'produce', 'produce']);
+      assert.equal(out.collector.messages.length, 10);
+      assert.deepEqual((await bus.admin.fetchTopicOffsets(`${groupId}.dlq`))[0]!.high, 0);
       await out.stop();
     });
 

@@ -9,8 +9,17 @@
 import { logLevel, type LogEntry, type logCreator } from 'kafkajs';
 import type { Logger } from 'pino';
 
-/** kafkajs warns about this on every idempotent producer we build with bounded retries, on purpose. */
-const EXPECTED_WARNINGS = ['Limiting retries for the idempotent producer'];
+/**
+ * Conditions that are normal here: bounded retries on idempotent producers are on purpose, a
+ * transaction begun right after the previous commit meets CONCURRENT_TRANSACTIONS and is retried,
+ * and rebalances happen.
+ */
+const EXPECTED = [
+  'Limiting retries for the idempotent producer',
+  'another concurrent operation on the same transaction',
+  // Every member says so at every rebalance; the runner logs what it gained and lost instead.
+  'The group is rebalancing, re-joining',
+];
 
 export function kafkaLogCreator(logger: Logger): logCreator {
   const kafkaLogger = logger.child({ component: 'kafkajs' });
@@ -18,12 +27,10 @@ export function kafkaLogCreator(logger: Logger): logCreator {
     ({ namespace, level, log }: LogEntry) => {
       const { message, timestamp: _timestamp, logger: _name, ...extra } = log;
       const fields = { namespace, ...extra };
-      if (namespace === 'Connection' && level <= logLevel.WARN) kafkaLogger.debug(fields, message);
-      else if (level === logLevel.ERROR) kafkaLogger.warn(fields, message);
-      else if (level === logLevel.WARN) {
-        if (EXPECTED_WARNINGS.some((w) => message.startsWith(w))) kafkaLogger.debug(fields, message);
-        else kafkaLogger.warn(fields, message);
-      } else if (level === logLevel.INFO) kafkaLogger.debug(fields, message);
+      const expected = namespace === 'Connection' || EXPECTED.some((text) => message.includes(text));
+      if (level <= logLevel.WARN && expected) kafkaLogger.debug(fields, message);
+      else if (level <= logLevel.WARN) kafkaLogger.warn(fields, message);
+      else if (level === logLevel.INFO) kafkaLogger.debug(fields, message);
       else kafkaLogger.trace(fields, message);
     };
 }

@@ -13,7 +13,7 @@ import { weirPartitioner } from './partitioner.js';
  * the previous one committed meets CONCURRENT_TRANSACTIONS for a few ms, and kafkajs's default
  * first wait (300 ms) would put that on every batch.
  */
-const SEND_RETRY = { retries: 8, initialRetryTime: 25, maxRetryTime: 5000 };
+const SEND_RETRY = { retries: 8, initialRetryTime: 10, maxRetryTime: 5000 };
 
 function toMetadata(result: KafkaRecordMetadata[]): RecordMetadata[] {
   return result.map((m) => ({ topic: m.topicName, partition: m.partition, baseOffset: Number(m.baseOffset ?? m.offset ?? -1) }));
