@@ -64,7 +64,7 @@ export const command: Command = {
     const scoring = await loadScoring(values.model);
     const dashboard = new DashboardModel({
       featureDefinitions: Object.fromEntries(FEATURES.map((f) => [f.name, `${f.definition} (${f.unit})`])),
-      baselineFeatures: ['request_count', 'session_duration', 'share_image', 'share_no_referrer', 'mean_interarrival', 'share_4xx'],
+      baselineFeatures: ['request_count', 'session_duration_s', 'inter_arrival_mean_s', 'share_image', 'share_no_referrer', 'share_4xx', 'max_pages_6s'],
     });
     const server = await startDashboard({ model: dashboard, port: number(values.port, 'port', 0), host: values.host });
 

@@ -1,0 +1,102 @@
+/**
+ * One code path offline and online: the same simulated log through the offline pass and through
+ * the streaming sessionize, window and score stages on the embedded bus (with small batches, so
+ * batching and checkpoints are exercised) gives identical session records and final scores.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  SCORES_TOPIC,
+  SESSIONS_TOPIC,
+  createSerde,
+  logsTopic,
+  type RequestEvent,
+  type ScoreRecord,
+  type SessionFeatures,
+} from '@weir/contracts';
+import { sessionKeyer } from '@weir/features';
+import { parserFor } from '@weir/logs';
+import { simulateTraffic } from '@weir/simulator';
+import { createEmbeddedBus } from '@weir/stream';
+import { BaselineScorer, OfflinePipeline, runScore, runSessionize, runWindow, type FinalSession } from '../src/index.js';
+
+function simulatedEvents(): RequestEvent[] {
+  const parsers = new Map<string, ReturnType<typeof parserFor>>();
+  const events: RequestEvent[] = [];
+  let lineNo = 0;
+  for (const line of simulateTraffic({ customers: 2, durationMs: 50 * 60_000, seed: 'parity', ratePerMinute: 6 })) {
+    let parser = parsers.get(line.customer);
+    if (!parser) parsers.set(line.customer, (parser = parserFor('combined', { customer: line.customer })));
+    const result = parser.parseLine(line.line, ++lineNo);
+    assert.ok(result?.ok, `simulated line ${lineNo} parses`);
+    events.push(result.event);
+  }
+  return events;
+}
+
+test('offline and streaming give identical sessions and final scores', { timeout: 240_000 }, async () => {
+  const events = simulatedEvents();
+  const scorer = new BaselineScorer();
+  const thresholds = () => ({ suspicious: 0.5, bot: 0.8 });
+
+  const offline = new OfflinePipeline();
+  const finals: FinalSession[] = [];
+  for (const event of events) finals.push(...offline.push(event));
+  finals.push(...offline.finish());
+  const offlineScores = scorer.scoreBatch(finals, thresholds);
+  assert.ok(finals.length > 100, `enough sessions to compare (${finals.length})`);
+
+  const bus = createEmbeddedBus();
+  const registry = {};
+  const abort = new AbortController();
+  const serde = createSerde<RequestEvent>(registry);
+  const producer = await bus.producer();
+  const keyOf = sessionKeyer('ip_ua');
+  // One partition per customer topic: the offline pass reads each customer's events in one order.
+  for (const customer of new Set(events.map((e) => e.customer))) await bus.admin.createTopics([{ topic: logsTopic(customer), partitions: 1 }]);
+  for (let i = 0; i < events.length; i += 1000) {
+    const chunk = events.slice(i, i + 1000);
+    await producer.send(await Promise.all(chunk.map(async (e) => ({ topic: logsTopic(e.customer), key: keyOf(e), value: await serde.encode(logsTopic(e.customer), e) }))));
+  }
+
+  const common = { bus, registry, signal: abort.signal, handleSignals: false, partitions: 3, tickIntervalMs: 200, batch: { maxRecords: 37 } };
+  const running = [
+    runSessionize({ ...common, stage: { closeIdleAfterMs: 1000 } }),
+    runWindow({ ...common, stage: { closeIdleAfterMs: 1000 } }),
+    runScore({ ...common, stage: { scorer: () => scorer, thresholds } }),
+  ];
+
+  const closedSessions = new Map<string, SessionFeatures>();
+  const finalScores = new Map<string, ScoreRecord>();
+  const sessionSerde = createSerde<SessionFeatures>(registry);
+  const scoreSerde = createSerde<ScoreRecord>(registry);
+  const reader = bus.consumer({ groupId: 'parity-reader' });
+  await reader.subscribe([SESSIONS_TOPIC, SCORES_TOPIC]);
+  await reader.run(async (batch) => {
+    for (const message of batch.messages) {
+      if (batch.topic === SESSIONS_TOPIC) {
+        const session = await sessionSerde.decode(batch.topic, message.value!);
+        if (session.closed) closedSessions.set(session.sessionId, session);
+      } else {
+        const score = await scoreSerde.decode(batch.topic, message.value!);
+        if (score.closed) finalScores.set(score.sessionId, score);
+      }
+    }
+  });
+  const deadline = Date.now() + 180_000;
+  while (finalScores.size < finals.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  abort.abort();
+  await Promise.all(running);
+  await reader.stop();
+  await bus.close();
+
+  assert.equal(closedSessions.size, finals.length, 'every offline session closed in the stream too');
+  for (const { session } of finals) assert.deepEqual(closedSessions.get(session.sessionId), session, `session ${session.sessionId} is identical`);
+  assert.equal(finalScores.size, finals.length, 'every closed session got its final score');
+  finals.forEach(({ session, baseline }, i) => {
+    const streamed = finalScores.get(session.sessionId)!;
+    assert.equal(streamed.windowStart, baseline?.windowStart ?? null, `session ${session.sessionId} met the same window`);
+    assert.ok(Math.abs(streamed.score - offlineScores[i]!.score) <= 1e-9, `score of ${session.sessionId}: ${streamed.score} vs ${offlineScores[i]!.score}`);
+    assert.equal(streamed.label, offlineScores[i]!.label);
+  });
+});
