@@ -28,7 +28,6 @@ import { featureSetFingerprint } from './registry.js';
 import { sessionFeatureValues, type SessionProfile } from './session-features.js';
 import {
   resolveSessionizerConfig,
-  type ResolvedCustomer,
   type ResolvedSessionizerConfig,
   type SessionizerConfig,
 } from './sessionizer-config.js';
@@ -88,7 +87,6 @@ class OpenSession implements HeapItem, SessionProfile {
     readonly ua: UaSignals,
     readonly versionsBehind: number | null,
     readonly acc: SessionAccumulator,
-    readonly customerConfig: ResolvedCustomer,
   ) {}
 }
 
@@ -289,7 +287,6 @@ export class Sessionizer {
         ua,
         uaVersionsBehind(ua, time),
         new SessionAccumulator(),
-        customerConfig,
       );
       byKey.set(stableKey, session);
       this.counters.sessionsOpened++;
@@ -360,7 +357,6 @@ export class Sessionizer {
       sessionizer.buffer.push({ event: item.event, time: item.event.eventTime, seq: item.seq, heapIndex: -1 });
     }
     for (const saved of snapshot.sessions) {
-      const customerConfig = sessionizer.config.customer(saved.customer);
       const acc = restoreAccumulator(saved.acc);
       const userAgent = internUserAgent(saved.userAgent);
       const ua = uaSignals(userAgent);
@@ -375,7 +371,6 @@ export class Sessionizer {
         ua,
         uaVersionsBehind(ua, acc.firstTime),
         acc,
-        customerConfig,
       );
       session.pending = saved.pending;
       session.dirtySince = saved.dirtySince;
