@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks to run weir: pnpm and the workspace's dependencies; with
+# --test also Debian's Chromium for the dashboard test. Safe to run again: it skips what is there.
+# The servers the tests need (Kafka, schema registry, Elasticsearch) are installed and started by
+# the test command itself (scripts/infra), from Maven Central, with Java 17 + Maven.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_browser=false
+for arg in "$@"; do
+  case "$arg" in
+    --test) want_browser=true ;;
+    *) echo "usage: bash scripts/setup.sh [--test]" >&2; exit 2 ;;
+  esac
+done
+
+if ! command -v pnpm >/dev/null 2>&1; then
+  echo "setup: installing pnpm" >&2
+  # corepack's download is refused here; npm can install the version package.json names.
+  npm install -g "$(node -p 'require("./package.json").packageManager')" >&2
+fi
+
+echo "setup: installing dependencies" >&2
+pnpm install --frozen-lockfile >&2
+
+if $want_browser && [ ! -x /usr/bin/chromium ]; then
+  echo "setup: installing Debian's chromium (the dashboard test drives it headless)" >&2
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends chromium >&2
+fi
