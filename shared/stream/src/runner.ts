@@ -191,7 +191,15 @@ class StageRun<In, Out, S> {
       this.tasks.set(topicPartitionKey(tp), new PartitionTask(tp, writer, store, skipBelow));
     } catch (error) {
       if (error instanceof RetryAborted) return;
-      this.logger.error({ err: error, ...tp }, `cannot take partition: ${describeError(error)}`);
+      if (isStreamError(error, 'WEIR_BUS_FENCED')) {
+        this.logger.warn({ ...tp }, 'fenced while taking the partition: another instance owns it now');
+        return;
+      }
+      // A partition that cannot be taken would silently stop flowing: stop the run instead, so
+      // the service exits and is restarted where someone notices.
+      this.logger.error({ err: error, ...tp }, `cannot take partition, stopping: ${describeError(error)}`);
+      this.failure = error instanceof Error ? error : new Error(String(error));
+      this.shutdown.stop(error);
     }
   }
 

@@ -21,6 +21,7 @@ import type { Bus, BusConsumer, BusProducer, OutgoingMessage, TopicPartition, To
 import { describeError, isStreamError, StreamError } from '../errors.js';
 import type { StageMetrics } from '../metrics.js';
 import { retryUntil, type RetryPolicy } from '../retry.js';
+import { sleep } from '../sleep.js';
 
 export interface DeliveryUnit {
   /** Outputs and dead letters. */
@@ -178,10 +179,18 @@ class TransactionalWriter implements PartitionWriter {
     void stale?.close().catch(() => undefined);
   }
 
+  /**
+   * Kafka applies transactional offsets to the group shortly after the transaction completes, so
+   * a "no" is asked again a few times before it is believed.
+   */
   private async committedAtLeast(target: TopicPartitionOffset): Promise<boolean> {
-    const committed = await this.ctx.bus.admin.fetchCommittedOffsets(this.ctx.groupId, [target.topic]);
-    const offset = committed.find((o) => o.partition === target.partition)?.offset;
-    return offset !== undefined && offset >= target.offset;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const committed = await this.ctx.bus.admin.fetchCommittedOffsets(this.ctx.groupId, [target.topic]);
+      const offset = committed.find((o) => o.partition === target.partition)?.offset;
+      if (offset !== undefined && offset >= target.offset) return true;
+      await sleep(100, this.ctx.signal);
+    }
+    return false;
   }
 
   async close(): Promise<void> {
