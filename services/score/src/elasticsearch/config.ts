@@ -20,9 +20,7 @@
  *   WEIR_ES_ILM_POLICY           (none)        an existing ILM policy the daily indices are put under
  */
 import { readFileSync } from 'node:fs';
-// @weir/stream has no package entry point yet (its exports name a src/index.ts that does not
-// exist), so the env helper is reached by path; switch to '@weir/stream' once it has one.
-import { configError, env, EnvVar, parseEnv, type Parsed } from '../../../../shared/stream/src/env.js';
+import { configError, env, EnvVar, parseEnv } from '@weir/stream';
 import { INDEX_PREFIX_PATTERN } from './index-name.js';
 import type { RetryPolicy } from './retry.js';
 
@@ -62,7 +60,7 @@ const SIZE = /^(\d+)\s*(b|kb|mb|gb)?$/i;
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 
 /** `5mb`, `512kb`, `1048576` → bytes (binary units: what ES's own `http.max_content_length` means by mb). */
-export function parseByteSize(raw: string): Parsed<number> {
+export function parseByteSize(raw: string): { ok: true; value: number } | { ok: false; problem: string } {
   const match = SIZE.exec(raw.trim());
   if (!match) return { ok: false, problem: 'expected a size such as 512kb, 5mb or a number of bytes' };
   const bytes = Number(match[1]) * SIZE_UNITS[(match[2] ?? 'b').toLowerCase()]!;
