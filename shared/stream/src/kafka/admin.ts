@@ -1,7 +1,10 @@
 import type { Admin } from 'kafkajs';
 import type { BusAdmin, PartitionOffsets, TopicPartitionOffset, TopicSpec } from '../bus.js';
 import { StreamError } from '../errors.js';
+import { sleep } from '../sleep.js';
 import { hasErrorType, kafkaCall, toStreamError } from './errors.js';
+
+const LEADER_WAIT_MS = 30_000;
 
 export class KafkaAdmin implements BusAdmin {
   constructor(private readonly admin: Admin) {}
@@ -12,7 +15,9 @@ export class KafkaAdmin implements BusAdmin {
       specs.map((spec) =>
         kafkaCall(`create topic ${spec.topic}`, () =>
           this.admin.createTopics({
-            waitForLeaders: true,
+            // kafkajs's own wait gives up when the broker's metadata does not list the new topic
+            // yet (UNKNOWN_TOPIC_OR_PARTITION); waitForLeaders below waits that out.
+            waitForLeaders: false,
             topics: [
               {
                 topic: spec.topic,
@@ -26,7 +31,28 @@ export class KafkaAdmin implements BusAdmin {
         ),
       ),
     );
+    await Promise.all(specs.map((spec) => this.waitForLeaders(spec.topic)));
     return specs.filter((_, i) => created[i]).map((spec) => spec.topic);
+  }
+
+  /** Until every partition of a (new) topic has a leader, so producing to it works at once. */
+  private async waitForLeaders(topic: string): Promise<void> {
+    const deadline = Date.now() + LEADER_WAIT_MS;
+    for (;;) {
+      try {
+        const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
+        const partitions = topics.find((t) => t.name === topic)?.partitions ?? [];
+        if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return;
+      } catch (err) {
+        if (!hasErrorType(err, 'UNKNOWN_TOPIC_OR_PARTITION') && !hasErrorType(err, 'LEADER_NOT_AVAILABLE')) {
+          throw toStreamError(err, `wait for leaders of ${topic}`);
+        }
+      }
+      if (Date.now() > deadline) {
+        throw new StreamError('WEIR_BUS_KAFKA', `topic "${topic}" has no leader for every partition after ${LEADER_WAIT_MS} ms`);
+      }
+      await sleep(100);
+    }
   }
 
   async listTopics(): Promise<string[]> {
