@@ -69,6 +69,8 @@ export interface BusAdmin {
   listTopics(): Promise<string[]>;
   /** Throws WEIR_BUS_UNKNOWN_TOPIC for a topic that does not exist. */
   partitionCount(topic: string): Promise<number>;
+  /** Values of the named configuration entries of a topic (`cleanup.policy`, ...); unknown names are left out. */
+  describeTopicConfig(topic: string, names: string[]): Promise<Record<string, string>>;
   fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]>;
   /** Per partition, the first offset whose timestamp is >= `timestamp`; `high` when there is none. */
   fetchOffsetsForTimestamp(topic: string, timestamp: number): Promise<TopicPartitionOffset[]>;

@@ -354,6 +354,7 @@ export function busContract(name: string, createBus: BusFactory): void {
       await reader.close();
       await producer.close();
       assert.ok((await bus.admin.listTopics()).includes(topic));
+      assert.deepEqual(await bus.admin.describeTopicConfig(topic, ['cleanup.policy']), { 'cleanup.policy': 'compact' });
     });
 
     test('admin: create is idempotent, unknown topics are reported, delete removes', async () => {

@@ -16,6 +16,18 @@ export class EmbeddedAdmin implements BusAdmin {
     return this.broker.partitionCount(topic);
   }
 
+  async describeTopicConfig(topic: string, names: string[]): Promise<Record<string, string>> {
+    const { config } = this.broker.requireTopic(topic);
+    // Kafka's defaults for what the runtime asks about; anything else only when it was set.
+    const defaults: Record<string, string> = { 'cleanup.policy': 'delete' };
+    const result: Record<string, string> = {};
+    for (const name of names) {
+      const value = config[name] ?? defaults[name];
+      if (value !== undefined) result[name] = value;
+    }
+    return result;
+  }
+
   async fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]> {
     return this.broker.requireTopic(topic).partitions.map((log) => ({
       partition: log.partition,

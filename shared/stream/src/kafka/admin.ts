@@ -1,10 +1,15 @@
-import type { Admin } from 'kafkajs';
+import type { Admin, ConfigResourceTypes } from 'kafkajs';
 import type { BusAdmin, PartitionOffsets, TopicPartitionOffset, TopicSpec } from '../bus.js';
 import { StreamError } from '../errors.js';
 import { sleep } from '../sleep.js';
 import { hasErrorType, kafkaCall, toStreamError } from './errors.js';
 
 const LEADER_WAIT_MS = 30_000;
+/**
+ * kafkajs's ConfigResourceTypes.TOPIC. Its enum exists at runtime, but Node's ESM loader cannot
+ * see it among kafkajs's CommonJS exports, so the value is written here.
+ */
+const TOPIC_RESOURCE: ConfigResourceTypes = 2;
 
 export class KafkaAdmin implements BusAdmin {
   constructor(private readonly admin: Admin) {}
@@ -70,6 +75,21 @@ export class KafkaAdmin implements BusAdmin {
       if (hasErrorType(err, 'UNKNOWN_TOPIC_OR_PARTITION')) throw unknownTopic(topic, err);
       throw toStreamError(err, `read metadata of ${topic}`);
     }
+  }
+
+  async describeTopicConfig(topic: string, names: string[]): Promise<Record<string, string>> {
+    const response = await kafkaCall(`describe configuration of ${topic}`, () =>
+      this.admin.describeConfigs({
+        resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: names }],
+        includeSynonyms: false,
+      }),
+    );
+    const result: Record<string, string> = {};
+    for (const resource of response.resources) {
+      if (resource.errorCode !== 0) throw unknownTopic(topic);
+      for (const entry of resource.configEntries) result[entry.configName] = entry.configValue;
+    }
+    return result;
   }
 
   async fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]> {
