@@ -15,3 +15,4 @@ export { followWindows, type WindowFollower, type WindowFollowerOptions } from '
 export { ensurePipelineTopics, pipelineTopics, type PipelineTopicsOptions } from './topics.js';
 export { OfflinePipeline, finalSessions, type FinalSession, type OfflineConfig, type OfflineStats } from './offline.js';
 export { runSessionize, runWindow, runScore, type StageRunOptions, type ScoreRunOptions } from './run.js';
+export { checkpointedStage, type CheckpointedStageOptions } from './checkpointed-stage.js';

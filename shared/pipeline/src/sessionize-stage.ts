@@ -7,8 +7,9 @@ import {
   type SessionizerSnapshot,
   type SessionSnapshot,
 } from '@weir/features';
-import type { OutputRecord, Stage, StageContext } from '@weir/stream';
-import { PartitionCheckpoints, type CheckpointEntry, type SnapshotParts } from './partition-checkpoint.js';
+import type { OutputRecord, Stage } from '@weir/stream';
+import { checkpointedStage } from './checkpointed-stage.js';
+import type { CheckpointEntry, SnapshotParts } from './partition-checkpoint.js';
 
 export type SessionizeState = CheckpointEntry<SessionizerSnapshot, SessionSnapshot>;
 
@@ -16,11 +17,7 @@ export interface SessionizeStageOptions {
   sessionizer?: SessionizerConfig;
   /** Output topic, `weir.sessions` by default. */
   topic?: string;
-  /**
-   * Closes every open session of a partition that has had no input for this long (wall clock),
-   * as the end of a file does offline: without it, a customer whose traffic stops would never see
-   * its last sessions closed. 0 turns it off. Default 0.
-   */
+  /** Closes every open session of a partition idle this long (wall clock); 0 (default) turns it off. */
   closeIdleAfterMs?: number;
   /** Told about every event that arrived too late to be placed, so it is counted, never lost silently. */
   onLate?: (late: readonly LateEvent[], ctx: { topic: string; partition: number }) => void;
@@ -47,34 +44,15 @@ function sessionizerParts(config: SessionizerConfig): SnapshotParts<Sessionizer,
  */
 export function sessionizeStage(options: SessionizeStageOptions = {}): Stage<RequestEvent, SessionFeatures, SessionizeState> {
   const topic = options.topic ?? SESSIONS_TOPIC;
-  const checkpoints = new PartitionCheckpoints(sessionizerParts(options.sessionizer ?? {}));
-  const lastInput = new Map<string, number>();
-  const toOutputs = (output: SessionizerOutput, ctx: StageContext<SessionizeState>): OutputRecord<SessionFeatures>[] => {
-    if (output.late.length > 0) options.onLate?.(output.late, ctx);
-    return output.records.map((record) => ({ topic, key: record.customer, value: record }));
-  };
-
-  return {
+  return checkpointedStage({
     name: 'sessionize',
-    process(records, ctx) {
-      lastInput.set(`${ctx.topic}:${ctx.partition}`, Date.now());
-      const { processor, fresh } = checkpoints.acquire(records, ctx);
-      const outputs: OutputRecord<SessionFeatures>[] = [];
-      for (const record of fresh) outputs.push(...toOutputs(processor.push(record.value), ctx));
-      if (fresh.length > 0) checkpoints.checkpoint(ctx, fresh[fresh.length - 1]!.offset);
-      return outputs;
+    parts: sessionizerParts(options.sessionizer ?? {}),
+    push: (sessionizer: Sessionizer, event: RequestEvent) => sessionizer.push(event),
+    flush: (sessionizer) => sessionizer.flush(),
+    toOutputs: (output: SessionizerOutput, ctx): OutputRecord<SessionFeatures>[] => {
+      if (output.late.length > 0) options.onLate?.(output.late, ctx);
+      return output.records.map((record) => ({ topic, key: record.customer, value: record }));
     },
-    onTick(now, ctx) {
-      const idleAfter = options.closeIdleAfterMs ?? 0;
-      const id = `${ctx.topic}:${ctx.partition}`;
-      const last = lastInput.get(id);
-      if (idleAfter <= 0 || last === undefined || now - last < idleAfter) return [];
-      lastInput.delete(id);
-      const sessionizer = checkpoints.processorFor(ctx);
-      if (sessionizer.stats().openSessions === 0 && sessionizer.stats().bufferedEvents === 0) return [];
-      const outputs = toOutputs(sessionizer.flush(), ctx);
-      checkpoints.checkpoint(ctx);
-      return outputs;
-    },
-  };
+    closeIdleAfterMs: options.closeIdleAfterMs ?? 0,
+  });
 }

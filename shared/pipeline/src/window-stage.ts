@@ -6,8 +6,9 @@ import {
   type WindowBaselineSnapshot,
   type WindowOutput,
 } from '@weir/features';
-import type { OutputRecord, Stage, StageContext } from '@weir/stream';
-import { PartitionCheckpoints, type CheckpointEntry, type SnapshotParts } from './partition-checkpoint.js';
+import type { OutputRecord, Stage } from '@weir/stream';
+import { checkpointedStage } from './checkpointed-stage.js';
+import type { CheckpointEntry, SnapshotParts } from './partition-checkpoint.js';
 
 type CustomerWindows = WindowBaselineSnapshot['customers'][number];
 export type WindowState = CheckpointEntry<WindowBaselineSnapshot, CustomerWindows>;
@@ -42,32 +43,15 @@ export function windowKey(summary: WindowSummary): string {
  */
 export function windowStage(options: WindowStageOptions = {}): Stage<SessionFeatures, WindowSummary, WindowState> {
   const topic = options.topic ?? WINDOWS_TOPIC;
-  const checkpoints = new PartitionCheckpoints(baselineParts(options.window ?? {}));
-  const lastInput = new Map<string, number>();
-  const toOutputs = (output: WindowOutput, ctx: StageContext<WindowState>): OutputRecord<WindowSummary>[] => {
-    if (output.late.length > 0) options.onLate?.(output.late, ctx);
-    return output.summaries.map((summary) => ({ topic, key: windowKey(summary), value: summary }));
-  };
-
-  return {
+  return checkpointedStage({
     name: 'window',
-    process(records, ctx) {
-      lastInput.set(`${ctx.topic}:${ctx.partition}`, Date.now());
-      const { processor, fresh } = checkpoints.acquire(records, ctx);
-      const outputs: OutputRecord<WindowSummary>[] = [];
-      for (const record of fresh) outputs.push(...toOutputs(processor.push(record.value), ctx));
-      if (fresh.length > 0) checkpoints.checkpoint(ctx, fresh[fresh.length - 1]!.offset);
-      return outputs;
+    parts: baselineParts(options.window ?? {}),
+    push: (baseline: WindowBaseline, session: SessionFeatures) => baseline.push(session),
+    flush: (baseline) => baseline.flush(),
+    toOutputs: (output: WindowOutput, ctx): OutputRecord<WindowSummary>[] => {
+      if (output.late.length > 0) options.onLate?.(output.late, ctx);
+      return output.summaries.map((summary) => ({ topic, key: windowKey(summary), value: summary }));
     },
-    onTick(now, ctx) {
-      const idleAfter = options.closeIdleAfterMs ?? 0;
-      const id = `${ctx.topic}:${ctx.partition}`;
-      const last = lastInput.get(id);
-      if (idleAfter <= 0 || last === undefined || now - last < idleAfter) return [];
-      lastInput.delete(id);
-      const outputs = toOutputs(checkpoints.processorFor(ctx).flush(), ctx);
-      checkpoints.checkpoint(ctx);
-      return outputs;
-    },
-  };
+    closeIdleAfterMs: options.closeIdleAfterMs ?? 0,
+  });
 }

@@ -1,0 +1,242 @@
+/**
+ * Stage throughput against a bare relay, and end-to-end latency.
+ *
+ * - For sessionize, window and score: events/s through the stage (runner, Avro, state
+ *   checkpoints, at-least-once commits) over the same pre-produced records as a bare
+ *   consume → produce relay through the same runner, bus and serde. The ratio is the figure: what
+ *   the stage's logic costs on top of moving the records. Median of 3 runs, on the embedded bus,
+ *   and on Kafka when KAFKA_BROKERS is set.
+ * - End-to-end: the whole pipeline on the embedded bus fed at a fixed rate; latency from an
+ *   event's produce to the score record that includes it (p50 / p99). Scores are emitted on
+ *   session updates (every 10 events or 30 s of event time), which bounds how fresh they can be.
+ *
+ * `npx tsx bench/pipeline.bench.ts` runs it alone; `pnpm bench pipeline` with the others.
+ */
+import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { createSerde, logsTopic, type RequestEvent, type ScoreRecord, type SessionFeatures, type WindowSummary } from '../shared/contracts/src/index.js';
+import { Sessionizer, WindowBaseline, sessionKeyer } from '../shared/features/src/index.js';
+import { parserFor } from '../shared/logs/src/index.js';
+import { BaselineScorer, WindowTable, scoreStage, sessionizeStage, windowStage, runScore, runSessionize, runWindow } from '../shared/pipeline/src/index.js';
+import { simulateTraffic } from '../shared/simulator/src/index.js';
+import { createBusFromEnv, createEmbeddedBus, runStage, silentLogger, stageSerde, type Bus, type Stage } from '../shared/stream/src/index.js';
+import { formatResult, median, type BenchResult } from './result.js';
+
+const RUNS = 3;
+const registry = {};
+
+function simulatedEvents(minutes: number): RequestEvent[] {
+  const parsers = new Map<string, ReturnType<typeof parserFor>>();
+  const events: RequestEvent[] = [];
+  let lineNo = 0;
+  for (const line of simulateTraffic({ customers: 3, durationMs: minutes * 60_000, seed: 'bench' })) {
+    let parser = parsers.get(line.customer);
+    if (!parser) parsers.set(line.customer, (parser = parserFor('combined', { customer: line.customer })));
+    const result = parser.parseLine(line.line, ++lineNo);
+    if (result?.ok) events.push(result.event);
+  }
+  return events;
+}
+
+function sessionRecords(events: RequestEvent[]): SessionFeatures[] {
+  const sessionizer = new Sessionizer();
+  const records: SessionFeatures[] = [];
+  for (const event of events) records.push(...sessionizer.push(event).records);
+  records.push(...sessionizer.flush().records);
+  return records;
+}
+
+function windowSummaries(sessions: SessionFeatures[]): WindowSummary[] {
+  const baseline = new WindowBaseline();
+  const summaries: WindowSummary[] = [];
+  for (const session of sessions) summaries.push(...baseline.push(session).summaries);
+  summaries.push(...baseline.flush().summaries);
+  return summaries;
+}
+
+async function produce<T>(bus: Bus, topic: string, values: T[], key: (value: T) => string): Promise<void> {
+  const serde = createSerde<T>(registry);
+  await bus.admin.createTopics([{ topic, partitions: 3 }]);
+  const producer = await bus.producer();
+  for (let i = 0; i < values.length; i += 2000) {
+    const chunk = values.slice(i, i + 2000);
+    // Registered under the schema of the pipeline topic it imitates.
+    await producer.send(await Promise.all(chunk.map(async (v) => ({ topic, key: key(v), value: await serde.encode(topic, v) }))));
+  }
+  await producer.close();
+}
+
+async function drained(bus: Bus, groupId: string, topic: string): Promise<void> {
+  const ends = await bus.admin.fetchTopicOffsets(topic);
+  const total = ends.reduce((sum, p) => sum + p.high, 0);
+  for (;;) {
+    const committed = await bus.admin.fetchCommittedOffsets(groupId, [topic]);
+    if (committed.reduce((sum, p) => sum + p.offset, 0) >= total) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Seconds for `stage` to consume every record of `topic` (the same topic names map to the same schemas). */
+async function timeStage<In, Out, S>(bus: Bus, topic: string, stage: Stage<In, Out, S>, stateful: boolean): Promise<number> {
+  const groupId = `bench-${stage.name}-${randomUUID()}`;
+  const abort = new AbortController();
+  const started = performance.now();
+  const running = runStage({
+    bus,
+    groupId,
+    input: [topic],
+    stage,
+    serde: stageSerde(createSerde<In>(registry), createSerde<Out>(registry)),
+    signal: abort.signal,
+    handleSignals: false,
+    logger: silentLogger(),
+    ...(stateful ? { state: { name: `bench-${randomUUID()}` } } : {}),
+  });
+  await drained(bus, groupId, topic);
+  const seconds = (performance.now() - started) / 1000;
+  abort.abort();
+  await running;
+  return seconds;
+}
+
+/** A stage that forwards each record unchanged: the cost of moving records through the runner. */
+function relay<T>(name: string, output: string): Stage<T, T, never> {
+  return { name, process: (records) => records.map((r) => ({ topic: output, key: r.key, value: r.value })) };
+}
+
+interface Rates {
+  stage: number;
+  relay: number;
+}
+
+/** The stage and the bare relay over the same records on one bus: relay first, then the stage. */
+async function compare<In, Out, S>(bus: Bus, input: string, count: number, stage: Stage<In, Out, S>, relayOut: string, stateful: boolean): Promise<Rates> {
+  const relaySeconds = await timeStage(bus, input, relay<In>(`relay-${stage.name}`, relayOut), false);
+  const stageSeconds = await timeStage(bus, input, stage, stateful);
+  return { stage: count / stageSeconds, relay: count / relaySeconds };
+}
+
+async function stageFigures(
+  label: string,
+  makeBus: () => Promise<Bus>,
+  events: RequestEvent[],
+  sessions: SessionFeatures[],
+  windows: WindowSummary[],
+  only?: string[],
+): Promise<BenchResult[]> {
+  const keyOf = sessionKeyer('ip_ua');
+  const table = new WindowTable();
+  for (const w of windows) table.upsert(w);
+  const scorer = new BaselineScorer();
+  // Each case measures on a fresh bus, with topic names the serde has schemas for.
+  const cases: Array<{ name: string; measure: (bus: Bus, suffix: string) => Promise<Rates> }> = [
+    {
+      name: 'sessionize',
+      measure: async (bus, suffix) => {
+        const customer = `bench-${suffix}`;
+        const input = logsTopic(customer);
+        await produce(bus, input, events.map((e) => ({ ...e, customer })), keyOf);
+        return compare(bus, input, events.length, sessionizeStage(), logsTopic(`relay-${suffix}`), true);
+      },
+    },
+    {
+      name: 'window',
+      measure: async (bus) => {
+        await produce(bus, 'weir.sessions', sessions, (s) => s.customer);
+        return compare(bus, 'weir.sessions', sessions.length, windowStage(), 'weir.sessions', true);
+      },
+    },
+    {
+      name: 'score',
+      measure: async (bus) => {
+        await produce(bus, 'weir.sessions', sessions, (s) => s.customer);
+        const stage = scoreStage({ windows: table, scorer: () => scorer, thresholds: () => ({ suspicious: 0.5, bot: 0.8 }) });
+        return compare(bus, 'weir.sessions', sessions.length, stage, 'weir.sessions', true);
+      },
+    },
+  ];
+  const results: BenchResult[] = [];
+  for (const { name, measure } of cases) {
+    if (only && !only.includes(name)) continue;
+    const rates: Rates[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      process.stderr.write(`  ${label} ${name} run ${run + 1}/${RUNS}\n`);
+      const bus = await makeBus();
+      rates.push(await measure(bus, randomUUID().slice(0, 8)));
+      await bus.close();
+    }
+    results.push({
+      name: `${name} events/s (${label})`,
+      value: median(rates.map((r) => r.stage)),
+      unit: 'records/s',
+      baseline: { name: 'bare relay', value: median(rates.map((r) => r.relay)) },
+    });
+  }
+  return results;
+}
+
+async function latency(events: RequestEvent[], ratePerSecond: number): Promise<BenchResult[]> {
+  const bus = createEmbeddedBus();
+  const abort = new AbortController();
+  const common = { bus, registry, signal: abort.signal, handleSignals: false, partitions: 3, tickIntervalMs: 100, logger: silentLogger() };
+  const scorer = new BaselineScorer();
+  const running = [runSessionize({ ...common }), runWindow({ ...common }), runScore({ ...common, stage: { scorer: () => scorer, thresholds: () => ({ suspicious: 0.5, bot: 0.8 }) } })];
+  const producedAt = new Map<string, number>();
+  const keyOf = sessionKeyer('ip_ua');
+  const latencies: number[] = [];
+  const scoreSerde = createSerde<ScoreRecord>(registry);
+  const reader = bus.consumer({ groupId: 'bench-latency' });
+  await reader.subscribe(['weir.scores']);
+  await reader.run(async (batch) => {
+    const now = performance.now();
+    for (const m of batch.messages) {
+      const score = await scoreSerde.decode(batch.topic, m.value!);
+      const at = producedAt.get(`${score.sessionKey}|${score.lastTime}`);
+      if (at !== undefined) latencies.push(now - at);
+    }
+  });
+  const serde = createSerde<RequestEvent>(registry);
+  const producer = await bus.producer();
+  const started = performance.now();
+  const sample = events.slice(0, ratePerSecond * 20);
+  for (let i = 0; i < sample.length; i += ratePerSecond / 10) {
+    const due = started + (i / ratePerSecond) * 1000;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const chunk = sample.slice(i, i + ratePerSecond / 10);
+    const now = performance.now();
+    for (const e of chunk) producedAt.set(`${keyOf(e)}|${e.eventTime}`, now);
+    await producer.send(await Promise.all(chunk.map(async (e) => ({ topic: logsTopic(e.customer), key: keyOf(e), value: await serde.encode(logsTopic(e.customer), e) }))));
+  }
+  await new Promise((r) => setTimeout(r, 2000));
+  abort.abort();
+  await Promise.all(running);
+  await reader.stop();
+  await bus.close();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  return [
+    { name: `event→score latency p50 at ${ratePerSecond} events/s (embedded, ${latencies.length} scores)`, value: at(0.5), unit: 'ms' },
+    { name: `event→score latency p99 at ${ratePerSecond} events/s (embedded)`, value: at(0.99), unit: 'ms' },
+  ];
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const events = simulatedEvents(15);
+  const sessions = sessionRecords(events);
+  const windows = windowSummaries(sessions);
+  process.stderr.write(`  ${events.length} events, ${sessions.length} session records, ${windows.length} window summaries\n`);
+  const results = await stageFigures('embedded', async () => createEmbeddedBus(), events, sessions, windows);
+  // On a shared broker `weir.sessions` keeps earlier runs' records: only sessionize, whose input
+  // is a fresh customer topic per run, is measured there.
+  if (process.env.KAFKA_BROKERS) {
+    const kafka = () => createBusFromEnv(undefined, { ...process.env, WEIR_BUS: 'kafka' });
+    results.push(...(await stageFigures('kafka', kafka, events, sessions, windows, ['sessionize'])));
+  }
+  results.push(...(await latency(events, 1000)));
+  return results;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  for (const result of await run()) console.log(formatResult(result));
+}
