@@ -14,11 +14,12 @@ import {
   type ScoreRecord,
   type SessionFeatures,
 } from '@weir/contracts';
-import { sessionKeyer } from '@weir/features';
+import { featureSetFingerprint, sessionKeyer } from '@weir/features';
 import { parserFor } from '@weir/logs';
+import { untrainedPipeline } from '@weir/model';
 import { simulateTraffic } from '@weir/simulator';
 import { createEmbeddedBus } from '@weir/stream';
-import { BaselineScorer, OfflinePipeline, runScore, runSessionize, runWindow, type FinalSession } from '../src/index.js';
+import { BaselineScorer, MODEL_INPUT_NAMES, ModelScorer, OfflinePipeline, runScore, runSessionize, runWindow, type FinalSession } from '../src/index.js';
 
 function simulatedEvents(): RequestEvent[] {
   const parsers = new Map<string, ReturnType<typeof parserFor>>();
@@ -44,6 +45,10 @@ test('offline and streaming give identical sessions and final scores', { timeout
   for (const event of events) finals.push(...offline.push(event));
   finals.push(...offline.finish());
   const offlineScores = scorer.scoreBatch(finals, thresholds);
+  // A TF.js model too, in the shadow slot of the streaming run: the same model code online and offline.
+  const pipeline = await untrainedPipeline({ names: MODEL_INPUT_NAMES, fingerprint: featureSetFingerprint, seed: 7 });
+  const model = new ModelScorer(() => pipeline);
+  const offlineModelScores = model.scoreBatch(finals, thresholds);
   assert.ok(finals.length > 100, `enough sessions to compare (${finals.length})`);
 
   const bus = createEmbeddedBus();
@@ -63,11 +68,12 @@ test('offline and streaming give identical sessions and final scores', { timeout
   const running = [
     runSessionize({ ...common, stage: { closeIdleAfterMs: 1000 } }),
     runWindow({ ...common, stage: { closeIdleAfterMs: 1000 } }),
-    runScore({ ...common, stage: { scorer: () => scorer, thresholds } }),
+    runScore({ ...common, stage: { scorer: () => scorer, shadow: () => model, thresholds } }),
   ];
 
   const closedSessions = new Map<string, SessionFeatures>();
   const finalScores = new Map<string, ScoreRecord>();
+  const finalModelScores = new Map<string, ScoreRecord>();
   const sessionSerde = createSerde<SessionFeatures>(registry);
   const scoreSerde = createSerde<ScoreRecord>(registry);
   const reader = bus.consumer({ groupId: 'parity-reader' });
@@ -79,12 +85,12 @@ test('offline and streaming give identical sessions and final scores', { timeout
         if (session.closed) closedSessions.set(session.sessionId, session);
       } else {
         const score = await scoreSerde.decode(batch.topic, message.value!);
-        if (score.closed) finalScores.set(score.sessionId, score);
+        if (score.closed) (score.shadow ? finalModelScores : finalScores).set(score.sessionId, score);
       }
     }
   });
   const deadline = Date.now() + 180_000;
-  while (finalScores.size < finals.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  while ((finalScores.size < finals.length || finalModelScores.size < finals.length) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
   abort.abort();
   await Promise.all(running);
   await reader.stop();
@@ -98,5 +104,9 @@ test('offline and streaming give identical sessions and final scores', { timeout
     assert.equal(streamed.windowStart, baseline?.windowStart ?? null, `session ${session.sessionId} met the same window`);
     assert.ok(Math.abs(streamed.score - offlineScores[i]!.score) <= 1e-9, `score of ${session.sessionId}: ${streamed.score} vs ${offlineScores[i]!.score}`);
     assert.equal(streamed.label, offlineScores[i]!.label);
+    const streamedModel = finalModelScores.get(session.sessionId)!;
+    assert.equal(streamedModel.modelVersion, pipeline.version);
+    assert.ok(Math.abs(streamedModel.score - offlineModelScores[i]!.score) <= 1e-6, `model score of ${session.sessionId}`);
+    assert.deepEqual(streamedModel.reasons.map((r) => r.feature), offlineModelScores[i]!.reasons.map((r) => r.feature));
   });
 });
