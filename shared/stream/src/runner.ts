@@ -15,15 +15,16 @@ import { deadLetterTopicName } from './dead-letter.js';
 import { describeError, isStreamError } from './errors.js';
 import { createLogger } from './log.js';
 import { noopMetrics, type StageMetrics } from './metrics.js';
-import { DEFAULT_RETRY, RetryAborted, retryUntil } from './retry.js';
+import { DEFAULT_RETRY, RetryAborted } from './retry.js';
 import { chunks } from './runner/chunks.js';
 import { AtLeastOnceDelivery, ExactlyOnceDelivery, type Delivery, type DeliveryContext } from './runner/delivery.js';
 import { DEFAULTS, type RunStageOptions } from './runner/options.js';
 import { PartitionTask } from './runner/partition-task.js';
 import { ChunkProcessor, NoState } from './runner/process-batch.js';
+import { takePartition } from './runner/take-partition.js';
 import { shutdownSignal } from './shutdown.js';
 import { jsonStateCodec } from './state/codec.js';
-import { changelogRecords, changelogTopicName, restoreState, type Changelog } from './state/changelog.js';
+import { changelogRecords, changelogTopicName, type Changelog } from './state/changelog.js';
 
 export type { DeliveryGuarantee, RunStageOptions, StateOptions } from './runner/options.js';
 
@@ -153,42 +154,23 @@ class StageRun<In, Out, S> {
   }
 
   private async openTask(tp: TopicPartition): Promise<void> {
-    const delivery = this.delivery!;
     try {
-      const writer = await delivery.open(tp);
-      let store = null;
-      let skipBelow = 0;
-      const { changelog, reader } = this;
-      if (changelog && reader) {
-        const started = performance.now();
-        const restored = await retryUntil(
-          () =>
-            restoreState({
-              changelog,
-              input: tp,
-              reader,
-              writeBarrier: (barrier) => writer.write({ outputs: [], changelog: [barrier] }),
-              onCorrupt: (key, err) => this.logger.error({ err, key, ...tp }, 'state value cannot be decoded; key dropped'),
-            }),
-          {
-            policy: this.options.retry ?? DEFAULT_RETRY,
-            signal: this.signal,
-            retryable: (e) => !isStreamError(e, 'WEIR_BUS_FENCED'),
-            onRetry: (err) => {
-              this.metrics.retry('restore');
-              this.logger.warn({ err, ...tp }, `state restore failed, retrying: ${describeError(err)}`);
-            },
-          },
-        );
-        store = restored.store;
-        this.metrics.restore(restored.records, (performance.now() - started) / 1000);
-        this.logger.info({ ...tp, keys: store.size, includesUpTo: restored.includesUpTo }, 'state restored');
-        if (restored.includesUpTo !== undefined) {
-          skipBelow = restored.includesUpTo;
-          await this.seekPastCheckpoint(tp, skipBelow);
-        }
-      }
-      this.tasks.set(topicPartitionKey(tp), new PartitionTask(tp, writer, store, skipBelow));
+      const task = await takePartition<S>(
+        {
+          admin: this.options.bus.admin,
+          groupId: this.options.groupId,
+          delivery: this.delivery!,
+          changelog: this.changelog,
+          reader: this.reader,
+          consumer: () => this.consumer,
+          signal: this.signal,
+          retry: this.options.retry ?? DEFAULT_RETRY,
+          logger: this.logger,
+          metrics: this.metrics,
+        },
+        tp,
+      );
+      this.tasks.set(topicPartitionKey(tp), task);
     } catch (error) {
       if (error instanceof RetryAborted) return;
       if (isStreamError(error, 'WEIR_BUS_FENCED')) {
@@ -200,25 +182,6 @@ class StageRun<In, Out, S> {
       this.logger.error({ err: error, ...tp }, `cannot take partition, stopping: ${describeError(error)}`);
       this.failure = error instanceof Error ? error : new Error(String(error));
       this.shutdown.stop(error);
-    }
-  }
-
-  /**
-   * A checkpoint newer than the committed offset (a crash between checkpoint and commit, or
-   * transactional offsets Kafka has not applied yet) is where to resume: everything before it
-   * is in the state and its outputs were produced.
-   */
-  private async seekPastCheckpoint(tp: TopicPartition, checkpoint: number): Promise<void> {
-    const committed = await this.options.bus.admin
-      .fetchCommittedOffsets(this.options.groupId, [tp.topic])
-      .then((offsets) => offsets.find((o) => o.partition === tp.partition)?.offset)
-      .catch(() => undefined);
-    if (committed !== undefined && committed >= checkpoint) return;
-    try {
-      this.consumer?.seek({ ...tp, offset: checkpoint });
-    } catch (error) {
-      // Revoked meanwhile: skipBelow still keeps replayed records out of the state.
-      this.logger.debug({ err: error, ...tp }, 'seek past checkpoint skipped');
     }
   }
 

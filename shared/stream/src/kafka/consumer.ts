@@ -25,6 +25,7 @@ import { sleep } from '../sleep.js';
 import type { KafkaAdmin } from './admin.js';
 import { kafkaCall, toStreamError } from './errors.js';
 import { fromKafkaMessage, toKafkaOffsets } from './messages.js';
+import { TopicWatcher, topicsToSubscribe } from './topic-watcher.js';
 
 const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
 
@@ -38,8 +39,7 @@ export class KafkaConsumer implements BusConsumer {
   /** Rebalance callbacks run one after another; deliveries wait for the chain. */
   private callbacks: Promise<void> = Promise.resolve();
   private handler: BatchHandler | null = null;
-  private watcher: NodeJS.Timeout | null = null;
-  private restarting: Promise<void> | null = null;
+  private watcher: TopicWatcher | null = null;
   private state: 'new' | 'running' | 'stopped' = 'new';
   private readonly removeListeners: Array<() => void> = [];
   /** Payloads of the batches being handled: their commit still works while kafkajs is stopping. */
@@ -93,8 +93,8 @@ export class KafkaConsumer implements BusConsumer {
     if (this.options.startFrom === 'latest') for (const topic of topics) this.latestTopics.add(topic);
     if (topics.length > 0) await this.start(topics, this.options.startFrom !== 'latest');
     if (this.subscription instanceof RegExp || this.subscribed.size < this.subscription.length) {
-      this.watcher = setInterval(() => void this.watchTopics(), this.tuning.topicWatchIntervalMs);
-      this.watcher.unref();
+      this.watcher = new TopicWatcher(this.tuning.topicWatchIntervalMs, () => this.subscribeNewTopics(), this.logger);
+      this.watcher.start();
     }
     await this.callbacks;
   }
@@ -144,8 +144,7 @@ export class KafkaConsumer implements BusConsumer {
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
-    if (this.watcher) clearInterval(this.watcher);
-    await this.restarting;
+    await this.watcher?.stop();
     await this.consumer.disconnect().catch((err) => this.logger.warn({ err }, 'consumer disconnect failed'));
     this.lostAll();
     await this.callbacks;
@@ -165,26 +164,17 @@ export class KafkaConsumer implements BusConsumer {
   }
 
   private async newMatchingTopics(): Promise<string[]> {
-    const subscription = this.subscription;
-    if (!subscription) return [];
-    const existing = await this.admin.listTopics();
-    const wanted = subscription instanceof RegExp ? existing.filter((t) => subscription.test(t)) : subscription.filter((t) => existing.includes(t));
-    return wanted.filter((t) => !this.subscribed.has(t)).sort();
+    if (!this.subscription) return [];
+    return topicsToSubscribe(this.subscription, await this.admin.listTopics(), this.subscribed);
   }
 
-  private async watchTopics(): Promise<void> {
-    if (this.restarting || this.state !== 'running') return;
-    try {
-      const fresh = await this.newMatchingTopics();
-      if (fresh.length === 0 || this.state !== 'running') return;
-      this.logger.info({ topics: fresh, groupId: this.options.groupId }, 'new matching topics: re-subscribing');
-      this.restarting = this.restart(fresh);
-      await this.restarting;
-    } catch (err) {
-      this.logger.warn({ err }, `topic watch failed: ${describeError(err)}`);
-    } finally {
-      this.restarting = null;
-    }
+  /** Re-subscribes (stop, subscribe, run) when topics matching the subscription appeared. */
+  private async subscribeNewTopics(): Promise<void> {
+    if (this.state !== 'running') return;
+    const fresh = await this.newMatchingTopics();
+    if (fresh.length === 0 || this.state !== 'running') return;
+    this.logger.info({ topics: fresh, groupId: this.options.groupId }, 'new matching topics: re-subscribing');
+    await this.restart(fresh);
   }
 
   private async restart(fresh: string[]): Promise<void> {
