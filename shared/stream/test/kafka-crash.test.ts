@@ -133,3 +133,30 @@ test('exactly-once: SIGKILLed at an arbitrary moment mid-stream, then restarted:
   assertExactCounts(outputs, inputs);
   await out.stop();
 });
+
+test('exactly-once: a paused instance (a zombie) is fenced when its partitions move, and rejoins without duplicates', { timeout: 240_000 }, async () => {
+  const topics = await setup('zombie-eos');
+  const inputs = requests(1500, 10);
+  await sendRequests(bus, topics.INPUT, inputs);
+  const out = await readTopic(bus, topics.OUTPUT);
+  const zombie = startChild({ ...topics, DELIVERY: 'exactly-once', DELAY_MS: '4' });
+  await started(zombie);
+  await out.collector.waitForCount(150, 60_000);
+  zombie.process.kill('SIGSTOP');
+  const seenAtPause = out.collector.messages.length;
+  const successor = startChild({ ...topics, DELIVERY: 'exactly-once', DELAY_MS: '2' });
+  await started(successor);
+  // The group drops the paused member after its session timeout; the successor takes over.
+  await out.collector.waitForCount(seenAtPause + 200, 90_000);
+  zombie.process.kill('SIGCONT');
+  await waitFor('every input in the output', () => new Set(out.collector.messages.map((m) => parse(m).id)).size === 1500, 120_000);
+  await new Promise((r) => setTimeout(r, 2000));
+  zombie.process.kill('SIGTERM');
+  successor.process.kill('SIGTERM');
+  assert.equal(await zombie.exited, 0, zombie.output());
+  assert.equal(await successor.exited, 0, successor.output());
+  const outputs = out.collector.messages.map(parse);
+  assert.equal(outputs.length, 1500, 'each input exactly once');
+  assertExactCounts(outputs, inputs);
+  await out.stop();
+});

@@ -35,6 +35,8 @@ export class KafkaConsumer implements BusConsumer {
   private readonly subscribed = new Set<string>();
   /** Topics of the first subscription when starting from latest (topics found later start at their beginning). */
   private readonly latestTopics = new Set<string>();
+  /** Our member id in the group, as of the last join. */
+  private memberId: string | null = null;
   private assigned = new Map<string, TopicPartition>();
   /** Rebalance callbacks run one after another; deliveries wait for the chain. */
   private callbacks: Promise<void> = Promise.resolve();
@@ -80,7 +82,7 @@ export class KafkaConsumer implements BusConsumer {
     this.state = 'running';
     const { GROUP_JOIN, STOP, CRASH } = this.consumer.events;
     this.removeListeners.push(
-      this.consumer.on(GROUP_JOIN, ({ payload }) => this.joined(payload.memberAssignment)),
+      this.consumer.on(GROUP_JOIN, ({ payload }) => this.joined(payload.memberId, payload.memberAssignment)),
       // kafkajs stops (and so leaves the group) on our stop, before a restart, and on a crash.
       this.consumer.on(STOP, () => this.lostAll()),
       this.consumer.on(CRASH, ({ payload }) => {
@@ -186,7 +188,15 @@ export class KafkaConsumer implements BusConsumer {
     await this.callbacks;
   }
 
-  private joined(memberAssignment: Record<string, number[]>): void {
+  private joined(memberId: string, memberAssignment: Record<string, number[]>): void {
+    // A new member id means the group dropped us (session timeout, e.g. a long GC or SIGSTOP)
+    // and we joined afresh: others may have owned "our" partitions in between, so everything
+    // counts as lost, and whatever we get back as newly assigned.
+    if (this.memberId !== null && memberId !== this.memberId) {
+      this.logger.warn({ groupId: this.options.groupId }, 'rejoined the group as a new member: all partitions were lost');
+      this.lostAll();
+    }
+    this.memberId = memberId;
     const next = new Map<string, TopicPartition>();
     for (const [topic, partitions] of Object.entries(memberAssignment)) {
       for (const partition of partitions) next.set(topicPartitionKey({ topic, partition }), { topic, partition });
@@ -221,6 +231,7 @@ export class KafkaConsumer implements BusConsumer {
   }
 
   private lostAll(): void {
+    this.memberId = null;
     const revoked = [...this.assigned.values()];
     this.assigned = new Map();
     this.chain('onPartitionsRevoked', revoked);
