@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Bus, TopicPartition } from '../src/bus.js';
 import { isStreamError } from '../src/errors.js';
 import { partitionForKey } from '../src/murmur2.js';
-import { Collector, text, uniqueName, waitFor } from './helpers.js';
+import { Collector, deleteTestTopics, text, uniqueName, waitFor } from './helpers.js';
 
 export type BusFactory = () => Promise<Bus>;
 
@@ -18,6 +18,7 @@ export function busContract(name: string, createBus: BusFactory): void {
       bus = await createBus();
     });
     after(async () => {
+      await deleteTestTopics(bus);
       await bus.close();
     });
 

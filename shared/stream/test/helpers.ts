@@ -1,9 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import type { BusConsumer, ConsumedMessage, MessageBatch } from '../src/bus.js';
+import type { Bus, BusConsumer, ConsumedMessage, MessageBatch } from '../src/bus.js';
+
+/** Marks every name this test process makes, so its topics can be deleted at the end. */
+const RUN = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+let counter = 0;
 
 /** Unique per test, so test files sharing one broker never see each other's topics or groups. */
 export function uniqueName(prefix: string): string {
-  return `weir-test.${prefix}.${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  return `weir-test.${prefix}.${RUN}x${counter++}`;
+}
+
+/** Deletes the topics this test process created (outputs, changelogs, dead letters included). */
+export async function deleteTestTopics(bus: Bus): Promise<void> {
+  const mine = (await bus.admin.listTopics()).filter((t) => t.includes(`.${RUN}x`));
+  await bus.admin.deleteTopics(mine);
 }
 
 export async function waitFor<T>(

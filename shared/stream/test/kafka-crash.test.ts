@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Bus } from '../src/bus.js';
 import { assertExactCounts, parse, readTopic, requests, sendRequests } from './runner.contract.js';
 import { kafkaTestBus } from './kafka-test-bus.js';
-import { uniqueName, waitFor } from './helpers.js';
+import { deleteTestTopics, uniqueName, waitFor } from './helpers.js';
 
 const fixture = join(import.meta.dirname, 'fixtures', 'run-counter.ts');
 
@@ -40,6 +40,7 @@ before(async () => {
   bus = await kafkaTestBus('kafka-crash-test');
 });
 after(async () => {
+  await deleteTestTopics(bus);
   await bus.close();
 });
 

@@ -12,7 +12,7 @@ import { runStage, type RunStageOptions } from '../src/runner.js';
 import { jsonSerde } from '../src/serde.js';
 import { changelogTopicName } from '../src/state/changelog.js';
 import { counterStage, type Count, type KeyState, type Request } from './fixtures/counter-stage.js';
-import { Collector, uniqueName, waitFor } from './helpers.js';
+import { Collector, deleteTestTopics, uniqueName, waitFor } from './helpers.js';
 import type { BusFactory } from './bus.contract.js';
 import { testLogger } from './kafka-test-bus.js';
 
@@ -86,6 +86,7 @@ export function runnerContract(name: string, createBus: BusFactory): void {
       bus = await createBus();
     });
     after(async () => {
+      await deleteTestTopics(bus);
       await bus.close();
     });
 
