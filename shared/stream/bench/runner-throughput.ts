@@ -53,9 +53,10 @@ await reader.run(async (batch) => {
 
 const controller = new AbortController();
 const started = performance.now();
+const groupId = uniqueName('bench-group');
 const done = runStage({
   bus,
-  groupId: uniqueName('bench-group'),
+  groupId,
   input: [input],
   stage: counterStage({ output }),
   serde: jsonSerde<Request | Count>(),
@@ -93,4 +94,5 @@ controller.abort();
 await done;
 await reader.stop();
 await producer.close();
+await bus.admin.deleteTopics([input, output, `${groupId}.dlq`, `${groupId}.counts.changelog`]);
 await bus.close();
