@@ -4,6 +4,7 @@
  * process (the single-process mode) share one registry.
  */
 import { Counter, Gauge, Histogram, register as defaultRegistry, type Registry } from 'prom-client';
+import { StreamError } from './errors.js';
 
 export interface StageMetrics {
   recordsIn(topic: string, count: number): void;
@@ -33,7 +34,7 @@ export const noopMetrics: StageMetrics = {
 function metric<M>(registry: Registry, name: string, create: () => M, isKind: (m: unknown) => m is M): M {
   const existing = registry.getSingleMetric(name);
   if (existing !== undefined) {
-    if (!isKind(existing)) throw new Error(`metric ${name} is already registered as another type`);
+    if (!isKind(existing)) throw new StreamError('WEIR_CONFIG', `metric ${name} is already registered as another type`);
     return existing;
   }
   return create();
