@@ -19,8 +19,7 @@ export interface CheckpointedStageOptions<In, Out, P, Snap, Part, Result> {
 
 /**
  * A stage around a stateful event-time processor (Sessionizer, WindowBaseline): one processor per
- * input partition, checkpointed after every batch, records already applied before a restart
- * skipped, and an optional flush of idle partitions.
+ * input partition, checkpointed after every batch, and an optional flush of idle partitions.
  */
 export function checkpointedStage<In, Out, P, Snap, Part, Result>(
   options: CheckpointedStageOptions<In, Out, P, Snap, Part, Result>,
@@ -31,10 +30,10 @@ export function checkpointedStage<In, Out, P, Snap, Part, Result>(
     name: options.name,
     process(records, ctx) {
       lastInput.set(`${ctx.topic}:${ctx.partition}`, Date.now());
-      const { processor, fresh } = checkpoints.acquire(records, ctx);
+      const processor = checkpoints.processorFor(ctx);
       const outputs: OutputRecord<Out>[] = [];
-      for (const record of fresh) outputs.push(...options.toOutputs(options.push(processor, record.value), ctx));
-      if (fresh.length > 0) checkpoints.checkpoint(ctx, fresh[fresh.length - 1]!.offset);
+      for (const record of records) outputs.push(...options.toOutputs(options.push(processor, record.value), ctx));
+      if (records.length > 0) checkpoints.checkpoint(ctx);
       return outputs;
     },
     onTick(now, ctx) {

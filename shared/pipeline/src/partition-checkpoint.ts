@@ -1,4 +1,4 @@
-import type { InputRecord, StageContext, StateView } from '@weir/stream';
+import type { StageContext, StateView } from '@weir/stream';
 
 /**
  * How a stateful processor (a Sessionizer, a WindowBaseline) is written to the runner's keyed
@@ -14,14 +14,12 @@ export interface SnapshotParts<P, Snap, Part> {
 }
 
 export type CheckpointEntry<Snap, Part> =
-  | { kind: 'meta'; generation: number; nextOffset: number; meta: Snap }
+  | { kind: 'meta'; generation: number; meta: Snap }
   | { kind: 'part'; part: Part };
 
 interface Held<P> {
   processor: P;
   generation: number;
-  /** First input offset not yet applied: records below it were applied before a crash or rebalance. */
-  nextOffset: number;
   /** Part key → the JSON last written, to skip unchanged parts. */
   written: Map<string, string>;
 }
@@ -32,29 +30,21 @@ const partKey = (key: string) => `p:${key}`;
 /**
  * One processor per input partition, kept in memory between batches and restored from the
  * changelog-backed state when this instance did not write the latest checkpoint itself (first
- * batch after a start or a rebalance: the meta entry's generation tells).
+ * batch after a start or a rebalance: the meta entry's generation tells). Records applied before
+ * a crash are not replayed into it: the runner's checkpoints record the input offset they cover.
  */
 export class PartitionCheckpoints<P, Snap, Part> {
   private readonly held = new Map<string, Held<P>>();
 
   constructor(private readonly parts: SnapshotParts<P, Snap, Part>) {}
 
-  /** The partition's processor, restored if needed, and the records it has not applied yet. */
-  acquire<In>(
-    records: readonly InputRecord<In>[],
-    ctx: StageContext<CheckpointEntry<Snap, Part>>,
-  ): { processor: P; fresh: InputRecord<In>[] } {
-    const held = this.current(ctx);
-    return { processor: held.processor, fresh: records.filter((r) => r.offset >= held.nextOffset) };
-  }
-
-  /** The partition's processor for a timer call. */
+  /** The partition's processor, restored if needed. */
   processorFor(ctx: StageContext<CheckpointEntry<Snap, Part>>): P {
     return this.current(ctx).processor;
   }
 
-  /** Writes what changed; `nextOffset` moves past the batch's last record when one is given. */
-  checkpoint(ctx: StageContext<CheckpointEntry<Snap, Part>>, lastOffset?: number): void {
+  /** Writes the parts that changed since the last checkpoint, and the meta entry. */
+  checkpoint(ctx: StageContext<CheckpointEntry<Snap, Part>>): void {
     const held = this.current(ctx);
     const { meta, parts } = this.parts.split(this.parts.snapshot(held.processor));
     const seen = new Set<string>();
@@ -71,8 +61,7 @@ export class PartitionCheckpoints<P, Snap, Part> {
       ctx.state.delete(partKey(key));
     }
     held.generation++;
-    if (lastOffset !== undefined) held.nextOffset = Math.max(held.nextOffset, lastOffset + 1);
-    ctx.state.set(META, { kind: 'meta', generation: held.generation, nextOffset: held.nextOffset, meta });
+    ctx.state.set(META, { kind: 'meta', generation: held.generation, meta });
   }
 
   private current(ctx: StageContext<CheckpointEntry<Snap, Part>>): Held<P> {
@@ -89,7 +78,7 @@ export class PartitionCheckpoints<P, Snap, Part> {
 
   private restore(state: StateView<CheckpointEntry<Snap, Part>>, stored: CheckpointEntry<Snap, Part> | undefined): Held<P> {
     if (stored === undefined || stored.kind !== 'meta') {
-      return { processor: this.parts.create(), generation: 0, nextOffset: 0, written: new Map() };
+      return { processor: this.parts.create(), generation: 0, written: new Map() };
     }
     const parts: Part[] = [];
     const written = new Map<string, string>();
@@ -99,6 +88,6 @@ export class PartitionCheckpoints<P, Snap, Part> {
       written.set(key.slice(2), JSON.stringify(entry.part));
     }
     const processor = this.parts.restore(this.parts.join(stored.meta, parts));
-    return { processor, generation: stored.generation, nextOffset: stored.nextOffset, written };
+    return { processor, generation: stored.generation, written };
   }
 }
