@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * `weir start` end to end, as a person sees it: the real command in its own process, its
  * dashboard opened in headless Chromium, detections appearing on the page, and the report's
@@ -43,7 +42,8 @@ test('weir start serves a live dashboard that shows detections, then reports as 
     await page.goto(url);
     await page.waitForSelector('#status.live', { timeout: 20_000 });
     // Detections: rows in the most-suspicious table, with a score and at least one reason each.
-    await page.waitForFunction(() => document.querySelectorAll('#suspicious tbody tr').length >= 3, undefined, { timeout: 60_000 });
+    // Conditions run in the page, given as source text: this program is type-checked without DOM types.
+    await page.waitForFunction("document.querySelectorAll('#suspicious tbody tr').length >= 3", undefined, { timeout: 60_000 });
     const rows = await page.$$eval('#suspicious tbody tr', (trs) =>
       trs.map((tr) => ({ score: Number(tr.children[1]?.textContent), label: tr.children[2]?.textContent, reasons: tr.querySelectorAll('.reason').length })),
     );
@@ -55,7 +55,7 @@ test('weir start serves a live dashboard that shows detections, then reports as 
     assert.deepEqual([...stages].sort(), ['ingest', 'score', 'sessionize', 'window']);
     const customers = await page.$$eval('#customers tbody tr', (trs) => trs.length);
     assert.equal(customers, 3);
-    await page.waitForFunction(() => document.querySelectorAll('#baselines table').length > 0, undefined, { timeout: 30_000 });
+    await page.waitForFunction("document.querySelectorAll('#baselines table').length > 0", undefined, { timeout: 30_000 });
     const shot = join(mkdtempSync(join(tmpdir(), 'weir-dashboard-')), 'dashboard.png');
     await page.screenshot({ path: shot, fullPage: true });
     console.log(`dashboard screenshot: ${shot}`);
