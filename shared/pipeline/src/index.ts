@@ -16,3 +16,4 @@ export { ensurePipelineTopics, pipelineTopics, type PipelineTopicsOptions } from
 export { OfflinePipeline, finalSessions, type FinalSession, type OfflineConfig, type OfflineStats } from './offline.js';
 export { runSessionize, runWindow, runScore, type StageRunOptions, type ScoreRunOptions } from './run.js';
 export { checkpointedStage, type CheckpointedStageOptions } from './checkpointed-stage.js';
+export { DEFAULT_MODEL_DIR, loadScoring, type Scoring, type ScoringOptions } from './scoring.js';

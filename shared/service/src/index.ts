@@ -13,3 +13,5 @@ export {
   type ReadinessReport,
 } from './readiness.js';
 export { gracefulShutdown, pause, type GracefulShutdown, type ShutdownHost, type ShutdownOptions, type ShutdownStep } from './shutdown.js';
+export { registryCheck, type RegistryCheckConfig } from './registry-check.js';
+export { runStageService, type StageRunContext, type StageServiceOptions } from './stage-service.js';

@@ -2,12 +2,11 @@ import { parseArgs } from 'node:util';
 import { SCORES_TOPIC, createSerde, type ScoreRecord } from '@weir/contracts';
 import { DashboardModel, startDashboard } from '@weir/dashboard';
 import { FEATURES } from '@weir/features';
-import { runScore, runSessionize, runWindow } from '@weir/pipeline';
+import { loadScoring, runScore, runSessionize, runWindow } from '@weir/pipeline';
 import { parseDuration, simulateTraffic } from '@weir/simulator';
 import { createEmbeddedBus } from '@weir/stream';
 import { UsageError, type Command } from '../command.js';
 import { detectionReport } from '../embedded/detection-report.js';
-import { loadScoring } from '../embedded/scoring.js';
 import { dashboardMetrics } from '../embedded/stage-meters.js';
 import { TrafficFeeder } from '../embedded/traffic-feeder.js';
 
@@ -61,7 +60,7 @@ export const command: Command = {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
 
-    const scoring = await loadScoring(values.model);
+    const scoring = await loadScoring({ modelDir: values.model, pollMs: 2000 });
     const dashboard = new DashboardModel({
       featureDefinitions: Object.fromEntries(FEATURES.map((f) => [f.name, `${f.definition} (${f.unit})`])),
       baselineFeatures: ['request_count', 'session_duration_s', 'inter_arrival_mean_s', 'share_image', 'share_no_referrer', 'share_4xx', 'max_pages_6s'],
@@ -97,7 +96,7 @@ export const command: Command = {
       runScore({
         ...common,
         metrics: dashboardMetrics(dashboard, 'score'),
-        stage: { scorer: scoring.scorer, thresholds: scoring.thresholds },
+        stage: { scorer: scoring.scorer, shadow: scoring.shadow, thresholds: scoring.thresholds },
         onWindow: (summary) => dashboard.recordWindow(summary),
       }),
     ];

@@ -1,0 +1,80 @@
+import { Registry } from 'prom-client';
+import { createBusFromEnv, isStreamError, promStageMetrics, type Bus, type StageMetrics } from '@weir/stream';
+import { createServiceHttp } from './http.js';
+import { serviceLogger, type Logger } from './logger.js';
+import { readinessOf, type ReadinessCheck } from './readiness.js';
+import { registryCheck } from './registry-check.js';
+
+export interface StageRunContext {
+  bus: Bus;
+  signal: AbortSignal;
+  logger: Logger;
+  metrics: StageMetrics;
+  registry: Registry;
+}
+
+export interface StageServiceOptions<C> {
+  /** `sessionize`, `window`, `score`: in logs, metrics and `/healthz`. */
+  name: string;
+  /** Reads and checks the service's settings; throws a WEIR_CONFIG error listing every problem. */
+  loadConfig(): C;
+  port(config: C): number;
+  /** Runs the stage until `signal` aborts. */
+  run(config: C, context: StageRunContext): Promise<void>;
+  /** Extra readiness checks, besides the bus and the schema registry. */
+  readiness?: (config: C, bus: Bus) => Record<string, ReadinessCheck>;
+}
+
+/**
+ * A stage service's process: configuration (exit 2 with every problem listed when it is wrong),
+ * the bus, `/healthz`, `/readyz` (Kafka and the registry reachable), `/metrics`, the stage, and a
+ * graceful stop on SIGTERM/SIGINT — readiness off, the batch in hand finished and committed, the
+ * group left, the bus closed.
+ */
+export async function runStageService<C>(options: StageServiceOptions<C>): Promise<void> {
+  const logger = serviceLogger(options.name);
+  let config: C;
+  try {
+    config = options.loadConfig();
+  } catch (err) {
+    if (isStreamError(err, 'WEIR_CONFIG')) {
+      logger.fatal({ code: err.code, problems: err.problems }, 'invalid configuration');
+      process.exit(2);
+    }
+    throw err;
+  }
+  const bus = await createBusFromEnv(logger.child({ component: 'bus' }));
+  const registry = new Registry();
+  const schemaRegistry = registryCheck({
+    schemaRegistryUrl: process.env.SCHEMA_REGISTRY_URL,
+    schemaRegistryUsername: process.env.SCHEMA_REGISTRY_USERNAME,
+    schemaRegistryPassword: process.env.SCHEMA_REGISTRY_PASSWORD,
+  });
+  const http = createServiceHttp({
+    name: options.name,
+    port: options.port(config),
+    registry,
+    logger,
+    readiness: readinessOf({
+      kafka: () => bus.admin.listTopics(),
+      ...(schemaRegistry ? { registry: schemaRegistry } : {}),
+      ...(options.readiness?.(config, bus) ?? {}),
+    }),
+  });
+  await http.listen();
+
+  const abort = new AbortController();
+  const stop = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'stopping');
+    http.drain();
+    abort.abort();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  try {
+    await options.run(config, { bus, signal: abort.signal, logger, metrics: promStageMetrics(options.name, registry), registry });
+  } finally {
+    await http.close();
+    await bus.close();
+  }
+}
