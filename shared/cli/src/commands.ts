@@ -5,6 +5,7 @@ import type { Command } from './command.js';
  * Add a command: one file in ./commands exporting `command`, one line here.
  */
 export const commands: Record<string, () => Promise<{ command: Command }>> = {
+  features: () => import('./commands/features.js'),
   start: () => import('./commands/start.js'),
   simulate: () => import('./commands/simulate.js'),
   ingest: () => import('./commands/ingest.js'),
