@@ -1,72 +1,74 @@
-/** The score service's settings, from the environment (besides the bus, registry and Elasticsearch ones). */
+/**
+ * The score service's settings, from the environment (the bus's KAFKA_* and WEIR_BUS are read by
+ * @weir/stream, SCHEMA_REGISTRY_* by @weir/contracts, ELASTICSEARCH_* and WEIR_ES_* by the sink's
+ * own config, checked here too so that one start-up lists every problem).
+ */
+import { existsSync } from 'node:fs';
 import type { Thresholds } from '@weir/pipeline';
-import { env, readEnv, type DeliveryGuarantee } from '@weir/stream';
-
-const THRESHOLDS = /^\s*suspicious\s*=\s*[\d.]+\s*,\s*bot\s*=\s*[\d.]+\s*$/;
+import { configError, env, EnvVar, isStreamError, parseEnv, type DeliveryGuarantee } from '@weir/stream';
+import { esSinkConfigFromEnv, type EsSinkConfig } from './elasticsearch/index.js';
+import { parseCustomerThresholds, parseThresholds } from './thresholds.js';
+import { connectionProblems, groupPrefixEnv, namespaceEnv } from './common-env.js';
 
 export const scoreEnv = {
   port: env.int('PORT', { min: 0, max: 65535 }).default(9090),
-  modelDir: env.string('WEIR_MODEL_DIR').optional(),
-  shadowModelDir: env.string('WEIR_SHADOW_MODEL_DIR').optional(),
+  modelDir: env.string('WEIR_MODEL_DIR', { expected: 'a model pipeline directory (default: models/default if present, else the baseline scorer)' }).optional(),
+  shadowModelDir: env.string('WEIR_SHADOW_MODEL_DIR', { expected: 'a model pipeline directory scored alongside, published with shadow: true' }).optional(),
   modelPoll: env.duration('WEIR_MODEL_POLL', { min: '100ms' }).default('5s'),
-  thresholds: env.string('WEIR_THRESHOLDS', { pattern: THRESHOLDS, expected: 'suspicious=0.5,bot=0.8' }).optional(),
-  customerThresholds: env.string('WEIR_CUSTOMER_THRESHOLDS', { expected: 'customer:suspicious=0.6,bot=0.9;other:...' }).optional(),
-  maxWait: env.duration('WEIR_SCORE_MAX_WAIT').default('5m'),
-  elasticsearch: env.string('ELASTICSEARCH_URL').optional(),
+  thresholds: EnvVar.of('WEIR_THRESHOLDS', 'suspicious=0.5,bot=0.8 (default: the model\'s)', parseThresholds).optional(),
+  customerThresholds: EnvVar.of('WEIR_CUSTOMER_THRESHOLDS', 'customer:suspicious=0.6,bot=0.9;other:...', parseCustomerThresholds).optional(),
+  maxWait: env.duration('WEIR_SCORE_MAX_WAIT', { min: '1s' }).default('5m'),
   delivery: env.oneOf('WEIR_DELIVERY', ['at-least-once', 'exactly-once']).default('at-least-once'),
-  groupId: env.string('WEIR_GROUP_ID', { pattern: /^[A-Za-z0-9._-]+$/, expected: 'letters, digits, . _ -' }).default('weir-score'),
+  elasticsearchUrl: env.string('ELASTICSEARCH_URL', { expected: 'http(s)://host:port: also copy weir.scores into Elasticsearch' }).optional(),
+  groupPrefix: groupPrefixEnv,
+  namespace: namespaceEnv,
 };
-
-function parseThresholds(text: string): Thresholds | string {
-  const values = Object.fromEntries(text.split(',').map((pair) => pair.split('=').map((s) => s.trim())));
-  const suspicious = Number(values.suspicious);
-  const bot = Number(values.bot);
-  if (!(suspicious >= 0 && suspicious <= 1 && bot >= 0 && bot <= 1)) return `'${text}': both suspicious and bot must be numbers in [0, 1]`;
-  if (suspicious > bot) return `'${text}': suspicious must not exceed bot`;
-  return { suspicious, bot };
-}
 
 export interface ScoreConfig {
   port: number;
+  /** The score stage's group; the Elasticsearch copy runs as `<groupId>-es`. */
   groupId: string;
   delivery: DeliveryGuarantee;
+  namespace: string | undefined;
   modelDir: string | undefined;
   shadowModelDir: string | undefined;
   modelPollMs: number;
+  /** Longest a closed session waits for its window's final summary. */
   maxWaitMs: number;
   thresholds: Thresholds | undefined;
   customerThresholds: Record<string, Thresholds>;
-  elasticsearch: boolean;
+  /** Set when ELASTICSEARCH_URL is. */
+  elasticsearch: EsSinkConfig | null;
 }
 
+/** Throws a WEIR_CONFIG StreamError listing every problem. */
 export function loadScoreConfig(source: NodeJS.ProcessEnv = process.env): ScoreConfig {
-  const customerThresholds: Record<string, Thresholds> = {};
-  let thresholds: Thresholds | undefined;
-  const v = readEnv(scoreEnv, source, (values) => {
-    const problems: string[] = [];
-    if (values.thresholds !== undefined) {
-      const parsed = parseThresholds(values.thresholds);
-      if (typeof parsed === 'string') problems.push(`WEIR_THRESHOLDS=${parsed}`);
-      else thresholds = parsed;
+  const { values: v, problems } = parseEnv(scoreEnv, source);
+  for (const [name, dir] of [['WEIR_MODEL_DIR', v.modelDir], ['WEIR_SHADOW_MODEL_DIR', v.shadowModelDir]] as const) {
+    if (dir !== undefined && !existsSync(dir)) problems.push(`${name}=${JSON.stringify(dir)} does not exist`);
+  }
+  let elasticsearch: EsSinkConfig | null = null;
+  if (v.elasticsearchUrl !== undefined) {
+    try {
+      elasticsearch = esSinkConfigFromEnv(source);
+    } catch (err) {
+      if (!isStreamError(err, 'WEIR_CONFIG')) throw err;
+      problems.push(...err.problems.filter((p) => !problems.includes(p)));
     }
-    for (const entry of (values.customerThresholds ?? '').split(';').filter((e) => e.trim() !== '')) {
-      const at = entry.indexOf(':');
-      const parsed = at > 0 ? parseThresholds(entry.slice(at + 1)) : `'${entry}': expected customer:suspicious=...,bot=...`;
-      if (typeof parsed === 'string') problems.push(`WEIR_CUSTOMER_THRESHOLDS=${parsed}`);
-      else customerThresholds[entry.slice(0, at).trim()] = parsed;
-    }
-    return problems;
-  });
+  }
+  problems.push(...connectionProblems(source));
+  if (problems.length > 0) throw configError(problems);
   return {
-    port: v.port,
-    groupId: v.groupId,
-    delivery: v.delivery,
+    port: v.port!,
+    groupId: `${v.groupPrefix!}-score`,
+    delivery: v.delivery!,
+    namespace: v.namespace,
     modelDir: v.modelDir,
     shadowModelDir: v.shadowModelDir,
-    modelPollMs: v.modelPoll,
-    maxWaitMs: v.maxWait,
-    thresholds,
-    customerThresholds,
-    elasticsearch: v.elasticsearch !== undefined,
+    modelPollMs: v.modelPoll!,
+    maxWaitMs: v.maxWait!,
+    thresholds: v.thresholds,
+    customerThresholds: v.customerThresholds ?? {},
+    elasticsearch,
   };
 }

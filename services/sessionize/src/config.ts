@@ -1,48 +1,108 @@
 /**
- * The sessionize service's settings, from the environment (besides the bus and registry ones,
- * read by @weir/stream and @weir/contracts).
+ * The sessionize service's settings, from the environment (the bus's KAFKA_* and WEIR_BUS are
+ * read by @weir/stream, SCHEMA_REGISTRY_* by @weir/contracts). Every problem is reported at once.
  */
-import type { SessionizerConfig, SessionKeySpec } from '@weir/features';
-import { env, readEnv, type DeliveryGuarantee } from '@weir/stream';
+import { CUSTOMER_ID_PATTERN } from '@weir/contracts';
+import { isFeatureError, localClock, resolveSessionizerConfig, type CustomerSettings, type SessionizerConfig } from '@weir/features';
+import { configError, env, EnvVar, parseEnv, type DeliveryGuarantee } from '@weir/stream';
+import { connectionProblems, groupPrefixEnv, namespaceEnv } from './common-env.js';
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+/** `acme=Europe/Paris,shop=+0100` → customer → zone; each zone checked as the sessionizer will read it. */
+function parseTimeZones(raw: string): Parsed<Record<string, string>> {
+  const zones: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const item of raw.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    const at = item.indexOf('=');
+    const customer = item.slice(0, at).trim();
+    const zone = item.slice(at + 1).trim();
+    if (at <= 0 || zone === '') problems.push(`"${item}": expected customer=zone`);
+    else if (!CUSTOMER_ID_PATTERN.test(customer)) problems.push(`"${customer}" is not a customer id (letters, digits, _ -)`);
+    else {
+      try {
+        localClock(zone);
+        zones[customer] = zone;
+      } catch {
+        problems.push(`${customer}: unknown time zone "${zone}" (an IANA name such as Europe/Paris, or an offset such as +0100)`);
+      }
+    }
+  }
+  return problems.length > 0 ? { ok: false, problem: problems.join('; ') } : { ok: true, value: zones };
+}
+
+/** A topic pattern, held to `weir.logs.*`: the request-event schema is chosen by that prefix. */
+function parseLogsPattern(raw: string): Parsed<RegExp> {
+  if (!raw.startsWith('^weir\\.logs\\.')) return { ok: false, problem: 'must start with ^weir\\.logs\\. (only log topics carry request events)' };
+  try {
+    return { ok: true, value: new RegExp(raw) };
+  } catch (err) {
+    return { ok: false, problem: `not a regular expression: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
 
 export const sessionizeEnv = {
   port: env.int('PORT', { min: 0, max: 65535 }).default(9090),
   sessionKey: env.string('WEIR_SESSION_KEY', { pattern: /^(ip_ua|field:[A-Za-z0-9_.-]+)$/, expected: 'ip_ua or field:NAME' }).default('ip_ua'),
   gap: env.duration('WEIR_SESSION_GAP', { min: '1s' }).default('30m'),
-  maxDuration: env.duration('WEIR_SESSION_MAX_DURATION', { min: '1m' }).default('4h'),
+  maxDuration: env.duration('WEIR_SESSION_MAX_DURATION', { min: '1s' }).default('4h'),
   lateness: env.duration('WEIR_SESSION_LATENESS').default('60s'),
   updateEvery: env.int('WEIR_SESSION_UPDATE_EVERY', { min: 0 }).default(10),
   updateAfter: env.duration('WEIR_SESSION_UPDATE_AFTER').default('30s'),
   closeIdleAfter: env.duration('WEIR_CLOSE_IDLE_AFTER').default('0s'),
-  timeZone: env.string('WEIR_TIMEZONE').default('UTC'),
+  timeZones: EnvVar.of('WEIR_CUSTOMER_TIMEZONES', 'customer=zone, comma-separated (e.g. acme=Europe/Paris,shop=+0100); others UTC', parseTimeZones).optional(),
   delivery: env.oneOf('WEIR_DELIVERY', ['at-least-once', 'exactly-once']).default('at-least-once'),
-  groupId: env.string('WEIR_GROUP_ID', { pattern: /^[A-Za-z0-9._-]+$/, expected: 'letters, digits, . _ -' }).default('weir-sessionize'),
+  logsPattern: EnvVar.of('WEIR_LOGS_TOPIC_PATTERN', 'a regular expression starting with ^weir\\.logs\\.', parseLogsPattern).default('^weir\\.logs\\..+$'),
+  groupPrefix: groupPrefixEnv,
+  namespace: namespaceEnv,
 };
 
 export interface SessionizeConfig {
   port: number;
   groupId: string;
   delivery: DeliveryGuarantee;
+  /** Input: every log topic matching this, including ones created after the start. */
+  logsPattern: RegExp;
+  /** Prefix of the pipeline's own topics (`<ns>.weir.sessions`); undefined: the plain names. */
+  namespace: string | undefined;
   closeIdleAfterMs: number;
   sessionizer: SessionizerConfig;
 }
 
+/** Throws a WEIR_CONFIG StreamError listing every problem. */
 export function loadSessionizeConfig(source: NodeJS.ProcessEnv = process.env): SessionizeConfig {
-  const v = readEnv(sessionizeEnv, source);
-  const sessionKey: SessionKeySpec = v.sessionKey === 'ip_ua' ? 'ip_ua' : `field:${v.sessionKey.slice('field:'.length)}`;
+  const { values: v, problems } = parseEnv(sessionizeEnv, source);
+  // The sessionizer's own rule: a session's last updates must reach the window stage before it closes.
+  if (v.updateAfter !== undefined && v.gap !== undefined && v.updateAfter >= v.gap) {
+    problems.push(`WEIR_SESSION_UPDATE_AFTER (${v.updateAfter} ms) must be below WEIR_SESSION_GAP (${v.gap} ms)`);
+  }
+  problems.push(...connectionProblems(source));
+  if (problems.length > 0) throw configError(problems);
+  const customers: Record<string, CustomerSettings> = {};
+  for (const [customer, timeZone] of Object.entries(v.timeZones ?? {})) customers[customer] = { timeZone };
+  const sessionizer: SessionizerConfig = {
+    sessionKey: v.sessionKey === 'ip_ua' ? 'ip_ua' : `field:${v.sessionKey!.slice('field:'.length)}`,
+    gapMs: v.gap!,
+    maxDurationMs: v.maxDuration!,
+    allowedLatenessMs: v.lateness!,
+    updateEveryEvents: v.updateEvery!,
+    updateAfterMs: v.updateAfter!,
+    customers,
+  };
+  try {
+    // The feature library's own checks, so that a rule added there also fails here, at start-up.
+    resolveSessionizerConfig(sessionizer);
+  } catch (err) {
+    if (isFeatureError(err)) throw configError([err.message]);
+    throw err;
+  }
   return {
-    port: v.port,
-    groupId: v.groupId,
-    delivery: v.delivery,
-    closeIdleAfterMs: v.closeIdleAfter,
-    sessionizer: {
-      sessionKey,
-      gapMs: v.gap,
-      maxDurationMs: v.maxDuration,
-      allowedLatenessMs: v.lateness,
-      updateEveryEvents: v.updateEvery,
-      updateAfterMs: v.updateAfter,
-      timeZone: v.timeZone,
-    },
+    port: v.port!,
+    groupId: `${v.groupPrefix!}-sessionize`,
+    delivery: v.delivery!,
+    logsPattern: v.logsPattern!,
+    namespace: v.namespace,
+    closeIdleAfterMs: v.closeIdleAfter!,
+    sessionizer,
   };
 }

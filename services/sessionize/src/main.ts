@@ -1,25 +1,19 @@
-/** The sessionize service: `weir.logs.*` → sessions by event time → `weir.sessions`. */
-import { runSessionize } from '@weir/pipeline';
+/**
+ * The sessionize service: groups each customer's requests into sessions (event time, the shared
+ * feature code) and publishes session feature records on update and on close.
+ * Configuration: `--help`, or config.ts.
+ */
 import { runStageService } from '@weir/service';
-import { loadSessionizeConfig } from './config.js';
+import { loadSessionizeConfig, sessionizeEnv } from './config.js';
+import { printHelp } from './help.js';
+import { runSessionizeService } from './run.js';
 
-await runStageService({
-  name: 'sessionize',
-  loadConfig: () => loadSessionizeConfig(),
-  port: (config) => config.port,
-  run: (config, { bus, signal, logger, metrics }) =>
-    runSessionize({
-      bus,
-      signal,
-      logger,
-      metrics,
-      groupId: config.groupId,
-      delivery: config.delivery,
-      handleSignals: false,
-      stage: {
-        sessionizer: config.sessionizer,
-        closeIdleAfterMs: config.closeIdleAfterMs,
-        onLate: (late, at) => logger.warn({ ...at, count: late.length, lateByMs: late.map((l) => l.lateByMs) }, 'events too late to place'),
-      },
-    }),
-});
+if (process.argv.includes('--help')) printHelp('sessionize', 'weir.logs.* → sessions → weir.sessions', sessionizeEnv);
+else {
+  await runStageService({
+    name: 'sessionize',
+    loadConfig: () => loadSessionizeConfig(),
+    port: (config) => config.port,
+    run: runSessionizeService,
+  });
+}

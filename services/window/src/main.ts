@@ -1,25 +1,19 @@
-/** The window service: `weir.sessions` → each customer's baseline per time window → `weir.windows`. */
-import { runWindow } from '@weir/pipeline';
+/**
+ * The window service: each customer's baseline (feature distributions over its sessions) per
+ * time window, published on every window update and close.
+ * Configuration: `--help`, or config.ts.
+ */
 import { runStageService } from '@weir/service';
-import { loadWindowConfig } from './config.js';
+import { loadWindowConfig, windowEnv } from './config.js';
+import { printHelp } from './help.js';
+import { runWindowService } from './run.js';
 
-await runStageService({
-  name: 'window',
-  loadConfig: () => loadWindowConfig(),
-  port: (config) => config.port,
-  run: (config, { bus, signal, logger, metrics }) =>
-    runWindow({
-      bus,
-      signal,
-      logger,
-      metrics,
-      groupId: config.groupId,
-      delivery: config.delivery,
-      handleSignals: false,
-      stage: {
-        window: config.window,
-        closeIdleAfterMs: config.closeIdleAfterMs,
-        onLate: (late, at) => logger.info({ ...at, count: late.length, kinds: late.map((l) => l.kind) }, 'session records after their window closed'),
-      },
-    }),
-});
+if (process.argv.includes('--help')) printHelp('window', 'weir.sessions → per-customer window baselines → weir.windows', windowEnv);
+else {
+  await runStageService({
+    name: 'window',
+    loadConfig: () => loadWindowConfig(),
+    port: (config) => config.port,
+    run: runWindowService,
+  });
+}

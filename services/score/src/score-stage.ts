@@ -1,0 +1,48 @@
+/**
+ * The score stage as this service runs it: `weir.sessions` joined with each customer's window
+ * summaries (`weir.windows` read in full as a table before the first session is scored, then
+ * followed), scored, published to `weir.scores`; closed sessions waiting for their window's final
+ * summary are checkpointed to `<group>.waiting.changelog`. `runScore` of @weir/pipeline with the
+ * topics under WEIR_TOPIC_NAMESPACE.
+ */
+import { SCORES_TOPIC, SESSIONS_TOPIC, WINDOWS_TOPIC, type ScoreRecord, type SessionFeatures, type WindowSummary } from '@weir/contracts';
+import { WindowTable, followWindows, scoreStage, type Scoring } from '@weir/pipeline';
+import type { StageRunContext } from '@weir/service';
+import { runStage, stageSerde } from '@weir/stream';
+import type { ScoreConfig } from './config.js';
+import { namespacedSerde, topicIn } from './topics.js';
+
+export async function runScoreStage(config: ScoreConfig, context: StageRunContext, scoring: Scoring): Promise<void> {
+  const { bus, signal, logger, metrics } = context;
+  const table = new WindowTable();
+  const follower = await followWindows({
+    bus,
+    serde: namespacedSerde<WindowSummary>(config.namespace),
+    table,
+    topic: topicIn(config.namespace, WINDOWS_TOPIC),
+  });
+  try {
+    await runStage({
+      bus,
+      signal,
+      logger,
+      metrics,
+      handleSignals: false,
+      groupId: config.groupId,
+      delivery: config.delivery,
+      input: [topicIn(config.namespace, SESSIONS_TOPIC)],
+      stage: scoreStage({
+        windows: table,
+        scorer: scoring.scorer,
+        shadow: scoring.shadow,
+        thresholds: scoring.thresholds,
+        topic: topicIn(config.namespace, SCORES_TOPIC),
+        maxWaitMs: config.maxWaitMs,
+      }),
+      serde: stageSerde(namespacedSerde<SessionFeatures>(config.namespace), namespacedSerde<ScoreRecord>(config.namespace)),
+      state: { name: 'waiting' },
+    });
+  } finally {
+    await follower.stop();
+  }
+}
