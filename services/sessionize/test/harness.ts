@@ -1,0 +1,169 @@
+/**
+ * What the tests on the real broker share: services as child processes (as they are deployed),
+ * simulated request events, producing them, and reading a topic back as it fills. The pipeline
+ * end-to-end tests of services/score use it too.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createSerde, logsTopic, type RequestEvent } from '@weir/contracts';
+import { ipUaKey } from '@weir/features';
+import { parserFor } from '@weir/logs';
+import { simulateTraffic, type SimulatedSession } from '@weir/simulator';
+import { createBusFromEnv, type Bus, type BusConsumer, type IsolationLevel, type Serde } from '@weir/stream';
+
+export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
+
+/** The real servers `pnpm test` provides; a test that needs them FAILS without them, never skips. */
+export function requireServers(...extra: string[]): void {
+  for (const name of ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', ...extra]) {
+    assert.ok(process.env[name], `${name} is not set: this test needs the real servers (run it with 'pnpm test')`);
+  }
+}
+
+export async function kafkaBus(): Promise<Bus> {
+  return createBusFromEnv(undefined, { ...process.env, WEIR_BUS: 'kafka' });
+}
+
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+export interface ServiceProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  /** Everything it wrote (JSON log lines), stdout and stderr together. */
+  output(): string;
+  /** The URL its HTTP server (/healthz, /readyz, /metrics) listens on, once it does. */
+  url(): Promise<string>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** `services/<name>/src/main.ts` as a child process, HTTP on a free port, logging at info. */
+export function startService(name: string, env: Record<string, string>): ServiceProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, WEIR_BUS: 'kafka', PORT: '0', WEIR_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const append = (chunk: Buffer) => (output += chunk.toString('utf8'));
+  child.stdout!.on('data', append);
+  child.stderr!.on('data', append);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  let exitedYet = false;
+  void exited.then(() => (exitedYet = true));
+  return {
+    name,
+    child,
+    output: () => output,
+    exited,
+    url: () =>
+      waitFor(
+        `${name} to listen`,
+        () => {
+          const line = output.split('\n').find((l) => l.includes('"msg":"listening"'));
+          if (line) return (JSON.parse(line) as { url: string }).url.replace('0.0.0.0', '127.0.0.1');
+          if (exitedYet) throw new Error(`${name} exited before listening:\n${output.slice(-4000)}`);
+          return undefined;
+        },
+        60_000,
+      ),
+    async stop(graceMs = 20_000) {
+      if (exitedYet) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Waits until the service has joined its group and started its stage ("stage started" in its log). */
+export async function stageStarted(service: ServiceProcess, timeoutMs = 90_000): Promise<void> {
+  await waitFor(`${service.name}'s stage to start`, () => service.output().includes('"msg":"stage started"'), timeoutMs);
+}
+
+export interface SimulatedEvents {
+  /** In time order, across customers. */
+  events: RequestEvent[];
+  /** Ground truth by `customer|clientIp|userAgent`. */
+  sessions: Map<string, SimulatedSession>;
+  /** The raw log lines per customer, for posting to ingest. */
+  lines: Map<string, string[]>;
+}
+
+/**
+ * Simulated traffic for `customers` (our own unique names, standing in for the simulator's), each
+ * line parsed by the log library as ingest parses it.
+ */
+export function simulatedEvents(customers: string[], options: { durationMs: number; ratePerMinute: number; seed: string }): SimulatedEvents {
+  const names = new Map<string, string>();
+  const parsers = new Map(customers.map((c) => [c, parserFor('combined', { customer: c })]));
+  const events: RequestEvent[] = [];
+  const sessions = new Map<string, SimulatedSession>();
+  const lines = new Map<string, string[]>(customers.map((c) => [c, []]));
+  for (const line of simulateTraffic({ customers: customers.length, ...options })) {
+    if (!names.has(line.customer)) names.set(line.customer, customers[names.size]!);
+    const customer = names.get(line.customer)!;
+    const ours = lines.get(customer)!;
+    ours.push(line.line);
+    const parsed = parsers.get(customer)!.parseLine(line.line, ours.length);
+    assert.ok(parsed?.ok, `simulated line parses: ${line.line}`);
+    events.push(parsed.event);
+    sessions.set(`${customer}|${line.sessionRef.clientIp}|${line.sessionRef.userAgent ?? ''}`, line.sessionRef);
+  }
+  return { events, sessions, lines };
+}
+
+/** Produces events to their `weir.logs.<customer>` topics keyed by session (as ingest does), creating the topics. */
+export async function produceEvents(bus: Bus, events: readonly RequestEvent[], partitions = 3): Promise<void> {
+  const topics = [...new Set(events.map((e) => logsTopic(e.customer)))];
+  await bus.admin.createTopics(topics.map((topic) => ({ topic, partitions })));
+  const serde = createSerde<RequestEvent>();
+  const producer = await bus.producer();
+  try {
+    for (let i = 0; i < events.length; i += 500) {
+      const chunk = events.slice(i, i + 500);
+      const messages = await Promise.all(
+        chunk.map(async (event) => ({ topic: logsTopic(event.customer), key: ipUaKey(event), value: await serde.encode(logsTopic(event.customer), event) })),
+      );
+      await producer.send(messages);
+    }
+  } finally {
+    await producer.close();
+  }
+}
+
+export interface TopicTail<T> {
+  /** Every record read so far, in the order read. */
+  readonly records: T[];
+  stop(): Promise<void>;
+}
+
+/** Reads a topic from its start as it fills, with a throwaway consumer group. */
+export async function tailTopic<T>(bus: Bus, topic: string, serde: Serde<T>, isolation: IsolationLevel = 'read_uncommitted'): Promise<TopicTail<T>> {
+  const records: T[] = [];
+  const consumer: BusConsumer = bus.consumer({ groupId: `test-tail-${topic}-${Date.now()}-${Math.random().toString(36).slice(2)}`, startFrom: 'earliest', isolation });
+  await consumer.subscribe([topic]);
+  await consumer.run(async (batch) => {
+    for (const message of batch.messages) if (message.value !== null) records.push(await serde.decode(batch.topic, message.value));
+  });
+  return { records, stop: () => consumer.stop() };
+}
+
+/** Deletes what a test created; a failure here must not hide the test's own outcome. */
+export async function deleteTopics(bus: Bus, topics: string[]): Promise<void> {
+  const existing = new Set(await bus.admin.listTopics());
+  await bus.admin.deleteTopics(topics.filter((t) => existing.has(t))).catch(() => undefined);
+}
