@@ -61,4 +61,9 @@ test('a customer topic created after the start is picked up and sessionized', { 
   } finally {
     await tail.stop();
   }
+
+  // SIGTERM: the batch in hand is finished and committed, the group left, and the process exits by itself.
+  service.child.kill('SIGTERM');
+  const exit = await waitFor('the service to exit', () => Promise.race([service!.exited, new Promise<undefined>((r) => setTimeout(r, 500, undefined))]), 30_000);
+  assert.deepEqual(exit, { code: 0, signal: null }, service.output().slice(-3000));
 });
