@@ -6,21 +6,36 @@
  * topics under WEIR_TOPIC_NAMESPACE.
  */
 import { SCORES_TOPIC, SESSIONS_TOPIC, WINDOWS_TOPIC, type ScoreRecord, type SessionFeatures, type WindowSummary } from '@weir/contracts';
-import { WindowTable, followWindows, scoreStage, type Scoring } from '@weir/pipeline';
+import { WindowTable, followWindows, scoreStage, type Scoring, type WindowFollower } from '@weir/pipeline';
 import type { StageRunContext } from '@weir/service';
 import { runStage, stageSerde } from '@weir/stream';
 import type { ScoreConfig } from './config.js';
 import { namespacedSerde, topicIn } from './topics.js';
 
+/**
+ * Starts following `weir.windows`, retried a few times: kafkajs's fetchTopicOffsets fails with a
+ * TypeError ("Cannot destructure property 'partitions' of 'low.pop(...)'", kafkajs issue #461)
+ * while a topic created a moment ago is not in its metadata yet — every service starting at once
+ * on a new cluster creates the pipeline topics a moment before this runs.
+ */
+async function startFollowing(config: ScoreConfig, context: StageRunContext, table: WindowTable): Promise<WindowFollower> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await followWindows({ bus: context.bus, serde: namespacedSerde<WindowSummary>(config.namespace), table, topic: topicIn(config.namespace, WINDOWS_TOPIC) });
+    } catch (err) {
+      if (attempt >= FOLLOW_ATTEMPTS || context.signal.aborted) throw err;
+      context.logger.warn({ err, attempt }, 'cannot read the window summaries yet; retrying');
+      await new Promise((resolve) => setTimeout(resolve, attempt * 500));
+    }
+  }
+}
+
+const FOLLOW_ATTEMPTS = 6;
+
 export async function runScoreStage(config: ScoreConfig, context: StageRunContext, scoring: Scoring): Promise<void> {
   const { bus, signal, logger, metrics } = context;
   const table = new WindowTable();
-  const follower = await followWindows({
-    bus,
-    serde: namespacedSerde<WindowSummary>(config.namespace),
-    table,
-    topic: topicIn(config.namespace, WINDOWS_TOPIC),
-  });
+  const follower = await startFollowing(config, context, table);
   try {
     await runStage({
       bus,

@@ -14,7 +14,7 @@ import { featureSetFingerprint } from '@weir/features';
 import { saveModelPipeline, untrainedPipeline } from '@weir/model';
 import { MODEL_INPUT_NAMES, finalSessions } from '@weir/pipeline';
 import { changelogTopicName, deadLetterTopicName, type Bus } from '@weir/stream';
-import { deleteTopics, kafkaBus, requireServers, simulatedEvents, stageStarted, startService, tailTopic, waitFor, type ServiceProcess } from '../../sessionize/test/harness.js';
+import { deleteTopics, kafkaBus, requireServers, simulatedEvents, stageStarted, startService, terminate, tailTopic, waitFor, type ServiceProcess } from '../../sessionize/test/harness.js';
 import { ensureTopics, namespacedSerde, topicIn } from '../src/topics.js';
 
 const run = `model-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
@@ -91,7 +91,5 @@ test('a new model is swapped in; one with another feature fingerprint is refused
   }
 
   // SIGTERM: the stage finishes and commits, the model store stops polling, the process exits by itself.
-  service.child.kill('SIGTERM');
-  const exit = await waitFor('the service to exit', () => Promise.race([service!.exited, new Promise<undefined>((r) => setTimeout(r, 500, undefined))]), 30_000);
-  assert.deepEqual(exit, { code: 0, signal: null }, service.output().slice(-3000));
+  assert.deepEqual(await terminate(service), { code: 0, signal: null }, service.output().slice(-3000));
 });

@@ -11,7 +11,7 @@ import { SCORES_TOPIC, SESSIONS_TOPIC, WINDOWS_TOPIC, logsTopic, type SessionFea
 import { finalSessions, type OfflineConfig } from '@weir/pipeline';
 import { changelogTopicName, deadLetterTopicName, type Bus } from '@weir/stream';
 import { ensureTopics, namespacedSerde, topicIn } from '../src/topics.js';
-import { deleteTopics, kafkaBus, produceEvents, requireServers, simulatedEvents, stageStarted, startService, tailTopic, waitFor, type ServiceProcess } from './harness.js';
+import { deleteTopics, kafkaBus, produceEvents, requireServers, simulatedEvents, stageStarted, startService, tailTopic, waitFor, type ServiceProcess, type TopicTail } from './harness.js';
 
 /** A 5 min gap, so that sessions also close by event time while the stream flows, not only at the idle close. */
 const SESSIONIZER = { gapMs: 5 * 60_000, updateAfterMs: 30_000 };
@@ -34,6 +34,16 @@ for (const delivery of ['at-least-once', 'exactly-once'] as const) {
     bus ??= await kafkaBus();
     await crashAndRestart(bus, delivery);
   });
+}
+
+/** Records that are in the topic more than once (at different offsets), with where. */
+function writtenTwice(tail: TopicTail<SessionFeatures>): string[] {
+  const seen = new Map<string, string[]>();
+  tail.records.forEach((r, i) => {
+    const key = `${r.sessionId}|${r.requestCount}|${r.closed}`;
+    seen.set(key, [...(seen.get(key) ?? []), tail.positions[i]!]);
+  });
+  return [...seen].filter(([, at]) => at.length > 1).map(([key, at]) => `${key} at ${at.join(', ')}`);
 }
 
 async function crashAndRestart(bus: Bus, delivery: 'at-least-once' | 'exactly-once'): Promise<void> {
@@ -99,7 +109,10 @@ async function crashAndRestart(bus: Bus, delivery: 'at-least-once' | 'exactly-on
     assert.equal(counted(), events.length, 'every event counted in exactly one closed session');
     assert.doesNotMatch(second.output(), /too late to place/, 'no event was late');
     const duplicates = [...byId.values()].filter((c) => c.length > 1).length;
-    if (delivery === 'exactly-once') assert.equal(duplicates, 0, 'exactly-once: no close written twice');
+    if (delivery === 'exactly-once') {
+      assert.equal(duplicates, 0, 'exactly-once: no close written twice');
+      assert.deepEqual(writtenTwice(tail), [], 'exactly-once: no session record written twice');
+    }
     console.log(`crash (${delivery}): ${events.length} events, ${expected.size} sessions closed whole; ${duplicates} closes written twice`);
   } finally {
     await tail.stop();

@@ -89,6 +89,20 @@ export function startService(name: string, env: Record<string, string>): Service
   };
 }
 
+/** Sends SIGTERM and waits for the exit (code, signal); throws if it has not exited within `timeoutMs`. */
+export async function terminate(service: ServiceProcess, timeoutMs = 30_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  service.child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${service.name} still running ${timeoutMs} ms after SIGTERM:\n${service.output().slice(-3000)}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([service.exited, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Waits until the service has joined its group and started its stage ("stage started" in its log). */
 export async function stageStarted(service: ServiceProcess, timeoutMs = 90_000): Promise<void> {
   await waitFor(`${service.name}'s stage to start`, () => service.output().includes('"msg":"stage started"'), timeoutMs);
@@ -148,18 +162,25 @@ export async function produceEvents(bus: Bus, events: readonly RequestEvent[], p
 export interface TopicTail<T> {
   /** Every record read so far, in the order read. */
   readonly records: T[];
+  /** Where each of `records` was read from, `partition:offset`, same order. */
+  readonly positions: string[];
   stop(): Promise<void>;
 }
 
 /** Reads a topic from its start as it fills, with a throwaway consumer group. */
 export async function tailTopic<T>(bus: Bus, topic: string, serde: Serde<T>, isolation: IsolationLevel = 'read_uncommitted'): Promise<TopicTail<T>> {
   const records: T[] = [];
+  const positions: string[] = [];
   const consumer: BusConsumer = bus.consumer({ groupId: `test-tail-${topic}-${Date.now()}-${Math.random().toString(36).slice(2)}`, startFrom: 'earliest', isolation });
   await consumer.subscribe([topic]);
   await consumer.run(async (batch) => {
-    for (const message of batch.messages) if (message.value !== null) records.push(await serde.decode(batch.topic, message.value));
+    for (const message of batch.messages) {
+      if (message.value === null) continue;
+      records.push(await serde.decode(batch.topic, message.value));
+      positions.push(`${batch.partition}:${message.offset}`);
+    }
   });
-  return { records, stop: () => consumer.stop() };
+  return { records, positions, stop: () => consumer.stop() };
 }
 
 /** Deletes what a test created; a failure here must not hide the test's own outcome. */

@@ -9,7 +9,7 @@ import { SCORES_TOPIC, SESSIONS_TOPIC, WINDOWS_TOPIC, logsTopic, type SessionFea
 import { finalSessions } from '@weir/pipeline';
 import { changelogTopicName, deadLetterTopicName, type Bus } from '@weir/stream';
 import { ensureTopics, namespacedSerde, topicIn } from '../src/topics.js';
-import { deleteTopics, kafkaBus, produceEvents, requireServers, simulatedEvents, stageStarted, startService, tailTopic, waitFor, type ServiceProcess } from './harness.js';
+import { deleteTopics, kafkaBus, produceEvents, requireServers, simulatedEvents, stageStarted, startService, terminate, tailTopic, waitFor, type ServiceProcess } from './harness.js';
 
 const run = `newtopic-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const early = `${run}-early`;
@@ -63,7 +63,5 @@ test('a customer topic created after the start is picked up and sessionized', { 
   }
 
   // SIGTERM: the batch in hand is finished and committed, the group left, and the process exits by itself.
-  service.child.kill('SIGTERM');
-  const exit = await waitFor('the service to exit', () => Promise.race([service!.exited, new Promise<undefined>((r) => setTimeout(r, 500, undefined))]), 30_000);
-  assert.deepEqual(exit, { code: 0, signal: null }, service.output().slice(-3000));
+  assert.deepEqual(await terminate(service), { code: 0, signal: null }, service.output().slice(-3000));
 });

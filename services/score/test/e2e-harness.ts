@@ -1,0 +1,195 @@
+/**
+ * The whole pipeline for the end-to-end tests: ingest, sessionize, window and score as four
+ * processes on the real Kafka, registry and Elasticsearch, under a namespace of their own (topics,
+ * groups, index prefix, customers), fed simulated traffic over HTTP.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { SCORES_TOPIC, SESSIONS_TOPIC, WINDOWS_TOPIC, logsTopic, type ScoreRecord, type SessionFeatures } from '@weir/contracts';
+import type { SimulatedSession } from '@weir/simulator';
+import { changelogTopicName, deadLetterTopicName, type Bus } from '@weir/stream';
+import { deleteTopics, startService, stageStarted, tailTopic, waitFor, type ServiceProcess, type TopicTail } from '../../sessionize/test/harness.js';
+import { ensureTopics, ES_DEAD_LETTER_TOPIC, namespacedSerde, topicIn } from '../src/topics.js';
+
+export const STAGES = ['sessionize', 'window', 'score'] as const;
+export type StageName = (typeof STAGES)[number];
+
+export interface PipelineRun {
+  run: string;
+  customers: string[];
+  indexPrefix: string;
+  ingestUrl: string;
+  services: Map<string, ServiceProcess>;
+  /** Starts sessionize, window and score, and waits until each has joined its group. */
+  startStages(): Promise<void>;
+  /** Starts a stage again (after a kill) with the same settings, but for `overrides`. */
+  restart(stage: StageName, overrides?: Record<string, string>): Promise<ServiceProcess>;
+  sessions: TopicTail<SessionFeatures>;
+  scores: TopicTail<ScoreRecord>;
+  post(customer: string, lines: string[]): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export interface PipelineOptions {
+  delivery: 'at-least-once' | 'exactly-once';
+  /** Sessionize's WEIR_CLOSE_IDLE_AFTER (0s: off). */
+  sessionizeIdle: string;
+  /** The window stage's WEIR_CLOSE_IDLE_AFTER. */
+  windowIdle: string;
+}
+
+export function newRun(kind: string): string {
+  return `${kind}-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+}
+
+/**
+ * Ingest, running, and the rest ready to start. The traffic is a burst: 20 minutes of logs in
+ * seconds, so the stages' inputs interleave customers' partitions in whatever order the broker
+ * delivers. A window lateness longer than the whole traffic makes each window's final summary
+ * independent of that order (no record is ever late), which is what lets a crashed run's final
+ * scores be compared with an uninterrupted one's. Idle closes must only fire at the end: one
+ * mid-stream (a stall longer than the idle time) splits sessions or closes windows early.
+ */
+export async function startPipeline(bus: Bus, run: string, names: string[], options: PipelineOptions): Promise<PipelineRun> {
+  const customers = names.map((name) => `${run}-${name}`);
+  const keys = new Map(customers.map((c) => [c, randomBytes(24).toString('base64url')]));
+  const indexPrefix = `weir-e2e-${run}`;
+  const shared = { WEIR_TOPIC_NAMESPACE: run, WEIR_GROUP_PREFIX: run, WEIR_DELIVERY: options.delivery, KAFKA_TOPIC_WATCH_INTERVAL: '1s', KAFKA_SESSION_TIMEOUT: '6s' };
+  const env: Record<StageName, Record<string, string>> = {
+    sessionize: { ...shared, WEIR_LOGS_TOPIC_PATTERN: `^weir\\.logs\\.${run}-.+$`, WEIR_SESSION_GAP: '5m', WEIR_CLOSE_IDLE_AFTER: options.sessionizeIdle },
+    window: { ...shared, WEIR_WINDOW_LATENESS: '30m', WEIR_CLOSE_IDLE_AFTER: options.windowIdle },
+    score: { ...shared, WEIR_ES_INDEX_PREFIX: indexPrefix, WEIR_ES_REPLICAS: '0', WEIR_ES_FLUSH_INTERVAL: '200ms' },
+  };
+  await ensureTopics(bus, run);
+  // The log topics exist before sessionize starts: one assignment at the start, no rebalance
+  // mid-stream each time ingest creates a customer's topic.
+  await bus.admin.createTopics(customers.map((c) => ({ topic: logsTopic(c), partitions: 6 })));
+  const services = new Map<string, ServiceProcess>();
+  services.set('ingest', startService('ingest', { HOST: '127.0.0.1', WEIR_INGEST_API_KEYS: customers.map((c) => `${c}:${keys.get(c)}`).join(',') }));
+  const ingestUrl = await services.get('ingest')!.url();
+  // What the next stage reads: exactly-once stages' consumers see committed transactions only.
+  const isolation = options.delivery === 'exactly-once' ? 'read_committed' : 'read_uncommitted';
+  const sessions = await tailTopic(bus, topicIn(run, SESSIONS_TOPIC), namespacedSerde<SessionFeatures>(run), isolation);
+  const scores = await tailTopic(bus, topicIn(run, SCORES_TOPIC), namespacedSerde<ScoreRecord>(run), isolation);
+
+  return {
+    run,
+    customers,
+    indexPrefix,
+    ingestUrl,
+    services,
+    sessions,
+    scores,
+    async startStages() {
+      for (const stage of STAGES) services.set(stage, startService(stage, env[stage]));
+      await Promise.all(STAGES.map((stage) => stageStarted(services.get(stage)!)));
+    },
+    async restart(stage, overrides = {}) {
+      const service = startService(stage, { ...env[stage], ...overrides });
+      services.set(stage, service);
+      await stageStarted(service);
+      return service;
+    },
+    async post(customer, lines) {
+      const response = await fetch(`${ingestUrl}/v1/logs?format=combined`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', authorization: `Bearer ${keys.get(customer)}` },
+        body: lines.join('\n'),
+      });
+      const report = (await response.json()) as { accepted: number; rejectedCount: number };
+      assert.equal(response.status, 200, JSON.stringify(report));
+      assert.equal(report.rejectedCount, 0, JSON.stringify(report));
+      return report.accepted;
+    },
+    async stop() {
+      await sessions.stop();
+      await scores.stop();
+      await Promise.all([...services.values()].map((s) => s.stop(10_000)));
+      const groups = STAGES.map((stage) => `${run}-${stage}`);
+      await deleteTopics(bus, [
+        ...customers.map(logsTopic),
+        ...[SESSIONS_TOPIC, WINDOWS_TOPIC, SCORES_TOPIC, ES_DEAD_LETTER_TOPIC].map((t) => topicIn(run, t)),
+        ...groups.map(deadLetterTopicName),
+        `${run}-score-es.dlq`,
+        changelogTopicName(`${run}-sessionize`, 'sessions'),
+        changelogTopicName(`${run}-window`, 'windows'),
+        changelogTopicName(`${run}-score`, 'waiting'),
+      ]);
+      const es = process.env.ELASTICSEARCH_URL;
+      if (es) await fetch(`${es}/${indexPrefix}-*`, { method: 'DELETE' }).catch(() => undefined);
+    },
+  };
+}
+
+/** Posts every customer's lines in chunks, round robin. */
+export async function postAll(pipeline: PipelineRun, lines: Map<string, string[]>, chunk: number, from = 0, to = Infinity): Promise<number> {
+  let accepted = 0;
+  const longest = Math.max(...[...lines.values()].map((l) => l.length));
+  for (let start = from; start < Math.min(longest, to); start += chunk) {
+    for (const [customer, ours] of lines) {
+      const part = ours.slice(start, Math.min(start + chunk, to));
+      if (part.length > 0) accepted += await pipeline.post(customer, part);
+    }
+  }
+  return accepted;
+}
+
+/** The last close record of each of the run's sessions (at-least-once may write one twice, identically). */
+export function closedSessions(pipeline: PipelineRun): Map<string, SessionFeatures> {
+  return new Map(pipeline.sessions.records.filter((r) => r.closed).map((r) => [r.sessionId, r]));
+}
+
+/** Each closed session's final score from the primary model. */
+export function finalScores(pipeline: PipelineRun): Map<string, ScoreRecord> {
+  return new Map(pipeline.scores.records.filter((s) => s.closed && !s.shadow).map((s) => [s.sessionId, s]));
+}
+
+/** Waits until every accepted line is in a closed session and every closed session has its final score. */
+export async function settled(pipeline: PipelineRun, accepted: number, timeoutMs: number): Promise<void> {
+  const counted = () => [...closedSessions(pipeline).values()].reduce((n, s) => n + s.requestCount, 0);
+  const unscored = () => [...closedSessions(pipeline).keys()].filter((id) => !finalScores(pipeline).has(id));
+  try {
+    await waitFor(`${accepted} lines in closed sessions`, () => counted() >= accepted, timeoutMs);
+    await waitFor('a final score for every closed session', () => unscored().length === 0, timeoutMs);
+  } catch (err) {
+    // What each service last said is what tells a stuck stage from a slow one.
+    const logs = [...pipeline.services.values()].map((s) => `--- ${s.name}\n${s.output().split('\n').slice(-15).join('\n')}`);
+    throw new Error(`${(err as Error).message}: ${counted()} of ${accepted} lines in closed sessions, ${unscored().length} closed sessions unscored\n${logs.join('\n')}`);
+  }
+  assert.equal(counted(), accepted, 'every accepted line counted in exactly one closed session');
+}
+
+/** The run's final (closed, primary) score documents in Elasticsearch, by session id. */
+export async function esFinalScores(pipeline: PipelineRun, esUrl: string): Promise<Map<string, { score: number; label: string }>> {
+  await fetch(`${esUrl}/${pipeline.indexPrefix}/_refresh`, { method: 'POST' });
+  const response = await fetch(`${esUrl}/${pipeline.indexPrefix}/_search`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      size: 10_000,
+      _source: ['weir.session_id', 'weir.score', 'weir.label'],
+      query: { bool: { filter: [{ terms: { 'weir.customer': pipeline.customers } }, { term: { 'weir.closed': true } }, { term: { 'weir.shadow': false } }] } },
+    }),
+  });
+  if (!response.ok) return new Map();
+  const body = (await response.json()) as { hits: { hits: Array<{ _source: { weir: { session_id: string; score: number; label: string } } }> } };
+  return new Map(body.hits.hits.map((h) => [h._source.weir.session_id, { score: h._source.weir.score, label: h._source.weir.label }]));
+}
+
+/** Precision and recall of "not human" against the simulator's labels, joined by customer, client IP and user agent. */
+export function detectionQuality(scores: Iterable<ScoreRecord>, truth: Map<string, SimulatedSession>): { precision: number; recall: number; bots: number; flagged: number } {
+  let truePositives = 0;
+  let flagged = 0;
+  let bots = 0;
+  for (const score of scores) {
+    const visitor = truth.get(`${score.customer}|${score.clientIp}|${score.userAgent ?? ''}`);
+    assert.ok(visitor, `session ${score.sessionId} (${score.clientIp}) is a simulated visitor`);
+    const isBot = visitor.label !== 'human';
+    if (isBot) bots++;
+    if (score.label !== 'human') {
+      flagged++;
+      if (isBot) truePositives++;
+    }
+  }
+  return { precision: flagged === 0 ? 0 : truePositives / flagged, recall: bots === 0 ? 0 : truePositives / bots, bots, flagged };
+}
