@@ -5,7 +5,7 @@
  */
 import type { RequestEvent, Serde } from '@weir/contracts';
 import { createServiceHttp, readinessOf, type ReadinessCheck, type ServiceHttp } from '@weir/service';
-import type { Bus } from './stream.js';
+import type { Bus } from '@weir/stream';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';

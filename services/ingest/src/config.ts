@@ -7,13 +7,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { serdeConfigFromEnv, type SerdeConfig } from '@weir/contracts';
+import { httpEnv } from '@weir/service';
 import { mergeKeyTables, parseKeyFile, parseKeyList, type KeyTable } from './api-keys.js';
 import { isSessionKeySpec, type SessionKeySpec } from './session-key.js';
-import { busConfigFromEnv, configError, env, isStreamError, parseEnv, type BusConfig } from './stream.js';
+import { busConfigFromEnv, configError, env, isStreamError, parseEnv, type BusConfig } from '@weir/stream';
 
 export const ingestEnv = {
-  port: env.int('PORT', { min: 0, max: 65535 }).default(8080),
-  host: env.string('HOST').default('0.0.0.0'),
+  ...httpEnv(8080),
   apiKeys: env.string('WEIR_INGEST_API_KEYS', { expected: 'customer:key,customer2:key2' }).optional(),
   apiKeysFile: env.string('WEIR_INGEST_API_KEYS_FILE', { expected: 'path of a JSON file { "customer": "key" | ["key", ...] }' }).optional(),
   apiKeysReload: env.duration('WEIR_INGEST_API_KEYS_RELOAD', { min: '100ms', max: '1h' }).default('5s'),

@@ -10,7 +10,7 @@ import { buildIngestApp } from './app.js';
 import { loadIngestConfig, type IngestConfig } from './config.js';
 import { KeyReloader } from './key-reload.js';
 import { registryCheck } from './readiness.js';
-import { isStreamError, openBus } from './stream.js';
+import { isStreamError, createBus } from '@weir/stream';
 
 const logger = serviceLogger('ingest');
 
@@ -28,7 +28,7 @@ function loadConfig(): IngestConfig {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const bus = await openBus(config.bus, logger.child({ component: 'bus' }));
+  const bus = await createBus(config.bus, logger.child({ component: 'bus' }));
   const serde = createSerde<RequestEvent>(config.serde);
   const keys = new ApiKeys(config.keys);
   const reloader = config.keysFile

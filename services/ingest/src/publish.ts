@@ -6,7 +6,7 @@
  * stay under the bound (else 429), and its response waits for the broker's acknowledgement
  * (else 503). The client keeps the data until then, so a refused request loses nothing.
  */
-import type { Bus, BusProducer, OutgoingMessage } from './stream.js';
+import type { Bus, BusProducer, OutgoingMessage } from '@weir/stream';
 import type { Logger } from 'pino';
 import { IngestError } from './errors.js';
 

@@ -1,37 +1,33 @@
 /**
  * The Kafka message key of a log event: its session key, so that every request of one session
- * lands on one partition and the sessionize stage sees a session whole, in order.
- *
- * TEMPORARY: this mirrors `sessionKeyer` of @weir/features (shared/features/src/session-key.ts),
- * which has no package entry point yet. Once `@weir/features` exports it, replace the body of
- * this module with a re-export so ingest and sessionize can never disagree on a key.
+ * lands on one partition and the sessionize stage sees a session whole, in order. The key
+ * function is @weir/features' own (`sessionKeyer`), the one sessionize uses, so ingest and
+ * sessionize cannot disagree on what a session is:
  *
  *   ip_ua        `<clientIp>|<userAgent>` (empty user agent when none was logged)
  *   field:NAME   the event's `sessionId`, `clientIp`, `host` or `userAgent` for those names,
  *                else `extra[NAME]`; an event without it falls back to its ip_ua key
  */
 import type { RequestEvent } from '@weir/contracts';
+import { sessionKeyer, type SessionKeyer, type SessionKeySpec } from '@weir/features';
 
-export type SessionKeySpec = 'ip_ua' | `field:${string}`;
+export { DEFAULT_SESSION_KEY, ipUaKey, sessionKeyer, type SessionKeyer, type SessionKeySpec } from '@weir/features';
 
-export const DEFAULT_SESSION_KEY: SessionKeySpec = 'ip_ua';
+/** What WEIR_SESSION_KEY accepts; field names as log formats and JSON keys spell them. */
 export const SESSION_KEY_PATTERN = /^(ip_ua|field:[A-Za-z0-9_.-]+)$/;
-
-const TOP_LEVEL = new Set(['sessionId', 'clientIp', 'host', 'userAgent']);
-
-export function ipUaKey(event: RequestEvent): string {
-  return `${event.clientIp}|${event.userAgent ?? ''}`;
-}
 
 export function isSessionKeySpec(spec: string): spec is SessionKeySpec {
   return SESSION_KEY_PATTERN.test(spec);
 }
 
+const keyers = new Map<string, SessionKeyer>();
+
+/** The session key of `event` under `spec` (the keyer is built once per spec). */
 export function sessionKeyOf(event: RequestEvent, spec: SessionKeySpec): string {
-  if (spec === 'ip_ua') return ipUaKey(event);
-  const name = spec.slice('field:'.length);
-  const value = TOP_LEVEL.has(name)
-    ? event[name as 'sessionId' | 'clientIp' | 'host' | 'userAgent']
-    : event.extra[name];
-  return value === undefined || value === null || value === '' ? ipUaKey(event) : value;
+  let keyer = keyers.get(spec);
+  if (!keyer) {
+    keyer = sessionKeyer(spec);
+    keyers.set(spec, keyer);
+  }
+  return keyer(event);
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadIngestConfig } from '../src/config.js';
-import { isStreamError } from '../src/stream.js';
+import { isStreamError } from '@weir/stream';
 
 const KEY = 'acme-key-0123456789abcdef';
 

@@ -4,8 +4,8 @@ import { EmbeddedRegistry, RegistrySerde, type RequestEvent, type Serde } from '
 import { pino } from 'pino';
 import { ApiKeys } from '../src/api-keys.js';
 import { buildIngestApp, type IngestApp, type IngestAppDeps } from '../src/app.js';
-import type { Bus, BusAdmin, BusProducer, OutgoingMessage, RecordMetadata } from '../src/stream.js';
-import { createEmbeddedBus } from '../src/stream.js';
+import type { Bus, BusAdmin, BusProducer, OutgoingMessage, RecordMetadata } from '@weir/stream';
+import { createEmbeddedBus } from '@weir/stream';
 
 export const KEYS = {
   acme: 'acme-key-0123456789abcdef',

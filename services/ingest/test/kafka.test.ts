@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createSerde, logsTopic, type RequestEvent } from '@weir/contracts';
 import { pino } from 'pino';
-import { busConfigFromEnv, openBus, type Bus } from '../src/stream.js';
+import { busConfigFromEnv, createBus, type Bus } from '@weir/stream';
 import { start, until, weirIngest, type Running } from './cli.js';
 import { readTopic } from './helpers.js';
 
@@ -53,7 +53,7 @@ before(async () => {
     60_000,
   );
   const config = busConfigFromEnv({ ...process.env, WEIR_BUS: 'kafka' });
-  bus = await openBus(config, pino({ level: 'warn' }));
+  bus = await createBus(config, pino({ level: 'warn' }));
 });
 
 after(async () => {

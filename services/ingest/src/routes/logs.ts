@@ -13,7 +13,7 @@
  * notice. Both carry the same report.
  */
 import { isContractError, logsTopic, type RequestEvent, type Serde } from '@weir/contracts';
-import type { OutgoingMessage } from '../stream.js';
+import type { OutgoingMessage } from '@weir/stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiKeys } from '../api-keys.js';
 import { presentedKey } from '../api-keys.js';
