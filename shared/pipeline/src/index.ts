@@ -6,6 +6,7 @@ export { MODEL_INPUT_NAMES, modelRow, type ModelRow } from './model-input.js';
 export { labelOf, reasonOf, type Scorer, type ScoringItem, type SessionScore, type Thresholds } from './scorer.js';
 export { BaselineScorer, type BaselineScorerOptions } from './baseline-scorer.js';
 export { ModelScorer } from './model-scorer.js';
+export { scoreRecord, type ScoreRecordMeta } from './score-record.js';
 export { WindowTable, type WindowTableOptions } from './window-table.js';
 export { PartitionCheckpoints, type CheckpointEntry, type SnapshotParts } from './partition-checkpoint.js';
 export { sessionizeStage, type SessionizeStageOptions, type SessionizeState } from './sessionize-stage.js';

@@ -1,5 +1,6 @@
 import { SCORES_TOPIC, type ScoreRecord, type SessionFeatures, type WindowSummary } from '@weir/contracts';
 import type { OutputRecord, Stage, StageContext } from '@weir/stream';
+import { scoreRecord } from './score-record.js';
 import type { Scorer, ScoringItem, Thresholds } from './scorer.js';
 import type { WindowTable } from './window-table.js';
 
@@ -47,27 +48,9 @@ export function scoreStage(options: ScoreStageOptions): Stage<SessionFeatures, S
     const outputs: OutputRecord<ScoreRecord>[] = [];
     const publish = (scorer: Scorer, shadow: boolean) => {
       const results = scorer.scoreBatch(items, options.thresholds);
-      items.forEach(({ session, baseline }, i) => {
-        const result = results[i]!;
-        const value: ScoreRecord = {
-          customer: session.customer,
-          sessionId: session.sessionId,
-          sessionKey: session.sessionKey,
-          clientIp: session.clientIp,
-          userAgent: session.userAgent,
-          firstTime: session.firstTime,
-          lastTime: session.lastTime,
-          requestCount: session.requestCount,
-          closed: session.closed,
-          score: result.score,
-          label: result.label,
-          modelVersion: scorer.version,
-          shadow,
-          windowStart: baseline ? baseline.windowStart : null,
-          reasons: result.reasons,
-          scoredAt,
-        };
-        outputs.push({ topic, key: session.sessionId, value });
+      items.forEach((item, i) => {
+        const value = scoreRecord(item, results[i]!, { modelVersion: scorer.version, shadow, scoredAt });
+        outputs.push({ topic, key: item.session.sessionId, value });
       });
     };
     publish(options.scorer(), false);
