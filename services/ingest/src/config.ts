@@ -7,26 +7,26 @@
  */
 import { readFileSync } from 'node:fs';
 import { serdeConfigFromEnv, type SerdeConfig } from '@weir/contracts';
-import { httpEnv } from '@weir/service';
+import { httpEnv, registryEnv } from '@weir/service';
 import { mergeKeyTables, parseKeyFile, parseKeyList, type KeyTable } from './api-keys.js';
 import { isSessionKeySpec, type SessionKeySpec } from './session-key.js';
 import { busConfigFromEnv, configError, env, isStreamError, parseEnv, type BusConfig } from '@weir/stream';
 
 export const ingestEnv = {
   ...httpEnv(8080),
-  apiKeys: env.string('WEIR_INGEST_API_KEYS', { expected: 'customer:key,customer2:key2' }).optional(),
-  apiKeysFile: env.string('WEIR_INGEST_API_KEYS_FILE', { expected: 'path of a JSON file { "customer": "key" | ["key", ...] }' }).optional(),
-  apiKeysReload: env.duration('WEIR_INGEST_API_KEYS_RELOAD', { min: '100ms', max: '1h' }).default('5s'),
-  maxBodyBytes: env.int('WEIR_INGEST_MAX_BODY_BYTES', { min: 1024, max: 1024 * 1024 * 1024 }).default(10 * 1024 * 1024),
-  maxInflightBytes: env.int('WEIR_INGEST_MAX_INFLIGHT_BYTES', { min: 1024, max: 16 * 1024 * 1024 * 1024 }).default(64 * 1024 * 1024),
-  maxListedRejections: env.int('WEIR_INGEST_MAX_LISTED_REJECTIONS', { min: 0, max: 1_000_000 }).default(1000),
-  produceTimeout: env.duration('WEIR_INGEST_PRODUCE_TIMEOUT', { min: '100ms', max: '10m' }).default('15s'),
-  retryAfter: env.duration('WEIR_INGEST_RETRY_AFTER', { min: '1s', max: '1h' }).default('2s'),
-  partitions: env.int('WEIR_LOGS_PARTITIONS', { min: 1, max: 10_000 }).default(6),
-  sessionKey: env.string('WEIR_SESSION_KEY', { pattern: /^(ip_ua|field:[A-Za-z0-9_.-]+)$/, expected: 'ip_ua or field:NAME' }).default('ip_ua'),
-  schemaRegistryUrl: env.url('SCHEMA_REGISTRY_URL').optional(),
-  shutdownDelay: env.duration('WEIR_SHUTDOWN_DELAY', { max: '5m' }).default('0ms'),
-  shutdownTimeout: env.duration('WEIR_SHUTDOWN_TIMEOUT', { min: '1s', max: '10m' }).default('25s'),
+  apiKeys: env.string('WEIR_INGEST_API_KEYS', { expected: 'customer:key,customer2:key2' }).optional().describe('API keys per customer (at least one of this and WEIR_INGEST_API_KEYS_FILE)'),
+  apiKeysFile: env.string('WEIR_INGEST_API_KEYS_FILE', { expected: 'path of a JSON file { "customer": "key" | ["key", ...] }' }).optional().describe('JSON file of API keys per customer, re-read when it changes (a broken file keeps the old keys)'),
+  apiKeysReload: env.duration('WEIR_INGEST_API_KEYS_RELOAD', { min: '100ms', max: '1h' }).default('5s').describe('How often the key file is polled'),
+  maxBodyBytes: env.int('WEIR_INGEST_MAX_BODY_BYTES', { min: 1024, max: 1024 * 1024 * 1024 }).default(10 * 1024 * 1024).describe('Largest request body, as sent and decompressed (413 above)'),
+  maxInflightBytes: env.int('WEIR_INGEST_MAX_INFLIGHT_BYTES', { min: 1024, max: 16 * 1024 * 1024 * 1024 }).default(64 * 1024 * 1024).describe('Bytes of bodies held at once, raw plus decompressed, before 429; at least the largest body'),
+  maxListedRejections: env.int('WEIR_INGEST_MAX_LISTED_REJECTIONS', { min: 0, max: 1_000_000 }).default(1000).describe('Rejected lines listed in one response (the rest are counted)'),
+  produceTimeout: env.duration('WEIR_INGEST_PRODUCE_TIMEOUT', { min: '100ms', max: '10m' }).default('15s').describe('Longest wait for the Kafka acknowledgement before 503'),
+  retryAfter: env.duration('WEIR_INGEST_RETRY_AFTER', { min: '1s', max: '1h' }).default('2s').describe('Retry-After of 429 and 503 answers'),
+  partitions: env.int('WEIR_LOGS_PARTITIONS', { min: 1, max: 10_000 }).default(6).describe('Partitions of the customer log topics ingest creates'),
+  sessionKey: env.string('WEIR_SESSION_KEY', { pattern: /^(ip_ua|field:[A-Za-z0-9_.-]+)$/, expected: 'ip_ua or field:NAME' }).default('ip_ua').describe('How a visitor is identified (ip_ua: client IP and user agent; field:NAME: a field of the log line, e.g. a cookie); ingest keys messages by it, sessionize groups by it'),
+  schemaRegistryUrl: registryEnv.url,
+  shutdownDelay: env.duration('WEIR_SHUTDOWN_DELAY', { max: '5m' }).default('0ms').describe('Wait after /readyz turns 503 before closing, so load balancers stop sending'),
+  shutdownTimeout: env.duration('WEIR_SHUTDOWN_TIMEOUT', { min: '1s', max: '10m' }).default('25s').describe('Bound on the whole graceful shutdown'),
 };
 
 export interface IngestConfig {

@@ -5,21 +5,22 @@
  */
 import { existsSync } from 'node:fs';
 import type { Thresholds } from '@weir/pipeline';
+import { portEnv } from '@weir/service';
 import { configError, env, EnvVar, isStreamError, parseEnv, type DeliveryGuarantee } from '@weir/stream';
 import { esSinkConfigFromEnv, type EsSinkConfig } from './elasticsearch/index.js';
 import { parseCustomerThresholds, parseThresholds } from './thresholds.js';
 import { connectionProblems, groupPrefixEnv, namespaceEnv } from './common-env.js';
 
 export const scoreEnv = {
-  port: env.int('PORT', { min: 0, max: 65535 }).default(9090),
-  modelDir: env.string('WEIR_MODEL_DIR', { expected: 'a model pipeline directory (default: models/default if present, else the baseline scorer)' }).optional(),
-  shadowModelDir: env.string('WEIR_SHADOW_MODEL_DIR', { expected: 'a model pipeline directory scored alongside, published with shadow: true' }).optional(),
-  modelPoll: env.duration('WEIR_MODEL_POLL', { min: '100ms' }).default('5s'),
-  thresholds: EnvVar.of('WEIR_THRESHOLDS', 'suspicious=0.5,bot=0.8 (default: the model\'s)', parseThresholds).optional(),
-  customerThresholds: EnvVar.of('WEIR_CUSTOMER_THRESHOLDS', 'customer:suspicious=0.6,bot=0.9;other:...', parseCustomerThresholds).optional(),
-  maxWait: env.duration('WEIR_SCORE_MAX_WAIT', { min: '1s' }).default('5m'),
-  delivery: env.oneOf('WEIR_DELIVERY', ['at-least-once', 'exactly-once']).default('at-least-once'),
-  elasticsearchUrl: env.string('ELASTICSEARCH_URL', { expected: 'http(s)://host:port: also copy weir.scores into Elasticsearch' }).optional(),
+  port: portEnv(9090),
+  modelDir: env.string('WEIR_MODEL_DIR', { expected: 'path of a model pipeline directory' }).optional().describe('Model to score with, reloaded when it changes (unset: models/default if present, else the statistical baseline scorer)'),
+  shadowModelDir: env.string('WEIR_SHADOW_MODEL_DIR', { expected: 'path of a model pipeline directory' }).optional().describe('Second model scored alongside, its scores published with shadow: true'),
+  modelPoll: env.duration('WEIR_MODEL_POLL', { min: '100ms' }).default('5s').describe('How often the model directories are checked for a new model'),
+  thresholds: EnvVar.of('WEIR_THRESHOLDS', 'suspicious=0.5,bot=0.8', parseThresholds).optional().describe('Score thresholds of the suspicious and bot labels (unset: the model ones)'),
+  customerThresholds: EnvVar.of('WEIR_CUSTOMER_THRESHOLDS', 'customer:suspicious=0.6,bot=0.9;other:...', parseCustomerThresholds).optional().describe('Thresholds per customer, overriding WEIR_THRESHOLDS'),
+  maxWait: env.duration('WEIR_SCORE_MAX_WAIT', { min: '1s' }).default('5m').describe('Longest a closed session waits (wall clock) for its window to close before it is scored against the newest baseline there is'),
+  delivery: env.oneOf('WEIR_DELIVERY', ['at-least-once', 'exactly-once']).default('at-least-once').describe('Delivery guarantee; at-least-once produces then commits, exactly-once uses Kafka transactions'),
+  elasticsearchUrl: env.string('ELASTICSEARCH_URL', { expected: 'http(s)://host:port, comma-separated' }).optional().describe('Elasticsearch nodes: when set, scores are also indexed there (the WEIR_ES_* and ELASTICSEARCH_* variables then apply)'),
   groupPrefix: groupPrefixEnv,
   namespace: namespaceEnv,
 };

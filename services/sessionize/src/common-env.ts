@@ -7,9 +7,9 @@ import { busConfigFromEnv, env, isStreamError } from '@weir/stream';
 const NAME = /^[A-Za-z0-9_-]{1,100}$/;
 
 /** Puts the pipeline's own topics under a prefix: `<ns>.weir.sessions`, `<ns>.weir.windows`, `<ns>.weir.scores`. */
-export const namespaceEnv = env.string('WEIR_TOPIC_NAMESPACE', { pattern: NAME, expected: 'letters, digits, _ - (topics become <ns>.weir.sessions ...)' }).optional();
+export const namespaceEnv = env.string('WEIR_TOPIC_NAMESPACE', { pattern: NAME, expected: 'letters, digits, _ -' }).optional().describe('Prefix of the pipeline topics: <ns>.weir.sessions, <ns>.weir.windows, <ns>.weir.scores (unset: no prefix)');
 /** Consumer groups are `<prefix>-sessionize`, `<prefix>-window`, `<prefix>-score`: one variable renames them all. */
-export const groupPrefixEnv = env.string('WEIR_GROUP_PREFIX', { pattern: NAME, expected: 'letters, digits, _ - (groups become <prefix>-<stage>)' }).default('weir');
+export const groupPrefixEnv = env.string('WEIR_GROUP_PREFIX', { pattern: NAME, expected: 'letters, digits, _ -' }).default('weir').describe('Consumer groups are <prefix>-sessionize, <prefix>-window, <prefix>-score');
 
 /** Problems of the bus (WEIR_BUS, KAFKA_*) and registry (SCHEMA_REGISTRY_*) variables; none when they are fine. */
 export function connectionProblems(source: NodeJS.ProcessEnv): string[] {

@@ -4,6 +4,7 @@
  */
 import { CUSTOMER_ID_PATTERN } from '@weir/contracts';
 import { isFeatureError, localClock, resolveSessionizerConfig, type CustomerSettings, type SessionizerConfig } from '@weir/features';
+import { portEnv } from '@weir/service';
 import { configError, env, EnvVar, parseEnv, type DeliveryGuarantee } from '@weir/stream';
 import { connectionProblems, groupPrefixEnv, namespaceEnv } from './common-env.js';
 
@@ -42,17 +43,17 @@ function parseLogsPattern(raw: string): Parsed<RegExp> {
 }
 
 export const sessionizeEnv = {
-  port: env.int('PORT', { min: 0, max: 65535 }).default(9090),
-  sessionKey: env.string('WEIR_SESSION_KEY', { pattern: /^(ip_ua|field:[A-Za-z0-9_.-]+)$/, expected: 'ip_ua or field:NAME' }).default('ip_ua'),
-  gap: env.duration('WEIR_SESSION_GAP', { min: '1s' }).default('30m'),
-  maxDuration: env.duration('WEIR_SESSION_MAX_DURATION', { min: '1s' }).default('4h'),
-  lateness: env.duration('WEIR_SESSION_LATENESS').default('60s'),
-  updateEvery: env.int('WEIR_SESSION_UPDATE_EVERY', { min: 0 }).default(10),
-  updateAfter: env.duration('WEIR_SESSION_UPDATE_AFTER').default('30s'),
-  closeIdleAfter: env.duration('WEIR_CLOSE_IDLE_AFTER').default('0s'),
-  timeZones: EnvVar.of('WEIR_CUSTOMER_TIMEZONES', 'customer=zone, comma-separated (e.g. acme=Europe/Paris,shop=+0100); others UTC', parseTimeZones).optional(),
-  delivery: env.oneOf('WEIR_DELIVERY', ['at-least-once', 'exactly-once']).default('at-least-once'),
-  logsPattern: EnvVar.of('WEIR_LOGS_TOPIC_PATTERN', 'a regular expression starting with ^weir\\.logs\\.', parseLogsPattern).default('^weir\\.logs\\..+$'),
+  port: portEnv(9090),
+  sessionKey: env.string('WEIR_SESSION_KEY', { pattern: /^(ip_ua|field:[A-Za-z0-9_.-]+)$/, expected: 'ip_ua or field:NAME' }).default('ip_ua').describe('How a visitor is identified (ip_ua: client IP and user agent; field:NAME: a field of the log line, e.g. a cookie); ingest keys messages by it, sessionize groups by it'),
+  gap: env.duration('WEIR_SESSION_GAP', { min: '1s' }).default('30m').describe('Inactivity that ends a session: an event this long after the previous one starts a new session'),
+  maxDuration: env.duration('WEIR_SESSION_MAX_DURATION', { min: '1s' }).default('4h').describe('Longest session: an event this long after its first starts a new one'),
+  lateness: env.duration('WEIR_SESSION_LATENESS').default('60s').describe('How far behind the newest event time an event may arrive and still be placed in order; later ones are counted'),
+  updateEvery: env.int('WEIR_SESSION_UPDATE_EVERY', { min: 0 }).default(10).describe('Publish an update of an open session after this many new events (0: never by count)'),
+  updateAfter: env.duration('WEIR_SESSION_UPDATE_AFTER').default('30s').describe('Publish an update once event time passes the oldest unpublished event of a session by this much (0: never by time); below WEIR_SESSION_GAP and WEIR_WINDOW_LATENESS'),
+  closeIdleAfter: env.duration('WEIR_CLOSE_IDLE_AFTER').default('0s').describe('Close the open sessions (sessionize) or windows (window) of an input partition with no input for this long, wall clock (0s: never)'),
+  timeZones: EnvVar.of('WEIR_CUSTOMER_TIMEZONES', 'customer=zone, comma-separated (e.g. acme=Europe/Paris,shop=+0100)', parseTimeZones).optional().describe('Time zone per customer, for the night feature (others: UTC)'),
+  delivery: env.oneOf('WEIR_DELIVERY', ['at-least-once', 'exactly-once']).default('at-least-once').describe('Delivery guarantee; at-least-once produces then commits, exactly-once uses Kafka transactions'),
+  logsPattern: EnvVar.of('WEIR_LOGS_TOPIC_PATTERN', 'a regular expression starting with ^weir\\.logs\\.', parseLogsPattern).default('^weir\\.logs\\..+$').describe('Log topics to read, including ones created later'),
   groupPrefix: groupPrefixEnv,
   namespace: namespaceEnv,
 };

@@ -1,3 +1,4 @@
+import { logEnv, registryEnv } from '@weir/service';
 import { busEnv, describeEnv, type EnvSpec } from '@weir/stream';
 
 /** `--help`: what the service does and every variable it reads, its own first. */
@@ -12,8 +13,11 @@ export function printHelp(name: string, summary: string, spec: EnvSpec): void {
     'Bus:',
     ...indent(describeEnv(busEnv)),
     '',
-    'Schema registry: SCHEMA_REGISTRY_URL (unset: the embedded one), SCHEMA_REGISTRY_USERNAME, SCHEMA_REGISTRY_PASSWORD',
-    'Logging: WEIR_LOG_LEVEL or LOG_LEVEL (default info)',
+    'Schema registry:',
+    ...indent(describeEnv(registryEnv)),
+    '',
+    'Logging:',
+    ...indent(describeEnv(logEnv)),
   ];
   process.stdout.write(`${text.join('\n')}\n`);
 }

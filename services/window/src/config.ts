@@ -3,17 +3,18 @@
  * by @weir/stream, SCHEMA_REGISTRY_* by @weir/contracts). Every problem is reported at once.
  */
 import { isFeatureError, WindowBaseline, type WindowBaselineConfig } from '@weir/features';
+import { portEnv } from '@weir/service';
 import { configError, env, parseEnv, type DeliveryGuarantee } from '@weir/stream';
 import { connectionProblems, groupPrefixEnv, namespaceEnv } from './common-env.js';
 
 export const windowEnv = {
-  port: env.int('PORT', { min: 0, max: 65535 }).default(9090),
-  size: env.duration('WEIR_WINDOW_SIZE', { min: '1s' }).default('1m'),
-  hop: env.duration('WEIR_WINDOW_HOP', { min: '1s' }).optional(),
-  lateness: env.duration('WEIR_WINDOW_LATENESS').default('60s'),
-  updateEvery: env.int('WEIR_WINDOW_UPDATE_EVERY', { min: 0 }).default(100),
-  closeIdleAfter: env.duration('WEIR_CLOSE_IDLE_AFTER').default('0s'),
-  delivery: env.oneOf('WEIR_DELIVERY', ['at-least-once', 'exactly-once']).default('at-least-once'),
+  port: portEnv(9090),
+  size: env.duration('WEIR_WINDOW_SIZE', { min: '1s' }).default('1m').describe('Length of a window of the per-customer baseline'),
+  hop: env.duration('WEIR_WINDOW_HOP', { min: '1s' }).optional().describe('Hop of hopping windows, at most WEIR_WINDOW_SIZE (unset: tumbling windows)'),
+  lateness: env.duration('WEIR_WINDOW_LATENESS').default('60s').describe('How far behind the newest session time of its customer a record may be and still count'),
+  updateEvery: env.int('WEIR_WINDOW_UPDATE_EVERY', { min: 0 }).default(100).describe('Publish the running summary of a window after this many records touched it (0: only on close)'),
+  closeIdleAfter: env.duration('WEIR_CLOSE_IDLE_AFTER').default('0s').describe('Close the open sessions (sessionize) or windows (window) of an input partition with no input for this long, wall clock (0s: never)'),
+  delivery: env.oneOf('WEIR_DELIVERY', ['at-least-once', 'exactly-once']).default('at-least-once').describe('Delivery guarantee; at-least-once produces then commits, exactly-once uses Kafka transactions'),
   groupPrefix: groupPrefixEnv,
   namespace: namespaceEnv,
 };

@@ -1,6 +1,7 @@
 /**
- * The HTTP settings every service reads, as @weir/stream env specs so a service spreads them
- * into its own spec and gets every problem reported together:
+ * The settings every service reads, as @weir/stream env specs so a service spreads them into its
+ * own spec and gets every problem reported together, and so `--help` and the README's table
+ * (scripts/service-env-table.ts) describe them from one place:
  *
  *   const spec = { ...httpEnv(9090), window: env.duration('WEIR_WINDOW_SIZE').default('1m') };
  *
@@ -9,9 +10,32 @@
  */
 import { env } from '@weir/stream';
 
+export function portEnv(defaultPort: number) {
+  return env
+    .int('PORT', { min: 0, max: 65535 })
+    .default(defaultPort)
+    .describe('HTTP port of /healthz, /readyz and /metrics (ingest: of its API too); 0 picks a free port');
+}
+
 export function httpEnv(defaultPort: number) {
   return {
-    port: env.int('PORT', { min: 0, max: 65535 }).default(defaultPort),
-    host: env.string('HOST').default('0.0.0.0'),
+    port: portEnv(defaultPort),
+    host: env.string('HOST').default('0.0.0.0').describe('Address the HTTP server listens on'),
   };
 }
+
+/** Read by @weir/contracts (`serdeConfigFromEnv`); described here so help texts and the README need not repeat it. */
+export const registryEnv = {
+  url: env
+    .url('SCHEMA_REGISTRY_URL')
+    .optional()
+    .describe("Confluent-compatible schema registry API (e.g. http://host:8081, or Apicurio's .../apis/ccompat/v7); unset: the embedded in-process registry"),
+  username: env.string('SCHEMA_REGISTRY_USERNAME').optional().describe('Schema registry basic-auth user, with SCHEMA_REGISTRY_PASSWORD'),
+  password: env.string('SCHEMA_REGISTRY_PASSWORD').optional().describe('Schema registry basic-auth password, with SCHEMA_REGISTRY_USERNAME'),
+};
+
+/** Read by `logLevelFromEnv`; described here for the same reason. */
+export const logEnv = {
+  level: env.string('WEIR_LOG_LEVEL').optional().describe('Log level (fatal, error, warn, info, debug, trace, silent); unset: LOG_LEVEL'),
+  fallback: env.string('LOG_LEVEL').default('info').describe('Log level when WEIR_LOG_LEVEL is unset (the Helm chart sets this one)'),
+};

@@ -63,22 +63,22 @@ export type BusConfig =
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/;
 
 export const busEnv = {
-  bus: env.oneOf('WEIR_BUS', ['kafka', 'embedded']).default('kafka'),
-  brokers: env.list('KAFKA_BROKERS', { item: HOST_PORT, expected: 'host:port, comma-separated' }).optional(),
-  clientId: env.string('KAFKA_CLIENT_ID', { pattern: /^[A-Za-z0-9._-]+$/, expected: 'letters, digits, . _ -' }).default('weir'),
-  ssl: env.bool('KAFKA_SSL').default(false),
-  sslCaFile: env.string('KAFKA_SSL_CA_FILE', { expected: 'path of a PEM file' }).optional(),
-  sslCertFile: env.string('KAFKA_SSL_CERT_FILE', { expected: 'path of a PEM file' }).optional(),
-  sslKeyFile: env.string('KAFKA_SSL_KEY_FILE', { expected: 'path of a PEM file' }).optional(),
-  saslMechanism: env.oneOf('KAFKA_SASL_MECHANISM', ['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
-  saslUsername: env.string('KAFKA_SASL_USERNAME').optional(),
-  saslPassword: env.string('KAFKA_SASL_PASSWORD').optional(),
-  connectionTimeout: env.duration('KAFKA_CONNECTION_TIMEOUT', { min: '100ms' }).default('3s'),
-  requestTimeout: env.duration('KAFKA_REQUEST_TIMEOUT', { min: '1s' }).default('30s'),
-  sessionTimeout: env.duration('KAFKA_SESSION_TIMEOUT', { min: '6s', max: '30m' }).default('10s'),
-  maxWait: env.duration('KAFKA_MAX_WAIT', { max: '30s' }).default('100ms'),
-  topicWatchInterval: env.duration('KAFKA_TOPIC_WATCH_INTERVAL', { min: '100ms' }).default('5s'),
-  transactionTimeout: env.duration('KAFKA_TRANSACTION_TIMEOUT', { min: '1s', max: '15m' }).default('60s'),
+  bus: env.oneOf('WEIR_BUS', ['kafka', 'embedded']).default('kafka').describe('Message bus; embedded is in-process (one-process runs and tests)'),
+  brokers: env.list('KAFKA_BROKERS', { item: HOST_PORT, expected: 'host:port, comma-separated' }).optional().describe('Kafka bootstrap brokers; required when WEIR_BUS=kafka'),
+  clientId: env.string('KAFKA_CLIENT_ID', { pattern: /^[A-Za-z0-9._-]+$/, expected: 'letters, digits, . _ -' }).default('weir').describe('Kafka client id'),
+  ssl: env.bool('KAFKA_SSL').default(false).describe('Connect to Kafka with TLS (system CAs unless KAFKA_SSL_CA_FILE)'),
+  sslCaFile: env.string('KAFKA_SSL_CA_FILE', { expected: 'path of a PEM file' }).optional().describe('CA certificate (PEM) to trust for Kafka TLS'),
+  sslCertFile: env.string('KAFKA_SSL_CERT_FILE', { expected: 'path of a PEM file' }).optional().describe('Client certificate (PEM) for Kafka mutual TLS, with KAFKA_SSL_KEY_FILE'),
+  sslKeyFile: env.string('KAFKA_SSL_KEY_FILE', { expected: 'path of a PEM file' }).optional().describe('Client private key (PEM) for Kafka mutual TLS, with KAFKA_SSL_CERT_FILE'),
+  saslMechanism: env.oneOf('KAFKA_SASL_MECHANISM', ['plain', 'scram-sha-256', 'scram-sha-512']).optional().describe('Kafka SASL mechanism; needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD'),
+  saslUsername: env.string('KAFKA_SASL_USERNAME').optional().describe('Kafka SASL user'),
+  saslPassword: env.string('KAFKA_SASL_PASSWORD').optional().describe('Kafka SASL password'),
+  connectionTimeout: env.duration('KAFKA_CONNECTION_TIMEOUT', { min: '100ms' }).default('3s').describe('Kafka connection timeout'),
+  requestTimeout: env.duration('KAFKA_REQUEST_TIMEOUT', { min: '1s' }).default('30s').describe('Kafka request timeout'),
+  sessionTimeout: env.duration('KAFKA_SESSION_TIMEOUT', { min: '6s', max: '30m' }).default('10s').describe('Consumer group session timeout: how long the partitions of a dead instance wait before reassignment'),
+  maxWait: env.duration('KAFKA_MAX_WAIT', { max: '30s' }).default('100ms').describe('Longest a fetch waits for data (latency on quiet topics)'),
+  topicWatchInterval: env.duration('KAFKA_TOPIC_WATCH_INTERVAL', { min: '100ms' }).default('5s').describe('How often pattern subscriptions look for new matching topics'),
+  transactionTimeout: env.duration('KAFKA_TRANSACTION_TIMEOUT', { min: '1s', max: '15m' }).default('60s').describe('A transaction left open longer than this (by a crashed producer) is aborted'),
 };
 
 export type FileReader = (path: string) => Buffer;

@@ -27,6 +27,10 @@ export class EnvVar<T> {
     private readonly convert: Convert<T>,
     private readonly whenUnset: () => Parsed<T>,
     readonly required: boolean,
+    /** The default as written in the environment (`'30s'`), kept for help texts and the README's table. */
+    readonly defaultText: string | undefined = undefined,
+    /** What the variable controls, for help texts and the README's table. */
+    readonly description: string | undefined = undefined,
   ) {}
 
   static of<T>(name: string, expected: string, convert: Convert<T>): EnvVar<T> {
@@ -35,7 +39,7 @@ export class EnvVar<T> {
 
   /** Unset → undefined. */
   optional(): EnvVar<T | undefined> {
-    return new EnvVar<T | undefined>(this.name, this.expected, this.convert, () => ok(undefined), false);
+    return new EnvVar<T | undefined>(this.name, this.expected, this.convert, () => ok(undefined), false, undefined, this.description);
   }
 
   /** Unset → this value, written as it would be in the environment (`'30s'`, `true`, `8080`). */
@@ -47,7 +51,12 @@ export class EnvVar<T> {
       const parsed = convert(raw);
       return parsed.ok ? parsed : bad(`${name}: the default ${JSON.stringify(raw)} is invalid: ${parsed.problem}`);
     };
-    return new EnvVar<T>(this.name, this.expected, this.convert, whenUnset, false);
+    return new EnvVar<T>(this.name, this.expected, this.convert, whenUnset, false, raw, this.description);
+  }
+
+  /** The same variable with a one-line description of what it controls. */
+  describe(description: string): EnvVar<T> {
+    return new EnvVar<T>(this.name, this.expected, this.convert, this.whenUnset, this.required, this.defaultText, description);
   }
 
   /** The value, or a one-line problem naming the variable. */
@@ -203,7 +212,7 @@ export function configError(problems: string[]): StreamError {
   );
 }
 
-/** One line per variable: name, what it takes, and whether it is required. For `--help` texts. */
+/** One line per variable: name, what it takes, whether it is required, what it is for. For `--help` texts. */
 export function describeEnv(spec: EnvSpec): string[] {
-  return Object.values(spec).map((v) => `${v.name}: ${v.expected}${v.required ? ' (required)' : ''}`);
+  return Object.values(spec).map((v) => `${v.name}: ${v.expected}${v.required ? ' (required)' : ''}${v.description ? ` — ${v.description}` : ''}`);
 }

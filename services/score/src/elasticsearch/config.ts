@@ -70,25 +70,25 @@ export function parseByteSize(raw: string): { ok: true; value: number } | { ok: 
 const NODE_URL = /^https?:\/\/[^\s,]+$/;
 
 export const esEnv = {
-  urls: env.list('ELASTICSEARCH_URL', { item: NODE_URL, expected: 'http(s)://host:port, comma-separated' }),
-  username: env.string('ELASTICSEARCH_USERNAME').optional(),
-  password: env.string('ELASTICSEARCH_PASSWORD').optional(),
-  apiKey: env.string('ELASTICSEARCH_API_KEY', { expected: 'a base64 encoded "id:api_key"' }).optional(),
-  caFile: env.string('ELASTICSEARCH_CA_FILE', { expected: 'path of a PEM file' }).optional(),
-  requestTimeout: env.duration('ELASTICSEARCH_REQUEST_TIMEOUT', { min: '1s', max: '10m' }).default('30s'),
+  urls: env.list('ELASTICSEARCH_URL', { item: NODE_URL, expected: 'http(s)://host:port, comma-separated' }).describe('Elasticsearch nodes: when set, scores are also indexed there (the WEIR_ES_* and ELASTICSEARCH_* variables then apply)'),
+  username: env.string('ELASTICSEARCH_USERNAME').optional().describe('Elasticsearch basic-auth user, with ELASTICSEARCH_PASSWORD'),
+  password: env.string('ELASTICSEARCH_PASSWORD').optional().describe('Elasticsearch basic-auth password, with ELASTICSEARCH_USERNAME'),
+  apiKey: env.string('ELASTICSEARCH_API_KEY', { expected: 'a base64 encoded "id:api_key"' }).optional().describe('Elasticsearch API key, instead of basic auth'),
+  caFile: env.string('ELASTICSEARCH_CA_FILE', { expected: 'path of a PEM file' }).optional().describe('CA certificate (PEM) that signed the Elasticsearch node certificates (https only)'),
+  requestTimeout: env.duration('ELASTICSEARCH_REQUEST_TIMEOUT', { min: '1s', max: '10m' }).default('30s').describe('Elasticsearch request timeout'),
   indexPrefix: env
     .string('WEIR_ES_INDEX_PREFIX', { pattern: INDEX_PREFIX_PATTERN, expected: 'lower-case letters, digits, . _ -, not starting with . _ -' })
-    .default('weir-scores'),
-  batchDocs: env.int('WEIR_ES_BATCH_DOCS', { min: 1, max: 100_000 }).default(500),
-  batchBytes: EnvVar.of('WEIR_ES_BATCH_BYTES', 'a size such as 512kb or 5mb', parseByteSize).default('5mb'),
-  flushInterval: env.duration('WEIR_ES_FLUSH_INTERVAL', { min: '1ms', max: '5m' }).default('1s'),
-  queueDocs: env.int('WEIR_ES_QUEUE_DOCS', { min: 1 }).optional(),
-  retryAttempts: env.int('WEIR_ES_RETRY_ATTEMPTS', { min: 1, max: 100 }).default(8),
-  retryBaseDelay: env.duration('WEIR_ES_RETRY_BASE_DELAY', { min: '1ms' }).default('200ms'),
-  retryMaxDelay: env.duration('WEIR_ES_RETRY_MAX_DELAY', { min: '1ms' }).default('30s'),
-  shards: env.int('WEIR_ES_SHARDS', { min: 1, max: 1024 }).default(1),
-  replicas: env.int('WEIR_ES_REPLICAS', { min: 0, max: 16 }).default(1),
-  ilmPolicy: env.string('WEIR_ES_ILM_POLICY', { pattern: /^[^\s,*?"<>|\\/]+$/, expected: 'an ILM policy name' }).optional(),
+    .default('weir-scores').describe('Daily indices <prefix>-yyyy.MM.dd behind the alias <prefix>'),
+  batchDocs: env.int('WEIR_ES_BATCH_DOCS', { min: 1, max: 100_000 }).default(500).describe('Most documents in one bulk request'),
+  batchBytes: EnvVar.of('WEIR_ES_BATCH_BYTES', 'a size such as 512kb or 5mb', parseByteSize).default('5mb').describe('Most NDJSON bytes in one bulk request (one larger document goes alone)'),
+  flushInterval: env.duration('WEIR_ES_FLUSH_INTERVAL', { min: '1ms', max: '5m' }).default('1s').describe('Longest a document waits for its bulk request to fill'),
+  queueDocs: env.int('WEIR_ES_QUEUE_DOCS', { min: 1 }).optional().describe('Documents held, buffered and in flight, before scoring waits (unset: 4 × WEIR_ES_BATCH_DOCS)'),
+  retryAttempts: env.int('WEIR_ES_RETRY_ATTEMPTS', { min: 1, max: 100 }).default(8).describe('Attempts per document, the first included'),
+  retryBaseDelay: env.duration('WEIR_ES_RETRY_BASE_DELAY', { min: '1ms' }).default('200ms').describe('First retry backoff, doubled per retry, with jitter'),
+  retryMaxDelay: env.duration('WEIR_ES_RETRY_MAX_DELAY', { min: '1ms' }).default('30s').describe('Longest retry backoff'),
+  shards: env.int('WEIR_ES_SHARDS', { min: 1, max: 1024 }).default(1).describe('Primary shards per daily index'),
+  replicas: env.int('WEIR_ES_REPLICAS', { min: 0, max: 16 }).default(1).describe('Replicas per daily index (0 keeps a single-node cluster green)'),
+  ilmPolicy: env.string('WEIR_ES_ILM_POLICY', { pattern: /^[^\s,*?"<>|\\/]+$/, expected: 'an ILM policy name' }).optional().describe('Existing ILM policy the daily indices are put under'),
 };
 
 export type FileReader = (path: string) => Buffer;
