@@ -64,6 +64,8 @@ export class KafkaConsumer implements BusConsumer {
       rebalanceTimeout: Math.max(sessionTimeout, 30_000),
       maxWaitTimeInMs: tuning.maxWaitTimeMs,
       maxBytesPerPartition: options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES,
+      // kafkajs drops aborted records itself; as released (2.2.4) it let some through when
+      // aborted transactions interleave, hence patches/kafkajs@2.2.4.patch (bus contract test).
       readUncommitted: options.isolation === 'read_uncommitted',
       // Subscribing must not create topics: a name that does not exist yet waits for the watcher.
       allowAutoTopicCreation: false,

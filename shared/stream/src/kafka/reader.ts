@@ -2,7 +2,9 @@
  * Reads single partitions from an offset, for state restores. kafkajs has no consumer without a
  * group (no `assign`), so this is a consumer in a group of its own that never commits: every
  * partition is paused until asked for; a read seeks, resumes, and pauses again when done.
- * One group join per reader (not per read) keeps restores fast.
+ * One group join per reader (not per read) keeps restores fast. It reads read_committed, as
+ * kafkajs consumers do by default: a restore must not apply a batch whose transaction aborted
+ * (see patches/kafkajs@2.2.4.patch for what kafkajs got wrong there).
  */
 import { randomUUID } from 'node:crypto';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
