@@ -125,7 +125,8 @@ export class TemplateParser implements LogParser {
           this.sessionIndex = cookieHeader;
           this.sessionCookie = sessionField.slice('cookie_'.length);
         } else {
-          fail(`sessionIdField '${sessionField}' is not one of its fields (${this.fields.map((f) => f.name).join(', ')})`);
+          const cookieHint = sessionField.startsWith('cookie_') ? ', and it logs no $http_cookie to take the cookie from' : '';
+          fail(`session key field '${sessionField}' is not one of its fields (${this.fields.map((f) => f.name).join(', ')})${cookieHint}`);
         }
       }
     }

@@ -136,7 +136,7 @@ test('format strings that cannot work throw WEIR_LOG_FORMAT with a clear message
   assert.throws(() => parserFor('[$time_local] "$request" $status'), { code: 'WEIR_LOG_FORMAT', message: /it has no client address/ });
   assert.throws(() => parserFor('combined', { sessionIdField: 'cookie_sid' }), {
     code: 'WEIR_LOG_FORMAT',
-    message: /sessionIdField 'cookie_sid' is not one of its fields/,
+    message: /session key field 'cookie_sid' is not one of its fields/,
   });
   assert.throws(() => parserFor('plain words'), { code: 'WEIR_LOG_FORMAT', message: /unknown log format "plain words"/ });
 });
