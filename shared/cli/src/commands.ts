@@ -6,6 +6,9 @@ import type { Command } from './command.js';
  */
 export const commands: Record<string, () => Promise<{ command: Command }>> = {
   features: () => import('./commands/features.js'),
+  train: () => import('./commands/train.js'),
+  evaluate: () => import('./commands/evaluate.js'),
+  score: () => import('./commands/score.js'),
   start: () => import('./commands/start.js'),
   simulate: () => import('./commands/simulate.js'),
   ingest: () => import('./commands/ingest.js'),
