@@ -3,6 +3,7 @@
  * @weir/stream, SCHEMA_REGISTRY_* by @weir/contracts, ELASTICSEARCH_* and WEIR_ES_* by the sink's
  * own config, checked here too so that one start-up lists every problem).
  */
+import type { BackendChoice } from '@weir/model';
 import { existsSync } from 'node:fs';
 import type { Thresholds } from '@weir/pipeline';
 import { portEnv } from '@weir/service';
@@ -15,6 +16,10 @@ export const scoreEnv = {
   port: portEnv(9090),
   modelDir: env.string('WEIR_MODEL_DIR', { expected: 'path of a model pipeline directory' }).optional().describe('Model to score with, reloaded when it changes (unset: models/default if present, else the statistical baseline scorer)'),
   shadowModelDir: env.string('WEIR_SHADOW_MODEL_DIR', { expected: 'path of a model pipeline directory' }).optional().describe('Second model scored alongside, its scores published with shadow: true'),
+  modelBackend: env
+    .oneOf('WEIR_MODEL_BACKEND', ['auto', 'cpu', 'wasm', 'node'])
+    .default('auto')
+    .describe('TF.js backend of the models: auto takes the fastest that starts here (node, then wasm, then cpu); weir score picks the same way'),
   modelPoll: env.duration('WEIR_MODEL_POLL', { min: '100ms' }).default('5s').describe('How often the model directories are checked for a new model'),
   thresholds: EnvVar.of('WEIR_THRESHOLDS', 'suspicious=0.5,bot=0.8', parseThresholds).optional().describe('Score thresholds of the suspicious and bot labels (unset: the model ones)'),
   customerThresholds: EnvVar.of('WEIR_CUSTOMER_THRESHOLDS', 'customer:suspicious=0.6,bot=0.9;other:...', parseCustomerThresholds).optional().describe('Thresholds per customer, overriding WEIR_THRESHOLDS'),
@@ -34,6 +39,7 @@ export interface ScoreConfig {
   modelDir: string | undefined;
   shadowModelDir: string | undefined;
   modelPollMs: number;
+  modelBackend: BackendChoice;
   /** Longest a closed session waits for its window's final summary. */
   maxWaitMs: number;
   thresholds: Thresholds | undefined;
@@ -67,6 +73,7 @@ export function loadScoreConfig(source: NodeJS.ProcessEnv = process.env): ScoreC
     modelDir: v.modelDir,
     shadowModelDir: v.shadowModelDir,
     modelPollMs: v.modelPoll!,
+    modelBackend: v.modelBackend!,
     maxWaitMs: v.maxWait!,
     thresholds: v.thresholds,
     customerThresholds: v.customerThresholds ?? {},

@@ -22,6 +22,7 @@ export async function runScoreService(config: ScoreConfig, context: StageRunCont
     thresholds: config.thresholds,
     customerThresholds: config.customerThresholds,
     pollMs: config.modelPollMs,
+    backend: config.modelBackend,
     onModelEvent: (event) => models.onModelEvent(event),
   });
   models.serving('primary', scoring.scorer().version);

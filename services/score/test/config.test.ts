@@ -18,6 +18,7 @@ test('defaults: the shipped model or the baseline scorer, its thresholds, no Ela
     modelDir: undefined,
     shadowModelDir: undefined,
     modelPollMs: 5000,
+    modelBackend: 'auto',
     maxWaitMs: 300_000,
     thresholds: undefined,
     customerThresholds: {},

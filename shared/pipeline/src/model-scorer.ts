@@ -25,14 +25,23 @@ export class ModelScorer implements Scorer {
     const rows = items.map(({ session, baseline }) => modelRow(session, baseline));
     const aligned = pipeline.align({ names: MODEL_INPUT_NAMES, rows: rows.map((r) => r.values) });
     const scores = pipeline.scoreBatch(aligned);
+    const labels = items.map(({ session }, i) => labelOf(scores[i]!, thresholds(session.customer)));
+    // One batched forward pass for every flagged row's occlusions, not one per row.
+    const flagged = labels.flatMap((label, i) => (label === 'human' ? [] : [i]));
+    const attributions = flagged.length === 0 ? [] : pipeline.reasonsBatch(
+      flagged.map((i) => aligned[i]!),
+      this.reasonCount * 3,
+    );
+    const reasonsOf = new Map(flagged.map((row, j) => [row, attributions[j]!]));
     return items.map(({ session }, i) => {
       const score = scores[i]!;
-      const label = labelOf(score, thresholds(session.customer));
-      if (label === 'human') return { score, label, reasons: [] };
+      const label = labels[i]!;
+      const pushes = reasonsOf.get(i);
+      if (!pushes) return { score, label, reasons: [] };
       const deviations = new Map(rows[i]!.relative.deviations.map((d) => [d.feature, d]));
       // x, z_x and rz_x are one feature to a reader: their pushes add up under x.
       const byFeature = new Map<string, number>();
-      for (const a of pipeline.reasons(aligned[i]!, this.reasonCount * 3)) {
+      for (const a of pushes) {
         if (a.contribution <= 0) continue;
         const feature = rawFeatureOf(a.feature);
         byFeature.set(feature, (byFeature.get(feature) ?? 0) + a.contribution);

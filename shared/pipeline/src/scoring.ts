@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { featureSetFingerprint } from '@weir/features';
-import { ModelStore, type ModelSlot } from '@weir/model';
+import { ModelStore, selectBackend, type BackendChoice, type ModelSlot } from '@weir/model';
 import { BaselineScorer } from './baseline-scorer.js';
 import { ModelScorer } from './model-scorer.js';
 import type { Scorer, Thresholds } from './scorer.js';
@@ -19,6 +19,13 @@ export interface ScoringOptions {
   /** Per-customer overrides. */
   customerThresholds?: Record<string, Thresholds>;
   pollMs?: number;
+  /**
+   * The TF.js backend for the networks. Default `auto`: the fastest that starts here (node → wasm
+   * → cpu); reasons cost a forward pass per feature of every flagged session, and wasm runs them
+   * several times faster than cpu. `weir score` picks the same way, so on one machine the
+   * service and the offline scores agree.
+   */
+  backend?: BackendChoice;
   /** Told when a model version is loaded or refused (fingerprint mismatch, broken files). */
   onModelEvent?: (event: { slot: ModelSlot; kind: 'loaded' | 'refused'; version: string | null; message: string }) => void;
 }
@@ -59,6 +66,7 @@ export async function loadScoring(options: ScoringOptions = {}): Promise<Scoring
   const shadowStore = options.shadowDir ? await openStore(options.shadowDir, 'shadow', options) : null;
   const shadowScorer = shadowStore ? new ModelScorer(() => shadowStore.current()!) : null;
   const perCustomer = options.customerThresholds ?? {};
+  const backend = dir === undefined && !options.shadowDir ? null : await selectBackend(options.backend ?? 'auto');
 
   if (dir === undefined) {
     const scorer = new BaselineScorer();
@@ -76,7 +84,7 @@ export async function loadScoring(options: ScoringOptions = {}): Promise<Scoring
     scorer: () => scorer,
     shadow: () => shadowScorer,
     thresholds: (customer) => perCustomer[customer] ?? options.thresholds ?? store.current()!.thresholds,
-    description: `model ${store.current()!.version} from ${dir} (hot-reloaded)`,
+    description: `model ${store.current()!.version} from ${dir} (hot-reloaded, TF.js ${backend})`,
     close: () => {
       store.close();
       shadowStore?.close();

@@ -12,7 +12,7 @@ import { TrafficFeeder } from '../embedded/traffic-feeder.js';
 
 const usage =
   'weir start [--duration 60s] [--customers 3] [--speed 60] [--rate 10] [--bot-share 0.3] [--seed 1] ' +
-  '[--port 8787] [--host 127.0.0.1] [--model DIR] [--summary-every 5s]';
+  '[--port 8787] [--host 127.0.0.1] [--model DIR] [--backend auto|cpu|wasm|node] [--summary-every 5s]';
 
 function number(value: string, flag: string, min: number): number {
   const n = Number(value);
@@ -46,6 +46,7 @@ export const command: Command = {
         port: { type: 'string', default: '8787' },
         host: { type: 'string', default: '127.0.0.1' },
         model: { type: 'string' },
+        backend: { type: 'string', default: 'auto' },
         'summary-every': { type: 'string', default: '5s' },
       },
       strict: true,
@@ -60,7 +61,9 @@ export const command: Command = {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
 
-    const scoring = await loadScoring({ modelDir: values.model, pollMs: 2000 });
+    const backend = values.backend;
+    if (backend !== 'auto' && backend !== 'cpu' && backend !== 'wasm' && backend !== 'node') throw new UsageError(`--backend must be auto, cpu, wasm or node, not '${backend}'`);
+    const scoring = await loadScoring({ modelDir: values.model, pollMs: 2000, backend });
     const dashboard = new DashboardModel({
       featureDefinitions: Object.fromEntries(FEATURES.map((f) => [f.name, `${f.definition} (${f.unit})`])),
       baselineFeatures: ['request_count', 'session_duration_s', 'inter_arrival_mean_s', 'share_image', 'share_no_referrer', 'share_4xx', 'max_pages_6s'],
