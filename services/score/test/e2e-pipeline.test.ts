@@ -83,9 +83,8 @@ test('SIGKILL of sessionize and score mid-run, restart: the final scores equal t
   const uninterrupted = reference;
   assert.ok(uninterrupted, 'the uninterrupted run passed');
   const started = Date.now();
-  // Exactly-once: an at-least-once sessionize replays its uncommitted session records after the
-  // kill, and the window baseline counts a replayed close a second time (WindowBaseline forgets a
-  // session once it has closed, so it cannot tell the replay from a new record).
+  // Exactly-once, so that no session record may be committed twice either (at-least-once replays
+  // the uncommitted ones after the kill; the window baseline ignores such replays, window.test.ts).
   // No idle close in the first sessionize (it must not close sessions while the test is between
   // steps), and a window idle close well beyond the downtime of the restarts.
   const pipeline = await startPipeline(bus!, newRun('e2ecrash'), NAMES, { delivery: 'exactly-once', sessionizeIdle: '0s', windowIdle: '45s' });

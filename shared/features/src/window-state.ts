@@ -27,6 +27,8 @@ export interface WindowBaselineSnapshot {
     customer: string;
     maxTime: number | null;
     lastSeen: Array<[string, number]>;
+    /** Sessions closed into windows still open (absent in snapshots from before it was kept). */
+    closed?: Array<[string, number]>;
     windows: WindowSnapshot[];
   }>;
 }

@@ -51,7 +51,11 @@ export type LateSessionKind =
   | 'closed_session'
   /** An update whose every window had closed. */
   | 'late'
-  /** A record older than one already counted for the same session (a replay): ignored. */
+  /**
+   * A replay, ignored: a record older than one already counted for the same session, or any
+   * record of a session already closed while its windows are open (an at-least-once upstream
+   * re-sends its uncommitted records after a crash, closes included).
+   */
   | 'stale';
 
 export interface LateSessionRecord {
@@ -113,6 +117,8 @@ class CustomerWindows {
   readonly windows = new Map<number, OpenWindow>();
   /** Session id → lastTime of its pending record: tells which windows hold it. */
   readonly lastSeen = new Map<string, number>();
+  /** Session id → lastTime of its close, while a window it was folded into is open: replays of it are ignored. */
+  readonly closed = new Map<string, number>();
 }
 
 function vectorOf(record: SessionFeatures): Float64Array {
@@ -191,7 +197,7 @@ export class WindowBaseline {
     const time = record.lastTime;
     const watermark = state.maxTime - this.lateness;
     const previous = state.lastSeen.get(record.sessionId);
-    if (previous !== undefined && time < previous) {
+    if ((previous !== undefined && time < previous) || state.closed.has(record.sessionId)) {
       this.counters.stale++;
       this.late.push({ record, kind: 'stale', watermark });
       return this.output();
@@ -224,8 +230,12 @@ export class WindowBaseline {
       }
       window.sinceEmit++;
     }
-    if (record.closed) state.lastSeen.delete(record.sessionId);
-    else state.lastSeen.set(record.sessionId, time);
+    if (record.closed) {
+      state.lastSeen.delete(record.sessionId);
+      state.closed.set(record.sessionId, time);
+    } else {
+      state.lastSeen.set(record.sessionId, time);
+    }
 
     if (time > state.maxTime) state.maxTime = time;
     const closing = this.windowsToClose(state, state.maxTime - this.lateness);
@@ -281,6 +291,9 @@ export class WindowBaseline {
       // This was the session's last open window: nothing of it is pending anywhere now.
       if (last !== undefined && lastWindowEndFor(last, this.spec) <= window.end) state.lastSeen.delete(sessionId);
     }
+    for (const [sessionId, last] of state.closed) {
+      if (lastWindowEndFor(last, this.spec) <= window.end) state.closed.delete(sessionId);
+    }
     state.windows.delete(window.start);
     this.counters.windowsClosed++;
     this.summaries.push(this.summary(customer, window, true));
@@ -322,6 +335,7 @@ export class WindowBaseline {
         customer,
         maxTime: state.maxTime === Number.NEGATIVE_INFINITY ? null : state.maxTime,
         lastSeen: [...state.lastSeen],
+        closed: [...state.closed],
         windows: [...state.windows.values()].map((window) => ({
           start: window.start,
           foldedSessions: window.foldedSessions,
@@ -349,6 +363,7 @@ export class WindowBaseline {
       const state = new CustomerWindows();
       state.maxTime = saved.maxTime ?? Number.NEGATIVE_INFINITY;
       for (const [sessionId, time] of saved.lastSeen) state.lastSeen.set(sessionId, time);
+      for (const [sessionId, time] of saved.closed ?? []) state.closed.set(sessionId, time);
       for (const savedWindow of saved.windows) {
         const folded = savedWindow.folded.map((aggregate) => FeatureAggregate.fromState(aggregate));
         if (folded.some((aggregate) => aggregate.sketch.mapping.relativeAccuracy !== baseline.accuracy)) {

@@ -280,3 +280,31 @@ test('pending state is released once sessions and windows are done', () => {
   const snapshot = baseline.snapshot();
   assert.ok(snapshot.customers.every((c) => c.lastSeen.length === 0 && c.windows.length === 0));
 });
+
+test('an at-least-once replay of a session, close included, is ignored while its windows are open, also after a restore', () => {
+  const records = [
+    sessionRecord('s1', 10_000, { request_count: 2 }),
+    sessionRecord('s2', 15_000, { request_count: 4 }),
+    sessionRecord('s1', 20_000, { request_count: 3 }, { closed: true }),
+  ];
+  const config = { sizeMs: W, allowedLatenessMs: 0, updateEveryRecords: 0 };
+  const once = feed(new WindowBaseline(config), records);
+
+  const replayed = new WindowBaseline(config);
+  const first = feed(replayed, records, false);
+  // The upstream crashed before committing: it sends s1's records again, then goes on.
+  const restored = WindowBaseline.restore(JSON.parse(JSON.stringify(replayed.snapshot())), config);
+  const again = feed(restored, [records[0]!, records[2]!, sessionRecord('s2', 25_000, { request_count: 4 }, { closed: true })]);
+  assert.deepEqual(
+    again.late.map((l) => [l.record.sessionId, l.kind]),
+    [
+      ['s1', 'stale'],
+      ['s1', 'stale'],
+    ],
+  );
+  const final = [...first.summaries, ...again.summaries].filter((s) => s.closed);
+  assert.equal(final.length, 1);
+  assert.equal(final[0]!.sessionCount, 2, 's1 counted once');
+  assert.equal(final[0]!.features.request_count?.mean, once.summaries.find((s) => s.closed)!.features.request_count?.mean);
+  assert.equal(restored.stats().stale, 2);
+});
