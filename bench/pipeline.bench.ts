@@ -6,6 +6,8 @@
  *   consume → produce relay through the same runner, bus and serde. The ratio is the figure: what
  *   the stage's logic costs on top of moving the records. Median of 3 runs, on the embedded bus,
  *   and on Kafka when KAFKA_BROKERS is set.
+ * - The score stage also with the shipped model (models/default) on the wasm and cpu TF.js
+ *   backends: inference plus occlusion reasons for every flagged session.
  * - End-to-end: the whole pipeline on the embedded bus fed at a fixed rate; latency from an
  *   event's produce to the score record that includes it (p50 / p99). Scores are emitted on
  *   session updates (every 10 events or 30 s of event time), which bounds how fresh they can be.
@@ -15,9 +17,10 @@
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { createSerde, logsTopic, topicSchema, type RequestEvent, type ScoreRecord, type SessionFeatures, type WindowSummary } from '../shared/contracts/src/index.js';
-import { Sessionizer, WindowBaseline, sessionKeyer } from '../shared/features/src/index.js';
+import { Sessionizer, WindowBaseline, featureSetFingerprint, sessionKeyer } from '../shared/features/src/index.js';
 import { parserFor } from '../shared/logs/src/index.js';
-import { BaselineScorer, WindowTable, scoreStage, sessionizeStage, windowStage, runScore, runSessionize, runWindow } from '../shared/pipeline/src/index.js';
+import { loadModelPipeline, selectBackend, type BackendName, type ModelPipeline } from '../shared/model/src/index.js';
+import { BaselineScorer, DEFAULT_MODEL_DIR, ModelScorer, WindowTable, scoreStage, sessionizeStage, windowStage, runScore, runSessionize, runWindow } from '../shared/pipeline/src/index.js';
 import { simulateTraffic } from '../shared/simulator/src/index.js';
 import { createBusFromEnv, createEmbeddedBus, runStage, silentLogger, stageSerde, type Bus, type Stage } from '../shared/stream/src/index.js';
 import { formatResult, median, type BenchResult } from './result.js';
@@ -102,6 +105,11 @@ async function timeStage<In, Out, S>(bus: Bus, topic: string, stage: Stage<In, O
   return seconds;
 }
 
+async function shippedModel(backend: BackendName): Promise<ModelPipeline> {
+  await selectBackend(backend);
+  return loadModelPipeline(DEFAULT_MODEL_DIR, { fingerprint: featureSetFingerprint });
+}
+
 /** A stage that forwards each record unchanged: the cost of moving records through the runner. */
 function relay<T>(name: string, output: string): Stage<T, T, never> {
   return { name, process: (records) => records.map((r) => ({ topic: output, key: r.key, value: r.value })) };
@@ -157,6 +165,20 @@ async function stageFigures(
         return compare(bus, 'weir.sessions', sessions.length, stage, RELAY_TOPIC, true);
       },
     },
+    ...(['wasm', 'cpu'] as const).map((backend) => ({
+      name: `score with the shipped model (${backend})`,
+      measure: async (bus: Bus) => {
+        const model = await shippedModel(backend);
+        await produce(bus, 'weir.sessions', sessions, (s) => s.customer);
+        const modelScorer = new ModelScorer(() => model);
+        const stage = scoreStage({ windows: table, scorer: () => modelScorer, thresholds: () => model.thresholds });
+        try {
+          return await compare(bus, 'weir.sessions', sessions.length, stage, RELAY_TOPIC, true);
+        } finally {
+          model.dispose();
+        }
+      },
+    })),
   ];
   const results: BenchResult[] = [];
   for (const { name, measure } of cases) {
