@@ -60,6 +60,22 @@ export class KafkaAdmin implements BusAdmin {
     }
   }
 
+  /**
+   * kafkajs 2.2.4 throws a bare TypeError, which its retrier does not retry, when its cached
+   * metadata lists no partition of a topic created moments ago (by another client). Waiting for
+   * the topic's leaders refreshes that cache, after which the call succeeds.
+   */
+  private async topicOffsets(topic: string): Promise<Awaited<ReturnType<Admin['fetchTopicOffsets']>>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.admin.fetchTopicOffsets(topic);
+      } catch (err) {
+        if (!(err instanceof TypeError) || attempt >= 3) throw toStreamError(err, `fetch offsets of ${topic}`);
+        await this.waitForLeaders(topic);
+      }
+    }
+  }
+
   async listTopics(): Promise<string[]> {
     const topics = await kafkaCall('list topics', () => this.admin.listTopics());
     return topics.filter((t) => !t.startsWith('__'));
@@ -93,7 +109,7 @@ export class KafkaAdmin implements BusAdmin {
   }
 
   async fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]> {
-    const offsets = await kafkaCall(`fetch offsets of ${topic}`, () => this.admin.fetchTopicOffsets(topic));
+    const offsets = await this.topicOffsets(topic);
     return offsets
       .map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }))
       .sort((a, b) => a.partition - b.partition);
