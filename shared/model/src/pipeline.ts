@@ -145,8 +145,9 @@ export class ModelPipeline {
     return this.reasonsBatch([row], k)[0] as Attribution[];
   }
 
-  reasonsBatch(rows: readonly (readonly number[])[], k: number = DEFAULT_REASON_COUNT): Attribution[][] {
-    return occlusionAttributions((data) => this.predict(data), this.preprocess(rows), rows, this.names, k);
+  /** `groupOf` occludes and reports columns of one group together (see reasons.ts). */
+  reasonsBatch(rows: readonly (readonly number[])[], k: number = DEFAULT_REASON_COUNT, groupOf?: (column: string) => string): Attribution[][] {
+    return occlusionAttributions((data) => this.predict(data), this.preprocess(rows), rows, this.names, k, groupOf);
   }
 
   /** Frees the network's weights. Scoring afterwards throws. */

@@ -28,9 +28,11 @@ export class ModelScorer implements Scorer {
     const labels = items.map(({ session }, i) => labelOf(scores[i]!, thresholds(session.customer)));
     // One batched forward pass for every flagged row's occlusions, not one per row.
     const flagged = labels.flatMap((label, i) => (label === 'human' ? [] : [i]));
+    // x, z_x and rz_x are one feature to a reader: occluded together, reported under x.
     const attributions = flagged.length === 0 ? [] : pipeline.reasonsBatch(
       flagged.map((i) => aligned[i]!),
-      this.reasonCount * 3,
+      this.reasonCount,
+      rawFeatureOf,
     );
     const reasonsOf = new Map(flagged.map((row, j) => [row, attributions[j]!]));
     return items.map(({ session }, i) => {
@@ -39,17 +41,7 @@ export class ModelScorer implements Scorer {
       const pushes = reasonsOf.get(i);
       if (!pushes) return { score, label, reasons: [] };
       const deviations = new Map(rows[i]!.relative.deviations.map((d) => [d.feature, d]));
-      // x, z_x and rz_x are one feature to a reader: their pushes add up under x.
-      const byFeature = new Map<string, number>();
-      for (const a of pushes) {
-        if (a.contribution <= 0) continue;
-        const feature = rawFeatureOf(a.feature);
-        byFeature.set(feature, (byFeature.get(feature) ?? 0) + a.contribution);
-      }
-      const reasons = [...byFeature]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, this.reasonCount)
-        .map(([feature, contribution]) => reasonOf(feature, session.features[feature] ?? 0, deviations.get(feature), contribution));
+      const reasons = pushes.map((a) => reasonOf(a.feature, session.features[a.feature] ?? 0, deviations.get(a.feature), a.contribution));
       return { score, label, reasons };
     });
   }
