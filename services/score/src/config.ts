@@ -3,7 +3,7 @@
  * @weir/stream, SCHEMA_REGISTRY_* by @weir/contracts, ELASTICSEARCH_* and WEIR_ES_* by the sink's
  * own config, checked here too so that one start-up lists every problem).
  */
-import type { BackendChoice } from '@weir/model';
+import { BACKEND_CHOICES, type BackendChoice } from '@weir/model';
 import { existsSync } from 'node:fs';
 import type { Thresholds } from '@weir/pipeline';
 import { portEnv } from '@weir/service';
@@ -17,7 +17,7 @@ export const scoreEnv = {
   modelDir: env.string('WEIR_MODEL_DIR', { expected: 'path of a model pipeline directory' }).optional().describe('Model to score with, reloaded when it changes (unset: models/default if present, else the statistical baseline scorer)'),
   shadowModelDir: env.string('WEIR_SHADOW_MODEL_DIR', { expected: 'path of a model pipeline directory' }).optional().describe('Second model scored alongside, its scores published with shadow: true'),
   modelBackend: env
-    .oneOf('WEIR_MODEL_BACKEND', ['auto', 'cpu', 'wasm', 'node'])
+    .oneOf('WEIR_MODEL_BACKEND', BACKEND_CHOICES)
     .default('auto')
     .describe('TF.js backend of the models: auto takes the fastest that starts here (node, then wasm, then cpu); weir score picks the same way'),
   modelPoll: env.duration('WEIR_MODEL_POLL', { min: '100ms' }).default('5s').describe('How often the model directories are checked for a new model'),

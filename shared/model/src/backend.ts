@@ -12,6 +12,12 @@ import { ModelError } from './errors.js';
 export type BackendName = 'cpu' | 'wasm' | 'node';
 export type BackendChoice = BackendName | 'auto';
 
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'cpu', 'wasm', 'node'];
+
+export function isBackendChoice(value: string): value is BackendChoice {
+  return (BACKEND_CHOICES as readonly string[]).includes(value);
+}
+
 /** The TF.js registry names behind ours. */
 const TF_NAME: Record<BackendName, string> = { cpu: 'cpu', wasm: 'wasm', node: 'tensorflow' };
 

@@ -61,6 +61,8 @@ export {
   availableBackends,
   ensureBackend,
   selectBackend,
+  isBackendChoice,
+  BACKEND_CHOICES,
   type BackendChoice,
   type BackendName,
 } from './backend.js';

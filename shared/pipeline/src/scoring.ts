@@ -63,10 +63,11 @@ async function openStore(dir: string, slot: ModelSlot, options: ScoringOptions):
  */
 export async function loadScoring(options: ScoringOptions = {}): Promise<Scoring> {
   const dir = options.modelDir ?? (existsSync(join(DEFAULT_MODEL_DIR, 'pipeline.json')) ? DEFAULT_MODEL_DIR : undefined);
+  // Before any network is built: its weights live on the backend active at load.
+  const backend = dir === undefined && !options.shadowDir ? null : await selectBackend(options.backend ?? 'auto');
   const shadowStore = options.shadowDir ? await openStore(options.shadowDir, 'shadow', options) : null;
   const shadowScorer = shadowStore ? new ModelScorer(() => shadowStore.current()!) : null;
   const perCustomer = options.customerThresholds ?? {};
-  const backend = dir === undefined && !options.shadowDir ? null : await selectBackend(options.backend ?? 'auto');
 
   if (dir === undefined) {
     const scorer = new BaselineScorer();

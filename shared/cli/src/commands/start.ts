@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { SCORES_TOPIC, createSerde, type ScoreRecord } from '@weir/contracts';
 import { DashboardModel, startDashboard } from '@weir/dashboard';
 import { FEATURES } from '@weir/features';
+import { BACKEND_CHOICES, isBackendChoice } from '@weir/model';
 import { loadScoring, runScore, runSessionize, runWindow } from '@weir/pipeline';
 import { parseDuration, simulateTraffic } from '@weir/simulator';
 import { createEmbeddedBus } from '@weir/stream';
@@ -62,7 +63,7 @@ export const command: Command = {
     process.once('SIGTERM', stop);
 
     const backend = values.backend;
-    if (backend !== 'auto' && backend !== 'cpu' && backend !== 'wasm' && backend !== 'node') throw new UsageError(`--backend must be auto, cpu, wasm or node, not '${backend}'`);
+    if (!isBackendChoice(backend)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, not '${backend}'`);
     const scoring = await loadScoring({ modelDir: values.model, pollMs: 2000, backend });
     const dashboard = new DashboardModel({
       featureDefinitions: Object.fromEntries(FEATURES.map((f) => [f.name, `${f.definition} (${f.unit})`])),

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { featureSetFingerprint } from '@weir/features';
-import { ModelStore, selectBackend, type BackendName, type ModelPipeline } from '@weir/model';
+import { BACKEND_CHOICES, isBackendChoice, ModelStore, selectBackend, type BackendName, type ModelPipeline } from '@weir/model';
 import { UsageError } from '../command.js';
 import { DEFAULT_MODEL_DIR } from '@weir/pipeline';
 import { OfflineError } from './errors.js';
@@ -16,9 +16,7 @@ export const BACKEND_USAGE = `  --backend B           TF.js backend: auto (defau
 
 /** Activates the `--backend` asked for; scores then match the score service's on this machine. */
 export async function useBackend(choice: string): Promise<BackendName> {
-  if (choice !== 'auto' && choice !== 'cpu' && choice !== 'wasm' && choice !== 'node') {
-    throw new UsageError(`--backend must be auto, cpu, wasm or node, not '${choice}'`);
-  }
+  if (!isBackendChoice(choice)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, not '${choice}'`);
   return selectBackend(choice);
 }
 
