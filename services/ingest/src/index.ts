@@ -7,5 +7,4 @@ export { IngestError, isIngestError, type IngestErrorCode } from './errors.js';
 export { InflightBudget, LogPublisher, Reservation, chunkMessages } from './publish.js';
 export { LOGS_ROUTE, DEFAULT_FORMAT, type IngestLimits, type IngestReport, type LineRejection } from './routes/logs.js';
 export { sessionKeyOf, ipUaKey, DEFAULT_SESSION_KEY, type SessionKeySpec } from './session-key.js';
-export { registryCheck } from './readiness.js';
 export { buildBaselineApp } from './baseline.js';

@@ -4,12 +4,11 @@
  * close the producer and the bus).
  */
 import { createSerde, type RequestEvent } from '@weir/contracts';
-import { gracefulShutdown, pause, serviceLogger } from '@weir/service';
+import { gracefulShutdown, pause, registryCheck, serviceLogger } from '@weir/service';
 import { ApiKeys } from './api-keys.js';
 import { buildIngestApp } from './app.js';
 import { loadIngestConfig, type IngestConfig } from './config.js';
 import { KeyReloader } from './key-reload.js';
-import { registryCheck } from './readiness.js';
 import { isStreamError, createBus } from '@weir/stream';
 
 const logger = serviceLogger('ingest');

@@ -6,11 +6,10 @@
 import { BACKEND_CHOICES, type BackendChoice } from '@weir/model';
 import { existsSync } from 'node:fs';
 import type { Thresholds } from '@weir/pipeline';
-import { portEnv } from '@weir/service';
+import { portEnv, connectionProblems, groupPrefixEnv, namespaceEnv } from '@weir/service';
 import { configError, env, EnvVar, isStreamError, parseEnv, type DeliveryGuarantee } from '@weir/stream';
 import { esSinkConfigFromEnv, type EsSinkConfig } from './elasticsearch/index.js';
 import { parseCustomerThresholds, parseThresholds } from './thresholds.js';
-import { connectionProblems, groupPrefixEnv, namespaceEnv } from './common-env.js';
 
 export const scoreEnv = {
   port: portEnv(9090),

@@ -5,12 +5,13 @@
  * harmless) and never loses one. Documents Elasticsearch refuses go to `weir.scores.es-dlq`, the
  * score record as it was, with ES's reason in the `weir.es.reason` header.
  */
+import { topicIn } from '@weir/pipeline';
 import { SCORES_TOPIC, type ScoreRecord } from '@weir/contracts';
 import type { StageRunContext } from '@weir/service';
 import { runStage, stageSerde, type OutputRecord, type StageMetrics } from '@weir/stream';
 import type { ScoreConfig } from './config.js';
 import { openScoreSink, type DeadLetterReason, type EsSinkConfig } from './elasticsearch/index.js';
-import { ES_DEAD_LETTER_TOPIC, namespacedSerde, topicIn } from './topics.js';
+import { ES_DEAD_LETTER_TOPIC, scoreTopicsSerde } from './topics.js';
 
 export interface ElasticsearchCopyOptions {
   config: ScoreConfig;
@@ -25,7 +26,7 @@ export async function runElasticsearchCopy({ config, sink: sinkConfig, context, 
   const scores = topicIn(config.namespace, SCORES_TOPIC);
   const deadLetters = topicIn(config.namespace, ES_DEAD_LETTER_TOPIC);
   await bus.admin.createTopics([{ topic: deadLetters, partitions: 1 }]);
-  const serde = namespacedSerde<ScoreRecord>(config.namespace);
+  const serde = scoreTopicsSerde<ScoreRecord>(config.namespace);
   const rejected: Array<{ record: ScoreRecord; reason: DeadLetterReason }> = [];
   const sink = await openScoreSink({ config: sinkConfig, deadLetter: (record, reason) => void rejected.push({ record, reason }) });
   try {

@@ -4,13 +4,12 @@
  * with its label and top reasons; with ELASTICSEARCH_URL, the scores also indexed in Elasticsearch.
  * Configuration: `--help`, or config.ts.
  */
-import { runStageService } from '@weir/service';
+import { runStageService, printServiceHelp } from '@weir/service';
 import { loadScoreConfig, scoreEnv } from './config.js';
 import { esEnv } from './elasticsearch/index.js';
-import { printHelp } from './help.js';
 import { runScoreService } from './run.js';
 
-if (process.argv.includes('--help')) printHelp('score', 'weir.sessions ⋈ weir.windows → model → weir.scores (and Elasticsearch)', { ...scoreEnv, ...esEnv });
+if (process.argv.includes('--help')) printServiceHelp('score', 'weir.sessions ⋈ weir.windows → model → weir.scores (and Elasticsearch)', { ...scoreEnv, ...esEnv });
 else {
   await runStageService({
     name: 'score',

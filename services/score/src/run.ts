@@ -3,18 +3,17 @@
  * ELASTICSEARCH_URL, the Elasticsearch copy beside it. If either fails, the other is stopped too,
  * so the process exits and is restarted instead of running half a service.
  */
-import { loadScoring } from '@weir/pipeline';
+import { loadScoring, ensurePipelineTopics } from '@weir/pipeline';
 import type { StageRunContext } from '@weir/service';
 import { promStageMetrics } from '@weir/stream';
 import type { ScoreConfig } from './config.js';
 import { runElasticsearchCopy } from './elasticsearch-stage.js';
 import { modelMetrics } from './model-metrics.js';
-import { ensureTopics } from './topics.js';
 import { runScoreStage } from './score-stage.js';
 
 export async function runScoreService(config: ScoreConfig, context: StageRunContext): Promise<void> {
   const { bus, logger, registry } = context;
-  await ensureTopics(bus, config.namespace);
+  await ensurePipelineTopics(bus, { namespace: config.namespace });
   const models = modelMetrics(registry, logger);
   const scoring = await loadScoring({
     modelDir: config.modelDir,

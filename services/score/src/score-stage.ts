@@ -6,11 +6,11 @@
  * topics under WEIR_TOPIC_NAMESPACE.
  */
 import { SCORES_TOPIC, SESSIONS_TOPIC, WINDOWS_TOPIC, type ScoreRecord, type SessionFeatures, type WindowSummary } from '@weir/contracts';
-import { WindowTable, followWindows, scoreStage, type Scoring, type WindowFollower } from '@weir/pipeline';
+import { WindowTable, followWindows, scoreStage, type Scoring, type WindowFollower, topicIn } from '@weir/pipeline';
 import type { StageRunContext } from '@weir/service';
 import { runStage, stageSerde } from '@weir/stream';
 import type { ScoreConfig } from './config.js';
-import { namespacedSerde, topicIn } from './topics.js';
+import { scoreTopicsSerde } from './topics.js';
 
 /**
  * Starts following `weir.windows`, retried a few times: kafkajs's fetchTopicOffsets fails with a
@@ -21,7 +21,7 @@ import { namespacedSerde, topicIn } from './topics.js';
 async function startFollowing(config: ScoreConfig, context: StageRunContext, table: WindowTable): Promise<WindowFollower> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await followWindows({ bus: context.bus, serde: namespacedSerde<WindowSummary>(config.namespace), table, topic: topicIn(config.namespace, WINDOWS_TOPIC) });
+      return await followWindows({ bus: context.bus, serde: scoreTopicsSerde<WindowSummary>(config.namespace), table, topic: topicIn(config.namespace, WINDOWS_TOPIC) });
     } catch (err) {
       if (attempt >= FOLLOW_ATTEMPTS || context.signal.aborted) throw err;
       context.logger.warn({ err, attempt }, 'cannot read the window summaries yet; retrying');
@@ -54,7 +54,7 @@ export async function runScoreStage(config: ScoreConfig, context: StageRunContex
         topic: topicIn(config.namespace, SCORES_TOPIC),
         maxWaitMs: config.maxWaitMs,
       }),
-      serde: stageSerde(namespacedSerde<SessionFeatures>(config.namespace), namespacedSerde<ScoreRecord>(config.namespace)),
+      serde: stageSerde(scoreTopicsSerde<SessionFeatures>(config.namespace), scoreTopicsSerde<ScoreRecord>(config.namespace)),
       state: { name: 'waiting' },
     });
   } finally {

@@ -1,30 +1,10 @@
-/**
- * The pipeline's own topics, by name. WEIR_TOPIC_NAMESPACE puts them under a prefix
- * (`staging.weir.sessions`), so that a second pipeline — staging, a test run — shares a cluster
- * without reading the first one's records. Log topics keep their names: ingest writes those.
- */
-import { SCORES_TOPIC, createSerde, topicSchema, type RegistrySerde } from '@weir/contracts';
-import { pipelineTopics } from '@weir/pipeline';
-import type { Bus } from '@weir/stream';
-
-export function topicIn(namespace: string | undefined, topic: string): string {
-  return namespace ? `${namespace}.${topic}` : topic;
-}
+import { SCORES_TOPIC, type RegistrySerde } from '@weir/contracts';
+import { namespacedSerde } from '@weir/pipeline';
 
 /** Where Elasticsearch's refused scores go: score records as they were, with the reason in a header. */
 export const ES_DEAD_LETTER_TOPIC = 'weir.scores.es-dlq';
 
-/**
- * A serde that takes a namespaced topic's schema from its plain name (the dead-letter topic's from
- * `weir.scores`); registry subjects keep the full topic name.
- */
-export function namespacedSerde<T>(namespace: string | undefined): RegistrySerde<T> {
-  const prefix = namespace ? `${namespace}.` : '';
-  const plain = (topic: string) => (prefix && topic.startsWith(prefix) ? topic.slice(prefix.length) : topic);
-  return createSerde<T>(undefined, { schemaOf: (topic) => topicSchema(plain(topic) === ES_DEAD_LETTER_TOPIC ? SCORES_TOPIC : plain(topic)) });
-}
-
-/** Creates the missing pipeline topics (as `ensurePipelineTopics` does, under the namespace), so services start in any order. */
-export async function ensureTopics(bus: Bus, namespace: string | undefined): Promise<void> {
-  await bus.admin.createTopics(pipelineTopics().map((spec) => ({ ...spec, topic: topicIn(namespace, spec.topic) })));
+/** The namespaced serde, with the dead-letter topic framed under the `weir.scores` schema. */
+export function scoreTopicsSerde<T>(namespace: string | undefined): RegistrySerde<T> {
+  return namespacedSerde<T>(namespace, { [ES_DEAD_LETTER_TOPIC]: SCORES_TOPIC });
 }

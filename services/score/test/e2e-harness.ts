@@ -3,13 +3,14 @@
  * processes on the real Kafka, registry and Elasticsearch, under a namespace of their own (topics,
  * groups, index prefix, customers), fed simulated traffic over HTTP.
  */
+import { ensurePipelineTopics, topicIn } from '@weir/pipeline';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { SCORES_TOPIC, SESSIONS_TOPIC, WINDOWS_TOPIC, logsTopic, type ScoreRecord, type SessionFeatures } from '@weir/contracts';
 import type { SimulatedSession } from '@weir/simulator';
 import { changelogTopicName, deadLetterTopicName, type Bus } from '@weir/stream';
 import { deleteTopics, startService, stageStarted, tailTopic, waitFor, type ServiceProcess, type TopicTail } from '../../sessionize/test/harness.js';
-import { ensureTopics, ES_DEAD_LETTER_TOPIC, namespacedSerde, topicIn } from '../src/topics.js';
+import { ES_DEAD_LETTER_TOPIC, scoreTopicsSerde } from '../src/topics.js';
 
 export const STAGES = ['sessionize', 'window', 'score'] as const;
 export type StageName = (typeof STAGES)[number];
@@ -60,7 +61,7 @@ export async function startPipeline(bus: Bus, run: string, names: string[], opti
     window: { ...shared, WEIR_WINDOW_LATENESS: '30m', WEIR_CLOSE_IDLE_AFTER: options.windowIdle },
     score: { ...shared, WEIR_ES_INDEX_PREFIX: indexPrefix, WEIR_ES_REPLICAS: '0', WEIR_ES_FLUSH_INTERVAL: '200ms' },
   };
-  await ensureTopics(bus, run);
+  await ensurePipelineTopics(bus, { namespace: run });
   // The log topics exist before sessionize starts: one assignment at the start, no rebalance
   // mid-stream each time ingest creates a customer's topic.
   await bus.admin.createTopics(customers.map((c) => ({ topic: logsTopic(c), partitions: 6 })));
@@ -69,8 +70,8 @@ export async function startPipeline(bus: Bus, run: string, names: string[], opti
   const ingestUrl = await services.get('ingest')!.url();
   // What the next stage reads: exactly-once stages' consumers see committed transactions only.
   const isolation = options.delivery === 'exactly-once' ? 'read_committed' : 'read_uncommitted';
-  const sessions = await tailTopic(bus, topicIn(run, SESSIONS_TOPIC), namespacedSerde<SessionFeatures>(run), isolation);
-  const scores = await tailTopic(bus, topicIn(run, SCORES_TOPIC), namespacedSerde<ScoreRecord>(run), isolation);
+  const sessions = await tailTopic(bus, topicIn(run, SESSIONS_TOPIC), scoreTopicsSerde<SessionFeatures>(run), isolation);
+  const scores = await tailTopic(bus, topicIn(run, SCORES_TOPIC), scoreTopicsSerde<ScoreRecord>(run), isolation);
 
   return {
     run,

@@ -12,10 +12,10 @@ import { after, test } from 'node:test';
 import { SCORES_TOPIC, SESSIONS_TOPIC, WINDOWS_TOPIC, type ScoreRecord, type SessionFeatures } from '@weir/contracts';
 import { featureSetFingerprint } from '@weir/features';
 import { saveModelPipeline, untrainedPipeline } from '@weir/model';
-import { MODEL_INPUT_NAMES, finalSessions } from '@weir/pipeline';
+import { MODEL_INPUT_NAMES, finalSessions, ensurePipelineTopics, topicIn } from '@weir/pipeline';
 import { changelogTopicName, deadLetterTopicName, type Bus } from '@weir/stream';
 import { deleteTopics, kafkaBus, requireServers, simulatedEvents, stageStarted, startService, terminate, tailTopic, waitFor, type ServiceProcess } from '../../sessionize/test/harness.js';
-import { ensureTopics, namespacedSerde, topicIn } from '../src/topics.js';
+import { scoreTopicsSerde } from '../src/topics.js';
 
 const run = `model-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const dir = mkdtempSync(join(tmpdir(), 'weir-model-reload-'));
@@ -45,7 +45,7 @@ test('a new model is swapped in; one with another feature fingerprint is refused
   requireServers();
   bus = await kafkaBus();
   const v1 = await saveModel('v1', 1);
-  await ensureTopics(bus, run);
+  await ensurePipelineTopics(bus, { namespace: run });
   service = startService('score', { WEIR_MODEL_DIR: dir, WEIR_MODEL_POLL: '200ms', WEIR_TOPIC_NAMESPACE: run, WEIR_GROUP_PREFIX: run, ELASTICSEARCH_URL: '' });
   const url = await service.url();
   await stageStarted(service);
@@ -75,12 +75,12 @@ test('a new model is swapped in; one with another feature fingerprint is refused
 
   // The old model still scores: an open session's update is scored at once, with v2.
   const session = [...finalSessions(simulatedEvents([`${run}-c`], { durationMs: 2 * 60_000, ratePerMinute: 2, seed: run }).events)][0]!.session;
-  const serde = namespacedSerde<SessionFeatures>(run);
+  const serde = scoreTopicsSerde<SessionFeatures>(run);
   const producer = await bus.producer();
   const sessions = topicIn(run, SESSIONS_TOPIC);
   await producer.send([{ topic: sessions, key: session.customer, value: await serde.encode(sessions, { ...session, closed: false }) }]);
   await producer.close();
-  const scores = await tailTopic(bus, topicIn(run, SCORES_TOPIC), namespacedSerde<ScoreRecord>(run));
+  const scores = await tailTopic(bus, topicIn(run, SCORES_TOPIC), scoreTopicsSerde<ScoreRecord>(run));
   try {
     const score = await waitFor('the update to be scored', () => scores.records.find((s) => s.sessionId === session.sessionId), 30_000);
     assert.equal(score.modelVersion, v2);

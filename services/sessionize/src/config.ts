@@ -4,9 +4,8 @@
  */
 import { CUSTOMER_ID_PATTERN } from '@weir/contracts';
 import { isFeatureError, localClock, resolveSessionizerConfig, type CustomerSettings, type SessionizerConfig } from '@weir/features';
-import { portEnv } from '@weir/service';
+import { portEnv, connectionProblems, groupPrefixEnv, namespaceEnv } from '@weir/service';
 import { configError, env, EnvVar, parseEnv, type DeliveryGuarantee } from '@weir/stream';
-import { connectionProblems, groupPrefixEnv, namespaceEnv } from './common-env.js';
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 

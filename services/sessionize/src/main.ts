@@ -3,12 +3,11 @@
  * feature code) and publishes session feature records on update and on close.
  * Configuration: `--help`, or config.ts.
  */
-import { runStageService } from '@weir/service';
+import { runStageService, printServiceHelp } from '@weir/service';
 import { loadSessionizeConfig, sessionizeEnv } from './config.js';
-import { printHelp } from './help.js';
 import { runSessionizeService } from './run.js';
 
-if (process.argv.includes('--help')) printHelp('sessionize', 'weir.logs.* → sessions → weir.sessions', sessionizeEnv);
+if (process.argv.includes('--help')) printServiceHelp('sessionize', 'weir.logs.* → sessions → weir.sessions', sessionizeEnv);
 else {
   await runStageService({
     name: 'sessionize',

@@ -6,16 +6,15 @@
  * and output topic configurable (WEIR_LOGS_TOPIC_PATTERN, WEIR_TOPIC_NAMESPACE).
  */
 import { SESSIONS_TOPIC, createSerde, type RequestEvent, type SessionFeatures } from '@weir/contracts';
-import { sessionizeStage } from '@weir/pipeline';
+import { sessionizeStage, ensurePipelineTopics, namespacedSerde, topicIn } from '@weir/pipeline';
 import type { StageRunContext } from '@weir/service';
 import { runStage, stageSerde } from '@weir/stream';
 import { Counter } from 'prom-client';
 import type { SessionizeConfig } from './config.js';
-import { ensureTopics, namespacedSerde, topicIn } from './topics.js';
 
 export async function runSessionizeService(config: SessionizeConfig, context: StageRunContext): Promise<void> {
   const { bus, signal, logger, metrics, registry } = context;
-  await ensureTopics(bus, config.namespace);
+  await ensurePipelineTopics(bus, { namespace: config.namespace });
   const late = new Counter({
     name: 'weir_sessionize_late_events_total',
     help: 'Events that arrived later than WEIR_SESSION_LATENESS behind their partition and were not placed in a session',

@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import { SCORES_TOPIC, SESSIONS_TOPIC, WINDOWS_TOPIC, logsTopic, type SessionFeatures } from '@weir/contracts';
-import { finalSessions, type OfflineConfig } from '@weir/pipeline';
+import { finalSessions, type OfflineConfig, ensurePipelineTopics, namespacedSerde, topicIn } from '@weir/pipeline';
 import { changelogTopicName, deadLetterTopicName, type Bus } from '@weir/stream';
-import { ensureTopics, namespacedSerde, topicIn } from '../src/topics.js';
 import { deleteTopics, kafkaBus, produceEvents, requireServers, simulatedEvents, stageStarted, startService, tailTopic, waitFor, type ServiceProcess, type TopicTail } from './harness.js';
 
 /** A 5 min gap, so that sessions also close by event time while the stream flows, not only at the idle close. */
@@ -71,7 +70,7 @@ async function crashAndRestart(bus: Bus, delivery: 'at-least-once' | 'exactly-on
   // close them early just because the test is between two steps.
   const cut = Math.floor(events.length * 0.6);
   await produceEvents(bus, events.slice(0, cut));
-  await ensureTopics(bus, run);
+  await ensurePipelineTopics(bus, { namespace: run });
   // Exactly-once: only committed transactions are read, and each close must be there once.
   const tail = await tailTopic(bus, sessionsTopic, namespacedSerde<SessionFeatures>(run), delivery === 'exactly-once' ? 'read_committed' : 'read_uncommitted');
   try {

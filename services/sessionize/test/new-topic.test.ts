@@ -6,9 +6,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import { SCORES_TOPIC, SESSIONS_TOPIC, WINDOWS_TOPIC, logsTopic, type SessionFeatures } from '@weir/contracts';
-import { finalSessions } from '@weir/pipeline';
+import { finalSessions, ensurePipelineTopics, namespacedSerde, topicIn } from '@weir/pipeline';
 import { changelogTopicName, deadLetterTopicName, type Bus } from '@weir/stream';
-import { ensureTopics, namespacedSerde, topicIn } from '../src/topics.js';
 import { deleteTopics, kafkaBus, produceEvents, requireServers, simulatedEvents, stageStarted, startService, terminate, tailTopic, waitFor, type ServiceProcess } from './harness.js';
 
 const run = `newtopic-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
@@ -34,7 +33,7 @@ test('a customer topic created after the start is picked up and sessionized', { 
   const earlyEvents = simulatedEvents([early], { ...traffic, seed: `${run}-1` }).events;
   const lateEvents = simulatedEvents([late], { ...traffic, seed: `${run}-2` }).events;
   await produceEvents(bus, earlyEvents);
-  await ensureTopics(bus, run);
+  await ensurePipelineTopics(bus, { namespace: run });
   const tail = await tailTopic(bus, topicIn(run, SESSIONS_TOPIC), namespacedSerde<SessionFeatures>(run));
   try {
     service = startService('sessionize', {

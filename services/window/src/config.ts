@@ -3,9 +3,8 @@
  * by @weir/stream, SCHEMA_REGISTRY_* by @weir/contracts). Every problem is reported at once.
  */
 import { isFeatureError, WindowBaseline, type WindowBaselineConfig } from '@weir/features';
-import { portEnv } from '@weir/service';
+import { portEnv, connectionProblems, groupPrefixEnv, namespaceEnv } from '@weir/service';
 import { configError, env, parseEnv, type DeliveryGuarantee } from '@weir/stream';
-import { connectionProblems, groupPrefixEnv, namespaceEnv } from './common-env.js';
 
 export const windowEnv = {
   port: portEnv(9090),

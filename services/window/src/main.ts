@@ -3,12 +3,11 @@
  * time window, published on every window update and close.
  * Configuration: `--help`, or config.ts.
  */
-import { runStageService } from '@weir/service';
+import { runStageService, printServiceHelp } from '@weir/service';
 import { loadWindowConfig, windowEnv } from './config.js';
-import { printHelp } from './help.js';
 import { runWindowService } from './run.js';
 
-if (process.argv.includes('--help')) printHelp('window', 'weir.sessions → per-customer window baselines → weir.windows', windowEnv);
+if (process.argv.includes('--help')) printServiceHelp('window', 'weir.sessions → per-customer window baselines → weir.windows', windowEnv);
 else {
   await runStageService({
     name: 'window',

@@ -5,16 +5,15 @@
  * `runWindow` of @weir/pipeline with the topics under WEIR_TOPIC_NAMESPACE.
  */
 import { SESSIONS_TOPIC, WINDOWS_TOPIC, type SessionFeatures, type WindowSummary } from '@weir/contracts';
-import { windowStage } from '@weir/pipeline';
+import { windowStage, ensurePipelineTopics, namespacedSerde, topicIn } from '@weir/pipeline';
 import type { StageRunContext } from '@weir/service';
 import { runStage, stageSerde } from '@weir/stream';
 import { Counter } from 'prom-client';
 import type { WindowConfig } from './config.js';
-import { ensureTopics, namespacedSerde, topicIn } from './topics.js';
 
 export async function runWindowService(config: WindowConfig, context: StageRunContext): Promise<void> {
   const { bus, signal, logger, metrics, registry } = context;
-  await ensureTopics(bus, config.namespace);
+  await ensurePipelineTopics(bus, { namespace: config.namespace });
   const late = new Counter({
     name: 'weir_window_late_sessions_total',
     help: 'Session records that reached the window stage after their windows closed, by kind',

@@ -13,7 +13,7 @@ export { sessionizeStage, type SessionizeStageOptions, type SessionizeState } fr
 export { windowStage, windowKey, type WindowStageOptions, type WindowState } from './window-stage.js';
 export { scoreStage, type ScoreStageOptions, type ScoreState } from './score-stage.js';
 export { followWindows, type WindowFollower, type WindowFollowerOptions } from './window-follower.js';
-export { ensurePipelineTopics, pipelineTopics, type PipelineTopicsOptions } from './topics.js';
+export { ensurePipelineTopics, namespacedSerde, pipelineTopics, topicIn, type PipelineTopicsOptions } from './topics.js';
 export { OfflinePipeline, finalSessions, type FinalSession, type OfflineConfig, type OfflineStats } from './offline.js';
 export { runSessionize, runWindow, runScore, type StageRunOptions, type ScoreRunOptions } from './run.js';
 export { checkpointedStage, type CheckpointedStageOptions } from './checkpointed-stage.js';

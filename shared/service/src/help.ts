@@ -1,8 +1,8 @@
-import { logEnv, registryEnv } from '@weir/service';
+import { logEnv, registryEnv } from './env.js';
 import { busEnv, describeEnv, type EnvSpec } from '@weir/stream';
 
-/** `--help`: what the service does and every variable it reads, its own first. */
-export function printHelp(name: string, summary: string, spec: EnvSpec): void {
+/** A stage service's `--help`: what it does and every variable it reads, its own first. */
+export function printServiceHelp(name: string, summary: string, spec: EnvSpec): void {
   const indent = (lines: string[]) => lines.map((line) => `  ${line}`);
   const text = [
     `weir ${name}: ${summary}`,
