@@ -18,6 +18,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { RequestEvent } from '../shared/contracts/src/index.js';
 import { encodeSessionizerSnapshot, Sessionizer } from '../shared/features/src/index.js';
+import { seededRandom } from './random.js';
 import { formatResult, median, type BenchResult } from './result.js';
 
 const EVENT_COUNT = 200_000;
@@ -25,15 +26,6 @@ const RUNS = 7;
 const MEMORY_SESSIONS = 100_000;
 const REQUESTS_PER_MEMORY_SESSION = 5;
 const T0 = Date.UTC(2025, 5, 2, 9, 0, 0);
-
-/** Deterministic LCG so every run and every machine sees the same events. */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 const USER_AGENTS = [
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/136.0.0.0 Safari/537.36',
@@ -66,7 +58,7 @@ function pathFor(random: () => number): string {
  * close by gap and pass through the reorder buffer as in production.
  */
 function traffic(count: number): RequestEvent[] {
-  const random = rng(42);
+  const random = seededRandom('42');
   const events: RequestEvent[] = [];
   for (let i = 0; i < count; i++) {
     const visitor = Math.floor(i / 10) + Math.floor(random() * 500);

@@ -16,6 +16,7 @@ import {
   type BackendName,
   type ModelPipeline,
 } from '../shared/model/src/index.js';
+import { seededRandom } from './random.js';
 import { formatResult, median, type BenchResult } from './result.js';
 
 const FEATURES = 32;
@@ -23,15 +24,6 @@ const RUNS = 7;
 /** Rows scored per timed run: enough for ~0.1–0.5 s on a slow core at each batch size. */
 const ROWS_PER_RUN: Record<number, number> = { 1: 1_000, 512: 51_200 };
 const REASON_ROWS_PER_RUN = 300;
-
-/** Deterministic LCG so every run and every machine scores the same rows. */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 /** Results are folded in here so no measured work can be optimised away. */
 let sink = 0;
@@ -62,7 +54,7 @@ function reasonsPerSecond(pipeline: ModelPipeline, rows: number[][]): number {
 
 export async function run(): Promise<BenchResult[]> {
   const names = Array.from({ length: FEATURES }, (_, i) => (i < FEATURES / 2 ? `f${i}` : `f${i - FEATURES / 2}__rz`));
-  const random = rng(7);
+  const random = seededRandom('7');
   const rows = Array.from({ length: 2_048 }, () => names.map(() => random() * 6 - 3));
 
   const backends = await availableBackends();

@@ -13,19 +13,11 @@
 import { pathToFileURL } from 'node:url';
 import { compileFormat, parserFor, type LogParser } from '../shared/logs/src/index.js';
 import { TemplateMatcher } from '../shared/logs/src/matcher.js';
+import { seededRandom } from './random.js';
 import { formatResult, median, type BenchResult } from './result.js';
 
 const LINE_COUNT = 20_000;
 const RUNS = 11;
-
-/** Deterministic LCG so every run and every machine parses the same lines. */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 const USER_AGENTS = [
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
@@ -55,7 +47,7 @@ interface Request {
 }
 
 function requests(): Request[] {
-  const random = rng(42);
+  const random = seededRandom('42');
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const out: Request[] = [];
   let timeMs = Date.UTC(2025, 2, 4, 8, 0, 0);
