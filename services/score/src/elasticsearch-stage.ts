@@ -7,7 +7,7 @@
  */
 import { topicIn } from '@weir/pipeline';
 import { SCORES_TOPIC, type ScoreRecord } from '@weir/contracts';
-import type { StageRunContext } from '@weir/service';
+import { runnerContext, type StageRunContext } from '@weir/service';
 import { runStage, stageSerde, type OutputRecord, type StageMetrics } from '@weir/stream';
 import type { ScoreConfig } from './config.js';
 import { openScoreSink, type DeadLetterReason, type EsSinkConfig } from './elasticsearch/index.js';
@@ -22,7 +22,7 @@ export interface ElasticsearchCopyOptions {
 }
 
 export async function runElasticsearchCopy({ config, sink: sinkConfig, context, metrics }: ElasticsearchCopyOptions): Promise<void> {
-  const { bus, signal, logger } = context;
+  const { bus, logger } = context;
   const scores = topicIn(config.namespace, SCORES_TOPIC);
   const deadLetters = topicIn(config.namespace, ES_DEAD_LETTER_TOPIC);
   await bus.admin.createTopics([{ topic: deadLetters, partitions: 1 }]);
@@ -31,11 +31,8 @@ export async function runElasticsearchCopy({ config, sink: sinkConfig, context, 
   const sink = await openScoreSink({ config: sinkConfig, deadLetter: (record, reason) => void rejected.push({ record, reason }) });
   try {
     await runStage({
-      bus,
-      signal,
-      logger,
+      ...runnerContext(context),
       metrics,
-      handleSignals: false,
       groupId: `${config.groupId}-es`,
       input: [scores],
       // One sink for the whole process: a flush covers every partition's writes, and the dead

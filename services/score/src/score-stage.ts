@@ -7,7 +7,7 @@
  */
 import { SCORES_TOPIC, SESSIONS_TOPIC, WINDOWS_TOPIC, type ScoreRecord, type SessionFeatures, type WindowSummary } from '@weir/contracts';
 import { WindowTable, followWindows, scoreStage, type Scoring, type WindowFollower, topicIn } from '@weir/pipeline';
-import type { StageRunContext } from '@weir/service';
+import { runnerContext, type StageRunContext } from '@weir/service';
 import { runStage, stageSerde } from '@weir/stream';
 import type { ScoreConfig } from './config.js';
 import { scoreTopicsSerde } from './topics.js';
@@ -33,16 +33,12 @@ async function startFollowing(config: ScoreConfig, context: StageRunContext, tab
 const FOLLOW_ATTEMPTS = 6;
 
 export async function runScoreStage(config: ScoreConfig, context: StageRunContext, scoring: Scoring): Promise<void> {
-  const { bus, signal, logger, metrics } = context;
+  const { bus, logger } = context;
   const table = new WindowTable();
   const follower = await startFollowing(config, context, table);
   try {
     await runStage({
-      bus,
-      signal,
-      logger,
-      metrics,
-      handleSignals: false,
+      ...runnerContext(context),
       groupId: config.groupId,
       delivery: config.delivery,
       input: [topicIn(config.namespace, SESSIONS_TOPIC)],

@@ -7,13 +7,13 @@
  */
 import { SESSIONS_TOPIC, createSerde, type RequestEvent, type SessionFeatures } from '@weir/contracts';
 import { sessionizeStage, ensurePipelineTopics, namespacedSerde, topicIn } from '@weir/pipeline';
-import type { StageRunContext } from '@weir/service';
+import { runnerContext, type StageRunContext } from '@weir/service';
 import { runStage, stageSerde } from '@weir/stream';
 import { Counter } from 'prom-client';
 import type { SessionizeConfig } from './config.js';
 
 export async function runSessionizeService(config: SessionizeConfig, context: StageRunContext): Promise<void> {
-  const { bus, signal, logger, metrics, registry } = context;
+  const { bus, logger, registry } = context;
   await ensurePipelineTopics(bus, { namespace: config.namespace });
   const late = new Counter({
     name: 'weir_sessionize_late_events_total',
@@ -22,11 +22,7 @@ export async function runSessionizeService(config: SessionizeConfig, context: St
     registers: [registry],
   });
   await runStage({
-    bus,
-    signal,
-    logger,
-    metrics,
-    handleSignals: false,
+    ...runnerContext(context),
     groupId: config.groupId,
     delivery: config.delivery,
     input: config.logsPattern,

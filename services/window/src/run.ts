@@ -6,13 +6,13 @@
  */
 import { SESSIONS_TOPIC, WINDOWS_TOPIC, type SessionFeatures, type WindowSummary } from '@weir/contracts';
 import { windowStage, ensurePipelineTopics, namespacedSerde, topicIn } from '@weir/pipeline';
-import type { StageRunContext } from '@weir/service';
+import { runnerContext, type StageRunContext } from '@weir/service';
 import { runStage, stageSerde } from '@weir/stream';
 import { Counter } from 'prom-client';
 import type { WindowConfig } from './config.js';
 
 export async function runWindowService(config: WindowConfig, context: StageRunContext): Promise<void> {
-  const { bus, signal, logger, metrics, registry } = context;
+  const { bus, logger, registry } = context;
   await ensurePipelineTopics(bus, { namespace: config.namespace });
   const late = new Counter({
     name: 'weir_window_late_sessions_total',
@@ -21,11 +21,7 @@ export async function runWindowService(config: WindowConfig, context: StageRunCo
     registers: [registry],
   });
   await runStage({
-    bus,
-    signal,
-    logger,
-    metrics,
-    handleSignals: false,
+    ...runnerContext(context),
     groupId: config.groupId,
     delivery: config.delivery,
     input: [topicIn(config.namespace, SESSIONS_TOPIC)],

@@ -15,6 +15,6 @@ export {
 } from './readiness.js';
 export { gracefulShutdown, pause, type GracefulShutdown, type ShutdownHost, type ShutdownOptions, type ShutdownStep } from './shutdown.js';
 export { registryCheck, type RegistryCheckConfig } from './registry-check.js';
-export { runStageService, type StageRunContext, type StageServiceOptions } from './stage-service.js';
+export { runnerContext, runStageService, type StageRunContext, type StageServiceOptions } from './stage-service.js';
 export { printServiceHelp } from './help.js';
 export { connectionProblems, groupPrefixEnv, namespaceEnv } from './stage-env.js';

@@ -13,6 +13,14 @@ export interface StageRunContext {
   registry: Registry;
 }
 
+/**
+ * What every stage of a service hands the runner from its context. The service, not the runner,
+ * owns SIGTERM: it drains its HTTP side and the stage together (runStageService).
+ */
+export function runnerContext({ bus, signal, logger, metrics }: StageRunContext) {
+  return { bus, signal, logger, metrics, handleSignals: false } as const;
+}
+
 export interface StageServiceOptions<C> {
   /** `sessionize`, `window`, `score`: in logs, metrics and `/healthz`. */
   name: string;
