@@ -1,20 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RequestEvent } from '@weir/contracts';
-import { parserFor, type ParseResult, type RejectedLine } from '../src/index.js';
+import { parserFor } from '../src/index.js';
+import { event, rejected } from './results.js';
 
 const combined = parserFor('combined', { customer: 'acme' });
-
-function event(result: ParseResult | null): RequestEvent {
-  assert.ok(result !== null, 'blank');
-  if (!result.ok) assert.fail(result.message);
-  return result.event;
-}
-
-function rejected(result: ParseResult | null): RejectedLine {
-  assert.ok(result !== null && !result.ok, `expected a rejection, got ${JSON.stringify(result)}`);
-  return result;
-}
 
 const GOOGLEBOT =
   '66.249.66.1 - - [04/Mar/2025:09:00:00 +0100] "GET /products/42?color=red&size=m HTTP/1.1" 200 5123 "-" ' +

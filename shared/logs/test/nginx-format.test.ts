@@ -1,18 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RequestEvent } from '@weir/contracts';
-import { compileFormat, parserFor, type ParseResult, type RejectedLine } from '../src/index.js';
-
-function event(result: ParseResult | null): RequestEvent {
-  assert.ok(result !== null, 'blank');
-  if (!result.ok) assert.fail(result.message);
-  return result.event;
-}
-
-function rejected(result: ParseResult | null): RejectedLine {
-  assert.ok(result !== null && !result.ok, `expected a rejection, got ${JSON.stringify(result)}`);
-  return result;
-}
+import { compileFormat, parserFor } from '../src/index.js';
+import { event, rejected } from './results.js';
 
 /** A typical production log_format behind a load balancer, with timings, a session cookie and a custom variable. */
 const MAIN_EXT =
