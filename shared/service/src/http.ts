@@ -8,6 +8,7 @@ import { collectDefaultMetrics, Counter, Histogram, type Registry } from 'prom-c
 import type { Logger } from 'pino';
 import { cachedReadiness, type Readiness } from './readiness.js';
 import { serviceLogger } from './logger.js';
+import { redactUrl } from './redact-url.js';
 
 export interface ServiceHttpOptions {
   /** The service's name: in log lines and in `/healthz`. */
@@ -16,6 +17,12 @@ export interface ServiceHttpOptions {
   port?: number;
   /** Default 0.0.0.0: inside a pod the probes and the Service come from outside the loopback. */
   host?: string;
+  /**
+   * A second port for /healthz, /readyz and /metrics (0 picks a free one), for a service whose
+   * main port is public: its metrics (customer names, volumes) then stay off it, and the main
+   * port keeps only a bare /healthz. Unset: everything on the main port.
+   */
+  adminPort?: number;
   readiness: Readiness;
   /** Where the service's metrics live; `/metrics` serves exactly this registry. */
   registry: Registry;
@@ -35,6 +42,10 @@ export interface ServiceHttp {
   readonly name: string;
   /** Add the service's own routes here, before `listen`. */
   readonly app: FastifyInstance;
+  /** The admin server (/healthz, /readyz, /metrics) when `adminPort` was given. */
+  readonly admin: FastifyInstance | null;
+  /** The admin server's URL once listening. */
+  readonly adminUrl: string | undefined;
   readonly logger: Logger;
   /** True once `drain` was called. */
   readonly draining: boolean;
@@ -78,12 +89,16 @@ export function createServiceHttp(options: ServiceHttpOptions): ServiceHttp {
   const logger = options.logger ?? serviceLogger(options.name);
   // Typed as fastify's logger interface, so `app` is the plain FastifyInstance services expect.
   const loggerInstance: FastifyBaseLogger = logger;
-  const app: FastifyInstance = Fastify({
-    ...options.fastify,
-    loggerInstance,
-    // One line per request, written below with what matters, instead of fastify's two.
-    logController: new LogController({ disableRequestLogging: true }),
-  });
+  const newApp = (): FastifyInstance =>
+    Fastify({
+      ...options.fastify,
+      loggerInstance,
+      // One line per request, written below with what matters, instead of fastify's two.
+      logController: new LogController({ disableRequestLogging: true }),
+    });
+  const app = newApp();
+  const admin = options.adminPort === undefined ? null : newApp();
+  let adminUrl: string | undefined;
   const readiness = cachedReadiness(options.readiness, options.readinessCacheMs ?? 1500);
   const { registry } = options;
   if ((options.defaultMetrics ?? true) && !registry.getSingleMetric('process_cpu_user_seconds_total')) {
@@ -93,53 +108,71 @@ export function createServiceHttp(options: ServiceHttpOptions): ServiceHttp {
   const startedAt = Date.now();
   let draining = false;
 
-  app.addHook('onResponse', async (request, reply) => {
-    // The route template, not the URL: one series per route, whatever the path parameters.
-    const route = request.routeOptions.url ?? 'unmatched';
-    const status = reply.statusCode;
-    const seconds = reply.elapsedTime / 1000;
-    metrics.requests.inc({ route, method: request.method, status: String(status) });
-    metrics.duration.observe({ route, method: request.method }, seconds);
-    const line = { method: request.method, url: request.url, status, ms: Math.round(reply.elapsedTime * 10) / 10 };
-    if (PROBE_ROUTES.has(route) && status < 500) request.log.debug(line, 'request');
-    else if (status >= 500) request.log.warn(line, 'request');
-    else request.log.info(line, 'request');
-  });
+  for (const server of admin ? [app, admin] : [app]) observe(server);
+  probes(app, admin === null);
+  if (admin) probes(admin, true);
 
-  // Fastify's own error log goes with its request logging: failures of the server's making are
-  // logged here instead, with their stack. Refusals (4xx) are the client's and only counted.
-  app.addHook('onError', async (request, _reply, error) => {
-    const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
-    // 503 is a dependency's outage, reported as such, not a bug of ours.
-    if (status === 503) request.log.warn({ err: error }, 'request failed: unavailable');
-    else if (status >= 500) request.log.error({ err: error }, 'request failed');
-  });
+  function observe(app: FastifyInstance): void {
+    app.addHook('onResponse', async (request, reply) => {
+      // The route template, not the URL: one series per route, whatever the path parameters.
+      const route = request.routeOptions.url ?? 'unmatched';
+      const status = reply.statusCode;
+      const seconds = reply.elapsedTime / 1000;
+      metrics.requests.inc({ route, method: request.method, status: String(status) });
+      metrics.duration.observe({ route, method: request.method }, seconds);
+      const line = { method: request.method, url: redactUrl(request.url), status, ms: Math.round(reply.elapsedTime * 10) / 10 };
+      if (PROBE_ROUTES.has(route) && status < 500) request.log.debug(line, 'request');
+      else if (status >= 500) request.log.warn(line, 'request');
+      else request.log.info(line, 'request');
+    });
 
-  app.get('/healthz', async () => ({
-    status: 'ok',
-    service: options.name,
-    uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-  }));
+    // Fastify's own error log goes with its request logging: failures of the server's making are
+    // logged here instead, with their stack. Refusals (4xx) are the client's and only counted.
+    app.addHook('onError', async (request, _reply, error) => {
+      const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
+      // 503 is a dependency's outage, reported as such, not a bug of ours.
+      if (status === 503) request.log.warn({ err: error }, 'request failed: unavailable');
+      else if (status >= 500) request.log.error({ err: error }, 'request failed');
+    });
+  }
 
-  app.get('/readyz', async (_request, reply) => {
-    if (draining) return reply.code(503).send({ ready: false, draining: true, checks: {} });
-    const report = await readiness();
-    return reply.code(report.ready ? 200 : 503).send(report);
-  });
+  /** /healthz always; /readyz and /metrics where `all`. */
+  function probes(app: FastifyInstance, all: boolean): void {
+    app.get('/healthz', async () => ({
+      status: 'ok',
+      service: options.name,
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+    }));
+    if (!all) return;
 
-  app.get('/metrics', async (_request, reply) => {
-    const text = await registry.metrics();
-    return reply.type(registry.contentType).send(text);
-  });
+    app.get('/readyz', async (_request, reply) => {
+      if (draining) return reply.code(503).send({ ready: false, draining: true, checks: {} });
+      const report = await readiness();
+      return reply.code(report.ready ? 200 : 503).send(report);
+    });
+
+    app.get('/metrics', async (_request, reply) => {
+      const text = await registry.metrics();
+      return reply.type(registry.contentType).send(text);
+    });
+  }
 
   return {
     name: options.name,
     app,
+    admin,
+    get adminUrl() {
+      return adminUrl;
+    },
     logger,
     get draining() {
       return draining;
     },
     async listen() {
+      if (admin) {
+        adminUrl = await admin.listen({ port: options.adminPort ?? 0, host: options.host ?? '0.0.0.0' });
+        logger.info({ url: adminUrl }, 'admin listening: /healthz, /readyz, /metrics');
+      }
       const url = await app.listen({ port: options.port ?? 8080, host: options.host ?? '0.0.0.0' });
       logger.info({ url }, 'listening');
       return url;
@@ -151,6 +184,7 @@ export function createServiceHttp(options: ServiceHttpOptions): ServiceHttp {
     async close() {
       draining = true;
       await app.close();
+      await admin?.close();
     },
   };
 }

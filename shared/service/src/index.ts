@@ -4,6 +4,7 @@
  */
 export { httpEnv, logEnv, portEnv, registryEnv } from './env.js';
 export { serviceLogger, logLevelFromEnv, type Logger } from './logger.js';
+export { redactUrl } from './redact-url.js';
 export { createServiceHttp, type ServiceHttp, type ServiceHttpOptions } from './http.js';
 export {
   cachedReadiness,
