@@ -4,7 +4,7 @@
  * ratio ingest/baseline is then what parsing, encoding and producing cost on top of HTTP.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { ACCEPTED_TYPES } from './body.js';
+import { ACCEPTED_TYPES } from '../services/ingest/src/index.js';
 
 export function buildBaselineApp(maxBodyBytes: number): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: maxBodyBytes });

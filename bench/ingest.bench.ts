@@ -12,7 +12,8 @@ import { pathToFileURL } from 'node:url';
 import { createSerde, EmbeddedRegistry, logsTopic, RegistrySerde, type RequestEvent, type Serde } from '../shared/contracts/src/index.js';
 import { simulateTraffic } from '../shared/simulator/src/index.js';
 import { busConfigFromEnv, createBus, createEmbeddedBus, createLogger, type Bus } from '../shared/stream/src/index.js';
-import { ApiKeys, buildBaselineApp, buildIngestApp } from '../services/ingest/src/index.js';
+import { ApiKeys, buildIngestApp } from '../services/ingest/src/index.js';
+import { buildBaselineApp } from './ingest-baseline.js';
 import { formatResult, median, type BenchResult } from './result.js';
 
 const RUNS = 5;

@@ -10,28 +10,38 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { ApiKeys } from './api-keys.js';
+import { defaultCustomerShare, InflightBudget } from './budget.js';
+import { shuttingDown } from './body-reader.js';
 import { asIngestError } from './errors.js';
+import { IdempotencyCache } from './idempotency.js';
 import { IngestMetrics } from './metrics.js';
 import { ParserCache } from './parsers.js';
-import { InflightBudget, LogPublisher } from './publish.js';
+import { LogPublisher } from './publish.js';
 import { logsRoutes, type IngestLimits } from './routes/logs.js';
 import { DEFAULT_SESSION_KEY, type SessionKeySpec } from './session-key.js';
 
 export interface IngestAppLimits extends IngestLimits {
-  /** Bytes of request bodies held at once before new requests get 429. */
+  /** Bytes of request bodies held at once (received and decompressed) before requests get 429. */
   maxInflightBytes: number;
-  /** Longest a request waits for Kafka's acknowledgement before 503. */
-  produceTimeoutMs: number;
+  /** One customer's share of maxInflightBytes; default a quarter of it, at least maxBodyBytes. */
+  maxInflightBytesPerCustomer?: number;
   /** Bytes of values per produce call; see LogPublisher. */
   maxChunkBytes?: number;
+  /** How long, and how many per customer, answers to Idempotency-Key batches are kept. */
+  idempotencyWindowMs: number;
+  idempotencyKeys: number;
 }
 
 export const DEFAULT_LIMITS: IngestAppLimits = {
   maxBodyBytes: 10 * 1024 * 1024,
+  maxLineBytes: 64 * 1024,
   maxInflightBytes: 64 * 1024 * 1024,
+  bodyTimeoutMs: 30_000,
   produceTimeoutMs: 15_000,
   retryAfterSeconds: 2,
   maxListedRejections: 1000,
+  idempotencyWindowMs: 10 * 60_000,
+  idempotencyKeys: 10_000,
 };
 
 export interface IngestAppDeps {
@@ -48,6 +58,8 @@ export interface IngestAppDeps {
   /** Readiness checks besides Kafka's (e.g. the schema registry). */
   readinessChecks?: Record<string, ReadinessCheck>;
   port?: number;
+  /** Port of /healthz, /readyz and /metrics (0: a free one); unset: all on `port` (tests with `inject`). */
+  adminPort?: number;
   host?: string;
 }
 
@@ -58,7 +70,11 @@ export interface IngestApp {
   registry: Registry;
   publisher: LogPublisher;
   budget: InflightBudget;
-  /** Stops accepting, finishes requests in progress, closes the producer. Not the bus: the caller owns it. */
+  /**
+   * Stops accepting, refuses the bodies still arriving (503: a client trickling bytes does not
+   * hold the shutdown), finishes the requests being written, closes the producer. Not the bus:
+   * the caller owns it.
+   */
   close(): Promise<void>;
 }
 
@@ -68,9 +84,14 @@ export function buildIngestApp(deps: IngestAppDeps): IngestApp {
     // Else a body of the maximum size could never be admitted.
     throw new RangeError(`maxInflightBytes (${limits.maxInflightBytes}) must be at least maxBodyBytes (${limits.maxBodyBytes})`);
   }
+  const perCustomer = limits.maxInflightBytesPerCustomer ?? defaultCustomerShare(limits.maxInflightBytes, limits.maxBodyBytes);
+  if (perCustomer < limits.maxBodyBytes || perCustomer > limits.maxInflightBytes) {
+    throw new RangeError(`maxInflightBytesPerCustomer (${perCustomer}) must be from maxBodyBytes (${limits.maxBodyBytes}) to maxInflightBytes (${limits.maxInflightBytes})`);
+  }
   const registry = deps.registry ?? new Registry();
   const metrics = new IngestMetrics(registry, limits.maxInflightBytes);
-  const budget = new InflightBudget(limits.maxInflightBytes, (used) => metrics.inflightBytes.set(used));
+  const budget = new InflightBudget(limits.maxInflightBytes, perCustomer, (used) => metrics.inflightBytes.set(used));
+  const closing = new AbortController();
   const publisher = new LogPublisher({
     bus: deps.bus,
     partitions: deps.partitions ?? 6,
@@ -86,6 +107,7 @@ export function buildIngestApp(deps: IngestAppDeps): IngestApp {
     logger: deps.logger,
     registry,
     ...(deps.port !== undefined ? { port: deps.port } : {}),
+    ...(deps.adminPort !== undefined ? { adminPort: deps.adminPort } : {}),
     ...(deps.host !== undefined ? { host: deps.host } : {}),
     readiness: readinessOf({
       // Metadata for the topic list: one cheap request that needs a live broker.
@@ -113,6 +135,8 @@ export function buildIngestApp(deps: IngestAppDeps): IngestApp {
       metrics,
       sessionKey: deps.sessionKey ?? DEFAULT_SESSION_KEY,
       limits,
+      idempotency: new IdempotencyCache({ windowMs: limits.idempotencyWindowMs, maxKeys: limits.idempotencyKeys }),
+      closing: closing.signal,
     }),
   );
 
@@ -123,6 +147,7 @@ export function buildIngestApp(deps: IngestAppDeps): IngestApp {
     publisher,
     budget,
     async close() {
+      closing.abort(shuttingDown(limits.retryAfterSeconds));
       await http.close();
       await publisher.close();
     },

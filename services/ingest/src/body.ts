@@ -1,13 +1,9 @@
 /**
- * The request body: which content types and encodings are read, the size limits, gzip, and
- * splitting into lines. Everything here is checked from headers before the body is read where
+ * The request body: which content types and encodings are read, the size limits, and splitting
+ * into lines (reading and decompressing are body-reader.ts's). Everything here is checked from headers before the body is read where
  * it can be, so a refused request costs no memory.
  */
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
 import { IngestError } from './errors.js';
-
-const gunzipAsync = promisify(gunzip);
 
 export type BodyKind = 'ndjson' | 'text';
 export type BodyCharset = 'utf-8' | 'latin1';
@@ -84,37 +80,76 @@ export function tooLarge(what: string, maxBytes: number): IngestError {
   return new IngestError('WEIR_INGEST_BODY_TOO_LARGE', 413, `${what} is over the limit of ${maxBytes} bytes: send smaller batches`);
 }
 
+const NEWLINE = 0x0a;
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** A line of the body: its text, or why it has none (too long, not the declared charset). */
+export type BodyLine = { ok: true; text: string } | { ok: false; code: 'too_large' | 'invalid_utf8'; reason: string };
+
 /**
- * The body as sent (after Content-Encoding). Decompression stops at `maxBytes` of output, so a
- * gzip bomb costs at most that much memory.
+ * Offset of the first byte that breaks UTF-8 (RFC 3629: no overlongs, no surrogates, nothing
+ * past U+10FFFF), or -1 when the bytes are valid. For the reason given with `invalid_utf8`.
  */
-export async function decodeBody(raw: Buffer, coding: ContentCoding, maxBytes: number): Promise<Buffer> {
-  if (coding === 'identity') return raw;
-  try {
-    return await gunzipAsync(raw, { maxOutputLength: maxBytes });
-  } catch (err) {
-    if (err instanceof RangeError || (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw tooLarge('the decompressed body', maxBytes);
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
     }
-    throw new IngestError('WEIR_INGEST_BAD_GZIP', 400, `Content-Encoding is gzip but the body does not decompress: ${(err as Error).message}`, {
-      cause: err,
-    });
+    let need: number;
+    let min: number;
+    let max = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) need = 2;
+    else if (b >= 0xf0 && b <= 0xf4) need = 3;
+    else return i;
+    // The second byte's range rules out overlongs, surrogates and code points past U+10FFFF.
+    min = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+    if (b === 0xed) max = 0x9f;
+    else if (b === 0xf4) max = 0x8f;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined) return i;
+      if (k === 1 ? c < min || c > max : c < 0x80 || c > 0xbf) return i;
+    }
+    i += need + 1;
   }
-}
-
-/** Body bytes → text. A UTF-8 byte order mark is dropped: it is not part of the first line. */
-export function bodyText(body: Buffer, charset: BodyCharset): string {
-  const text = body.toString(charset === 'utf-8' ? 'utf8' : 'latin1');
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  return -1;
 }
 
 /**
- * The lines of a body, without their `\n` (a trailing `\r` is left to the parser, which ignores
- * it). A final newline does not start another line; a last line without one still counts.
+ * The lines of a decoded body, without their `\n` (a trailing `\r` is left to the parser,
+ * which ignores it). A final newline does not start another line; a last line without one still
+ * counts. Each line is decoded on its own with a fatal decoder: bytes that are not the declared
+ * charset reject that line (`invalid_utf8`), never replaced silently, and a line longer than
+ * `maxLineBytes` is rejected (`too_large`) without being decoded. A UTF-8 byte order mark is
+ * dropped: it is not part of the first line.
  */
-export function splitLines(text: string): string[] {
-  if (text === '') return [];
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines;
+export function* bodyLines(body: Buffer, charset: BodyCharset, maxLineBytes: number): Generator<BodyLine> {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  let start = charset === 'utf-8' && body.subarray(0, 3).equals(UTF8_BOM) ? 3 : 0;
+  while (start < body.length) {
+    let end = body.indexOf(NEWLINE, start);
+    if (end === -1) end = body.length;
+    const bytes = body.subarray(start, end);
+    start = end + 1;
+    if (bytes.length > maxLineBytes) {
+      yield { ok: false, code: 'too_large', reason: `the line has ${bytes.length} bytes, over the limit of ${maxLineBytes}: it would not fit one Kafka record` };
+    } else if (charset === 'latin1') {
+      yield { ok: true, text: bytes.toString('latin1') };
+    } else {
+      try {
+        yield { ok: true, text: decoder.decode(bytes) };
+      } catch {
+        const at = firstInvalidUtf8(bytes);
+        yield {
+          ok: false,
+          code: 'invalid_utf8',
+          reason: `not valid UTF-8 at byte ${at + 1} of the line: send UTF-8, or declare the charset (text/plain; charset=iso-8859-1)`,
+        };
+      }
+    }
+  }
 }

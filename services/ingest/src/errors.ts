@@ -18,6 +18,12 @@ export type IngestErrorCode =
   | 'WEIR_INGEST_BAD_GZIP'
   /** A log format spec the parsers cannot compile, or one that does not fit the content type (400). */
   | 'WEIR_INGEST_BAD_FORMAT'
+  /** The body did not arrive within WEIR_INGEST_BODY_TIMEOUT (408); the connection is closed. */
+  | 'WEIR_INGEST_BODY_TIMEOUT'
+  /** An Idempotency-Key already used for a different batch (422). */
+  | 'WEIR_INGEST_IDEMPOTENCY_KEY_REUSED'
+  /** The service is shutting down: the body was still arriving (503); send it again. */
+  | 'WEIR_INGEST_SHUTTING_DOWN'
   /** Any other malformed request: bad query parameter, bad Content-Length (400). */
   | 'WEIR_INGEST_BAD_REQUEST'
   /** Every non-blank line was rejected: nothing was written (422). */

@@ -1,15 +1,16 @@
 /**
  * The ingest service: load the configuration, connect the bus and the registry, build the app,
- * listen, and shut down gracefully on SIGTERM/SIGINT (readiness off, finish requests in progress,
- * close the producer and the bus).
+ * listen (the API on PORT, /healthz, /readyz and /metrics on WEIR_ADMIN_PORT), and shut down
+ * gracefully on SIGTERM/SIGINT (readiness off, refuse bodies still arriving, finish the requests
+ * being written, close the producer and the bus). `--help` lists the configuration.
  */
 import { createSerde, type RequestEvent } from '@weir/contracts';
-import { gracefulShutdown, pause, registryCheck, serviceLogger } from '@weir/service';
+import { gracefulShutdown, pause, printServiceHelp, registryCheck, serviceLogger } from '@weir/service';
+import { createBus, isStreamError } from '@weir/stream';
 import { ApiKeys } from './api-keys.js';
 import { buildIngestApp } from './app.js';
-import { loadIngestConfig, type IngestConfig } from './config.js';
+import { ingestEnv, loadIngestConfig, type IngestConfig } from './config.js';
 import { KeyReloader } from './key-reload.js';
-import { isStreamError, createBus } from '@weir/stream';
 
 const logger = serviceLogger('ingest');
 
@@ -48,15 +49,21 @@ async function main(): Promise<void> {
     keys,
     logger,
     port: config.port,
+    adminPort: config.adminPort,
     host: config.host,
     partitions: config.partitions,
     sessionKey: config.sessionKey,
     limits: {
       maxBodyBytes: config.maxBodyBytes,
+      maxLineBytes: config.maxLineBytes,
       maxInflightBytes: config.maxInflightBytes,
+      maxInflightBytesPerCustomer: config.maxInflightBytesPerCustomer,
+      bodyTimeoutMs: config.bodyTimeoutMs,
       maxListedRejections: config.maxListedRejections,
       produceTimeoutMs: config.produceTimeoutMs,
       retryAfterSeconds: config.retryAfterSeconds,
+      idempotencyWindowMs: config.idempotencyWindowMs,
+      idempotencyKeys: config.idempotencyKeys,
     },
     ...(registryReady ? { readinessChecks: { schemaRegistry: registryReady } } : {}),
   });
@@ -80,7 +87,11 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
-  logger.fatal({ err }, 'ingest failed to start');
-  process.exit(1);
-});
+if (process.argv.includes('--help')) {
+  printServiceHelp('ingest', 'access logs over HTTP (POST /v1/logs) → weir.logs.<customer>', ingestEnv);
+} else {
+  main().catch((err: unknown) => {
+    logger.fatal({ err }, 'ingest failed to start');
+    process.exit(1);
+  });
+}

@@ -10,6 +10,7 @@ export class IngestMetrics {
   readonly linesRejected: Counter<'customer' | 'code'>;
   readonly linesBlank: Counter<'customer'>;
   readonly bodyBytes: Counter<'customer' | 'encoding'>;
+  readonly replayed: Counter<'customer'>;
   readonly produceSeconds: Histogram<'outcome'>;
   readonly inflightBytes: Gauge;
   readonly inflightLimit: Gauge;
@@ -46,6 +47,12 @@ export class IngestMetrics {
       labelNames: ['customer', 'encoding'],
       registers,
     });
+    this.replayed = new Counter({
+      name: 'weir_ingest_replayed_total',
+      help: 'Resends of an answered batch (same Idempotency-Key) given the first answer again, nothing written',
+      labelNames: ['customer'],
+      registers,
+    });
     this.produceSeconds = new Histogram({
       name: 'weir_ingest_produce_duration_seconds',
       help: 'Time of one produce call until Kafka acknowledged it (or failed)',
@@ -55,7 +62,7 @@ export class IngestMetrics {
     });
     this.inflightBytes = new Gauge({
       name: 'weir_ingest_inflight_bytes',
-      help: 'Bytes of request bodies being processed (raw plus decompressed)',
+      help: 'Bytes of request bodies held: received and decompressed so far',
       registers,
     });
     this.inflightLimit = new Gauge({

@@ -1,72 +1,15 @@
 /**
- * Backpressure and produce: how many bytes the service holds at once, and getting a request's
- * records durably into Kafka (acknowledged by all in-sync replicas) or failing it loudly.
+ * Getting a request's records durably into Kafka (acknowledged by all in-sync replicas, by the
+ * bus's idempotent producer) or failing it loudly.
  *
- * Nothing is buffered beyond the request: a request is admitted only while the bytes in flight
- * stay under the bound (else 429), and its response waits for the broker's acknowledgement
- * (else 503). The client keeps the data until then, so a refused request loses nothing.
+ * Nothing is buffered beyond the request: its response waits for the broker's acknowledgement
+ * (else 503). The client keeps the data until then, so a refused request loses nothing; a
+ * client that names its batches (Idempotency-Key, idempotency.ts) can resend without writing
+ * anything twice.
  */
 import type { Bus, BusProducer, OutgoingMessage } from '@weir/stream';
 import type { Logger } from 'pino';
 import { IngestError } from './errors.js';
-
-/** One request's claim on the in-flight budget. */
-export class Reservation {
-  private released = false;
-
-  constructor(
-    private readonly budget: InflightBudget,
-    private held: number,
-  ) {}
-
-  get bytes(): number {
-    return this.released ? 0 : this.held;
-  }
-
-  /** Changes the claim to `bytes`; growing fails (false) when it would pass the bound. */
-  resize(bytes: number): boolean {
-    if (this.released) return false;
-    if (!this.budget.adjust(this.held, bytes)) return false;
-    this.held = bytes;
-    return true;
-  }
-
-  /** Idempotent: every exit path of a request may call it. */
-  release(): void {
-    if (this.released) return;
-    this.released = true;
-    this.budget.adjust(this.held, 0);
-  }
-}
-
-export class InflightBudget {
-  private used = 0;
-
-  constructor(
-    readonly limit: number,
-    private readonly onChange: (used: number) => void = () => undefined,
-  ) {}
-
-  get inUse(): number {
-    return this.used;
-  }
-
-  /** A claim of `bytes`, or null when it does not fit now. */
-  tryReserve(bytes: number): Reservation | null {
-    if (this.used + bytes > this.limit) return null;
-    this.used += bytes;
-    this.onChange(this.used);
-    return new Reservation(this, bytes);
-  }
-
-  /** @internal From `from` to `to` bytes; only growth can fail. */
-  adjust(from: number, to: number): boolean {
-    if (to > from && this.used - from + to > this.limit) return false;
-    this.used += to - from;
-    this.onChange(this.used);
-    return true;
-  }
-}
 
 export interface LogPublisherOptions {
   bus: Bus;
@@ -91,9 +34,10 @@ export interface Publishing {
   acknowledged: Promise<void>;
   /**
    * Settles when Kafka has finished with the records, even after a timeout answered the client:
-   * only then is their memory free (the caller releases its reservation then). Never rejects.
+   * only then is their memory free (the caller releases its reservation then). Never rejects;
+   * resolves to how many chunks (of `chunkMessages`) Kafka acknowledged, in order.
    */
-  settled: Promise<void>;
+  settled: Promise<{ ackedChunks: number; ok: boolean }>;
 }
 
 const DEFAULT_CHUNK_BYTES = 512 * 1024;
@@ -162,13 +106,15 @@ export class LogPublisher {
    * Produces the messages, in order; `acknowledged` resolves once Kafka acknowledged every one
    * and rejects with WEIR_INGEST_UNAVAILABLE (503) on a failure or past the produce timeout. A request that
    * failed half-way may have written its first chunks: the client's retry then writes them
-   * again (at-least-once; downstream stages see the repeat as the same request twice).
+   * again unless it skips them: `skipChunks` leaves out the first chunks, acknowledged by an
+   * earlier attempt at the same messages (chunking is deterministic).
    */
-  publish(messages: OutgoingMessage[]): Publishing {
-    const sending = this.sendAll(messages);
+  publish(messages: OutgoingMessage[], skipChunks = 0): Publishing {
+    const progress = { ackedChunks: skipChunks };
+    const sending = this.sendAll(messages, skipChunks, progress);
     const settled = sending.then(
-      () => undefined,
-      () => undefined,
+      () => ({ ackedChunks: progress.ackedChunks, ok: true }),
+      () => ({ ackedChunks: progress.ackedChunks, ok: false }),
     );
     return { acknowledged: this.withTimeout(sending, `producing ${messages.length} records`), settled };
   }
@@ -179,12 +125,13 @@ export class LogPublisher {
     if (producer) await producer.then((p) => p.close()).catch(() => undefined);
   }
 
-  private async sendAll(messages: OutgoingMessage[]): Promise<void> {
+  private async sendAll(messages: OutgoingMessage[], skipChunks: number, progress: { ackedChunks: number }): Promise<void> {
     const producer = await this.openProducer();
-    for (const chunk of chunkMessages(messages, this.maxChunkBytes)) {
+    for (const chunk of chunkMessages(messages, this.maxChunkBytes).slice(skipChunks)) {
       const started = performance.now();
       try {
         await producer.send(chunk);
+        progress.ackedChunks++;
         this.options.observeProduce?.((performance.now() - started) / 1000, true);
       } catch (err) {
         this.options.observeProduce?.((performance.now() - started) / 1000, false);

@@ -1,8 +1,27 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bodyText, bodyTypeOf, contentCodingOf, decodeBody, splitLines } from '../src/body.js';
-import { chunkMessages, InflightBudget } from '../src/publish.js';
+import { Readable } from 'node:stream';
+import { bodyLines, bodyTypeOf, contentCodingOf, firstInvalidUtf8, type BodyLine } from '../src/body.js';
+import { readBody, type ReadBodyOptions } from '../src/body-reader.js';
+import { InflightBudget } from '../src/budget.js';
+import { IngestError } from '../src/errors.js';
+import { chunkMessages } from '../src/publish.js';
 import { gzip } from './helpers.js';
+
+const overloaded = () => new IngestError('WEIR_INGEST_OVERLOADED', 429, 'full');
+function read(bytes: Buffer, coding: 'gzip' | 'identity', maxBytes: number, budget = new InflightBudget(1 << 30)) {
+  const options: ReadBodyOptions = {
+    coding,
+    maxBytes,
+    reservation: budget.open('acme'),
+    timeoutMs: 10_000,
+    signal: new AbortController().signal,
+    overloaded,
+  };
+  return readBody(Readable.from([bytes]), options);
+}
+const texts = (body: string | Buffer, charset: 'utf-8' | 'latin1' = 'utf-8', max = 1000): BodyLine[] =>
+  [...bodyLines(Buffer.isBuffer(body) ? body : Buffer.from(body), charset, max)];
 
 test('content types: NDJSON and plain text, with their charsets', () => {
   assert.deepEqual(bodyTypeOf('application/x-ndjson'), { kind: 'ndjson', charset: 'utf-8' });
@@ -22,34 +41,68 @@ test('content codings: gzip or none', () => {
 
 test('gzip: decompressed up to the limit, concatenated members included', async () => {
   const two = Buffer.concat([gzip('a\n'), gzip('b\n')]);
-  assert.equal((await decodeBody(two, 'gzip', 100)).toString(), 'a\nb\n');
-  await assert.rejects(decodeBody(gzip('x'.repeat(101)), 'gzip', 100), { code: 'WEIR_INGEST_BODY_TOO_LARGE', statusCode: 413 });
-  await assert.rejects(decodeBody(Buffer.from('plain'), 'gzip', 100), { code: 'WEIR_INGEST_BAD_GZIP', statusCode: 400 });
+  assert.equal((await read(two, 'gzip', 100)).body.toString(), 'a\nb\n');
+  await assert.rejects(read(gzip('x'.repeat(101)), 'gzip', 100), { code: 'WEIR_INGEST_BODY_TOO_LARGE', statusCode: 413 });
+  await assert.rejects(read(Buffer.from('plain'), 'gzip', 100), { code: 'WEIR_INGEST_BAD_GZIP', statusCode: 400 });
 });
 
-test('lines: a final newline ends the last line; a missing one does not lose it', () => {
-  assert.deepEqual(splitLines(''), []);
-  assert.deepEqual(splitLines('a\nb\n'), ['a', 'b']);
-  assert.deepEqual(splitLines('a\n\nb'), ['a', '', 'b']);
-  assert.deepEqual(splitLines('\n'), ['']);
-  assert.equal(bodyText(Buffer.from('\ufeffa'), 'utf-8'), 'a');
+test('gzip: the budget holds the decompressed bytes as they are produced, and refuses past it (429)', async () => {
+  const budget = new InflightBudget(1000);
+  await assert.rejects(read(gzip('y'.repeat(5000)), 'gzip', 100_000, budget), { code: 'WEIR_INGEST_OVERLOADED' });
+  const ok = new InflightBudget(100_000);
+  const { body, received } = await read(gzip('z'.repeat(5000)), 'gzip', 100_000, ok);
+  assert.equal(body.length, 5000);
+  assert.equal(ok.inUse, 5000, 'only the decompressed bytes stay charged, not the gzip ones');
+  assert.ok(received < 200);
 });
 
-test('the in-flight budget refuses what does not fit and gives back on release', () => {
+test('lines: a final newline ends the last line; a missing one does not lose it; a BOM is dropped', () => {
+  const ok = (text: string): BodyLine => ({ ok: true, text });
+  assert.deepEqual(texts(''), []);
+  assert.deepEqual(texts('a\nb\n'), [ok('a'), ok('b')]);
+  assert.deepEqual(texts('a\n\nb'), [ok('a'), ok(''), ok('b')]);
+  assert.deepEqual(texts('\n'), [ok('')]);
+  assert.deepEqual(texts('\ufeffa'), [ok('a')]);
+});
+
+test('lines: invalid UTF-8 rejects that line (invalid_utf8), never replaced; latin1 is read as declared', () => {
+  const body = Buffer.concat([Buffer.from('good é\n'), Buffer.from([0x61, 0x62, 0xff, 0x63]), Buffer.from('\nlast')]);
+  const lines = texts(body);
+  assert.deepEqual(lines[0], { ok: true, text: 'good é' });
+  assert.equal(lines[1]!.ok, false);
+  assert.deepEqual(lines[1]!.ok ? null : [lines[1]!.code, /byte 3 /.test(lines[1]!.reason)], ['invalid_utf8', true]);
+  assert.deepEqual(lines[2], { ok: true, text: 'last' });
+  assert.deepEqual(texts(Buffer.from([0x63, 0x61, 0x66, 0xe9]), 'latin1'), [{ ok: true, text: 'café' }]);
+  // Overlong, surrogate, past U+10FFFF, truncated: all refused where the decoder refuses them.
+  for (const bad of [[0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82]]) {
+    assert.equal(firstInvalidUtf8(Uint8Array.from(bad)), 0, String(bad));
+    assert.equal(texts(Buffer.from(bad))[0]!.ok, false);
+  }
+  assert.equal(firstInvalidUtf8(Buffer.from('ok ✓ 😀')), -1);
+});
+
+test('lines: one over the line limit is rejected too_large, the others kept', () => {
+  const lines = texts(`short\n${'x'.repeat(101)}\nalso short`, 'utf-8', 100);
+  assert.deepEqual(lines.map((l) => (l.ok ? l.text : l.code)), ['short', 'too_large', 'also short']);
+});
+
+test('the in-flight budget refuses what does not fit, per customer too, and gives back on release', () => {
   const seen: number[] = [];
-  const budget = new InflightBudget(100, (used) => seen.push(used));
-  const a = budget.tryReserve(60)!;
-  assert.equal(budget.tryReserve(50), null);
-  assert.equal(a.resize(90), true);
-  assert.equal(a.resize(101), false);
-  assert.equal(a.resize(40), true);
-  const b = budget.tryReserve(60)!;
-  assert.equal(budget.inUse, 100);
+  const budget = new InflightBudget(100, 60, (used) => seen.push(used));
+  const a = budget.open('acme');
+  assert.equal(a.grow(50), true);
+  assert.equal(a.grow(20), false, 'over acme\'s share');
+  const b = budget.open('globex');
+  assert.equal(b.grow(50), true, 'globex is not held back by acme');
+  assert.equal(b.grow(1), false, 'over the whole budget');
+  a.shrink(10);
+  assert.equal(budget.inUseBy('acme'), 40);
+  assert.equal(budget.inUse, 90);
   a.release();
   a.release();
   b.release();
   assert.equal(budget.inUse, 0);
-  assert.deepEqual(seen, [60, 90, 40, 100, 60, 0]);
+  assert.deepEqual(seen, [50, 100, 90, 50, 0]);
 });
 
 test('produce calls are bounded in bytes and keep the order', () => {

@@ -2,11 +2,14 @@
  * POST /v1/logs: a customer's access log lines in, Avro RequestEvents out to `weir.logs.<customer>`.
  *
  * Checked from the headers, before the body is read: the key (401), the customer (403), the
- * content type and encoding (415), the declared size (413) and the in-flight budget (429).
- * Then the body is read (413 past the limit), decompressed (400 if not gzip, 413 past the limit
- * decompressed), and parsed line by line: good lines are produced and acknowledged by Kafka
- * before the answer (503 when Kafka fails or is too slow), bad lines come back in the answer
- * with their number, code and reason. Nothing is accepted silently and nothing is lost silently.
+ * content type and encoding (415), the declared size (413) and the Idempotency-Key (400).
+ * Then the body is read and decompressed as it arrives, each byte charged to the in-flight
+ * budget and the customer's share of it (429), within the body timeout (408), up to the limit
+ * (413, decompressed too; 400 if not gzip). Then it is parsed line by line, in slices that give
+ * the event loop back: good lines are produced and acknowledged by Kafka before the answer (503
+ * when Kafka fails or is too slow), bad lines come back in the answer with their number, code
+ * and reason (too long and invalid UTF-8 included). Nothing is accepted silently and nothing is
+ * lost silently. A resend with the same Idempotency-Key gets the first answer (idempotency.ts).
  *
  * Status: 200 when at least one line was accepted (or the body had no lines); 422 when every
  * non-blank line was rejected — nothing was written, and a client that ignores the body should
@@ -17,22 +20,16 @@ import type { OutgoingMessage } from '@weir/stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiKeys } from '../api-keys.js';
 import { presentedKey } from '../api-keys.js';
-import {
-  ACCEPTED_TYPES,
-  bodyText,
-  bodyTypeOf,
-  contentCodingOf,
-  decodeBody,
-  declaredLength,
-  splitLines,
-  tooLarge,
-  type BodyType,
-  type ContentCoding,
-} from '../body.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Readable } from 'node:stream';
+import { ACCEPTED_TYPES, bodyLines, bodyTypeOf, contentCodingOf, declaredLength, tooLarge, type BodyType, type ContentCoding } from '../body.js';
+import { readBody } from '../body-reader.js';
+import type { InflightBudget, Reservation } from '../budget.js';
 import { asIngestError, IngestError } from '../errors.js';
+import { batchFingerprint, IDEMPOTENCY_HEADER, idempotencyKeyOf, type IdempotencyCache } from '../idempotency.js';
 import type { IngestMetrics } from '../metrics.js';
 import type { ParserCache } from '../parsers.js';
-import type { InflightBudget, LogPublisher, Reservation } from '../publish.js';
+import type { LogPublisher } from '../publish.js';
 import { sessionKeyOf, type SessionKeySpec } from '../session-key.js';
 
 export const LOGS_ROUTE = '/v1/logs';
@@ -45,7 +42,16 @@ export interface IngestLimits {
   maxListedRejections: number;
   /** Seconds a 429 asks the client to wait (WEIR_INGEST_RETRY_AFTER). */
   retryAfterSeconds: number;
+  /** Longest line (WEIR_INGEST_MAX_LINE_BYTES); longer ones are rejected `too_large`. */
+  maxLineBytes: number;
+  /** Longest a body may take to arrive, from the headers on (WEIR_INGEST_BODY_TIMEOUT). */
+  bodyTimeoutMs: number;
+  /** Longest a resend waits for the first attempt's records to settle (WEIR_INGEST_PRODUCE_TIMEOUT). */
+  produceTimeoutMs: number;
 }
+
+/** How long parsing runs before it gives the event loop a turn (health checks, other requests). */
+const SLICE_MS = 10;
 
 export interface LogsRouteDeps {
   keys: ApiKeys;
@@ -56,12 +62,18 @@ export interface LogsRouteDeps {
   metrics: IngestMetrics;
   sessionKey: SessionKeySpec;
   limits: IngestLimits;
+  idempotency: IdempotencyCache;
+  /** Aborted when the service shuts down: bodies still arriving are refused (503). */
+  closing: AbortSignal;
 }
 
 /** One rejected line: its number in the body (1-based, blank lines counted), why, and in detail. */
 export interface LineRejection {
   line: number;
-  /** A @weir/logs reject code (`layout`, `bad_time`, ...) or `invalid_record` (the schema refused the event). */
+  /**
+   * A @weir/logs reject code (`layout`, `bad_time`, ...), `too_large` (over WEIR_INGEST_MAX_LINE_BYTES),
+   * `invalid_utf8` (not the declared charset) or `invalid_record` (the schema refused the event).
+   */
   code: string;
   reason: string;
 }
@@ -94,8 +106,13 @@ interface Admitted {
   type: BodyType;
   coding: ContentCoding;
   reservation: Reservation;
+  /** performance.now() when the headers were checked: the body timeout counts from here. */
+  admittedAt: number;
+  idempotencyKey: string | null;
+  /** True once the whole body was read: else the connection is closed after the answer. */
+  bodyRead: boolean;
   /** Set once records went to Kafka: the reservation is released when Kafka is done with them. */
-  settled?: Promise<void>;
+  settled?: Promise<unknown>;
 }
 
 /** Customer and error code per request, for the request counter (set before anything can fail). */
@@ -140,12 +157,13 @@ export function logsRoutes(deps: LogsRouteDeps) {
   const { keys, serde, publisher, budget, parsers, metrics, limits } = deps;
   const admitted = new WeakMap<FastifyRequest, Admitted>();
   const outcomes = new WeakMap<FastifyRequest, Outcome>();
+  const unread = new WeakSet<FastifyRequest>();
 
   const overloaded = (): IngestError =>
     new IngestError(
       'WEIR_INGEST_OVERLOADED',
       429,
-      `too many bytes in flight (limit ${budget.limit}): retry after ${limits.retryAfterSeconds} s`,
+      `too many bytes in flight (limit ${budget.limit}, ${budget.perCustomer} per customer): retry after ${limits.retryAfterSeconds} s`,
       { retryAfterSeconds: limits.retryAfterSeconds },
     );
 
@@ -171,13 +189,46 @@ export function logsRoutes(deps: LogsRouteDeps) {
     const coding = contentCodingOf(header(request, 'content-encoding'));
     const length = declaredLength(header(request, 'content-length'));
     if (length !== null && length > limits.maxBodyBytes) throw tooLarge('the body', limits.maxBodyBytes);
-    // A chunked body's size is unknown: hold the most it may be until it has been read.
-    const reservation = budget.tryReserve(length ?? limits.maxBodyBytes);
-    if (!reservation) throw overloaded();
-    admitted.set(request, { customer, type, coding, reservation });
+    const idempotencyKey = idempotencyKeyOf(request.headers[IDEMPOTENCY_HEADER]);
+    // Nothing is reserved on the headers' word: the budget is charged as bytes arrive.
+    const reservation = budget.open(customer);
+    admitted.set(request, { customer, type, coding, reservation, admittedAt: performance.now(), idempotencyKey, bodyRead: false });
+  };
+
+  /** Reads the body off the socket as it arrives (body-reader.ts): budget, timeout, gzip, limits. */
+  const parseBody = async (request: FastifyRequest, payload: Readable): Promise<Buffer> => {
+    const state = admitted.get(request);
+    if (!state) throw new IngestError('WEIR_INGEST_INTERNAL', 500, 'body read without admission');
+    const read = await readBody(payload, {
+      coding: state.coding,
+      maxBytes: limits.maxBodyBytes,
+      reservation: state.reservation,
+      timeoutMs: limits.bodyTimeoutMs - (performance.now() - state.admittedAt),
+      signal: deps.closing,
+      overloaded,
+    });
+    state.bodyRead = true;
+    metrics.bodyBytes.inc({ customer: state.customer, encoding: state.coding }, read.received);
+    return read.body;
+  };
+
+  /** A request whose body was left unread (refused early, timed out, over a limit) closes its connection. */
+  const closeIfUnread = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const state = admitted.get(request);
+    const hasBody = request.headers['content-length'] !== '0' && (request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined);
+    if (hasBody && !state?.bodyRead) {
+      void reply.header('connection', 'close');
+      unread.add(request);
+    }
   };
 
   const release = async (request: FastifyRequest): Promise<void> => {
+    if (unread.has(request)) {
+      // The answer is out; what the client still sends is not read: drop the connection now.
+      unread.delete(request);
+      const socket = request.raw.socket as { destroy?: () => void } | null;
+      if (typeof socket?.destroy === 'function') socket.destroy();
+    }
     const state = admitted.get(request);
     if (!state) return;
     admitted.delete(request);
@@ -190,37 +241,35 @@ export function logsRoutes(deps: LogsRouteDeps) {
     metrics.requests.inc({ customer: outcome.customer, status: String(reply.statusCode), code: outcome.code });
   };
 
-  const ingest = async (request: FastifyRequest, reply: FastifyReply): Promise<IngestReport> => {
-    const state = admitted.get(request);
-    if (!state) throw new IngestError('WEIR_INGEST_INTERNAL', 500, 'request reached the handler without admission');
-    const { customer, type, coding, reservation } = state;
-    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    metrics.bodyBytes.inc({ customer, encoding: coding }, raw.length);
-    // Now the real size is known: give back what a chunked body did not use.
-    reservation.resize(raw.length);
-
-    const format = formatOf(request, type);
+  /** Parses and encodes every line, giving the event loop a turn every SLICE_MS. */
+  const encodeLines = async (body: Buffer, type: BodyType, customer: string, format: string) => {
     const parser = parsers.get(customer, format);
-    const body = await decodeBody(raw, coding, limits.maxBodyBytes);
-    if (body !== raw && !reservation.resize(raw.length + body.length)) throw overloaded();
-
     const topic = logsTopic(customer);
-    const lines = splitLines(bodyText(body, type.charset));
     const messages: OutgoingMessage[] = [];
     const rejected: LineRejection[] = [];
     const rejectedByCode = new Map<string, number>();
     let rejectedCount = 0;
     let blank = 0;
+    let lines = 0;
     const reject = (line: number, code: string, reason: string): void => {
       rejectedCount++;
       rejectedByCode.set(code, (rejectedByCode.get(code) ?? 0) + 1);
       if (rejected.length < limits.maxListedRejections) rejected.push({ line, code, reason });
     };
 
-    if (lines.length > 0) await publisher.ensureTopic(topic);
-    for (let i = 0; i < lines.length; i++) {
-      const lineNo = i + 1;
-      const result = parser.parseLine(lines[i]!, lineNo);
+    if (body.length > 0) await publisher.ensureTopic(topic);
+    let sliceStart = performance.now();
+    for (const line of bodyLines(body, type.charset, limits.maxLineBytes)) {
+      const lineNo = ++lines;
+      if ((lineNo & 127) === 0 && performance.now() - sliceStart > SLICE_MS) {
+        await nextTurn();
+        sliceStart = performance.now();
+      }
+      if (!line.ok) {
+        reject(lineNo, line.code, line.reason);
+        continue;
+      }
+      const result = parser.parseLine(line.text, lineNo);
       if (result === null) {
         blank++;
         continue;
@@ -242,50 +291,104 @@ export function logsRoutes(deps: LogsRouteDeps) {
       }
       messages.push({ topic, key: sessionKeyOf(result.event, deps.sessionKey), value });
     }
-
-    if (messages.length > 0) {
-      const publishing = publisher.publish(messages);
-      state.settled = publishing.settled;
-      await publishing.acknowledged;
-    }
-
-    metrics.linesAccepted.inc({ customer }, messages.length);
-    metrics.linesBlank.inc({ customer }, blank);
-    for (const [code, n] of rejectedByCode) metrics.linesRejected.inc({ customer, code }, n);
-
     const report: IngestReport = {
       customer,
       topic,
       format,
-      lines: lines.length,
+      lines,
       accepted: messages.length,
       blank,
       rejectedCount,
       rejected,
       rejectedOmitted: rejectedCount - rejected.length,
     };
+    return { report, messages, rejectedByCode };
+  };
+
+  /** Waits at most the produce timeout for a promise; false when it did not settle. */
+  const settledWithin = async (settled: Promise<void>): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), limits.produceTimeoutMs)));
+    try {
+      return await Promise.race([settled.then(() => true as const), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const ingest = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+    const state = admitted.get(request);
+    if (!state) throw new IngestError('WEIR_INGEST_INTERNAL', 500, 'request reached the handler without admission');
+    const { customer, type, idempotencyKey } = state;
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const format = formatOf(request, type);
+
+    // A resend of a batch already (being) written: its first answer, or the rest of its records.
+    let skipChunks = 0;
+    let fingerprint = '';
+    if (idempotencyKey !== null) {
+      fingerprint = await batchFingerprint([format, type.kind, type.charset], body);
+      let prior = deps.idempotency.lookup(customer, idempotencyKey, fingerprint);
+      if (prior?.kind === 'pending') {
+        if (!(await settledWithin(prior.settled))) {
+          throw publisher.unavailable('waiting for the first request with this Idempotency-Key', new Error('its records are still being written'));
+        }
+        prior = deps.idempotency.lookup(customer, idempotencyKey, fingerprint);
+      }
+      if (prior?.kind === 'answered') {
+        metrics.replayed.inc({ customer });
+        request.log.info({ customer, idempotencyKey, status: prior.status }, 'resend of an answered batch: first answer given again, nothing written');
+        return reply.code(prior.status).header('idempotent-replayed', 'true').type('application/json; charset=utf-8').send(prior.body);
+      }
+      if (prior?.kind === 'partial') skipChunks = prior.ackedChunks;
+    }
+
+    const { report, messages, rejectedByCode } = await encodeLines(body, type, customer, format);
+    const nothingAccepted = report.accepted === 0 && report.rejectedCount > 0;
+    const answer: IngestReport = nothingAccepted
+      ? Object.assign(report, {
+          error: { code: 'WEIR_INGEST_NOTHING_ACCEPTED', message: `all ${report.rejectedCount} non-blank lines were rejected: nothing was written` },
+        })
+      : report;
+    const status = nothingAccepted ? 422 : 200;
+
+    if (messages.length > 0) {
+      const publishing = publisher.publish(messages, skipChunks);
+      state.settled = publishing.settled;
+      if (idempotencyKey !== null) {
+        const key = idempotencyKey;
+        // Recorded before anyone waiting on it resumes: a resend then sees the outcome.
+        const recorded = publishing.settled.then(({ ok, ackedChunks }) =>
+          deps.idempotency.record(customer, key, fingerprint, ok ? { kind: 'answered', status, body: JSON.stringify(answer) } : { kind: 'partial', ackedChunks }),
+        );
+        deps.idempotency.record(customer, key, fingerprint, { kind: 'pending', settled: recorded });
+      }
+      await publishing.acknowledged;
+    } else if (idempotencyKey !== null) {
+      deps.idempotency.record(customer, idempotencyKey, fingerprint, { kind: 'answered', status, body: JSON.stringify(answer) });
+    }
+
+    metrics.linesAccepted.inc({ customer }, messages.length);
+    metrics.linesBlank.inc({ customer }, report.blank);
+    for (const [code, n] of rejectedByCode) metrics.linesRejected.inc({ customer, code }, n);
     request.log.info(
-      { customer, topic, lines: report.lines, accepted: report.accepted, rejected: rejectedCount, blank, bytes: raw.length, encoding: coding },
+      { customer, topic: report.topic, lines: report.lines, accepted: report.accepted, rejected: report.rejectedCount, blank: report.blank, bytes: body.length, encoding: state.coding },
       'ingested',
     );
-    if (report.accepted === 0 && rejectedCount > 0) {
+    if (nothingAccepted) {
       const outcome = outcomes.get(request);
       if (outcome) outcome.code = 'WEIR_INGEST_NOTHING_ACCEPTED';
       reply.code(422);
-      return Object.assign(report, {
-        error: { code: 'WEIR_INGEST_NOTHING_ACCEPTED', message: `all ${rejectedCount} non-blank lines were rejected: nothing was written` },
-      });
     }
-    return report;
+    return answer;
   };
 
   return async function plugin(app: FastifyInstance): Promise<void> {
     // Bodies are read raw: the parsers, not fastify, decide what a line means, and gzip is ours.
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser([...ACCEPTED_TYPES], { parseAs: 'buffer', bodyLimit: limits.maxBodyBytes }, (_request, body, done) =>
-      done(null, body),
-    );
+    app.addContentTypeParser([...ACCEPTED_TYPES], (request: FastifyRequest, payload: Readable) => parseBody(request, payload));
     app.addHook('onRequest', admit);
+    app.addHook('onSend', closeIfUnread);
     app.addHook('onResponse', release);
     app.addHook('onResponse', count);
     app.addHook('onRequestAbort', release);
