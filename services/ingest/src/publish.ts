@@ -8,6 +8,7 @@
  * anything twice.
  */
 import type { Bus, BusProducer, OutgoingMessage } from '@weir/stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { IngestError } from './errors.js';
 
@@ -127,7 +128,12 @@ export class LogPublisher {
 
   private async sendAll(messages: OutgoingMessage[], skipChunks: number, progress: { ackedChunks: number }): Promise<void> {
     const producer = await this.openProducer();
-    for (const chunk of chunkMessages(messages, this.maxChunkBytes).slice(skipChunks)) {
+    const chunks = chunkMessages(messages, this.maxChunkBytes).slice(skipChunks);
+    for (let i = 0; i < chunks.length; i++) {
+      const chunk = chunks[i]!;
+      // A client's acknowledgement can arrive without a turn of the event loop (in-process
+      // buses, a fast broker): give one between chunks, so a large body never holds it long.
+      if (i > 0) await nextTurn();
       const started = performance.now();
       try {
         await producer.send(chunk);
