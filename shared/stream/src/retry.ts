@@ -11,6 +11,15 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { initialMs: 100, maxMs: 10_000 };
 
+/**
+ * The wait before retry number `attempt` (1 for the first): `initialMs` doubled per retry up to
+ * `maxMs`, with jitter over the upper half so that clients failing together do not retry together.
+ */
+export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.maxMs, policy.initialMs * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
 export class RetryAborted extends Error {
   override readonly name = 'RetryAborted';
   readonly code = 'WEIR_STAGE_STOPPING';
@@ -32,8 +41,7 @@ export async function retryUntil<T>(
     } catch (error) {
       if (!opts.retryable(error)) throw error;
       if (opts.signal.aborted) throw new RetryAborted('stopping: gave up retrying', { cause: error });
-      const ceiling = Math.min(opts.policy.maxMs, opts.policy.initialMs * 2 ** (attempt - 1));
-      const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+      const delay = backoffDelay(opts.policy, attempt);
       opts.onRetry(error, attempt, delay);
       await sleep(delay, opts.signal);
     }

@@ -2,13 +2,18 @@
  * `weir ingest`: sends an access log to the ingest service in batches, and says what it did
  * with every line. Lines are read as bytes and sent as they are (no decoding and re-encoding);
  * batches go one at a time, in order, so a session's lines reach Kafka in the order they were
- * logged. 429 and 503 (and a service that cannot be reached) are retried, honouring
- * Retry-After; 413 splits the batch. Rejected lines are printed with their line number in the
- * file, not in the batch.
+ * logged. 408, 429 and 5xx (and a service that cannot be reached) are retried with the
+ * project's backoff (@weir/stream's `backoffDelay`), honouring Retry-After; 413 splits the
+ * batch. Each batch carries an Idempotency-Key, the same on every resend of it, so a resend
+ * of a batch the service already wrote (its answer lost, or a produce timeout that landed
+ * after all) is answered without writing it again. Rejected lines are printed with their line
+ * number in the file, not in the batch.
  */
+import { randomUUID } from 'node:crypto';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { parseArgs, promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
+import { backoffDelay, sleep, type RetryPolicy } from '@weir/stream';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 
@@ -31,7 +36,8 @@ rejected line as "<file>:<line>: <code>: <reason>", then a summary. Progress goe
   --batch-lines N     lines per request (default 5000)
   --batch-bytes N     bytes per request at most, before compression (default 8388608)
   --gzip              compress each request
-  --retries N         attempts per batch after a 429, 503 or connection failure (default 10)
+  --retries N         attempts per batch after a 408, 429, 5xx or connection failure (default 10);
+                      every attempt sends the batch's Idempotency-Key, so none writes it twice
   --timeout T         seconds to wait for one response (default 60)
   --quiet             no progress; rejected lines and the summary are still printed
 
@@ -171,19 +177,6 @@ async function* linesOfStream(stream: AsyncIterable<Buffer | string>): AsyncGene
   if (last) yield { line: last };
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 /**
  * A file's lines; with `follow`, then its growth, as `tail -F` does: a file replaced at the
  * path (rotation) is read to its end and the new one from its start, a file that shrank
@@ -313,14 +306,10 @@ function retryAfterMs(header: string | null): number | null {
   return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
 }
 
-/** Exponential backoff with jitter, 0.5 s doubling up to 30 s, never less than what the server asked. */
-function backoffMs(attempt: number, asked: number | null): number {
-  const exponential = Math.min(30_000, 500 * 2 ** attempt);
-  const jittered = exponential / 2 + Math.random() * (exponential / 2);
-  return Math.max(asked ?? 0, jittered);
-}
+/** 0.5 s doubling up to 30 s, with jitter; never less than what the server asked (Retry-After). */
+const SEND_RETRY: RetryPolicy = { initialMs: 500, maxMs: 30_000 };
 
-const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
+const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 
 class Sender {
   constructor(
@@ -334,7 +323,8 @@ class Sender {
   /** Delivers the batch, splitting it on 413; throws DeliveryError when it cannot. */
   async send(batch: Batch): Promise<void> {
     const body = Buffer.concat(batch.lines.flatMap((line) => [line, Buffer.from('\n')]));
-    const reply = await this.post(body, batch);
+    // One key per batch, kept across its resends; the halves of a split batch are new batches.
+    const reply = await this.post(body, batch, `weir-ingest-${randomUUID()}`);
     if (reply === 'too large') {
       if (batch.lines.length === 1) {
         this.totals.sent += 1;
@@ -355,11 +345,12 @@ class Sender {
     if (reply.rejectedCount > 0) this.report(batch, reply.rejected, reply.rejectedOmitted);
   }
 
-  private async post(raw: Buffer, batch: Batch): Promise<IngestReply | 'too large'> {
+  private async post(raw: Buffer, batch: Batch, batchId: string): Promise<IngestReply | 'too large'> {
     const { options } = this;
     const body = options.gzip ? await gzip(raw) : raw;
     const headers: Record<string, string> = {
       authorization: `Bearer ${options.key}`,
+      'idempotency-key': batchId,
       'content-type': options.format === 'json' ? 'application/x-ndjson' : 'text/plain; charset=utf-8',
     };
     if (options.gzip) headers['content-encoding'] = 'gzip';
@@ -399,15 +390,15 @@ class Sender {
         why = `HTTP ${status} ${error.code}`;
       } catch (err) {
         if (err instanceof DeliveryError) throw err;
-        // Unreachable, reset, timed out: whether it arrived is unknown, so it is sent again
-        // (at least once: the service may then have some lines twice).
+        // Unreachable, reset, timed out: whether it arrived is unknown, so it is sent again,
+        // with the same Idempotency-Key: the service writes it at most once.
         const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
         why = `${err instanceof Error ? err.message : String(err)}${cause}`;
       }
       if (attempt >= options.retries) {
         throw new DeliveryError(`giving up on ${where} after ${attempt + 1} attempts: ${why}`, 'retries_exhausted');
       }
-      const wait = backoffMs(attempt, asked);
+      const wait = Math.max(asked ?? 0, backoffDelay(SEND_RETRY, attempt + 1));
       this.totals.retries++;
       this.note(`${why}: retrying ${where} in ${(wait / 1000).toFixed(1)} s (attempt ${attempt + 2} of ${options.retries + 1})`);
       await sleep(wait, this.signal);
