@@ -66,13 +66,13 @@ export const gzip = (text: string): Buffer => gzipSync(Buffer.from(text, 'utf8')
 
 /**
  * A bus whose producer's send is replaced: to fail (Kafka down), hang, or wait for a signal.
- * Topics, reading and everything else are the embedded bus's.
+ * Topics, reading and everything else are the inner bus's (the embedded one unless given).
  */
 export function busWithSend(
   send: (messages: OutgoingMessage[], real: BusProducer) => Promise<RecordMetadata[]>,
-  opts: { listTopics?: () => Promise<string[]> } = {},
+  opts: { listTopics?: () => Promise<string[]>; inner?: Bus } = {},
 ): Bus {
-  const inner = createEmbeddedBus();
+  const inner = opts.inner ?? createEmbeddedBus();
   const { listTopics } = opts;
   const admin: BusAdmin = listTopics
     ? new Proxy(inner.admin, { get: (target, prop, receiver) => (prop === 'listTopics' ? listTopics : Reflect.get(target, prop, receiver)) })
