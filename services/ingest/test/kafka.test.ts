@@ -23,6 +23,8 @@ const dir = mkdtempSync(join(tmpdir(), 'weir-ingest-kafka-'));
 
 let service: Running | undefined;
 let url = '';
+/** /healthz, /readyz and /metrics: WEIR_ADMIN_PORT, off the public port. */
+let adminUrl = '';
 let bus: Bus | undefined;
 
 before(async () => {
@@ -32,6 +34,7 @@ before(async () => {
     env: {
       WEIR_BUS: 'kafka',
       PORT: '0',
+      WEIR_ADMIN_PORT: '0',
       HOST: '127.0.0.1',
       WEIR_INGEST_API_KEYS: `${customer}:${key}`,
       WEIR_LOGS_PARTITIONS: String(PARTITIONS),
@@ -52,6 +55,9 @@ before(async () => {
     },
     60_000,
   );
+  const adminLine = running.stdout().split('\n').find((l) => l.includes('"msg":"admin listening'));
+  assert.ok(adminLine, running.stdout());
+  adminUrl = (JSON.parse(adminLine) as { url: string }).url;
   const config = busConfigFromEnv({ ...process.env, WEIR_BUS: 'kafka' });
   bus = await createBus(config, pino({ level: 'warn' }));
 });
@@ -98,13 +104,14 @@ test('simulated traffic sent with weir ingest is all in weir.logs.<customer>, on
   assert.ok(partitionsOf.size > 20, `many sessions: ${partitionsOf.size}`);
   assert.equal(new Set(records.map((r) => r.partition)).size, PARTITIONS, 'sessions spread over every partition');
 
-  const ready = await fetch(`${url}/readyz`);
+  const ready = await fetch(`${adminUrl}/readyz`);
   assert.equal(ready.status, 200);
   const report = (await ready.json()) as { ready: boolean; checks: Record<string, { ok: boolean }> };
   assert.equal(report.checks.kafka?.ok, true);
   assert.equal(report.checks.schemaRegistry?.ok, true);
 
-  const metrics = await (await fetch(`${url}/metrics`)).text();
+  const metrics = await (await fetch(`${adminUrl}/metrics`)).text();
+  assert.equal((await fetch(`${url}/metrics`)).status, 404, 'not on the public port');
   assert.match(metrics, new RegExp(`weir_ingest_lines_accepted_total\\{customer="${customer}"\\} ${accepted}\\b`));
   assert.match(metrics, new RegExp(`weir_ingest_requests_total\\{customer="${customer}",status="200",code=""\\} \\d+`));
   assert.match(metrics, /weir_ingest_produce_duration_seconds_count\{outcome="ok"\} \d+/);
