@@ -64,12 +64,26 @@ export const command: Command = {
 
     const backend = values.backend;
     if (!isBackendChoice(backend)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, not '${backend}'`);
-    const scoring = await loadScoring({ modelDir: values.model, pollMs: 2000, backend });
     const dashboard = new DashboardModel({
       featureDefinitions: Object.fromEntries(FEATURES.map((f) => [f.name, `${f.definition} (${f.unit})`])),
       baselineFeatures: ['request_count', 'session_duration_s', 'inter_arrival_mean_s', 'share_image', 'share_no_referrer', 'share_4xx', 'max_pages_6s'],
     });
-    const server = await startDashboard({ model: dashboard, port: number(values.port, 'port', 0), host: values.host });
+    // The port first, before anything that keeps the process alive (the model watcher, the bus):
+    // a port in use is then one line and an exit, not a stack trace and a hang.
+    const port = number(values.port, 'port', 0);
+    let server;
+    try {
+      server = await startDashboard({ model: dashboard, port, host: values.host });
+    } catch (err) {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        console.error(`weir start: port ${port} on ${values.host} is in use (another weir start?): pick another with --port N, or --port 0 for any free one`);
+        return 1;
+      }
+      throw err;
+    }
+    const scoring = await loadScoring({ modelDir: values.model, pollMs: 2000, backend });
 
     const bus = createEmbeddedBus();
     const registry = {};
