@@ -1,6 +1,9 @@
 /** Numbers read by hand from a slice of the line, so no substring is cut just to call Number(). */
 
-/** Unsigned decimal integer in [start, end) → value, or -1 when empty or not all digits. */
+/**
+ * Unsigned decimal integer in [start, end) → value, or -1 when empty, not all digits, or past
+ * Number.MAX_SAFE_INTEGER (a double would change it silently: 9007199254740993 reads as ...992).
+ */
 export function parseUnsigned(s: string, start: number, end: number): number {
   if (end <= start) return -1;
   let n = 0;
@@ -9,7 +12,7 @@ export function parseUnsigned(s: string, start: number, end: number): number {
     if (d < 0 || d > 9) return -1;
     n = n * 10 + d;
   }
-  return n;
+  return Number.isSafeInteger(n) ? n : -1;
 }
 
 /** Powers of ten a decimal is shifted by; beyond 10^22 doubles are no longer exact anyway. */
