@@ -14,7 +14,7 @@ export function portEnv(defaultPort: number) {
   return env
     .int('PORT', { min: 0, max: 65535 })
     .default(defaultPort)
-    .describe('HTTP port of /healthz, /readyz and /metrics (ingest: of its API too); 0 picks a free port');
+    .describe('HTTP port of /healthz, /readyz and /metrics; 0 picks a free port');
 }
 
 export function httpEnv(defaultPort: number) {
