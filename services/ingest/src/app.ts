@@ -3,6 +3,7 @@
  * logger), nothing read from the environment, so tests run it on the embedded bus and registry
  * with fastify's `inject`, and `main.ts` runs it on Kafka.
  */
+import { setMaxListeners } from 'node:events';
 import type { RequestEvent, Serde } from '@weir/contracts';
 import { createServiceHttp, readinessOf, type ReadinessCheck, type ServiceHttp } from '@weir/service';
 import type { Bus } from '@weir/stream';
@@ -92,6 +93,8 @@ export function buildIngestApp(deps: IngestAppDeps): IngestApp {
   const metrics = new IngestMetrics(registry, limits.maxInflightBytes);
   const budget = new InflightBudget(limits.maxInflightBytes, perCustomer, (used) => metrics.inflightBytes.set(used));
   const closing = new AbortController();
+  // One listener per body being read: as many as there are requests in flight.
+  setMaxListeners(0, closing.signal);
   const publisher = new LogPublisher({
     bus: deps.bus,
     partitions: deps.partitions ?? 6,
@@ -109,6 +112,9 @@ export function buildIngestApp(deps: IngestAppDeps): IngestApp {
     ...(deps.port !== undefined ? { port: deps.port } : {}),
     ...(deps.adminPort !== undefined ? { adminPort: deps.adminPort } : {}),
     ...(deps.host !== undefined ? { host: deps.host } : {}),
+    // Node's own bound on receiving a whole request, headers included: a backstop behind the
+    // body timeout (which answers first, with our 408), for clients that trickle their headers.
+    fastify: { requestTimeout: limits.bodyTimeoutMs + 10_000 },
     readiness: readinessOf({
       // Metadata for the topic list: one cheap request that needs a live broker.
       kafka: () => deps.bus.admin.listTopics(),
