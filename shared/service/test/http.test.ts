@@ -127,3 +127,15 @@ test('a readiness function that throws reports not ready', async () => {
   assert.equal(report.ready, false);
   assert.match(report.checks.readiness?.error ?? '', /boom/);
 });
+
+test('redactUrl: credential-like query values replaced, everything else kept', async () => {
+  const { redactUrl } = await import('../src/index.js');
+  assert.equal(redactUrl('/v1/logs'), '/v1/logs');
+  assert.equal(redactUrl('/v1/logs?customer=acme&format=combined'), '/v1/logs?customer=acme&format=combined');
+  assert.equal(
+    redactUrl('/v1/logs?customer=acme&api_key=s3cret&access_token=t&X-Amz-Signature=abc&password=p&flag'),
+    '/v1/logs?customer=acme&api_key=[redacted]&access_token=[redacted]&X-Amz-Signature=[redacted]&password=[redacted]&flag',
+  );
+  assert.equal(redactUrl('/x?api%5Fkey=s3cret'), '/x?api%5Fkey=[redacted]', 'an encoded name is decoded first');
+  assert.equal(redactUrl('/x?%E0%A4%A=v'), '/x?%E0%A4%A=[redacted]', 'a name that does not decode counts as a secret');
+});
