@@ -43,7 +43,7 @@ export {
 export { env, EnvVar, readEnv, parseEnv, parseDuration, describeEnv, configError, type EnvSpec, type EnvValues } from './env.js';
 
 export { runStage, type DeliveryGuarantee, type RunStageOptions, type StateOptions } from './runner.js';
-export type { InputRecord, OutputRecord, Stage, StageContext, StageOutputs, StateView } from './stage.js';
+export type { InputRecord, LiveSlot, OutputRecord, Stage, StageContext, StageOutputs, StateView } from './stage.js';
 export { jsonSerde, stageSerde, type Serde, type StageSerde } from './serde.js';
 export { jsonStateCodec, type StateCodec } from './state/codec.js';
 export { changelogTopicName } from './state/changelog.js';

@@ -28,16 +28,16 @@ import { changelogRecords, changelogTopicName, type Changelog } from './state/ch
 
 export type { DeliveryGuarantee, RunStageOptions, StateOptions } from './runner/options.js';
 
-export function runStage<In, Out, S = never>(options: RunStageOptions<In, Out, S>): Promise<void> {
+export function runStage<In, Out, S = never, L = never>(options: RunStageOptions<In, Out, S, L>): Promise<void> {
   return new StageRun(options).run();
 }
 
-class StageRun<In, Out, S> {
+class StageRun<In, Out, S, L> {
   private readonly logger: Logger;
   private readonly metrics: StageMetrics;
-  private readonly processor: ChunkProcessor<In, Out, S>;
-  private readonly tasks = new Map<string, PartitionTask<S>>();
-  private readonly noState: NoState<S>;
+  private readonly processor: ChunkProcessor<In, Out, S, L>;
+  private readonly tasks = new Map<string, PartitionTask<S, L>>();
+  private readonly noState: NoState<S, L>;
   private readonly deadLetterTopic: string;
   private readonly maxRecords: number;
   private readonly maxBytes: number;
@@ -49,13 +49,13 @@ class StageRun<In, Out, S> {
   private failure: Error | null = null;
   private ticking = false;
 
-  constructor(private readonly options: RunStageOptions<In, Out, S>) {
+  constructor(private readonly options: RunStageOptions<In, Out, S, L>) {
     const { stage, groupId } = options;
     this.logger = (options.logger ?? createLogger('weir')).child({ stage: stage.name, groupId });
     this.metrics = options.metrics ?? noopMetrics;
     this.deadLetterTopic = options.deadLetterTopic ?? deadLetterTopicName(groupId);
     this.processor = new ChunkProcessor(stage, options.serde, this.deadLetterTopic, this.logger, this.metrics);
-    this.noState = new NoState<S>(stage.name);
+    this.noState = new NoState<S, L>(stage.name);
     this.maxRecords = options.batch?.maxRecords ?? DEFAULTS.maxRecords;
     this.maxBytes = options.batch?.maxBytes ?? DEFAULTS.maxBytes;
     this.shutdown = shutdownSignal({ signal: options.signal, handleSignals: options.handleSignals ?? true });
@@ -155,7 +155,7 @@ class StageRun<In, Out, S> {
 
   private async openTask(tp: TopicPartition): Promise<void> {
     try {
-      const task = await takePartition<S>(
+      const task = await takePartition<S, L>(
         {
           admin: this.options.bus.admin,
           groupId: this.options.groupId,
@@ -209,7 +209,7 @@ class StageRun<In, Out, S> {
     await task.lock.run(() => this.processBatch(task, batch));
   }
 
-  private async processBatch(task: PartitionTask<S>, batch: MessageBatch): Promise<void> {
+  private async processBatch(task: PartitionTask<S, L>, batch: MessageBatch): Promise<void> {
     const tp = task.partition;
     let next = batch.messages[0]!.offset;
     for (const chunk of chunks(batch.messages, this.maxRecords, this.maxBytes)) {
@@ -246,7 +246,7 @@ class StageRun<In, Out, S> {
     }
   }
 
-  private async tick(task: PartitionTask<S>, now: number): Promise<void> {
+  private async tick(task: PartitionTask<S, L>, now: number): Promise<void> {
     if (task.lost || this.signal.aborted) return;
     const layer = task.store?.layer() ?? null;
     const outputs = await this.processor.tick(now, layer ?? this.noState, task.partition);
@@ -260,7 +260,7 @@ class StageRun<In, Out, S> {
   }
 
   /** False when nothing was written because the partition is lost or the run is stopping. */
-  private async write(task: PartitionTask<S>, unit: Parameters<PartitionTask<S>['writer']['write']>[0]): Promise<boolean> {
+  private async write(task: PartitionTask<S, L>, unit: Parameters<PartitionTask<S, L>['writer']['write']>[0]): Promise<boolean> {
     try {
       await task.writer.write(unit);
       return true;

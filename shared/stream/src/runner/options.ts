@@ -20,13 +20,13 @@ export interface StateOptions<S> {
   changelogPartitions?: number;
 }
 
-export interface RunStageOptions<In, Out, S = never> {
+export interface RunStageOptions<In, Out, S = never, L = never> {
   bus: Bus;
   /** Consumer group; also names the dead-letter topic, the changelog and the transactional ids. */
   groupId: string;
   /** Topic names, or a pattern that also picks up topics created later. */
   input: string[] | RegExp;
-  stage: Stage<In, Out, S>;
+  stage: Stage<In, Out, S, L>;
   serde: StageSerde<In, Out>;
   /** Default at-least-once. */
   delivery?: DeliveryGuarantee;

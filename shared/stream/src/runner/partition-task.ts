@@ -4,7 +4,7 @@ import type { KeyedStateStore } from '../state/store.js';
 import type { PartitionWriter } from './delivery.js';
 
 /** What the runner holds for one owned input partition. */
-export class PartitionTask<S> {
+export class PartitionTask<S, L = never> {
   /** Batches and ticks of this partition run one at a time. */
   readonly lock = new Mutex();
   /** Set when the partition is revoked or fenced: nothing more is written for it. */
@@ -14,7 +14,7 @@ export class PartitionTask<S> {
     readonly partition: TopicPartition,
     readonly writer: PartitionWriter,
     /** null for a stage without state. */
-    readonly store: KeyedStateStore<S> | null,
+    readonly store: KeyedStateStore<S, L> | null,
     /** Records below this offset are already in the restored state (and their outputs produced). */
     readonly skipBelow: number,
   ) {}
