@@ -3,6 +3,7 @@
  * branches on it (crash and not commit offsets, alert) without parsing messages. Bad settings are
  * not among them: the stream env helper reports those as a StreamError with code WEIR_CONFIG.
  */
+import { CodedError } from '@weir/contracts';
 export type EsSinkErrorCode =
   /** A ScoreRecord that cannot become a document (non-finite score, invalid time): dead-lettered, never sent. */
   | 'WEIR_ES_DOCUMENT'
@@ -17,14 +18,8 @@ export type EsSinkErrorCode =
   /** write() after close(). */
   | 'WEIR_ES_CLOSED';
 
-export class EsSinkError extends Error {
+export class EsSinkError extends CodedError<EsSinkErrorCode> {
   override readonly name = 'EsSinkError';
-  readonly code: EsSinkErrorCode;
-
-  constructor(code: EsSinkErrorCode, message: string, opts: { cause?: unknown } = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.code = code;
-  }
 }
 
 export function isEsSinkError(err: unknown, code?: EsSinkErrorCode): err is EsSinkError {
