@@ -17,6 +17,7 @@ import {
   type Bus,
   type DeliveryGuarantee,
   type Logger,
+  type StageHealth,
   type StageMetrics,
 } from '@weir/stream';
 import { scoreStage, type ScoreStageOptions } from './score-stage.js';
@@ -38,6 +39,8 @@ export interface StageRunOptions {
   delivery?: DeliveryGuarantee;
   logger?: Logger;
   metrics?: StageMetrics;
+  /** Told while the stage waits for a dependency; a service's readiness check. */
+  health?: StageHealth;
   /** Partitions of the topics this creates. */
   partitions?: number;
   batch?: { maxRecords?: number; maxBytes?: number };
@@ -60,6 +63,7 @@ function common(options: StageRunOptions, stage: string) {
     logger: options.logger ?? silentLogger(),
     metrics: options.metrics ?? noopMetrics,
     handleSignals: options.handleSignals ?? true,
+    ...(options.health ? { health: options.health } : {}),
     ...(options.batch ? { batch: options.batch } : {}),
     ...(options.tickIntervalMs !== undefined ? { tickIntervalMs: options.tickIntervalMs } : {}),
     ...(options.onStarted ? { onStarted: options.onStarted } : {}),

@@ -1,15 +1,26 @@
 /**
- * Retries an operation that talks to the bus (produce, commit) with exponential backoff and
- * jitter, until it succeeds, fails for a reason retrying cannot fix, or the run is stopping.
+ * Backoff with jitter, the one implementation of it: the runner's produce, commit and outage
+ * retries, the Elasticsearch sink and `weir ingest`'s sender all wait `backoffDelay`.
+ *
+ * Exponential with "equal jitter": half the capped delay is fixed and half random, so many
+ * instances hit by the same outage spread out, yet none retries at once.
  */
 import { sleep } from './sleep.js';
 
 export interface RetryPolicy {
+  /** Delay before the first retry (before jitter); doubles with each retry. */
   initialMs: number;
+  /** No delay exceeds this. */
   maxMs: number;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { initialMs: 100, maxMs: 10_000 };
+
+/** Milliseconds to wait before retry number `retry` (1 for the first). `random` returns [0, 1). */
+export function backoffDelay(retry: number, policy: RetryPolicy, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.maxMs, policy.initialMs * 2 ** Math.max(0, retry - 1));
+  return Math.round(ceiling / 2 + (ceiling / 2) * random());
+}
 
 export class RetryAborted extends Error {
   override readonly name = 'RetryAborted';
@@ -32,8 +43,7 @@ export async function retryUntil<T>(
     } catch (error) {
       if (!opts.retryable(error)) throw error;
       if (opts.signal.aborted) throw new RetryAborted('stopping: gave up retrying', { cause: error });
-      const ceiling = Math.min(opts.policy.maxMs, opts.policy.initialMs * 2 ** (attempt - 1));
-      const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+      const delay = backoffDelay(attempt, opts.policy);
       opts.onRetry(error, attempt, delay);
       await sleep(delay, opts.signal);
     }

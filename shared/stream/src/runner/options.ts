@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus.js';
+import type { StageHealth } from '../health.js';
 import type { StageMetrics } from '../metrics.js';
 import type { RetryPolicy } from '../retry.js';
 import type { StageSerde } from '../serde.js';
@@ -47,8 +48,13 @@ export interface RunStageOptions<In, Out, S = never, L = never> {
   /** Also stop on SIGTERM and SIGINT. Default true. */
   handleSignals?: boolean;
   metrics?: StageMetrics;
+  /** Told while the stage waits for a dependency (registry, broker...): its check is a readiness check. */
+  health?: StageHealth;
   logger?: Logger;
-  /** Backoff for produce, commit and transaction retries. */
+  /**
+   * Backoff for what a dependency outage stops: produce, commit and transaction retries, and
+   * chunks whose processing hit a transient error (isTransient), retried until they pass.
+   */
   retry?: RetryPolicy;
   /** Forwarded to the consumer group (Kafka). */
   sessionTimeoutMs?: number;

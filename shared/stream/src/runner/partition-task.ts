@@ -7,8 +7,21 @@ import type { PartitionWriter } from './delivery.js';
 export class PartitionTask<S, L = never> {
   /** Batches and ticks of this partition run one at a time. */
   readonly lock = new Mutex();
+  private readonly abandoned = new AbortController();
+
   /** Set when the partition is revoked or fenced: nothing more is written for it. */
-  lost = false;
+  get lost(): boolean {
+    return this.abandoned.signal.aborted;
+  }
+
+  set lost(lost: boolean) {
+    if (lost) this.abandoned.abort();
+  }
+
+  /** Aborted once the partition is lost: a wait for a dependency then ends at once. */
+  get signal(): AbortSignal {
+    return this.abandoned.signal;
+  }
 
   constructor(
     readonly partition: TopicPartition,

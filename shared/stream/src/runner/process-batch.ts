@@ -4,18 +4,28 @@
  * encode), its state changes and live object are dropped and the records go through again one at
  * a time from the state before the chunk, each in its own state layer: the ones that fail are
  * dead-lettered, the others count once.
+ *
+ * Only bad data is dead-lettered. A transient error (isTransient: a registry, broker or other
+ * dependency not answering) is thrown out of `process` whole, wherever it happens: the runner
+ * drops the chunk's state and retries the chunk when the dependency is back.
  */
 import type { Logger } from 'pino';
 import type { ConsumedMessage, OutgoingMessage } from '../bus.js';
+import { isTransient } from '@weir/contracts';
 import { deadLetter, reasonCode } from '../dead-letter.js';
 import { isStreamError, StreamError } from '../errors.js';
-import type { StageMetrics } from '../metrics.js';
 import type { StageSerde } from '../serde.js';
 import type { InputRecord, LiveSlot, OutputRecord, Stage, StageContext, StateView } from '../stage.js';
 
 export interface ChunkResult {
   outputs: OutgoingMessage[];
-  deadLetters: OutgoingMessage[];
+  deadLetters: DeadLetter[];
+}
+
+/** A dead letter and its reason's code, counted once it is written (a held chunk may be tried many times). */
+export interface DeadLetter {
+  message: OutgoingMessage;
+  reason: string;
 }
 
 interface Decoded<In> {
@@ -32,16 +42,16 @@ export class ChunkProcessor<In, Out, S, L> {
     private readonly serde: StageSerde<In, Out>,
     private readonly deadLetterTopic: string,
     private readonly logger: Logger,
-    private readonly metrics: StageMetrics,
   ) {}
 
   async process(messages: ConsumedMessage[], state: StageState<S, L>, partition: { topic: string; partition: number }): Promise<ChunkResult> {
-    const deadLetters: OutgoingMessage[] = [];
+    const deadLetters: DeadLetter[] = [];
     const decoded: Array<Decoded<In>> = [];
     for (const source of messages) {
       try {
         decoded.push({ record: await this.decode(source), source });
       } catch (error) {
+        if (isTransient(error)) throw error;
         deadLetters.push(this.deadLetter(source, error));
       }
     }
@@ -53,6 +63,7 @@ export class ChunkProcessor<In, Out, S, L> {
       whole.commit();
       return { outputs, deadLetters };
     } catch (error) {
+      if (isTransient(error)) throw error;
       if (decoded.length === 1) {
         deadLetters.push(this.deadLetter(decoded[0]!.source, error));
         return { outputs: [], deadLetters };
@@ -67,6 +78,7 @@ export class ChunkProcessor<In, Out, S, L> {
         outputs.push(...(await this.run([record], single, partition)));
         single.commit();
       } catch (error) {
+        if (isTransient(error)) throw error;
         deadLetters.push(this.deadLetter(source, error));
       }
     }
@@ -83,7 +95,9 @@ export class ChunkProcessor<In, Out, S, L> {
       layer.commit();
       return outputs;
     } catch (error) {
-      this.logger.error({ err: error, ...partition }, `onTick failed; its changes are dropped: ${String(error)}`);
+      // The next tick tries again: a tick has no records to hold back.
+      if (isTransient(error)) this.logger.warn({ err: error, ...partition }, `onTick waits for a dependency; tried again next tick: ${messageOf(error)}`);
+      else this.logger.error({ err: error, ...partition }, `onTick failed; its changes are dropped: ${String(error)}`);
       return [];
     }
   }
@@ -129,13 +143,13 @@ export class ChunkProcessor<In, Out, S, L> {
     );
   }
 
-  private deadLetter(source: ConsumedMessage, error: unknown): OutgoingMessage {
-    this.metrics.deadLetters(reasonCode(error), 1);
+  private deadLetter(source: ConsumedMessage, error: unknown): DeadLetter {
     this.logger.warn(
       { err: error, topic: source.topic, partition: source.partition, offset: source.offset },
       `dead letter: ${messageOf(error)}`,
     );
-    return deadLetter({ topic: this.deadLetterTopic, source, stage: this.stage.name, error, now: Date.now() });
+    const message = deadLetter({ topic: this.deadLetterTopic, source, stage: this.stage.name, error, now: Date.now() });
+    return { message, reason: reasonCode(error) };
   }
 }
 
