@@ -25,7 +25,7 @@ export type {
 export { topicPartitionKey } from './bus.js';
 export { StreamError, isStreamError, describeError, type StreamErrorCode } from './errors.js';
 export { StageHealth } from './health.js';
-export { DEFAULT_RETRY, RetryAborted, backoffDelay, retryUntil, type RetryPolicy } from './retry.js';
+export { DEFAULT_RETRY, RetryAborted, backoffDelay, retryUntil, type RetryOptions, type RetryPolicy } from './retry.js';
 export { murmur2, toPositive, partitionForKey } from './murmur2.js';
 
 export { EmbeddedBus, createEmbeddedBus, type EmbeddedBusOptions } from './embedded/index.js';

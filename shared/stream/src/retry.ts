@@ -27,25 +27,34 @@ export class RetryAborted extends Error {
   readonly code = 'WEIR_STAGE_STOPPING';
 }
 
-export async function retryUntil<T>(
-  operation: (attempt: number) => Promise<T>,
-  opts: {
-    policy: RetryPolicy;
-    signal: AbortSignal;
-    /** False for failures retrying cannot fix: they are rethrown at once. */
-    retryable: (error: unknown) => boolean;
-    onRetry: (error: unknown, attempt: number, delayMs: number) => void;
-  },
-): Promise<T> {
+export interface RetryOptions {
+  policy: RetryPolicy;
+  /** Ends the retries: the next failure throws RetryAborted (a wait in progress ends at once). */
+  signal?: AbortSignal;
+  /** False for failures retrying cannot fix: they are rethrown at once. */
+  retryable: (error: unknown) => boolean;
+  /** Told before each wait: what failed, which attempt it was, and how long until the next. */
+  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  /** Attempts in all, the first included; the last failure is rethrown after them. Default: no limit. */
+  maxAttempts?: number;
+  /** For tests: the wait, and the jitter's random source. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+/** `operation(attempt)` until it succeeds, fails for good, runs out of attempts, or `signal` aborts. */
+export async function retryUntil<T>(operation: (attempt: number) => Promise<T>, opts: RetryOptions): Promise<T> {
+  const wait = opts.sleep ?? sleep;
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation(attempt);
     } catch (error) {
       if (!opts.retryable(error)) throw error;
-      if (opts.signal.aborted) throw new RetryAborted('stopping: gave up retrying', { cause: error });
-      const delay = backoffDelay(attempt, opts.policy);
-      opts.onRetry(error, attempt, delay);
-      await sleep(delay, opts.signal);
+      if (opts.signal?.aborted) throw new RetryAborted('stopping: gave up retrying', { cause: error });
+      if (opts.maxAttempts !== undefined && attempt >= opts.maxAttempts) throw error;
+      const delay = backoffDelay(attempt, opts.policy, opts.random);
+      opts.onRetry?.(error, attempt, delay);
+      await wait(delay, opts.signal);
     }
   }
 }

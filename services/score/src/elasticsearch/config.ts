@@ -22,7 +22,7 @@
 import { readFileSync } from 'node:fs';
 import { configError, env, EnvVar, parseEnv } from '@weir/stream';
 import { INDEX_PREFIX_PATTERN } from './index-name.js';
-import type { RetryPolicy } from './retry.js';
+import type { EsRetryPolicy } from './transient.js';
 
 export type EsAuth = { kind: 'basic'; username: string; password: string } | { kind: 'api-key'; apiKey: string };
 
@@ -52,7 +52,7 @@ export interface EsSinkConfig {
   connection: EsConnection;
   indexPrefix: string;
   batch: BatchSettings;
-  retry: RetryPolicy;
+  retry: EsRetryPolicy;
   template: TemplateSettings;
 }
 

@@ -16,10 +16,19 @@ export type EsSinkErrorCode =
   /** The index template could not be installed. */
   | 'WEIR_ES_TEMPLATE'
   /** write() after close(). */
-  | 'WEIR_ES_CLOSED';
+  | 'WEIR_ES_CLOSED'
+  /**
+   * ES unreachable or overloaded (no connection, timeouts, 429, 502-504) through every attempt of
+   * a document: transient. flush() rejects with it; the records are written again later.
+   */
+  | 'WEIR_ES_UNAVAILABLE';
 
 export class EsSinkError extends CodedError<EsSinkErrorCode> {
   override readonly name = 'EsSinkError';
+
+  override get transient(): boolean {
+    return this.code === 'WEIR_ES_UNAVAILABLE';
+  }
 }
 
 export function isEsSinkError(err: unknown, code?: EsSinkErrorCode): err is EsSinkError {
