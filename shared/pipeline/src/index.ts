@@ -7,7 +7,13 @@ export { labelOf, reasonOf, type Scorer, type ScoringItem, type SessionScore, ty
 export { BaselineScorer, type BaselineScorerOptions } from './baseline-scorer.js';
 export { ModelScorer } from './model-scorer.js';
 export { scoreRecord, type ScoreRecordMeta } from './score-record.js';
-export { WindowTable, type WindowTableOptions } from './window-table.js';
+export {
+  DEFAULT_MAX_WINDOWS_PER_CUSTOMER,
+  DEFAULT_WINDOW_RETENTION_MS,
+  WindowTable,
+  type WindowEviction,
+  type WindowTableOptions,
+} from './window-table.js';
 export { PartitionCheckpoints, type CheckpointEntry, type SnapshotParts } from './partition-checkpoint.js';
 export { sessionizeStage, type SessionizeStageOptions, type SessionizeState } from './sessionize-stage.js';
 export { windowStage, windowKey, type WindowStageOptions, type WindowState } from './window-stage.js';
