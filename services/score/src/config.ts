@@ -23,6 +23,11 @@ export const scoreEnv = {
   thresholds: EnvVar.of('WEIR_THRESHOLDS', 'suspicious=0.5,bot=0.8', parseThresholds).optional().describe('Score thresholds of the suspicious and bot labels (unset: the model ones)'),
   customerThresholds: EnvVar.of('WEIR_CUSTOMER_THRESHOLDS', 'customer:suspicious=0.6,bot=0.9;other:...', parseCustomerThresholds).optional().describe('Thresholds per customer, overriding WEIR_THRESHOLDS'),
   maxWait: env.duration('WEIR_SCORE_MAX_WAIT', { min: '1s' }).default('5m').describe('Longest a closed session waits (wall clock) for its window to close before it is scored against the newest baseline there is'),
+  windowRetention: env
+    .duration('WEIR_SCORE_WINDOW_RETENTION', { min: '1s' })
+    .default('271m')
+    .describe('How long (event time) a window summary is kept after its end for closing sessions to meet: at least WEIR_SESSION_MAX_DURATION (or WEIR_SESSION_GAP) plus WEIR_SESSION_LATENESS'),
+  maxWindows: env.int('WEIR_SCORE_WINDOWS_MAX', { min: 1 }).default(20_000).describe('Most window summaries kept per customer, whatever their age (memory bound); the oldest beyond it are dropped and counted'),
   delivery: env.oneOf('WEIR_DELIVERY', ['at-least-once', 'exactly-once']).default('at-least-once').describe('Delivery guarantee; at-least-once produces then commits, exactly-once uses Kafka transactions'),
   elasticsearchUrl: env.string('ELASTICSEARCH_URL', { expected: 'http(s)://host:port, comma-separated' }).optional().describe('Elasticsearch nodes: when set, scores are also indexed there (the WEIR_ES_* and ELASTICSEARCH_* variables then apply)'),
   groupPrefix: groupPrefixEnv,
@@ -41,6 +46,9 @@ export interface ScoreConfig {
   modelBackend: BackendChoice;
   /** Longest a closed session waits for its window's final summary. */
   maxWaitMs: number;
+  /** Event time a window is kept after its end, and the most kept per customer. */
+  windowRetentionMs: number;
+  maxWindowsPerCustomer: number;
   thresholds: Thresholds | undefined;
   customerThresholds: Record<string, Thresholds>;
   /** Set when ELASTICSEARCH_URL is. */
@@ -74,6 +82,8 @@ export function loadScoreConfig(source: NodeJS.ProcessEnv = process.env): ScoreC
     modelPollMs: v.modelPoll!,
     modelBackend: v.modelBackend!,
     maxWaitMs: v.maxWait!,
+    windowRetentionMs: v.windowRetention!,
+    maxWindowsPerCustomer: v.maxWindows!,
     thresholds: v.thresholds,
     customerThresholds: v.customerThresholds ?? {},
     elasticsearch,

@@ -21,6 +21,14 @@ export { scoreStage, type ScoreStageOptions, type ScoreState } from './score-sta
 export { followWindows, type WindowFollower, type WindowFollowerOptions } from './window-follower.js';
 export { ensurePipelineTopics, namespacedSerde, pipelineTopics, topicIn, type PipelineTopicsOptions } from './topics.js';
 export { OfflinePipeline, finalSessions, type FinalSession, type OfflineConfig, type OfflineStats } from './offline.js';
-export { runSessionize, runWindow, runScore, type StageRunOptions, type ScoreRunOptions } from './run.js';
+export {
+  runSessionize,
+  runWindow,
+  runScore,
+  type StageRunOptions,
+  type SessionizeRunOptions,
+  type WindowRunOptions,
+  type ScoreRunOptions,
+} from './run.js';
 export { checkpointedStage, type CheckpointedStageOptions } from './checkpointed-stage.js';
 export { DEFAULT_MODEL_DIR, loadScoring, type Scoring, type ScoringOptions } from './scoring.js';
