@@ -7,7 +7,7 @@ import { BACKEND_CHOICES, type BackendChoice } from '@weir/model';
 import { existsSync } from 'node:fs';
 import type { Thresholds } from '@weir/pipeline';
 import { portEnv, connectionProblems, groupPrefixEnv, namespaceEnv } from '@weir/service';
-import { configError, env, EnvVar, isStreamError, parseEnv, type DeliveryGuarantee } from '@weir/stream';
+import { env, EnvVar, isStreamError, parseEnv, type DeliveryGuarantee } from '@weir/stream';
 import { esSinkConfigFromEnv, type EsSinkConfig } from './elasticsearch/index.js';
 import { parseCustomerThresholds, parseThresholds } from './thresholds.js';
 
@@ -57,7 +57,7 @@ export interface ScoreConfig {
 
 /** Throws a WEIR_CONFIG StreamError listing every problem. */
 export function loadScoreConfig(source: NodeJS.ProcessEnv = process.env): ScoreConfig {
-  const { values: v, problems } = parseEnv(scoreEnv, source);
+  const { values: v, problems, valid } = parseEnv(scoreEnv, source);
   for (const [name, dir] of [['WEIR_MODEL_DIR', v.modelDir], ['WEIR_SHADOW_MODEL_DIR', v.shadowModelDir]] as const) {
     if (dir !== undefined && !existsSync(dir)) problems.push(`${name}=${JSON.stringify(dir)} does not exist`);
   }
@@ -71,21 +71,21 @@ export function loadScoreConfig(source: NodeJS.ProcessEnv = process.env): ScoreC
     }
   }
   problems.push(...connectionProblems(source));
-  if (problems.length > 0) throw configError(problems);
+  const c = valid();
   return {
-    port: v.port!,
-    groupId: `${v.groupPrefix!}-score`,
-    delivery: v.delivery!,
-    namespace: v.namespace,
-    modelDir: v.modelDir,
-    shadowModelDir: v.shadowModelDir,
-    modelPollMs: v.modelPoll!,
-    modelBackend: v.modelBackend!,
-    maxWaitMs: v.maxWait!,
-    windowRetentionMs: v.windowRetention!,
-    maxWindowsPerCustomer: v.maxWindows!,
-    thresholds: v.thresholds,
-    customerThresholds: v.customerThresholds ?? {},
+    port: c.port,
+    groupId: `${c.groupPrefix}-score`,
+    delivery: c.delivery,
+    namespace: c.namespace,
+    modelDir: c.modelDir,
+    shadowModelDir: c.shadowModelDir,
+    modelPollMs: c.modelPoll,
+    modelBackend: c.modelBackend,
+    maxWaitMs: c.maxWait,
+    windowRetentionMs: c.windowRetention,
+    maxWindowsPerCustomer: c.maxWindows,
+    thresholds: c.thresholds,
+    customerThresholds: c.customerThresholds ?? {},
     elasticsearch,
   };
 }

@@ -42,7 +42,7 @@ export {
   type KafkaTuning,
   type SaslMechanism,
 } from './config.js';
-export { env, EnvVar, readEnv, parseEnv, parseDuration, describeEnv, configError, type EnvSpec, type EnvValues } from './env.js';
+export { env, EnvVar, readEnv, parseEnv, parseDuration, describeEnv, configError, type EnvSpec, type EnvValues, type ParsedEnv } from './env.js';
 
 export { runStage, type DeliveryGuarantee, type RunStageOptions, type StateOptions } from './runner.js';
 export type { InputRecord, LiveSlot, OutputRecord, Stage, StageContext, StageOutputs, StateView } from './stage.js';
