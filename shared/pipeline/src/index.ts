@@ -32,3 +32,4 @@ export {
 } from './run.js';
 export { checkpointedStage, type CheckpointedStageOptions } from './checkpointed-stage.js';
 export { DEFAULT_MODEL_DIR, loadScoring, type Scoring, type ScoringOptions } from './scoring.js';
+export { shippedModelDir, workspaceRoot } from './model-location.js';
