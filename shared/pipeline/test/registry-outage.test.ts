@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { SESSIONS_TOPIC, createSerde, logsTopic, type RequestEvent, type SessionFeatures } from '@weir/contracts';
 import { createEmbeddedBus, DLQ_HEADERS, noopMetrics, StageHealth, type ConsumedMessage, type StageMetrics } from '@weir/stream';
 import { runSessionize } from '../src/index.js';
-import { switchableProxy } from './fixtures/switchable-proxy.js';
+import { switchableProxy } from '../../../scripts/infra/switchable-proxy.js';
 
 const registryUrl = process.env.SCHEMA_REGISTRY_URL;
 
