@@ -292,7 +292,9 @@ export function runnerContract(name: string, createBus: BusFactory): void {
       const { input, output, groupId } = await setup('retry', 1);
       await sendRequests(bus, input, requests(10, 2));
       const retries: string[] = [];
-      const metrics: StageMetrics = { ...noopMetrics, retry: (operation) => retries.push(operation) };
+      const waits: Array<[string, boolean]> = [];
+      const metrics: StageMetrics = { ...noopMetrics, retry: (operation) => retries.push(operation), waiting: (op, value) => waits.push([op, value]) };
+      const health = new StageHealth();
       const flaky = failingSends(bus, output, 3);
       const stage = startStage({
         bus: flaky,
@@ -302,6 +304,7 @@ export function runnerContract(name: string, createBus: BusFactory): void {
         serde,
         state: { name: 'counts' },
         metrics,
+        health,
         retry: { initialMs: 10, maxMs: 50 },
         logger: testLogger('retry'),
       });
@@ -309,6 +312,9 @@ export function runnerContract(name: string, createBus: BusFactory): void {
       await out.collector.waitForCount(10, 60_000);
       await stage.stop();
       assert.deepEqual(retries, ['produce', 'produce', 'produce']);
+      // A broker that does not take the records is a dependency wait: flagged while it lasts.
+      assert.deepEqual(waits, [['produce', true], ['produce', false]]);
+      await health.check();
       assert.equal(out.collector.messages.length, 10);
       assert.deepEqual((await bus.admin.fetchTopicOffsets(`${groupId}.dlq`))[0]!.high, 0);
       await out.stop();
