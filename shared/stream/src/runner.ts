@@ -292,7 +292,11 @@ class StageRun<In, Out, S, L> {
     const layer = task.store?.layer() ?? null;
     const outputs = await this.processor.tick(now, layer ?? this.noState, task.partition);
     const changes = layer?.changes() ?? [];
-    if (outputs.length === 0 && changes.length === 0) return;
+    if (outputs.length === 0 && changes.length === 0) {
+      // Nothing to write: the layer only hands the partition's live object back, if the tick took it.
+      layer?.commit();
+      return;
+    }
     const changelog = this.changelog ? changelogRecords(this.changelog, task.partition, changes, undefined) : [];
     if (await this.write(task, { outputs, changelog })) {
       layer?.commit();
