@@ -268,7 +268,7 @@ class StageRun<In, Out, S, L> {
           const result = await this.processor.process(messages, layer ?? this.noState, task.partition);
           return { result, layer };
         },
-        { retryable: isTransient, signal: AbortSignal.any([this.signal, task.signal]), context: { ...task.partition } },
+        { retryable: isTransient, signal: task.waitSignal(this.signal), context: { ...task.partition } },
       );
     } catch (error) {
       if (error instanceof RetryAborted) return null;

@@ -23,6 +23,14 @@ export class PartitionTask<S, L = never> {
     return this.abandoned.signal;
   }
 
+  private waitsEnd: AbortSignal | undefined;
+
+  /** Aborted when the partition is lost or `run` stops: one signal per task, not one per chunk. */
+  waitSignal(run: AbortSignal): AbortSignal {
+    this.waitsEnd ??= AbortSignal.any([run, this.abandoned.signal]);
+    return this.waitsEnd;
+  }
+
   constructor(
     readonly partition: TopicPartition,
     readonly writer: PartitionWriter,
