@@ -3,6 +3,7 @@
  * `weir ingest` CLI, customers' shippers) branch on the code, and the error handler turns any of
  * them into the same JSON shape: `{ error: { code, message } }`.
  */
+import { CodedError } from '@weir/contracts';
 export type IngestErrorCode =
   /** No API key, or one no customer has (401). */
   | 'WEIR_INGEST_UNAUTHORIZED'
@@ -35,9 +36,8 @@ export type IngestErrorCode =
   /** A bug: logged with its stack (500). */
   | 'WEIR_INGEST_INTERNAL';
 
-export class IngestError extends Error {
+export class IngestError extends CodedError<IngestErrorCode> {
   override readonly name = 'IngestError';
-  readonly code: IngestErrorCode;
   readonly statusCode: number;
   /** Seconds, for 429 and 503: sent as Retry-After. */
   readonly retryAfterSeconds: number | undefined;
@@ -48,8 +48,7 @@ export class IngestError extends Error {
     message: string,
     opts: { cause?: unknown; retryAfterSeconds?: number } = {},
   ) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.code = code;
+    super(code, message, opts);
     this.statusCode = statusCode;
     this.retryAfterSeconds = opts.retryAfterSeconds;
   }

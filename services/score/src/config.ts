@@ -7,7 +7,7 @@ import { BACKEND_CHOICES, type BackendChoice } from '@weir/model';
 import { existsSync } from 'node:fs';
 import type { Thresholds } from '@weir/pipeline';
 import { portEnv, connectionProblems, groupPrefixEnv, namespaceEnv } from '@weir/service';
-import { configError, env, EnvVar, isStreamError, parseEnv, type DeliveryGuarantee } from '@weir/stream';
+import { env, EnvVar, isStreamError, parseEnv, type DeliveryGuarantee } from '@weir/stream';
 import { esSinkConfigFromEnv, type EsSinkConfig } from './elasticsearch/index.js';
 import { parseCustomerThresholds, parseThresholds } from './thresholds.js';
 
@@ -23,6 +23,11 @@ export const scoreEnv = {
   thresholds: EnvVar.of('WEIR_THRESHOLDS', 'suspicious=0.5,bot=0.8', parseThresholds).optional().describe('Score thresholds of the suspicious and bot labels (unset: the model ones)'),
   customerThresholds: EnvVar.of('WEIR_CUSTOMER_THRESHOLDS', 'customer:suspicious=0.6,bot=0.9;other:...', parseCustomerThresholds).optional().describe('Thresholds per customer, overriding WEIR_THRESHOLDS'),
   maxWait: env.duration('WEIR_SCORE_MAX_WAIT', { min: '1s' }).default('5m').describe('Longest a closed session waits (wall clock) for its window to close before it is scored against the newest baseline there is'),
+  windowRetention: env
+    .duration('WEIR_SCORE_WINDOW_RETENTION', { min: '1s' })
+    .default('271m')
+    .describe('How long (event time) a window summary is kept after its end for closing sessions to meet: at least WEIR_SESSION_MAX_DURATION (or WEIR_SESSION_GAP) plus WEIR_SESSION_LATENESS'),
+  maxWindows: env.int('WEIR_SCORE_WINDOWS_MAX', { min: 1 }).default(20_000).describe('Most window summaries kept per customer, whatever their age (memory bound); the oldest beyond it are dropped and counted'),
   delivery: env.oneOf('WEIR_DELIVERY', ['at-least-once', 'exactly-once']).default('at-least-once').describe('Delivery guarantee; at-least-once produces then commits, exactly-once uses Kafka transactions'),
   elasticsearchUrl: env.string('ELASTICSEARCH_URL', { expected: 'http(s)://host:port, comma-separated' }).optional().describe('Elasticsearch nodes: when set, scores are also indexed there (the WEIR_ES_* and ELASTICSEARCH_* variables then apply)'),
   groupPrefix: groupPrefixEnv,
@@ -41,6 +46,9 @@ export interface ScoreConfig {
   modelBackend: BackendChoice;
   /** Longest a closed session waits for its window's final summary. */
   maxWaitMs: number;
+  /** Event time a window is kept after its end, and the most kept per customer. */
+  windowRetentionMs: number;
+  maxWindowsPerCustomer: number;
   thresholds: Thresholds | undefined;
   customerThresholds: Record<string, Thresholds>;
   /** Set when ELASTICSEARCH_URL is. */
@@ -49,7 +57,7 @@ export interface ScoreConfig {
 
 /** Throws a WEIR_CONFIG StreamError listing every problem. */
 export function loadScoreConfig(source: NodeJS.ProcessEnv = process.env): ScoreConfig {
-  const { values: v, problems } = parseEnv(scoreEnv, source);
+  const { values: v, problems, valid } = parseEnv(scoreEnv, source);
   for (const [name, dir] of [['WEIR_MODEL_DIR', v.modelDir], ['WEIR_SHADOW_MODEL_DIR', v.shadowModelDir]] as const) {
     if (dir !== undefined && !existsSync(dir)) problems.push(`${name}=${JSON.stringify(dir)} does not exist`);
   }
@@ -63,19 +71,21 @@ export function loadScoreConfig(source: NodeJS.ProcessEnv = process.env): ScoreC
     }
   }
   problems.push(...connectionProblems(source));
-  if (problems.length > 0) throw configError(problems);
+  const c = valid();
   return {
-    port: v.port!,
-    groupId: `${v.groupPrefix!}-score`,
-    delivery: v.delivery!,
-    namespace: v.namespace,
-    modelDir: v.modelDir,
-    shadowModelDir: v.shadowModelDir,
-    modelPollMs: v.modelPoll!,
-    modelBackend: v.modelBackend!,
-    maxWaitMs: v.maxWait!,
-    thresholds: v.thresholds,
-    customerThresholds: v.customerThresholds ?? {},
+    port: c.port,
+    groupId: `${c.groupPrefix}-score`,
+    delivery: c.delivery,
+    namespace: c.namespace,
+    modelDir: c.modelDir,
+    shadowModelDir: c.shadowModelDir,
+    modelPollMs: c.modelPoll,
+    modelBackend: c.modelBackend,
+    maxWaitMs: c.maxWait,
+    windowRetentionMs: c.windowRetention,
+    maxWindowsPerCustomer: c.maxWindows,
+    thresholds: c.thresholds,
+    customerThresholds: c.customerThresholds ?? {},
     elasticsearch,
   };
 }

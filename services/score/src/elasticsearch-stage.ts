@@ -42,6 +42,8 @@ export async function runElasticsearchCopy({ config, sink: sinkConfig, context, 
       stage: {
         name: 'score-elasticsearch',
         async process(records) {
+          // Left by an attempt that failed (ES unavailable, retried by the runner): written again below.
+          rejected.length = 0;
           for (const record of records) await sink.write(record.value);
           await sink.flush();
           const outputs: OutputRecord<ScoreRecord>[] = rejected.splice(0).map(({ record, reason }) => ({

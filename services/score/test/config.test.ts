@@ -20,6 +20,8 @@ test('defaults: the shipped model or the baseline scorer, its thresholds, no Ela
     modelPollMs: 5000,
     modelBackend: 'auto',
     maxWaitMs: 300_000,
+    windowRetentionMs: 271 * 60_000,
+    maxWindowsPerCustomer: 20_000,
     thresholds: undefined,
     customerThresholds: {},
     elasticsearch: null,

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { errors } from '@elastic/elasticsearch';
-import type { ScoreRecord } from '@weir/contracts';
+import { isTransient, type ScoreRecord } from '@weir/contracts';
 import { BulkSink, type BulkSinkOptions, type DeadLetterReason, type SinkMetrics } from '../src/elasticsearch/bulk-sink.js';
 import type { SinkClient } from '../src/elasticsearch/client.js';
 import { isEsSinkError } from '../src/elasticsearch/errors.js';
@@ -235,35 +235,38 @@ test('a connection failure retries the whole request; a 429 item retries just th
   await sink.close();
 });
 
-test('retries run out: the documents are dead-lettered with the last failure', async () => {
+test('retries run out: the flush fails as a transient outage, nothing is dead-lettered, and the sink takes the document again', async () => {
   const { sink, es, dead } = harness();
   es.itemStatus = (id) => (id === 'b' ? 503 : null);
   await sink.write(score('a'));
   await sink.write(score('b'));
-  await sink.flush();
+  const failed = await sink.flush().then(() => null, (err: unknown) => err);
+  assert.ok(isEsSinkError(failed, 'WEIR_ES_UNAVAILABLE'), `flush failed with ${String(failed)}`);
+  assert.equal(isTransient(failed), true);
+  assert.match(failed.message, /session b in 3 attempts: forced: status 503/);
   assert.equal(es.requests.length, 3, 'maxAttempts 3');
-  assert.equal(dead.length, 1);
-  assert.equal(dead[0]!.record.sessionId, 'b');
-  assert.deepEqual(dead[0]!.reason, {
-    kind: 'retries-exhausted', status: 503, errorType: null, message: 'forced: status 503', attempts: 3, index: 'weir-test-2026.11.25', id: 'b',
-  });
+  assert.deepEqual(dead, []);
+  assert.equal(es.docs.size, 1, 'a was indexed');
+  es.itemStatus = () => null;
+  await sink.write(score('b'));
+  await sink.flush();
+  assert.equal(es.docs.size, 2);
+  assert.deepEqual(dead, []);
   await sink.close();
 });
 
-test('ES unreachable through every attempt: the whole batch is dead-lettered, nothing is lost', async () => {
+test('ES unreachable through every attempt: nothing is dead-lettered, the flush says ES is unavailable', async () => {
   const { sink, es, dead } = harness();
   es.before = async () => {
     throw new errors.TimeoutError('Request timed out', {} as never);
   };
   await sink.write(score('a'));
   await sink.write(score('b'));
-  await sink.flush();
-  assert.deepEqual(dead.map((d) => [d.record.sessionId, d.reason.kind, d.reason.status]), [
-    ['a', 'retries-exhausted', null],
-    ['b', 'retries-exhausted', null],
-  ]);
-  assert.match(dead[0]!.reason.message, /TimeoutError: Request timed out/);
-  assert.equal(sink.metrics().deadLettered, 2);
+  await assert.rejects(sink.flush(), (err: unknown) => isEsSinkError(err, 'WEIR_ES_UNAVAILABLE') && /TimeoutError: Request timed out/.test(err.message));
+  assert.deepEqual(dead, []);
+  assert.equal(sink.metrics().deadLettered, 0);
+  assert.equal(sink.metrics().held, 0, 'the failed documents are the caller\'s to write again');
+  es.before = async () => undefined;
   await sink.close();
 });
 

@@ -71,22 +71,22 @@ export interface SessionizeConfig {
 
 /** Throws a WEIR_CONFIG StreamError listing every problem. */
 export function loadSessionizeConfig(source: NodeJS.ProcessEnv = process.env): SessionizeConfig {
-  const { values: v, problems } = parseEnv(sessionizeEnv, source);
+  const { values: v, problems, valid } = parseEnv(sessionizeEnv, source);
   // The sessionizer's own rule: a session's last updates must reach the window stage before it closes.
   if (v.updateAfter !== undefined && v.gap !== undefined && v.updateAfter >= v.gap) {
     problems.push(`WEIR_SESSION_UPDATE_AFTER (${v.updateAfter} ms) must be below WEIR_SESSION_GAP (${v.gap} ms)`);
   }
   problems.push(...connectionProblems(source));
-  if (problems.length > 0) throw configError(problems);
+  const c = valid();
   const customers: Record<string, CustomerSettings> = {};
-  for (const [customer, timeZone] of Object.entries(v.timeZones ?? {})) customers[customer] = { timeZone };
+  for (const [customer, timeZone] of Object.entries(c.timeZones ?? {})) customers[customer] = { timeZone };
   const sessionizer: SessionizerConfig = {
-    sessionKey: v.sessionKey === 'ip_ua' ? 'ip_ua' : `field:${v.sessionKey!.slice('field:'.length)}`,
-    gapMs: v.gap!,
-    maxDurationMs: v.maxDuration!,
-    allowedLatenessMs: v.lateness!,
-    updateEveryEvents: v.updateEvery!,
-    updateAfterMs: v.updateAfter!,
+    sessionKey: c.sessionKey === 'ip_ua' ? 'ip_ua' : `field:${c.sessionKey.slice('field:'.length)}`,
+    gapMs: c.gap,
+    maxDurationMs: c.maxDuration,
+    allowedLatenessMs: c.lateness,
+    updateEveryEvents: c.updateEvery,
+    updateAfterMs: c.updateAfter,
     customers,
   };
   try {
@@ -97,12 +97,12 @@ export function loadSessionizeConfig(source: NodeJS.ProcessEnv = process.env): S
     throw err;
   }
   return {
-    port: v.port!,
-    groupId: `${v.groupPrefix!}-sessionize`,
-    delivery: v.delivery!,
-    logsPattern: v.logsPattern!,
-    namespace: v.namespace,
-    closeIdleAfterMs: v.closeIdleAfter!,
+    port: c.port,
+    groupId: `${c.groupPrefix}-sessionize`,
+    delivery: c.delivery,
+    logsPattern: c.logsPattern,
+    namespace: c.namespace,
+    closeIdleAfterMs: c.closeIdleAfter,
     sessionizer,
   };
 }

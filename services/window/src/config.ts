@@ -29,17 +29,17 @@ export interface WindowConfig {
 
 /** Throws a WEIR_CONFIG StreamError listing every problem. */
 export function loadWindowConfig(source: NodeJS.ProcessEnv = process.env): WindowConfig {
-  const { values: v, problems } = parseEnv(windowEnv, source);
+  const { values: v, problems, valid } = parseEnv(windowEnv, source);
   if (v.hop !== undefined && v.size !== undefined && v.hop > v.size) {
     problems.push(`WEIR_WINDOW_HOP (${v.hop} ms) must not exceed WEIR_WINDOW_SIZE (${v.size} ms)`);
   }
   problems.push(...connectionProblems(source));
-  if (problems.length > 0) throw configError(problems);
+  const c = valid();
   const window: WindowBaselineConfig = {
-    sizeMs: v.size!,
-    ...(v.hop !== undefined ? { hopMs: v.hop } : {}),
-    allowedLatenessMs: v.lateness!,
-    updateEveryRecords: v.updateEvery!,
+    sizeMs: c.size,
+    ...(c.hop !== undefined ? { hopMs: c.hop } : {}),
+    allowedLatenessMs: c.lateness,
+    updateEveryRecords: c.updateEvery,
   };
   try {
     // The feature library's own checks, so that a rule added there also fails here, at start-up.
@@ -49,11 +49,11 @@ export function loadWindowConfig(source: NodeJS.ProcessEnv = process.env): Windo
     throw err;
   }
   return {
-    port: v.port!,
-    groupId: `${v.groupPrefix!}-window`,
-    delivery: v.delivery!,
-    namespace: v.namespace,
-    closeIdleAfterMs: v.closeIdleAfter!,
+    port: c.port,
+    groupId: `${c.groupPrefix}-window`,
+    delivery: c.delivery,
+    namespace: c.namespace,
+    closeIdleAfterMs: c.closeIdleAfter,
     window,
   };
 }

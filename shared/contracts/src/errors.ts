@@ -2,6 +2,8 @@
  * Every failure of the serde or a registry carries a stable `code`, so callers (the stream runtime's
  * dead-letter routing, the CLI) can branch on it without parsing messages.
  */
+import { CodedError } from './coded-error.js';
+
 export type ContractErrorCode =
   /** First byte is not the Confluent magic byte 0: not registry-framed Avro (or another framing). */
   | 'WEIR_SERDE_UNKNOWN_MAGIC_BYTE'
@@ -24,16 +26,19 @@ export type ContractErrorCode =
   /** Inconsistent registry configuration (e.g. a username without a password). */
   | 'WEIR_REGISTRY_CONFIG';
 
-export class ContractError extends Error {
+export class ContractError extends CodedError<ContractErrorCode> {
   override readonly name = 'ContractError';
-  readonly code: ContractErrorCode;
   /** For WEIR_RECORD_INVALID: each offending field as a dotted path (`reasons.0.value`). */
   readonly paths: string[];
 
   constructor(code: ContractErrorCode, message: string, opts: { paths?: string[]; cause?: unknown } = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.code = code;
+    super(code, message, opts);
     this.paths = opts.paths ?? [];
+  }
+
+  /** The registry not answering: the record is fine, the registry will be back. */
+  override get transient(): boolean {
+    return this.code === 'WEIR_REGISTRY_UNAVAILABLE';
   }
 }
 

@@ -2,6 +2,7 @@
  * Every failure this package raises carries a stable `code`, so the stream stages can route a
  * record to a dead-letter topic (or refuse to start) by code without parsing messages.
  */
+import { CodedError } from '@weir/contracts';
 export type FeatureErrorCode =
   /** A configuration value out of range or malformed (time zone, session key, window size...). */
   | 'WEIR_FEATURES_CONFIG'
@@ -12,14 +13,8 @@ export type FeatureErrorCode =
   /** A checkpoint that cannot be restored: wrong version, malformed, or built with other settings. */
   | 'WEIR_FEATURES_SNAPSHOT';
 
-export class FeatureError extends Error {
+export class FeatureError extends CodedError<FeatureErrorCode> {
   override readonly name = 'FeatureError';
-  readonly code: FeatureErrorCode;
-
-  constructor(code: FeatureErrorCode, message: string, opts: { cause?: unknown } = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.code = code;
-  }
 }
 
 export function isFeatureError(err: unknown, code?: FeatureErrorCode): err is FeatureError {

@@ -3,12 +3,12 @@
  * separator between them, a format without a time). Thrown once, when the parser is built, never
  * per line: a bad line is a rejection result, a bad format is a configuration error.
  */
-export class LogFormatError extends Error {
+import { CodedError } from '@weir/contracts';
+export class LogFormatError extends CodedError<'WEIR_LOG_FORMAT'> {
   override readonly name = 'LogFormatError';
-  readonly code = 'WEIR_LOG_FORMAT';
 
   constructor(message: string) {
-    super(message);
+    super('WEIR_LOG_FORMAT', message);
   }
 }
 

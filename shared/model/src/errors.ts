@@ -2,6 +2,7 @@
  * Every failure this package raises carries a stable `code`, so the score service and the CLI can
  * branch on it (refuse a model, alert, exit non-zero) without parsing messages.
  */
+import { CodedError } from '@weir/contracts';
 export type ModelErrorCode =
   /** The model was built by feature code other than the code that is running: its inputs would mean something else. */
   | 'WEIR_MODEL_FINGERPRINT'
@@ -20,14 +21,8 @@ export type ModelErrorCode =
   /** A TF.js backend that is not installed or failed to initialise. */
   | 'WEIR_MODEL_BACKEND';
 
-export class ModelError extends Error {
+export class ModelError extends CodedError<ModelErrorCode> {
   override readonly name = 'ModelError';
-  readonly code: ModelErrorCode;
-
-  constructor(code: ModelErrorCode, message: string, opts: { cause?: unknown } = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.code = code;
-  }
 }
 
 export function isModelError(err: unknown, code?: ModelErrorCode): err is ModelError {

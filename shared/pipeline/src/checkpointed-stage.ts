@@ -1,5 +1,5 @@
-import type { OutputRecord, Stage, StageContext } from '@weir/stream';
-import { PartitionCheckpoints, type CheckpointEntry, type SnapshotParts } from './partition-checkpoint.js';
+import type { OutputRecord, Stage } from '@weir/stream';
+import { PartitionCheckpoints, type CheckpointContext, type CheckpointEntry, type Held, type SnapshotParts } from './partition-checkpoint.js';
 
 export interface CheckpointedStageOptions<In, Out, P, Snap, Part, Result> {
   name: string;
@@ -8,7 +8,7 @@ export interface CheckpointedStageOptions<In, Out, P, Snap, Part, Result> {
   push(processor: P, input: In): Result;
   /** Everything the processor still holds, as at the end of a file. */
   flush(processor: P): Result;
-  toOutputs(result: Result, ctx: StageContext<CheckpointEntry<Snap, Part>>): OutputRecord<Out>[];
+  toOutputs(result: Result, ctx: CheckpointContext<P, Snap, Part>): OutputRecord<Out>[];
   /**
    * Flushes a partition that has had no input for this long (wall clock), as the end of a file
    * does offline: without it, a customer whose traffic stops would never see its last sessions
@@ -19,11 +19,12 @@ export interface CheckpointedStageOptions<In, Out, P, Snap, Part, Result> {
 
 /**
  * A stage around a stateful event-time processor (Sessionizer, WindowBaseline): one processor per
- * input partition, checkpointed after every batch, and an optional flush of idle partitions.
+ * input partition (the runner's live object, so a rolled-back chunk rolls it back too),
+ * checkpointed after every batch, and an optional flush of idle partitions.
  */
 export function checkpointedStage<In, Out, P, Snap, Part, Result>(
   options: CheckpointedStageOptions<In, Out, P, Snap, Part, Result>,
-): Stage<In, Out, CheckpointEntry<Snap, Part>> {
+): Stage<In, Out, CheckpointEntry<Snap, Part>, Held<P>> {
   const checkpoints = new PartitionCheckpoints(options.parts);
   const lastInput = new Map<string, number>();
   return {

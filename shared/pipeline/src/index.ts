@@ -7,7 +7,13 @@ export { labelOf, reasonOf, type Scorer, type ScoringItem, type SessionScore, ty
 export { BaselineScorer, type BaselineScorerOptions } from './baseline-scorer.js';
 export { ModelScorer } from './model-scorer.js';
 export { scoreRecord, type ScoreRecordMeta } from './score-record.js';
-export { WindowTable, type WindowTableOptions } from './window-table.js';
+export {
+  DEFAULT_MAX_WINDOWS_PER_CUSTOMER,
+  DEFAULT_WINDOW_RETENTION_MS,
+  WindowTable,
+  type WindowEviction,
+  type WindowTableOptions,
+} from './window-table.js';
 export { PartitionCheckpoints, type CheckpointEntry, type SnapshotParts } from './partition-checkpoint.js';
 export { sessionizeStage, type SessionizeStageOptions, type SessionizeState } from './sessionize-stage.js';
 export { windowStage, windowKey, type WindowStageOptions, type WindowState } from './window-stage.js';
@@ -15,6 +21,15 @@ export { scoreStage, type ScoreStageOptions, type ScoreState } from './score-sta
 export { followWindows, type WindowFollower, type WindowFollowerOptions } from './window-follower.js';
 export { ensurePipelineTopics, namespacedSerde, pipelineTopics, topicIn, type PipelineTopicsOptions } from './topics.js';
 export { OfflinePipeline, finalSessions, type FinalSession, type OfflineConfig, type OfflineStats } from './offline.js';
-export { runSessionize, runWindow, runScore, type StageRunOptions, type ScoreRunOptions } from './run.js';
+export {
+  runSessionize,
+  runWindow,
+  runScore,
+  type StageRunOptions,
+  type SessionizeRunOptions,
+  type WindowRunOptions,
+  type ScoreRunOptions,
+} from './run.js';
 export { checkpointedStage, type CheckpointedStageOptions } from './checkpointed-stage.js';
 export { DEFAULT_MODEL_DIR, loadScoring, type Scoring, type ScoringOptions } from './scoring.js';
+export { shippedModelDir, workspaceRoot } from './model-location.js';

@@ -30,7 +30,7 @@ export interface OfflineStats {
 export class OfflinePipeline {
   private readonly sessionizer: Sessionizer;
   private readonly baseline: WindowBaseline;
-  private readonly table = new WindowTable({ windowsPerCustomer: Number.MAX_SAFE_INTEGER });
+  private readonly table = new WindowTable({ retainMs: Infinity, maxWindowsPerCustomer: Infinity });
   private readonly waiting: SessionFeatures[] = [];
   private readonly counts: OfflineStats = { events: 0, lateEvents: 0, sessionRecords: 0, closedSessions: 0, windowSummaries: 0 };
 

@@ -17,7 +17,8 @@ export type CheckpointEntry<Snap, Part> =
   | { kind: 'meta'; generation: number; meta: Snap }
   | { kind: 'part'; part: Part };
 
-interface Held<P> {
+/** A partition's processor, as the runner's live object of the partition (see LiveSlot). */
+export interface Held<P> {
   processor: P;
   generation: number;
   /** Part key → the JSON last written, to skip unchanged parts. */
@@ -27,24 +28,25 @@ interface Held<P> {
 const META = 'meta';
 const partKey = (key: string) => `p:${key}`;
 
+export type CheckpointContext<P, Snap, Part> = StageContext<CheckpointEntry<Snap, Part>, Held<P>>;
+
 /**
- * One processor per input partition, kept in memory between batches and restored from the
- * changelog-backed state when this instance did not write the latest checkpoint itself (first
- * batch after a start or a rebalance: the meta entry's generation tells). Records applied before
- * a crash are not replayed into it: the runner's checkpoints record the input offset they cover.
+ * One processor per input partition, kept in memory between batches as the runner's live object
+ * of the partition, and restored from the changelog-backed state whenever the runner has none:
+ * after a start or a rebalance, and after any rollback (a failed chunk, a dead-lettered record, a
+ * batch not written), so a processor never holds records its state does not. Records applied
+ * before a crash are not replayed into it: the runner's checkpoints record the input offset they cover.
  */
 export class PartitionCheckpoints<P, Snap, Part> {
-  private readonly held = new Map<string, Held<P>>();
-
   constructor(private readonly parts: SnapshotParts<P, Snap, Part>) {}
 
   /** The partition's processor, restored if needed. */
-  processorFor(ctx: StageContext<CheckpointEntry<Snap, Part>>): P {
+  processorFor(ctx: CheckpointContext<P, Snap, Part>): P {
     return this.current(ctx).processor;
   }
 
   /** Writes the parts that changed since the last checkpoint, and the meta entry. */
-  checkpoint(ctx: StageContext<CheckpointEntry<Snap, Part>>): void {
+  checkpoint(ctx: CheckpointContext<P, Snap, Part>): void {
     const held = this.current(ctx);
     const { meta, parts } = this.parts.split(this.parts.snapshot(held.processor));
     const seen = new Set<string>();
@@ -64,15 +66,11 @@ export class PartitionCheckpoints<P, Snap, Part> {
     ctx.state.set(META, { kind: 'meta', generation: held.generation, meta });
   }
 
-  private current(ctx: StageContext<CheckpointEntry<Snap, Part>>): Held<P> {
-    const id = `${ctx.topic}:${ctx.partition}`;
-    const stored = ctx.state.get(META);
-    const held = this.held.get(id);
-    if (held && (stored === undefined ? held.generation === 0 : stored.kind === 'meta' && stored.generation === held.generation)) {
-      return held;
-    }
-    const restored = this.restore(ctx.state, stored);
-    this.held.set(id, restored);
+  private current(ctx: CheckpointContext<P, Snap, Part>): Held<P> {
+    const held = ctx.live.get();
+    if (held) return held;
+    const restored = this.restore(ctx.state, ctx.state.get(META));
+    ctx.live.set(restored);
     return restored;
   }
 

@@ -1,6 +1,13 @@
+/**
+ * The one wiring of the streaming stages: topics, serdes, groups, state and the runner for
+ * sessionize, window and score. The services (services/*), `weir start`, the parity tests and the
+ * benchmarks all call these, with their own configuration, so what the tests prove is what ships.
+ */
 import {
   LOGS_TOPIC_PATTERN,
+  SCORES_TOPIC,
   SESSIONS_TOPIC,
+  WINDOWS_TOPIC,
   createSerde,
   serdeConfigFromEnv,
   type SerdeConfig,
@@ -11,20 +18,22 @@ import {
 } from '@weir/contracts';
 import {
   noopMetrics,
+  retryUntil,
   runStage,
   silentLogger,
   stageSerde,
   type Bus,
   type DeliveryGuarantee,
   type Logger,
+  type StageHealth,
   type StageMetrics,
 } from '@weir/stream';
 import { scoreStage, type ScoreStageOptions } from './score-stage.js';
 import { sessionizeStage, type SessionizeStageOptions } from './sessionize-stage.js';
-import { ensurePipelineTopics } from './topics.js';
-import { followWindows } from './window-follower.js';
+import { ensurePipelineTopics, namespacedSerde, topicIn } from './topics.js';
+import { followWindows, type WindowFollower } from './window-follower.js';
 import { windowStage, type WindowStageOptions } from './window-stage.js';
-import { WindowTable } from './window-table.js';
+import { WindowTable, type WindowTableOptions } from './window-table.js';
 
 /** What every stage needs from its deployment, whether a service process or the single-process mode. */
 export interface StageRunOptions {
@@ -33,22 +42,35 @@ export interface StageRunOptions {
   registry?: SerdeConfig;
   /** Stops the stage gracefully (finish the batch, commit, leave the group). */
   signal: AbortSignal;
-  /** Consumer group; default `weir-<stage>`. */
+  /** Consumer group; default `weir-<stage>` (the services: `<WEIR_GROUP_PREFIX>-<stage>`). */
   groupId?: string;
+  /** Prefix of the pipeline's own topics (`<ns>.weir.sessions`); default none. Log topics keep their names. */
+  namespace?: string | undefined;
   delivery?: DeliveryGuarantee;
   logger?: Logger;
   metrics?: StageMetrics;
+  /** Told while the stage waits for a dependency; a service's readiness check. */
+  health?: StageHealth;
   /** Partitions of the topics this creates. */
   partitions?: number;
   batch?: { maxRecords?: number; maxBytes?: number };
   tickIntervalMs?: number;
-  /** Default true for a service; the single-process mode handles signals once for all stages. */
+  /** Default true; a service, and the single-process mode, handle signals once for all stages. */
   handleSignals?: boolean;
   onStarted?: () => void;
 }
 
 function registryOf(options: StageRunOptions): SerdeConfig {
   return options.registry ?? serdeConfigFromEnv();
+}
+
+/** The pipeline's own topics' serde (namespaced names, plain schemas). */
+function pipelineSerde<T>(options: StageRunOptions) {
+  return namespacedSerde<T>(options.namespace, {}, registryOf(options));
+}
+
+async function prepare(options: StageRunOptions): Promise<void> {
+  await ensurePipelineTopics(options.bus, { partitions: options.partitions, namespace: options.namespace });
 }
 
 function common(options: StageRunOptions, stage: string) {
@@ -60,41 +82,87 @@ function common(options: StageRunOptions, stage: string) {
     logger: options.logger ?? silentLogger(),
     metrics: options.metrics ?? noopMetrics,
     handleSignals: options.handleSignals ?? true,
+    ...(options.health ? { health: options.health } : {}),
     ...(options.batch ? { batch: options.batch } : {}),
     ...(options.tickIntervalMs !== undefined ? { tickIntervalMs: options.tickIntervalMs } : {}),
     ...(options.onStarted ? { onStarted: options.onStarted } : {}),
   };
 }
 
+export interface SessionizeRunOptions extends StageRunOptions {
+  /** The output topic is the namespace's `weir.sessions`, whatever `stage.topic` says. */
+  stage?: Omit<SessionizeStageOptions, 'topic'>;
+  /** Log topics to read, including ones created later; default every `weir.logs.*`. */
+  input?: RegExp;
+}
+
 /** `weir.logs.*` → sessionize → `weir.sessions`, with the open sessions checkpointed to a changelog. */
-export async function runSessionize(options: StageRunOptions & { stage?: SessionizeStageOptions }): Promise<void> {
-  await ensurePipelineTopics(options.bus, { partitions: options.partitions });
+export async function runSessionize(options: SessionizeRunOptions): Promise<void> {
+  await prepare(options);
   await runStage({
     ...common(options, 'sessionize'),
-    input: LOGS_TOPIC_PATTERN,
-    stage: sessionizeStage(options.stage),
-    serde: stageSerde(createSerde<RequestEvent>(registryOf(options)), createSerde<SessionFeatures>(registryOf(options))),
+    input: options.input ?? LOGS_TOPIC_PATTERN,
+    stage: sessionizeStage({ ...options.stage, topic: topicIn(options.namespace, SESSIONS_TOPIC) }),
+    serde: stageSerde(createSerde<RequestEvent>(registryOf(options)), pipelineSerde<SessionFeatures>(options)),
     state: { name: 'sessions' },
   });
 }
 
+export interface WindowRunOptions extends StageRunOptions {
+  /** The output topic is the namespace's `weir.windows`. */
+  stage?: Omit<WindowStageOptions, 'topic'>;
+}
+
 /** `weir.sessions` → window baseline → `weir.windows`, with the open windows checkpointed. */
-export async function runWindow(options: StageRunOptions & { stage?: WindowStageOptions }): Promise<void> {
-  await ensurePipelineTopics(options.bus, { partitions: options.partitions });
+export async function runWindow(options: WindowRunOptions): Promise<void> {
+  await prepare(options);
   await runStage({
     ...common(options, 'window'),
-    input: [SESSIONS_TOPIC],
-    stage: windowStage(options.stage),
-    serde: stageSerde(createSerde<SessionFeatures>(registryOf(options)), createSerde<WindowSummary>(registryOf(options))),
+    input: [topicIn(options.namespace, SESSIONS_TOPIC)],
+    stage: windowStage({ ...options.stage, topic: topicIn(options.namespace, WINDOWS_TOPIC) }),
+    serde: stageSerde(pipelineSerde<SessionFeatures>(options), pipelineSerde<WindowSummary>(options)),
     state: { name: 'windows' },
   });
 }
 
 export interface ScoreRunOptions extends StageRunOptions {
-  stage: Omit<ScoreStageOptions, 'windows'>;
+  /** The output topic is the namespace's `weir.scores`. */
+  stage: Omit<ScoreStageOptions, 'windows' | 'topic'>;
   /** Told of every window summary the score stage reads (e.g. for a dashboard). */
   onWindow?: (summary: WindowSummary) => void;
+  /** How long the window table keeps windows, and its bound (see WindowTable). */
+  windows?: WindowTableOptions;
   table?: WindowTable;
+}
+
+/** Attempts to start following `weir.windows` before giving up. */
+const FOLLOW_ATTEMPTS = 6;
+
+/**
+ * Starts following `weir.windows`, retried a few times: kafkajs's fetchTopicOffsets fails with a
+ * TypeError ("Cannot destructure property 'partitions' of 'low.pop(...)'", kafkajs issue #461)
+ * while a topic created a moment ago is not in its metadata yet — every service starting at once
+ * on a new cluster creates the pipeline topics a moment before this runs.
+ */
+function startFollowing(options: ScoreRunOptions, table: WindowTable): Promise<WindowFollower> {
+  const logger = options.logger ?? silentLogger();
+  return retryUntil(
+    () =>
+      followWindows({
+        bus: options.bus,
+        serde: pipelineSerde<WindowSummary>(options),
+        table,
+        topic: topicIn(options.namespace, WINDOWS_TOPIC),
+        ...(options.onWindow ? { onSummary: options.onWindow } : {}),
+      }),
+    {
+      policy: { initialMs: 500, maxMs: 5_000 },
+      maxAttempts: FOLLOW_ATTEMPTS,
+      signal: options.signal,
+      retryable: () => true,
+      onRetry: (err, attempt) => logger.warn({ err, attempt }, 'cannot read the window summaries yet; retrying'),
+    },
+  );
 }
 
 /**
@@ -102,20 +170,15 @@ export interface ScoreRunOptions extends StageRunOptions {
  * as a table before the first session is scored.
  */
 export async function runScore(options: ScoreRunOptions): Promise<void> {
-  await ensurePipelineTopics(options.bus, { partitions: options.partitions });
-  const table = options.table ?? new WindowTable();
-  const follower = await followWindows({
-    bus: options.bus,
-    serde: createSerde<WindowSummary>(registryOf(options)),
-    table,
-    ...(options.onWindow ? { onSummary: options.onWindow } : {}),
-  });
+  await prepare(options);
+  const table = options.table ?? new WindowTable(options.windows);
+  const follower = await startFollowing(options, table);
   try {
     await runStage({
       ...common(options, 'score'),
-      input: [SESSIONS_TOPIC],
-      stage: scoreStage({ ...options.stage, windows: table }),
-      serde: stageSerde(createSerde<SessionFeatures>(registryOf(options)), createSerde<ScoreRecord>(registryOf(options))),
+      input: [topicIn(options.namespace, SESSIONS_TOPIC)],
+      stage: scoreStage({ ...options.stage, windows: table, topic: topicIn(options.namespace, SCORES_TOPIC) }),
+      serde: stageSerde(pipelineSerde<SessionFeatures>(options), pipelineSerde<ScoreRecord>(options)),
       state: { name: 'waiting' },
     });
   } finally {

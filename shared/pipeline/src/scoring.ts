@@ -3,11 +3,15 @@ import { join } from 'node:path';
 import { featureSetFingerprint } from '@weir/features';
 import { ModelStore, selectBackend, type BackendChoice, type ModelSlot } from '@weir/model';
 import { BaselineScorer } from './baseline-scorer.js';
+import { shippedModelDir } from './model-location.js';
 import { ModelScorer } from './model-scorer.js';
 import type { Scorer, Thresholds } from './scorer.js';
 
-/** The model that ships with the project, trained on simulated traffic (scripts/train-default-model.sh). */
-export const DEFAULT_MODEL_DIR = join(import.meta.dirname, '..', '..', '..', 'models', 'default');
+/**
+ * The model that ships with the project, trained on simulated traffic
+ * (scripts/train-default-model.sh): `models/default` at the workspace root (see model-location.ts).
+ */
+export const DEFAULT_MODEL_DIR = shippedModelDir();
 
 export interface ScoringOptions {
   /** A model pipeline directory, watched for new versions; default: the shipped model, else the baseline scorer. */

@@ -9,7 +9,7 @@ import {
 } from '@weir/features';
 import type { OutputRecord, Stage } from '@weir/stream';
 import { checkpointedStage } from './checkpointed-stage.js';
-import type { CheckpointEntry, SnapshotParts } from './partition-checkpoint.js';
+import type { CheckpointEntry, Held, SnapshotParts } from './partition-checkpoint.js';
 
 export type SessionizeState = CheckpointEntry<SessionizerSnapshot, SessionSnapshot>;
 
@@ -42,7 +42,7 @@ function sessionizerParts(config: SessionizerConfig): SnapshotParts<Sessionizer,
  * to `weir.sessions`, keyed by customer so that each customer's sessions stay in order for the
  * window stage. The feature code is the same Sessionizer the offline `weir features` runs.
  */
-export function sessionizeStage(options: SessionizeStageOptions = {}): Stage<RequestEvent, SessionFeatures, SessionizeState> {
+export function sessionizeStage(options: SessionizeStageOptions = {}): Stage<RequestEvent, SessionFeatures, SessionizeState, Held<Sessionizer>> {
   const topic = options.topic ?? SESSIONS_TOPIC;
   return checkpointedStage({
     name: 'sessionize',

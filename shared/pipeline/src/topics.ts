@@ -3,7 +3,7 @@
  * prefix (`staging.weir.sessions`), so that a second pipeline — staging, a test run — shares a
  * cluster without reading the first one's records. Log topics keep their names: ingest writes those.
  */
-import { SCORES_TOPIC, SESSIONS_TOPIC, WINDOWS_TOPIC, createSerde, topicSchema, type RegistrySerde } from '@weir/contracts';
+import { SCORES_TOPIC, SESSIONS_TOPIC, WINDOWS_TOPIC, createSerde, topicSchema, type RegistrySerde, type SerdeConfig } from '@weir/contracts';
 import type { Bus, TopicSpec } from '@weir/stream';
 
 export interface PipelineTopicsOptions {
@@ -38,9 +38,14 @@ export async function ensurePipelineTopics(bus: Bus, options: PipelineTopicsOpti
 /**
  * A serde that takes a namespaced topic's schema from its plain name; registry subjects keep the
  * full name. `schemaAliases` lends a topic another's schema (a dead-letter topic of score records).
+ * `registry`: which schema registry; from the environment by default.
  */
-export function namespacedSerde<T>(namespace: string | undefined, schemaAliases: Record<string, string> = {}): RegistrySerde<T> {
+export function namespacedSerde<T>(
+  namespace: string | undefined,
+  schemaAliases: Record<string, string> = {},
+  registry?: SerdeConfig,
+): RegistrySerde<T> {
   const prefix = namespace ? `${namespace}.` : '';
   const plain = (topic: string) => (prefix && topic.startsWith(prefix) ? topic.slice(prefix.length) : topic);
-  return createSerde<T>(undefined, { schemaOf: (topic) => topicSchema(schemaAliases[plain(topic)] ?? plain(topic)) });
+  return createSerde<T>(registry, { schemaOf: (topic) => topicSchema(schemaAliases[plain(topic)] ?? plain(topic)) });
 }

@@ -8,7 +8,7 @@ import {
 } from '@weir/features';
 import type { OutputRecord, Stage } from '@weir/stream';
 import { checkpointedStage } from './checkpointed-stage.js';
-import type { CheckpointEntry, SnapshotParts } from './partition-checkpoint.js';
+import type { CheckpointEntry, Held, SnapshotParts } from './partition-checkpoint.js';
 
 type CustomerWindows = WindowBaselineSnapshot['customers'][number];
 export type WindowState = CheckpointEntry<WindowBaselineSnapshot, CustomerWindows>;
@@ -41,7 +41,7 @@ export function windowKey(summary: WindowSummary): string {
  * The window stage: session records of `weir.sessions` (keyed by customer) in, each customer's
  * baseline per time window out to `weir.windows`, on update and on close.
  */
-export function windowStage(options: WindowStageOptions = {}): Stage<SessionFeatures, WindowSummary, WindowState> {
+export function windowStage(options: WindowStageOptions = {}): Stage<SessionFeatures, WindowSummary, WindowState, Held<WindowBaseline>> {
   const topic = options.topic ?? WINDOWS_TOPIC;
   return checkpointedStage({
     name: 'window',

@@ -19,7 +19,8 @@ function stateView(): StateView<ScoreState> {
   };
 }
 
-const ctx = (state: StateView<ScoreState>): StageContext<ScoreState> => ({ topic: 'weir.sessions', partition: 0, state, log: silentLogger() });
+const noLive = { get: () => undefined, set: () => assert.fail('the score stage keeps no live object') };
+const ctx = (state: StateView<ScoreState>): StageContext<ScoreState> => ({ topic: 'weir.sessions', partition: 0, state, live: noLive, log: silentLogger() });
 
 const session = (id: string, lastTime: number, closed: boolean): SessionFeatures => ({
   customer: 'acme', sessionId: id, sessionKey: id, clientIp: '10.0.0.1', userAgent: null, firstTime: lastTime - 1000, lastTime,

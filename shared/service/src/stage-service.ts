@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { createBusFromEnv, isStreamError, promStageMetrics, type Bus, type StageMetrics } from '@weir/stream';
+import { createBusFromEnv, isStreamError, promStageMetrics, StageHealth, type Bus, type StageMetrics } from '@weir/stream';
 import { createServiceHttp } from './http.js';
 import { serviceLogger, type Logger } from './logger.js';
 import { readinessOf, type ReadinessCheck } from './readiness.js';
@@ -11,14 +11,16 @@ export interface StageRunContext {
   logger: Logger;
   metrics: StageMetrics;
   registry: Registry;
+  /** What the stages wait for (a dependency outage): readiness is false meanwhile. */
+  health: StageHealth;
 }
 
 /**
  * What every stage of a service hands the runner from its context. The service, not the runner,
  * owns SIGTERM: it drains its HTTP side and the stage together (runStageService).
  */
-export function runnerContext({ bus, signal, logger, metrics }: StageRunContext) {
-  return { bus, signal, logger, metrics, handleSignals: false } as const;
+export function runnerContext({ bus, signal, logger, metrics, health }: StageRunContext) {
+  return { bus, signal, logger, metrics, health, handleSignals: false } as const;
 }
 
 export interface StageServiceOptions<C> {
@@ -53,6 +55,7 @@ export async function runStageService<C>(options: StageServiceOptions<C>): Promi
   }
   const bus = await createBusFromEnv(logger.child({ component: 'bus' }));
   const registry = new Registry();
+  const health = new StageHealth();
   const schemaRegistry = registryCheck({
     schemaRegistryUrl: process.env.SCHEMA_REGISTRY_URL,
     schemaRegistryUsername: process.env.SCHEMA_REGISTRY_USERNAME,
@@ -66,6 +69,8 @@ export async function runStageService<C>(options: StageServiceOptions<C>): Promi
     readiness: readinessOf({
       kafka: () => bus.admin.listTopics(),
       ...(schemaRegistry ? { registry: schemaRegistry } : {}),
+      // False while a stage holds its records for a dependency that stopped answering mid-stream.
+      stages: () => health.check(),
       ...(options.readiness?.(config, bus) ?? {}),
     }),
   });
@@ -80,7 +85,7 @@ export async function runStageService<C>(options: StageServiceOptions<C>): Promi
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   try {
-    await options.run(config, { bus, signal: abort.signal, logger, metrics: promStageMetrics(options.name, registry), registry });
+    await options.run(config, { bus, signal: abort.signal, logger, metrics: promStageMetrics(options.name, registry), registry, health });
   } finally {
     await http.close();
     await bus.close();

@@ -88,7 +88,7 @@ export type FileReader = (path: string) => Buffer;
  * Certificate files are read here, so a wrong path fails at start-up, not at first connect.
  */
 export function busConfigFromEnv(source: NodeJS.ProcessEnv = process.env, readFile: FileReader = readFileSync): BusConfig {
-  const { values: v, problems } = parseEnv(busEnv, source);
+  const { values: v, problems, valid } = parseEnv(busEnv, source);
   if (v.bus === 'embedded') {
     if (problems.length > 0) throw configError(problems);
     return { kind: 'embedded' };
@@ -125,25 +125,26 @@ export function busConfigFromEnv(source: NodeJS.ProcessEnv = process.env, readFi
     problems.push('KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD are set but KAFKA_SASL_MECHANISM is not (plain, scram-sha-256 or scram-sha-512)');
   }
 
-  if (problems.length > 0) throw configError(problems);
+  const c = valid();
   return {
     kind: 'kafka',
     connection: {
-      brokers: v.brokers!,
-      clientId: v.clientId!,
-      tls: v.ssl ? tls : null,
+      // Both checked above: brokers are required on Kafka, credentials with a mechanism.
+      brokers: c.brokers ?? [],
+      clientId: c.clientId,
+      tls: c.ssl ? tls : null,
       sasl:
-        v.saslMechanism === undefined
+        c.saslMechanism === undefined || c.saslUsername === undefined || c.saslPassword === undefined
           ? null
-          : { mechanism: v.saslMechanism, username: v.saslUsername!, password: v.saslPassword! },
+          : { mechanism: c.saslMechanism, username: c.saslUsername, password: c.saslPassword },
     },
     tuning: {
-      connectionTimeoutMs: v.connectionTimeout!,
-      requestTimeoutMs: v.requestTimeout!,
-      sessionTimeoutMs: v.sessionTimeout!,
-      maxWaitTimeMs: v.maxWait!,
-      topicWatchIntervalMs: v.topicWatchInterval!,
-      transactionTimeoutMs: v.transactionTimeout!,
+      connectionTimeoutMs: c.connectionTimeout,
+      requestTimeoutMs: c.requestTimeout,
+      sessionTimeoutMs: c.sessionTimeout,
+      maxWaitTimeMs: c.maxWait,
+      topicWatchIntervalMs: c.topicWatchInterval,
+      transactionTimeoutMs: c.transactionTimeout,
     },
   };
 }

@@ -173,11 +173,20 @@ export const env = {
 export type EnvSpec = Record<string, EnvVar<unknown>>;
 export type EnvValues<S extends EnvSpec> = { [K in keyof S]: S[K] extends EnvVar<infer T> ? T : never };
 
-/** Every variable's value where it parsed, and every problem. Never throws. */
-export function parseEnv<S extends EnvSpec>(
-  spec: S,
-  source: NodeJS.ProcessEnv = process.env,
-): { values: Partial<EnvValues<S>>; problems: string[] } {
+export interface ParsedEnv<S extends EnvSpec> {
+  /** Each variable's value where it parsed: for checks across variables before `valid()`. */
+  values: Partial<EnvValues<S>>;
+  /** Every problem found; a caller adds its own (cross-variable rules, other sources) before `valid()`. */
+  problems: string[];
+  /**
+   * Every value, typed as its spec says (a default makes it non-optional), once there is no
+   * problem; else a WEIR_CONFIG error listing every one in `problems`.
+   */
+  valid(): EnvValues<S>;
+}
+
+/** Every variable's value where it parsed, and every problem. Never throws (`valid()` does). */
+export function parseEnv<S extends EnvSpec>(spec: S, source: NodeJS.ProcessEnv = process.env): ParsedEnv<S> {
   const values: Partial<EnvValues<S>> = {};
   const problems: string[] = [];
   for (const key in spec) {
@@ -186,7 +195,15 @@ export function parseEnv<S extends EnvSpec>(
     if (parsed.ok) values[key] = parsed.value as EnvValues<S>[typeof key];
     else problems.push(parsed.problem);
   }
-  return { values, problems };
+  return {
+    values,
+    problems,
+    valid: () => {
+      if (problems.length > 0) throw configError(problems);
+      // No problem: every key of the spec parsed, so none is missing.
+      return values as EnvValues<S>;
+    },
+  };
 }
 
 /**
@@ -198,10 +215,9 @@ export function readEnv<S extends EnvSpec>(
   source: NodeJS.ProcessEnv = process.env,
   check: (values: Partial<EnvValues<S>>) => string[] = () => [],
 ): EnvValues<S> {
-  const { values, problems } = parseEnv(spec, source);
-  problems.push(...check(values));
-  if (problems.length > 0) throw configError(problems);
-  return values as EnvValues<S>;
+  const parsed = parseEnv(spec, source);
+  parsed.problems.push(...check(parsed.values));
+  return parsed.valid();
 }
 
 export function configError(problems: string[]): StreamError {

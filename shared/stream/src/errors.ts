@@ -2,6 +2,7 @@
  * Every failure this package raises carries a stable `code`, so callers (services, the CLI, the
  * runner's own retry logic) branch on the code, never on a message.
  */
+import { CodedError } from '@weir/contracts';
 export type StreamErrorCode =
   /** Bad or missing configuration; `problems` lists every one found. */
   | 'WEIR_CONFIG'
@@ -26,18 +27,25 @@ export type StreamErrorCode =
   /** An output the stage returned could not be encoded by the serde. */
   | 'WEIR_STAGE_ENCODE'
   /** A state value could not be read back from its changelog. */
-  | 'WEIR_STATE_CORRUPT';
+  | 'WEIR_STATE_CORRUPT'
+  /**
+   * A dependency a stage calls while processing (Elasticsearch, a remote service) did not answer:
+   * transient, so the runner waits and retries the records instead of dead-lettering them.
+   */
+  | 'WEIR_DEPENDENCY_UNAVAILABLE';
 
-export class StreamError extends Error {
+export class StreamError extends CodedError<StreamErrorCode> {
   override readonly name = 'StreamError';
-  readonly code: StreamErrorCode;
   /** For WEIR_CONFIG: each problem, one line each. */
   readonly problems: string[];
 
   constructor(code: StreamErrorCode, message: string, opts: { cause?: unknown; problems?: string[] } = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.code = code;
+    super(code, message, opts);
     this.problems = opts.problems ?? [];
+  }
+
+  override get transient(): boolean {
+    return this.code === 'WEIR_DEPENDENCY_UNAVAILABLE';
   }
 }
 

@@ -24,6 +24,8 @@ export type {
 } from './bus.js';
 export { topicPartitionKey } from './bus.js';
 export { StreamError, isStreamError, describeError, type StreamErrorCode } from './errors.js';
+export { StageHealth } from './health.js';
+export { DEFAULT_RETRY, RetryAborted, backoffDelay, retryUntil, type RetryOptions, type RetryPolicy } from './retry.js';
 export { murmur2, toPositive, partitionForKey } from './murmur2.js';
 
 export { EmbeddedBus, createEmbeddedBus, type EmbeddedBusOptions } from './embedded/index.js';
@@ -40,10 +42,10 @@ export {
   type KafkaTuning,
   type SaslMechanism,
 } from './config.js';
-export { env, EnvVar, readEnv, parseEnv, parseDuration, describeEnv, configError, type EnvSpec, type EnvValues } from './env.js';
+export { env, EnvVar, readEnv, parseEnv, parseDuration, describeEnv, configError, type EnvSpec, type EnvValues, type ParsedEnv } from './env.js';
 
 export { runStage, type DeliveryGuarantee, type RunStageOptions, type StateOptions } from './runner.js';
-export type { InputRecord, OutputRecord, Stage, StageContext, StageOutputs, StateView } from './stage.js';
+export type { InputRecord, LiveSlot, OutputRecord, Stage, StageContext, StageOutputs, StateView } from './stage.js';
 export { jsonSerde, stageSerde, type Serde, type StageSerde } from './serde.js';
 export { jsonStateCodec, type StateCodec } from './state/codec.js';
 export { changelogTopicName } from './state/changelog.js';

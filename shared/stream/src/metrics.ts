@@ -14,8 +14,10 @@ export interface StageMetrics {
   lag(topic: string, partition: number, lag: number | null): void;
   /** One processed batch: records in it and seconds from decode to commit. */
   batch(records: number, seconds: number): void;
-  /** A produce, commit or transaction that failed and will be tried again. */
+  /** A produce, commit, transaction or (for a dependency outage) batch that failed and will be tried again. */
   retry(operation: string): void;
+  /** Whether the stage is holding its records, waiting for a dependency to answer `operation` again. */
+  waiting(operation: string, waiting: boolean): void;
   /** Keys restored into a partition's state, and how long it took. */
   restore(records: number, seconds: number): void;
 }
@@ -27,6 +29,7 @@ export const noopMetrics: StageMetrics = {
   lag: () => undefined,
   batch: () => undefined,
   retry: () => undefined,
+  waiting: () => undefined,
   restore: () => undefined,
 };
 
@@ -57,6 +60,18 @@ export function promStageMetrics(stage: string, registry: Registry = defaultRegi
     registry,
     'weir_stage_consumer_lag',
     () => new Gauge({ name: 'weir_stage_consumer_lag', help: 'Records behind the end of an input partition', labelNames: ['stage', 'topic', 'partition'], registers }),
+    isGauge,
+  );
+  const waiting = metric(
+    registry,
+    'weir_stage_dependency_waiting',
+    () =>
+      new Gauge({
+        name: 'weir_stage_dependency_waiting',
+        help: '1 while a stage holds its records, waiting for a dependency (registry, broker, Elasticsearch) to answer again',
+        labelNames: ['stage', 'operation'],
+        registers,
+      }),
     isGauge,
   );
   const batchSeconds = metric(
@@ -112,6 +127,7 @@ export function promStageMetrics(stage: string, registry: Registry = defaultRegi
       batchSize.observe({ stage }, records);
     },
     retry: (operation) => retries.inc({ stage, operation }),
+    waiting: (operation, value) => waiting.set({ stage, operation }, value ? 1 : 0),
     restore: (records, seconds) => {
       restoredRecords.inc({ stage }, records);
       restoreSeconds.observe({ stage }, seconds);

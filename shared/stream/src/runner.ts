@@ -12,36 +12,41 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { topicPartitionKey, type BusConsumer, type MessageBatch, type PartitionReader, type TopicPartition } from './bus.js';
 import { deadLetterTopicName } from './dead-letter.js';
+import type { ConsumedMessage } from './bus.js';
+import { isTransient } from '@weir/contracts';
 import { describeError, isStreamError } from './errors.js';
 import { createLogger } from './log.js';
 import { noopMetrics, type StageMetrics } from './metrics.js';
 import { DEFAULT_RETRY, RetryAborted } from './retry.js';
+import { DependencyWaits } from './runner/dependency-wait.js';
 import { chunks } from './runner/chunks.js';
 import { AtLeastOnceDelivery, ExactlyOnceDelivery, type Delivery, type DeliveryContext } from './runner/delivery.js';
 import { DEFAULTS, type RunStageOptions } from './runner/options.js';
 import { PartitionTask } from './runner/partition-task.js';
-import { ChunkProcessor, NoState } from './runner/process-batch.js';
+import { ChunkProcessor, NoState, type ChunkResult } from './runner/process-batch.js';
 import { takePartition } from './runner/take-partition.js';
 import { shutdownSignal } from './shutdown.js';
 import { jsonStateCodec } from './state/codec.js';
 import { changelogRecords, changelogTopicName, type Changelog } from './state/changelog.js';
+import type { StateLayer } from './state/store.js';
 
 export type { DeliveryGuarantee, RunStageOptions, StateOptions } from './runner/options.js';
 
-export function runStage<In, Out, S = never>(options: RunStageOptions<In, Out, S>): Promise<void> {
+export function runStage<In, Out, S = never, L = never>(options: RunStageOptions<In, Out, S, L>): Promise<void> {
   return new StageRun(options).run();
 }
 
-class StageRun<In, Out, S> {
+class StageRun<In, Out, S, L> {
   private readonly logger: Logger;
   private readonly metrics: StageMetrics;
-  private readonly processor: ChunkProcessor<In, Out, S>;
-  private readonly tasks = new Map<string, PartitionTask<S>>();
-  private readonly noState: NoState<S>;
+  private readonly processor: ChunkProcessor<In, Out, S, L>;
+  private readonly tasks = new Map<string, PartitionTask<S, L>>();
+  private readonly noState: NoState<S, L>;
   private readonly deadLetterTopic: string;
   private readonly maxRecords: number;
   private readonly maxBytes: number;
   private readonly shutdown: ReturnType<typeof shutdownSignal>;
+  private readonly waits: DependencyWaits;
   private changelog: Changelog<S> | null = null;
   private reader: PartitionReader | null = null;
   private delivery: Delivery | null = null;
@@ -49,16 +54,24 @@ class StageRun<In, Out, S> {
   private failure: Error | null = null;
   private ticking = false;
 
-  constructor(private readonly options: RunStageOptions<In, Out, S>) {
+  constructor(private readonly options: RunStageOptions<In, Out, S, L>) {
     const { stage, groupId } = options;
     this.logger = (options.logger ?? createLogger('weir')).child({ stage: stage.name, groupId });
     this.metrics = options.metrics ?? noopMetrics;
     this.deadLetterTopic = options.deadLetterTopic ?? deadLetterTopicName(groupId);
-    this.processor = new ChunkProcessor(stage, options.serde, this.deadLetterTopic, this.logger, this.metrics);
-    this.noState = new NoState<S>(stage.name);
+    this.processor = new ChunkProcessor(stage, options.serde, this.deadLetterTopic, this.logger);
+    this.noState = new NoState<S, L>(stage.name);
     this.maxRecords = options.batch?.maxRecords ?? DEFAULTS.maxRecords;
     this.maxBytes = options.batch?.maxBytes ?? DEFAULTS.maxBytes;
     this.shutdown = shutdownSignal({ signal: options.signal, handleSignals: options.handleSignals ?? true });
+    this.waits = new DependencyWaits({
+      stage: stage.name,
+      signal: this.shutdown.signal,
+      retry: options.retry ?? DEFAULT_RETRY,
+      logger: this.logger,
+      metrics: this.metrics,
+      health: options.health,
+    });
   }
 
   private get signal(): AbortSignal {
@@ -120,6 +133,7 @@ class StageRun<In, Out, S> {
       retry: this.options.retry ?? DEFAULT_RETRY,
       logger: this.logger,
       metrics: this.metrics,
+      waits: this.waits,
     };
   }
 
@@ -155,7 +169,7 @@ class StageRun<In, Out, S> {
 
   private async openTask(tp: TopicPartition): Promise<void> {
     try {
-      const task = await takePartition<S>(
+      const task = await takePartition<S, L>(
         {
           admin: this.options.bus.admin,
           groupId: this.options.groupId,
@@ -209,7 +223,7 @@ class StageRun<In, Out, S> {
     await task.lock.run(() => this.processBatch(task, batch));
   }
 
-  private async processBatch(task: PartitionTask<S>, batch: MessageBatch): Promise<void> {
+  private async processBatch(task: PartitionTask<S, L>, batch: MessageBatch): Promise<void> {
     const tp = task.partition;
     let next = batch.messages[0]!.offset;
     for (const chunk of chunks(batch.messages, this.maxRecords, this.maxBytes)) {
@@ -218,21 +232,48 @@ class StageRun<In, Out, S> {
       next = chunk[chunk.length - 1]!.offset + 1;
       const fresh = task.skipBelow > chunk[0]!.offset ? chunk.filter((m) => m.offset >= task.skipBelow) : chunk;
       this.metrics.recordsIn(tp.topic, fresh.length);
-      const layer = task.store?.layer() ?? null;
-      const result = await this.processor.process(fresh, layer ?? this.noState, tp);
+      const processed = await this.processHeld(task, fresh);
+      if (!processed) return;
+      const { result, layer } = processed;
       const changelog = layer && this.changelog ? changelogRecords(this.changelog, tp, layer.changes(), next) : [];
       const written = await this.write(task, {
-        outputs: [...result.outputs, ...result.deadLetters],
+        outputs: [...result.outputs, ...result.deadLetters.map((d) => d.message)],
         changelog,
         commit: { ...tp, offset: next },
       });
       if (!written) return;
       layer?.commit();
       this.countOutputs(result.outputs);
+      for (const { reason } of result.deadLetters) this.metrics.deadLetters(reason, 1);
       this.metrics.batch(chunk.length, (performance.now() - started) / 1000);
       await batch.heartbeat();
     }
     this.metrics.lag(tp.topic, tp.partition, Math.max(0, batch.highWatermark - next));
+  }
+
+  /**
+   * The chunk through the stage, in a fresh state layer per attempt. A transient failure (a
+   * dependency down) holds the chunk: it is retried with backoff from the state before it until
+   * it passes, never dead-lettered. Null when the run stops or the partition is lost meanwhile.
+   */
+  private async processHeld(
+    task: PartitionTask<S, L>,
+    messages: ConsumedMessage[],
+  ): Promise<{ result: ChunkResult; layer: StateLayer<S, L> | null } | null> {
+    try {
+      return await this.waits.retry(
+        'process',
+        async () => {
+          const layer = task.store?.layer() ?? null;
+          const result = await this.processor.process(messages, layer ?? this.noState, task.partition);
+          return { result, layer };
+        },
+        { retryable: isTransient, signal: task.waitSignal(this.signal), context: { ...task.partition } },
+      );
+    } catch (error) {
+      if (error instanceof RetryAborted) return null;
+      throw error;
+    }
   }
 
   private async tickAll(): Promise<void> {
@@ -246,12 +287,16 @@ class StageRun<In, Out, S> {
     }
   }
 
-  private async tick(task: PartitionTask<S>, now: number): Promise<void> {
+  private async tick(task: PartitionTask<S, L>, now: number): Promise<void> {
     if (task.lost || this.signal.aborted) return;
     const layer = task.store?.layer() ?? null;
     const outputs = await this.processor.tick(now, layer ?? this.noState, task.partition);
     const changes = layer?.changes() ?? [];
-    if (outputs.length === 0 && changes.length === 0) return;
+    if (outputs.length === 0 && changes.length === 0) {
+      // Nothing to write: the layer only hands the partition's live object back, if the tick took it.
+      layer?.commit();
+      return;
+    }
     const changelog = this.changelog ? changelogRecords(this.changelog, task.partition, changes, undefined) : [];
     if (await this.write(task, { outputs, changelog })) {
       layer?.commit();
@@ -260,7 +305,7 @@ class StageRun<In, Out, S> {
   }
 
   /** False when nothing was written because the partition is lost or the run is stopping. */
-  private async write(task: PartitionTask<S>, unit: Parameters<PartitionTask<S>['writer']['write']>[0]): Promise<boolean> {
+  private async write(task: PartitionTask<S, L>, unit: Parameters<PartitionTask<S, L>['writer']['write']>[0]): Promise<boolean> {
     try {
       await task.writer.write(unit);
       return true;

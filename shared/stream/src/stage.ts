@@ -43,20 +43,41 @@ export interface StateView<S> {
   readonly size: number;
 }
 
-export interface StageContext<S> {
+/**
+ * A partition's working object derived from its state (e.g. an event-time processor restored from
+ * checkpointed entries), kept between calls so it is not rebuilt for every batch. It moves with
+ * the state layer that took it: `get` hands it to the current call's layer, and it comes back to
+ * the partition only when that layer's changes are committed. When a chunk fails, a record is
+ * rolled back or a batch is not written, it is gone: the next `get` returns undefined and the
+ * stage rebuilds it from `state`, which is then exactly the state before what was rolled back.
+ * So in-memory work can never run ahead of the durable state, and nothing is applied twice.
+ */
+export interface LiveSlot<L> {
+  get(): L | undefined;
+  set(value: L): void;
+}
+
+export interface StageContext<S, L = never> {
   /** The input partition whose records (or timer) this call handles. */
   readonly topic: string;
   readonly partition: number;
   readonly state: StateView<S>;
+  /** The partition's in-memory working object, rolled back with `state` (see LiveSlot). */
+  readonly live: LiveSlot<L>;
   readonly log: Logger;
 }
 
 export type StageOutputs<Out> = OutputRecord<Out>[] | Promise<OutputRecord<Out>[]>;
 
-export interface Stage<In, Out, S = never> {
+export interface Stage<In, Out, S = never, L = never> {
   readonly name: string;
-  /** Records of one partition, in offset order. Throwing sends them to the dead-letter topic, one by one. */
-  process(records: InputRecord<In>[], ctx: StageContext<S>): StageOutputs<Out>;
+  /**
+   * Records of one partition, in offset order. Throwing rolls back the call's state (and live
+   * object) and replays the records one by one from the state before the call: those that throw
+   * alone go to the dead-letter topic. A transient error (a dependency down, see errors.ts) is
+   * retried instead, with the same records, until it passes.
+   */
+  process(records: InputRecord<In>[], ctx: StageContext<S, L>): StageOutputs<Out>;
   /** Called every `tickIntervalMs` for each owned partition, for outputs driven by time. */
-  onTick?(now: number, ctx: StageContext<S>): StageOutputs<Out>;
+  onTick?(now: number, ctx: StageContext<S, L>): StageOutputs<Out>;
 }

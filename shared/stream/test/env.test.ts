@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { env, describeEnv, parseDuration, readEnv } from '../src/env.js';
+import { env, describeEnv, parseDuration, parseEnv, readEnv } from '../src/env.js';
 import { isStreamError, type StreamError } from '../src/errors.js';
 
 function configProblems(run: () => unknown): string[] {
@@ -115,4 +115,17 @@ test('describeEnv lists variables for help texts', () => {
     'A: an integer >= 0 (required)',
     'B: true or false',
   ]);
+});
+
+test('parseEnv: cross-variable problems join the variables\' own, and valid() types every value as its spec says', () => {
+  const spec = { gap: env.duration('GAP').default('30m'), max: env.duration('MAX').default('4h'), label: env.string('LABEL').optional() };
+  const parsed = parseEnv(spec, { MAX: '10m' });
+  if (parsed.values.max !== undefined && parsed.values.gap !== undefined && parsed.values.max < parsed.values.gap) parsed.problems.push('MAX must be at least GAP');
+  assert.deepEqual(configProblems(() => parsed.valid()), ['MAX must be at least GAP']);
+
+  const good = parseEnv(spec, { MAX: '1h' }).valid();
+  // Defaults make the types non-optional: no `!` needed (this line would not compile otherwise).
+  const sum: number = good.gap + good.max;
+  assert.equal(sum, 30 * 60_000 + 3_600_000);
+  assert.equal(good.label, undefined);
 });

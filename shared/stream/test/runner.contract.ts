@@ -6,6 +6,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Bus, ConsumedMessage } from '../src/bus.js';
 import { DLQ_HEADERS } from '../src/dead-letter.js';
+import { StageHealth } from '../src/health.js';
 import { noopMetrics, type StageMetrics } from '../src/metrics.js';
 import { failingSends } from './fixtures/failing-bus.js';
 import { runStage, type RunStageOptions } from '../src/runner.js';
@@ -146,6 +147,7 @@ export function runnerContract(name: string, createBus: BusFactory): void {
         lag: () => undefined,
         batch: () => undefined,
         retry: () => undefined,
+        waiting: () => undefined,
         restore: () => undefined,
       };
       const producer = await bus.producer();
@@ -290,7 +292,9 @@ export function runnerContract(name: string, createBus: BusFactory): void {
       const { input, output, groupId } = await setup('retry', 1);
       await sendRequests(bus, input, requests(10, 2));
       const retries: string[] = [];
-      const metrics: StageMetrics = { ...noopMetrics, retry: (operation) => retries.push(operation) };
+      const waits: Array<[string, boolean]> = [];
+      const metrics: StageMetrics = { ...noopMetrics, retry: (operation) => retries.push(operation), waiting: (op, value) => waits.push([op, value]) };
+      const health = new StageHealth();
       const flaky = failingSends(bus, output, 3);
       const stage = startStage({
         bus: flaky,
@@ -300,6 +304,7 @@ export function runnerContract(name: string, createBus: BusFactory): void {
         serde,
         state: { name: 'counts' },
         metrics,
+        health,
         retry: { initialMs: 10, maxMs: 50 },
         logger: testLogger('retry'),
       });
@@ -307,8 +312,48 @@ export function runnerContract(name: string, createBus: BusFactory): void {
       await out.collector.waitForCount(10, 60_000);
       await stage.stop();
       assert.deepEqual(retries, ['produce', 'produce', 'produce']);
+      // A broker that does not take the records is a dependency wait: flagged while it lasts.
+      assert.deepEqual(waits, [['produce', true], ['produce', false]]);
+      await health.check();
       assert.equal(out.collector.messages.length, 10);
       assert.deepEqual((await bus.admin.fetchTopicOffsets(`${groupId}.dlq`))[0]!.high, 0);
+      await out.stop();
+    });
+
+    test('a dependency outage holds the records: retried with backoff, readiness false, nothing dead-lettered or counted twice', async () => {
+      const { input, output, groupId } = await setup('outage', 1);
+      await sendRequests(bus, input, requests(12, 3));
+      let down = true;
+      const retries: string[] = [];
+      const waiting: boolean[] = [];
+      const metrics: StageMetrics = { ...noopMetrics, retry: (op) => retries.push(op), waiting: (op, value) => op === 'process' && waiting.push(value) };
+      const health = new StageHealth();
+      const stage = startStage({
+        bus,
+        groupId,
+        input: [input],
+        stage: counterStage({ output, dependencyDown: () => down }),
+        serde,
+        state: { name: 'counts' },
+        metrics,
+        health,
+        retry: { initialMs: 10, maxMs: 50 },
+        logger: testLogger('outage'),
+      });
+      await waitFor('a few retries of the held chunk', () => retries.filter((op) => op === 'process').length >= 3, 60_000);
+      await assert.rejects(health.check(), { code: 'WEIR_DEPENDENCY_UNAVAILABLE', message: /waiting for a dependency: counter process: .*does not answer/ });
+      assert.deepEqual(waiting, [true]);
+      down = false;
+      const out = await readTopic(bus, output);
+      await out.collector.waitForCount(12, 60_000);
+      await stage.stop();
+      await health.check();
+      assert.deepEqual(waiting, [true, false]);
+      // Every record once, each key counted 1, 2, 3, 4 in order: the failed attempts left no trace.
+      const counts = new Map<string, number[]>();
+      for (const { key, count } of out.collector.messages.map(parse)) counts.set(key, [...(counts.get(key) ?? []), count]);
+      assert.deepEqual([...counts.values()], [[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4]]);
+      assert.equal((await bus.admin.fetchTopicOffsets(`${groupId}.dlq`))[0]!.high, 0);
       await out.stop();
     });
 

@@ -87,3 +87,36 @@ test('changelog records name the input partition, end with the offset, and stay 
   const spread = new Set([0, 1, 2, 3, 4, 5].map((p) => changelogPartition({ topic: 'weir.logs.acme', partition: p }, 6)));
   assert.equal(spread.size, 6);
 });
+
+test('the live object comes back with a committed layer and is gone with a dropped one', () => {
+  const store = new KeyedStateStore<Session, { applied: number }>(jsonStateCodec());
+  const batch = store.layer();
+  batch.live.set({ applied: 0 });
+  batch.commit();
+
+  // A chunk takes it, changes it, then fails: its layer is dropped, and the object with it.
+  const chunk = store.layer().layer();
+  chunk.live.get()!.applied += 3;
+  const replay = store.layer();
+  assert.equal(replay.live.get(), undefined, 'rebuilt from the state, never reused half-applied');
+
+  // A record's layer committed into the batch's, then the batch's committed: the object is back.
+  replay.live.set({ applied: 0 });
+  const record = replay.layer();
+  record.live.get()!.applied += 1;
+  record.commit();
+  const dropped = replay.layer();
+  assert.equal(dropped.live.get()?.applied, 1);
+  const next = replay.layer();
+  assert.equal(next.live.get(), undefined, 'a dropped record layer took it along');
+  next.live.set({ applied: 1 });
+  next.commit();
+  replay.commit();
+  const check = store.layer();
+  assert.deepEqual(check.live.get(), { applied: 1 });
+  check.commit();
+
+  // Set without reading: what lies below stays valid if the layer is dropped.
+  store.layer().live.set({ applied: 99 });
+  assert.deepEqual(store.layer().live.get(), { applied: 1 });
+});

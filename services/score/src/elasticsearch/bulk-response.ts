@@ -10,7 +10,7 @@
  *   rejected  anything else (400 mapping errors, a malformed ip...): retrying cannot help
  */
 import { EsSinkError } from './errors.js';
-import { isRetryableStatus } from './retry.js';
+import { isRetryableStatus } from './transient.js';
 
 export type ItemOutcome =
   | { kind: 'created' }

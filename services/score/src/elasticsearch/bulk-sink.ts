@@ -13,9 +13,11 @@
  * Two buffered scores of the same session are coalesced: the newer replaces the older in place,
  * and only it is sent (ES would keep only it anyway).
  *
- * Failures: retryable ones (see retry.ts) are retried with backoff, the whole request or just the
- * failed items, up to `maxAttempts` per document; documents ES rejects, and those whose attempts
- * run out, go to `deadLetter`. Nothing is dropped quietly: a whole request ES refuses for good
+ * Failures: retryable ones (see transient.ts) are retried with backoff, the whole request or just
+ * the failed items, up to `maxAttempts` per document; documents ES rejects go to `deadLetter`.
+ * Documents whose attempts run out are not bad data but an outage: their flush() rejects with
+ * the transient WEIR_ES_UNAVAILABLE, the sink stays usable, and the caller (the score service's
+ * copy stage) holds its records and writes them again once ES answers. Nothing is dropped quietly: a whole request ES refuses for good
  * (401, 403...), an unreadable response, or a dead-letter callback that throws stops the sink
  * (WEIR_ES_REQUEST / WEIR_ES_RESPONSE / WEIR_ES_DEAD_LETTER) and every later write, flush and close
  * rejects with that error, so the service never commits offsets past a score that is nowhere.
@@ -27,14 +29,15 @@ import type { SinkClient } from './client.js';
 import type { BatchSettings } from './config.js';
 import { bulkLines, scoreDocumentAction, type ScoreDocumentAction } from './document.js';
 import { EsSinkError, isEsSinkError } from './errors.js';
-import { backoffDelay, isRetryableError, type RetryPolicy } from './retry.js';
+import { backoffDelay } from '@weir/stream';
+import { backoffOf, isRetryableError, type EsRetryPolicy } from './transient.js';
 
 export interface DeadLetterReason {
   /**
-   * rejected: ES refused the document (mapping error, malformed value); retries-exhausted: ES
-   * kept failing or could not be reached; invalid: the record cannot be a document, never sent.
+   * rejected: ES refused the document (mapping error, malformed value); invalid: the record
+   * cannot be a document, never sent. (ES unreachable is no reason: see WEIR_ES_UNAVAILABLE.)
    */
-  kind: 'rejected' | 'retries-exhausted' | 'invalid';
+  kind: 'rejected' | 'invalid';
   /** HTTP status of the last attempt; null without one (connection failure, invalid record). */
   status: number | null;
   /** ES's error type (`mapper_parsing_exception`...), when it gave one. */
@@ -76,7 +79,7 @@ export interface BulkSinkOptions {
   client: SinkClient;
   indexPrefix: string;
   batch: BatchSettings;
-  retry: RetryPolicy;
+  retry: EsRetryPolicy;
   deadLetter: DeadLetter;
   /** Called after every bulk request with the counters. Must not throw (an exception becomes a process warning). */
   onMetrics?: (metrics: SinkMetrics) => void;
@@ -370,7 +373,7 @@ export class BulkSink {
       if (this.failure !== null) throw this.failure;
       if (round > 1) {
         this.counts.retried += pending.length;
-        await this.sleep(backoffDelay(round - 1, this.options.retry, this.random));
+        await this.sleep(backoffDelay(round - 1, backoffOf(this.options.retry), this.random));
       }
       for (const entry of pending) entry.attempts++;
       pending = await this.attempt(pending);
@@ -417,10 +420,15 @@ export class BulkSink {
     return this.retryOrGiveUp(retry);
   }
 
+  /** Entries with attempts left go again; the others fail their flush as an outage, never as a dead letter. */
   private async retryOrGiveUp(failed: Array<[Entry, Failure]>): Promise<Entry[]> {
     const again = failed.filter(([entry]) => entry.attempts < this.options.retry.maxAttempts).map(([entry]) => entry);
-    const exhausted = failed.filter(([entry]) => entry.attempts >= this.options.retry.maxAttempts);
-    await this.deadLetterAll(exhausted.map(([entry, failure]) => [entry, this.reason(entry, 'retries-exhausted', failure)]));
+    for (const [entry, failure] of failed) {
+      if (entry.attempts < this.options.retry.maxAttempts) continue;
+      entry.settled.reject(
+        new EsSinkError('WEIR_ES_UNAVAILABLE', `Elasticsearch did not take the score of session ${entry.record.sessionId} in ${entry.attempts} attempts: ${failure.message}`),
+      );
+    }
     return again;
   }
 

@@ -20,9 +20,9 @@
  *   WEIR_ES_ILM_POLICY           (none)        an existing ILM policy the daily indices are put under
  */
 import { readFileSync } from 'node:fs';
-import { configError, env, EnvVar, parseEnv } from '@weir/stream';
+import { env, EnvVar, parseEnv } from '@weir/stream';
 import { INDEX_PREFIX_PATTERN } from './index-name.js';
-import type { RetryPolicy } from './retry.js';
+import type { EsRetryPolicy } from './transient.js';
 
 export type EsAuth = { kind: 'basic'; username: string; password: string } | { kind: 'api-key'; apiKey: string };
 
@@ -52,7 +52,7 @@ export interface EsSinkConfig {
   connection: EsConnection;
   indexPrefix: string;
   batch: BatchSettings;
-  retry: RetryPolicy;
+  retry: EsRetryPolicy;
   template: TemplateSettings;
 }
 
@@ -98,7 +98,7 @@ export type FileReader = (path: string) => Buffer;
  * The CA file is read here, so a wrong path fails at start-up, not at the first bulk request.
  */
 export function esSinkConfigFromEnv(source: NodeJS.ProcessEnv = process.env, readFile: FileReader = readFileSync): EsSinkConfig {
-  const { values: v, problems } = parseEnv(esEnv, source);
+  const { values: v, problems, valid } = parseEnv(esEnv, source);
 
   let auth: EsAuth | null = null;
   if ((v.username === undefined) !== (v.password === undefined)) {
@@ -131,12 +131,12 @@ export function esSinkConfigFromEnv(source: NodeJS.ProcessEnv = process.env, rea
     problems.push('WEIR_ES_RETRY_MAX_DELAY must be at least WEIR_ES_RETRY_BASE_DELAY');
   }
 
-  if (problems.length > 0) throw configError(problems);
+  const c = valid();
   return {
-    connection: { nodes: v.urls!, auth, ca, requestTimeoutMs: v.requestTimeout! },
-    indexPrefix: v.indexPrefix!,
-    batch: { maxDocs: v.batchDocs!, maxBytes: v.batchBytes!, flushIntervalMs: v.flushInterval!, queueDocs: queueDocs! },
-    retry: { maxAttempts: v.retryAttempts!, baseDelayMs: v.retryBaseDelay!, maxDelayMs: v.retryMaxDelay! },
-    template: { shards: v.shards!, replicas: v.replicas!, ilmPolicy: v.ilmPolicy ?? null },
+    connection: { nodes: c.urls, auth, ca, requestTimeoutMs: c.requestTimeout },
+    indexPrefix: c.indexPrefix,
+    batch: { maxDocs: c.batchDocs, maxBytes: c.batchBytes, flushIntervalMs: c.flushInterval, queueDocs: c.queueDocs ?? 4 * c.batchDocs },
+    retry: { maxAttempts: c.retryAttempts, baseDelayMs: c.retryBaseDelay, maxDelayMs: c.retryMaxDelay },
+    template: { shards: c.shards, replicas: c.replicas, ilmPolicy: c.ilmPolicy ?? null },
   };
 }

@@ -3,6 +3,7 @@
  * branches on it (crash and not commit offsets, alert) without parsing messages. Bad settings are
  * not among them: the stream env helper reports those as a StreamError with code WEIR_CONFIG.
  */
+import { CodedError } from '@weir/contracts';
 export type EsSinkErrorCode =
   /** A ScoreRecord that cannot become a document (non-finite score, invalid time): dead-lettered, never sent. */
   | 'WEIR_ES_DOCUMENT'
@@ -15,15 +16,18 @@ export type EsSinkErrorCode =
   /** The index template could not be installed. */
   | 'WEIR_ES_TEMPLATE'
   /** write() after close(). */
-  | 'WEIR_ES_CLOSED';
+  | 'WEIR_ES_CLOSED'
+  /**
+   * ES unreachable or overloaded (no connection, timeouts, 429, 502-504) through every attempt of
+   * a document: transient. flush() rejects with it; the records are written again later.
+   */
+  | 'WEIR_ES_UNAVAILABLE';
 
-export class EsSinkError extends Error {
+export class EsSinkError extends CodedError<EsSinkErrorCode> {
   override readonly name = 'EsSinkError';
-  readonly code: EsSinkErrorCode;
 
-  constructor(code: EsSinkErrorCode, message: string, opts: { cause?: unknown } = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.code = code;
+  override get transient(): boolean {
+    return this.code === 'WEIR_ES_UNAVAILABLE';
   }
 }
 

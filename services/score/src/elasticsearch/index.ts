@@ -33,7 +33,7 @@ export { EsSinkError, isEsSinkError, type EsSinkErrorCode } from './errors.js';
 export { indexDay, indexNameFor, indexPatternOf, readAliasOf } from './index-name.js';
 export { scoreIndexTemplate, templateNameOf, SCORE_MAPPINGS, TEMPLATE_VERSION, type IndexTemplateBody } from './index-template.js';
 export { installIndexTemplate } from './install-template.js';
-export { backoffDelay, isRetryableError, isRetryableStatus, withRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+export { isRetryableError, isRetryableStatus, DEFAULT_RETRY_POLICY, type EsRetryPolicy } from './transient.js';
 
 export interface OpenScoreSinkOptions {
   config: EsSinkConfig;

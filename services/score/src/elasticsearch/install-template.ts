@@ -6,19 +6,23 @@
 import type { SinkClient } from './client.js';
 import { EsSinkError } from './errors.js';
 import { scoreIndexTemplate, type TemplateOptions } from './index-template.js';
-import { withRetry, type RetryPolicy } from './retry.js';
-
-const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { retryUntil } from '@weir/stream';
+import { backoffOf, isRetryableError, type EsRetryPolicy } from './transient.js';
 
 export async function installIndexTemplate(
   client: SinkClient,
   options: TemplateOptions,
-  retry: RetryPolicy,
+  retry: EsRetryPolicy,
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void,
 ): Promise<void> {
   const { name, body } = scoreIndexTemplate(options);
   try {
-    await withRetry(() => client.putIndexTemplate(name, body), retry, { sleep: wait, ...(onRetry === undefined ? {} : { onRetry }) });
+    await retryUntil(() => client.putIndexTemplate(name, body), {
+      policy: backoffOf(retry),
+      maxAttempts: retry.maxAttempts,
+      retryable: isRetryableError,
+      ...(onRetry === undefined ? {} : { onRetry }),
+    });
   } catch (err) {
     const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     throw new EsSinkError('WEIR_ES_TEMPLATE', `cannot install index template ${name}: ${message}`, { cause: err });

@@ -398,7 +398,7 @@ class Sender {
       if (attempt >= options.retries) {
         throw new DeliveryError(`giving up on ${where} after ${attempt + 1} attempts: ${why}`, 'retries_exhausted');
       }
-      const wait = Math.max(asked ?? 0, backoffDelay(SEND_RETRY, attempt + 1));
+      const wait = Math.max(asked ?? 0, backoffDelay(attempt + 1, SEND_RETRY));
       this.totals.retries++;
       this.note(`${why}: retrying ${where} in ${(wait / 1000).toFixed(1)} s (attempt ${attempt + 2} of ${options.retries + 1})`);
       await sleep(wait, this.signal);

@@ -3,6 +3,7 @@
  * terminal can act on: a missing input, a malformed labels file, nothing to train on. Each carries
  * a stable code so scripts can branch on it; `runReported` prints them as one line, not a stack.
  */
+import { CodedError } from '@weir/contracts';
 import { isLogFormatError } from '@weir/logs';
 import { isFeatureError } from '@weir/features';
 import { isModelError } from '@weir/model';
@@ -20,16 +21,8 @@ export type OfflineErrorCode =
   /** No usable model where one was asked for (none there, or trained on other feature code). */
   | 'WEIR_CLI_MODEL';
 
-export class OfflineError extends Error {
+export class OfflineError extends CodedError<OfflineErrorCode> {
   override readonly name = 'OfflineError';
-
-  constructor(
-    readonly code: OfflineErrorCode,
-    message: string,
-    options: { cause?: unknown } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-  }
 }
 
 /**

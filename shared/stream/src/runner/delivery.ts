@@ -20,8 +20,9 @@ import type { Logger } from 'pino';
 import type { Bus, BusConsumer, BusProducer, OutgoingMessage, TopicPartition, TopicPartitionOffset } from '../bus.js';
 import { describeError, isStreamError, StreamError } from '../errors.js';
 import type { StageMetrics } from '../metrics.js';
-import { retryUntil, type RetryPolicy } from '../retry.js';
+import type { RetryPolicy } from '../retry.js';
 import { sleep } from '../sleep.js';
+import type { DependencyWaits } from './dependency-wait.js';
 
 export interface DeliveryUnit {
   /** Outputs and dead letters. */
@@ -50,18 +51,12 @@ export interface DeliveryContext {
   retry: RetryPolicy;
   logger: Logger;
   metrics: StageMetrics;
+  /** Retries with backoff, counted and reported as a dependency wait. */
+  waits: DependencyWaits;
 }
 
-function retrying(ctx: DeliveryContext, operation: string, retryable: (error: unknown) => boolean = notFenced) {
-  return {
-    policy: ctx.retry,
-    signal: ctx.signal,
-    retryable,
-    onRetry: (error: unknown, attempt: number, delayMs: number) => {
-      ctx.metrics.retry(operation);
-      ctx.logger.warn({ err: error, attempt, delayMs }, `${operation} failed, retrying: ${describeError(error)}`);
-    },
-  };
+function retried<T>(ctx: DeliveryContext, operation: string, attempt: (n: number) => Promise<T>, retryable: (error: unknown) => boolean = notFenced) {
+  return ctx.waits.retry(operation, attempt, { retryable });
 }
 
 const notFenced = (error: unknown) => !isStreamError(error, 'WEIR_BUS_FENCED') && !isStreamError(error, 'WEIR_BUS_CLOSED');
@@ -77,7 +72,7 @@ export class AtLeastOnceDelivery implements Delivery {
   ) {}
 
   static async create(ctx: DeliveryContext, consumer: () => BusConsumer): Promise<AtLeastOnceDelivery> {
-    const producer = await retryUntil(() => ctx.bus.producer(), retrying(ctx, 'open producer'));
+    const producer = await retried(ctx, 'open producer', () => ctx.bus.producer());
     return new AtLeastOnceDelivery(ctx, producer, consumer);
   }
 
@@ -90,17 +85,19 @@ export class AtLeastOnceDelivery implements Delivery {
 
   private async write(partition: TopicPartition, unit: DeliveryUnit): Promise<void> {
     const { ctx } = this;
-    if (unit.outputs.length > 0) await retryUntil(() => this.producer.send(unit.outputs), retrying(ctx, 'produce'));
-    if (unit.changelog.length > 0) await retryUntil(() => this.producer.send(unit.changelog), retrying(ctx, 'checkpoint'));
+    if (unit.outputs.length > 0) await retried(ctx, 'produce', () => this.producer.send(unit.outputs));
+    if (unit.changelog.length > 0) await retried(ctx, 'checkpoint', () => this.producer.send(unit.changelog));
     const offset = unit.commit;
     if (!offset) return;
     try {
-      await retryUntil(
+      await retried(
+        ctx,
+        'commit',
         (attempt) => {
           if (attempt > COMMIT_ATTEMPTS) throw new StreamError('WEIR_BUS_NOT_ASSIGNED', 'commit keeps failing');
           return this.consumer().commit([offset]);
         },
-        retrying(ctx, 'commit', (e) => notFenced(e) && !isStreamError(e, 'WEIR_BUS_NOT_ASSIGNED')),
+        (e) => notFenced(e) && !isStreamError(e, 'WEIR_BUS_NOT_ASSIGNED'),
       );
     } catch (error) {
       if (!isStreamError(error)) throw error;
@@ -139,14 +136,11 @@ class TransactionalWriter implements PartitionWriter {
   async connect(): Promise<void> {
     await this.producer?.close().catch(() => undefined);
     this.producer = null;
-    this.producer = await retryUntil(
-      () => this.ctx.bus.producer({ transactionalId: this.transactionalId }),
-      retrying(this.ctx, 'open transactional producer'),
-    );
+    this.producer = await retried(this.ctx, 'open transactional producer', () => this.ctx.bus.producer({ transactionalId: this.transactionalId }));
   }
 
   async write(unit: DeliveryUnit): Promise<void> {
-    await retryUntil(() => this.attempt(unit), retrying(this.ctx, 'transaction'));
+    await retried(this.ctx, 'transaction', () => this.attempt(unit));
   }
 
   private async attempt(unit: DeliveryUnit): Promise<void> {

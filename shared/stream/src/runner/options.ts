@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus.js';
+import type { StageHealth } from '../health.js';
 import type { StageMetrics } from '../metrics.js';
 import type { RetryPolicy } from '../retry.js';
 import type { StageSerde } from '../serde.js';
@@ -20,13 +21,13 @@ export interface StateOptions<S> {
   changelogPartitions?: number;
 }
 
-export interface RunStageOptions<In, Out, S = never> {
+export interface RunStageOptions<In, Out, S = never, L = never> {
   bus: Bus;
   /** Consumer group; also names the dead-letter topic, the changelog and the transactional ids. */
   groupId: string;
   /** Topic names, or a pattern that also picks up topics created later. */
   input: string[] | RegExp;
-  stage: Stage<In, Out, S>;
+  stage: Stage<In, Out, S, L>;
   serde: StageSerde<In, Out>;
   /** Default at-least-once. */
   delivery?: DeliveryGuarantee;
@@ -47,8 +48,13 @@ export interface RunStageOptions<In, Out, S = never> {
   /** Also stop on SIGTERM and SIGINT. Default true. */
   handleSignals?: boolean;
   metrics?: StageMetrics;
+  /** Told while the stage waits for a dependency (registry, broker...): its check is a readiness check. */
+  health?: StageHealth;
   logger?: Logger;
-  /** Backoff for produce, commit and transaction retries. */
+  /**
+   * Backoff for what a dependency outage stops: produce, commit and transaction retries, and
+   * chunks whose processing hit a transient error (isTransient), retried until they pass.
+   */
   retry?: RetryPolicy;
   /** Forwarded to the consumer group (Kafka). */
   sessionTimeoutMs?: number;

@@ -4,17 +4,38 @@ import type { KeyedStateStore } from '../state/store.js';
 import type { PartitionWriter } from './delivery.js';
 
 /** What the runner holds for one owned input partition. */
-export class PartitionTask<S> {
+export class PartitionTask<S, L = never> {
   /** Batches and ticks of this partition run one at a time. */
   readonly lock = new Mutex();
+  private readonly abandoned = new AbortController();
+
   /** Set when the partition is revoked or fenced: nothing more is written for it. */
-  lost = false;
+  get lost(): boolean {
+    return this.abandoned.signal.aborted;
+  }
+
+  set lost(lost: boolean) {
+    if (lost) this.abandoned.abort();
+  }
+
+  /** Aborted once the partition is lost: a wait for a dependency then ends at once. */
+  get signal(): AbortSignal {
+    return this.abandoned.signal;
+  }
+
+  private waitsEnd: AbortSignal | undefined;
+
+  /** Aborted when the partition is lost or `run` stops: one signal per task, not one per chunk. */
+  waitSignal(run: AbortSignal): AbortSignal {
+    this.waitsEnd ??= AbortSignal.any([run, this.abandoned.signal]);
+    return this.waitsEnd;
+  }
 
   constructor(
     readonly partition: TopicPartition,
     readonly writer: PartitionWriter,
     /** null for a stage without state. */
-    readonly store: KeyedStateStore<S> | null,
+    readonly store: KeyedStateStore<S, L> | null,
     /** Records below this offset are already in the restored state (and their outputs produced). */
     readonly skipBelow: number,
   ) {}

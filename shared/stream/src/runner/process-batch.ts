@@ -1,20 +1,31 @@
 /**
  * Decode → process → encode for one chunk of one partition, with dead letters for what fails.
  * A chunk is first processed whole. If the stage throws (or returns an output that does not
- * encode), its state changes are dropped and the records go through again one at a time, each
- * in its own state layer: the ones that fail are dead-lettered, the others count.
+ * encode), its state changes and live object are dropped and the records go through again one at
+ * a time from the state before the chunk, each in its own state layer: the ones that fail are
+ * dead-lettered, the others count once.
+ *
+ * Only bad data is dead-lettered. A transient error (isTransient: a registry, broker or other
+ * dependency not answering) is thrown out of `process` whole, wherever it happens: the runner
+ * drops the chunk's state and retries the chunk when the dependency is back.
  */
 import type { Logger } from 'pino';
 import type { ConsumedMessage, OutgoingMessage } from '../bus.js';
+import { isTransient } from '@weir/contracts';
 import { deadLetter, reasonCode } from '../dead-letter.js';
 import { isStreamError, StreamError } from '../errors.js';
-import type { StageMetrics } from '../metrics.js';
 import type { StageSerde } from '../serde.js';
-import type { InputRecord, OutputRecord, Stage, StageContext, StateView } from '../stage.js';
+import type { InputRecord, LiveSlot, OutputRecord, Stage, StageContext, StateView } from '../stage.js';
 
 export interface ChunkResult {
   outputs: OutgoingMessage[];
-  deadLetters: OutgoingMessage[];
+  deadLetters: DeadLetter[];
+}
+
+/** A dead letter and its reason's code, counted once it is written (a held chunk may be tried many times). */
+export interface DeadLetter {
+  message: OutgoingMessage;
+  reason: string;
 }
 
 interface Decoded<In> {
@@ -23,24 +34,24 @@ interface Decoded<In> {
 }
 
 /** Any state layer the stage may write to: the partition's store layer, or the stateless view. */
-export type StageState<S> = StateView<S> & { layer(): StageState<S>; commit(): void };
+export type StageState<S, L> = StateView<S> & { readonly live: LiveSlot<L>; layer(): StageState<S, L>; commit(): void };
 
-export class ChunkProcessor<In, Out, S> {
+export class ChunkProcessor<In, Out, S, L> {
   constructor(
-    private readonly stage: Stage<In, Out, S>,
+    private readonly stage: Stage<In, Out, S, L>,
     private readonly serde: StageSerde<In, Out>,
     private readonly deadLetterTopic: string,
     private readonly logger: Logger,
-    private readonly metrics: StageMetrics,
   ) {}
 
-  async process(messages: ConsumedMessage[], state: StageState<S>, partition: { topic: string; partition: number }): Promise<ChunkResult> {
-    const deadLetters: OutgoingMessage[] = [];
+  async process(messages: ConsumedMessage[], state: StageState<S, L>, partition: { topic: string; partition: number }): Promise<ChunkResult> {
+    const deadLetters: DeadLetter[] = [];
     const decoded: Array<Decoded<In>> = [];
     for (const source of messages) {
       try {
         decoded.push({ record: await this.decode(source), source });
       } catch (error) {
+        if (isTransient(error)) throw error;
         deadLetters.push(this.deadLetter(source, error));
       }
     }
@@ -52,6 +63,7 @@ export class ChunkProcessor<In, Out, S> {
       whole.commit();
       return { outputs, deadLetters };
     } catch (error) {
+      if (isTransient(error)) throw error;
       if (decoded.length === 1) {
         deadLetters.push(this.deadLetter(decoded[0]!.source, error));
         return { outputs: [], deadLetters };
@@ -66,6 +78,7 @@ export class ChunkProcessor<In, Out, S> {
         outputs.push(...(await this.run([record], single, partition)));
         single.commit();
       } catch (error) {
+        if (isTransient(error)) throw error;
         deadLetters.push(this.deadLetter(source, error));
       }
     }
@@ -73,7 +86,7 @@ export class ChunkProcessor<In, Out, S> {
   }
 
   /** Timer outputs: there is no input record to blame, so a failure is logged and the tick skipped. */
-  async tick(now: number, state: StageState<S>, partition: { topic: string; partition: number }): Promise<OutgoingMessage[]> {
+  async tick(now: number, state: StageState<S, L>, partition: { topic: string; partition: number }): Promise<OutgoingMessage[]> {
     const onTick = this.stage.onTick;
     if (!onTick) return [];
     const layer = state.layer();
@@ -82,12 +95,14 @@ export class ChunkProcessor<In, Out, S> {
       layer.commit();
       return outputs;
     } catch (error) {
-      this.logger.error({ err: error, ...partition }, `onTick failed; its changes are dropped: ${String(error)}`);
+      // The next tick tries again: a tick has no records to hold back.
+      if (isTransient(error)) this.logger.warn({ err: error, ...partition }, `onTick waits for a dependency; tried again next tick: ${messageOf(error)}`);
+      else this.logger.error({ err: error, ...partition }, `onTick failed; its changes are dropped: ${String(error)}`);
       return [];
     }
   }
 
-  private async run(records: InputRecord<In>[], state: StageState<S>, partition: { topic: string; partition: number }) {
+  private async run(records: InputRecord<In>[], state: StageState<S, L>, partition: { topic: string; partition: number }) {
     let outputs: OutputRecord<Out>[];
     try {
       outputs = await this.stage.process(records, this.context(state, partition));
@@ -98,8 +113,8 @@ export class ChunkProcessor<In, Out, S> {
     return this.encode(outputs);
   }
 
-  private context(state: StateView<S>, partition: { topic: string; partition: number }): StageContext<S> {
-    return { ...partition, state, log: this.logger };
+  private context(state: StageState<S, L>, partition: { topic: string; partition: number }): StageContext<S, L> {
+    return { ...partition, state, live: state.live, log: this.logger };
   }
 
   private async decode(source: ConsumedMessage): Promise<InputRecord<In>> {
@@ -128,13 +143,13 @@ export class ChunkProcessor<In, Out, S> {
     );
   }
 
-  private deadLetter(source: ConsumedMessage, error: unknown): OutgoingMessage {
-    this.metrics.deadLetters(reasonCode(error), 1);
+  private deadLetter(source: ConsumedMessage, error: unknown): DeadLetter {
     this.logger.warn(
       { err: error, topic: source.topic, partition: source.partition, offset: source.offset },
       `dead letter: ${messageOf(error)}`,
     );
-    return deadLetter({ topic: this.deadLetterTopic, source, stage: this.stage.name, error, now: Date.now() });
+    const message = deadLetter({ topic: this.deadLetterTopic, source, stage: this.stage.name, error, now: Date.now() });
+    return { message, reason: reasonCode(error) };
   }
 }
 
@@ -145,8 +160,13 @@ function messageOf(error: unknown): string {
 }
 
 /** The state seen by a stage configured without a store: empty, and refuses writes. */
-export class NoState<S> implements StageState<S> {
+export class NoState<S, L> implements StageState<S, L> {
   constructor(private readonly stageName: string) {}
+  /** Nothing to roll it back with: a stage without a store keeps no live object either. */
+  readonly live: LiveSlot<L> = {
+    get: () => undefined,
+    set: () => this.set(),
+  };
   get(): S | undefined {
     return undefined;
   }
@@ -161,7 +181,7 @@ export class NoState<S> implements StageState<S> {
   }
   *entries(): IterableIterator<[string, S]> {}
   readonly size = 0;
-  layer(): StageState<S> {
+  layer(): StageState<S, L> {
     return this;
   }
   commit(): void {}

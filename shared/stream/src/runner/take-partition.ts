@@ -27,15 +27,15 @@ export interface TakePartitionContext<S> {
   metrics: StageMetrics;
 }
 
-export async function takePartition<S>(ctx: TakePartitionContext<S>, tp: TopicPartition): Promise<PartitionTask<S>> {
+export async function takePartition<S, L>(ctx: TakePartitionContext<S>, tp: TopicPartition): Promise<PartitionTask<S, L>> {
   const writer = await ctx.delivery.open(tp);
   const { changelog, reader } = ctx;
-  if (!changelog || !reader) return new PartitionTask<S>(tp, writer, null, 0);
+  if (!changelog || !reader) return new PartitionTask<S, L>(tp, writer, null, 0);
 
   const started = performance.now();
   const restored = await retryUntil(
     () =>
-      restoreState({
+      restoreState<S, L>({
         changelog,
         input: tp,
         reader,
@@ -52,7 +52,7 @@ export async function takePartition<S>(ctx: TakePartitionContext<S>, tp: TopicPa
       },
     },
   );
-  const store: KeyedStateStore<S> = restored.store;
+  const store: KeyedStateStore<S, L> = restored.store;
   ctx.metrics.restore(restored.records, (performance.now() - started) / 1000);
   ctx.logger.info({ ...tp, keys: store.size, includesUpTo: restored.includesUpTo }, 'state restored');
   const checkpoint = restored.includesUpTo;

@@ -57,8 +57,8 @@ export function changelogRecords<S>(
   return records;
 }
 
-export interface RestoredState<S> {
-  store: KeyedStateStore<S>;
+export interface RestoredState<S, L = never> {
+  store: KeyedStateStore<S, L>;
   /** The next input offset the restored state already includes, if a checkpoint said so. */
   includesUpTo: number | undefined;
   records: number;
@@ -72,19 +72,19 @@ export interface RestoredState<S> {
  * checkpoints use, which has just fenced any previous owner) and reads until it sees it: by
  * then every checkpoint written before is visible.
  */
-export async function restoreState<S>(opts: {
+export async function restoreState<S, L = never>(opts: {
   changelog: Changelog<S>;
   input: TopicPartition;
   reader: PartitionReader;
   writeBarrier: (barrier: OutgoingMessage) => Promise<void>;
   onCorrupt: (key: string, error: unknown) => void;
-}): Promise<RestoredState<S>> {
+}): Promise<RestoredState<S, L>> {
   const { changelog, input } = opts;
   const base = prefix(input);
   const nonce = randomUUID();
   await opts.writeBarrier(record(changelog, input, `${base}cbarrier`, Buffer.from(nonce)));
 
-  const store = new KeyedStateStore<S>(changelog.codec);
+  const store = new KeyedStateStore<S, L>(changelog.codec);
   let includesUpTo: number | undefined;
   let records = 0;
   const apply = (message: ConsumedMessage): boolean => {
