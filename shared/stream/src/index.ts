@@ -52,5 +52,4 @@ export { changelogTopicName } from './state/changelog.js';
 export { DLQ_HEADERS, deadLetterTopicName } from './dead-letter.js';
 export { noopMetrics, promStageMetrics, type StageMetrics } from './metrics.js';
 export { createLogger, silentLogger, type Logger } from './log.js';
-export { backoffDelay, retryUntil, RetryAborted, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 export { sleep } from './sleep.js';
