@@ -112,3 +112,24 @@ test('the cache is bounded per customer: keys and answer bytes, and the window',
   now = 1001;
   assert.equal(cache.lookup('acme', 'k9', 'f'), null, 'past the window');
 });
+
+test('two requests with the same key at once: one writes, the other waits and gets its answer', async () => {
+  let sends = 0;
+  let land: () => void = () => undefined;
+  const bus = busWithSend(async (messages, real) => {
+    sends++;
+    await new Promise<void>((resolve) => (land = resolve));
+    return real.send(messages);
+  });
+  const t = app({ bus });
+  const lines = body(20, 'concurrent');
+  const first = post(t, lines, 'batch-4');
+  const second = post(t, lines, 'batch-4');
+  while (sends === 0) await new Promise((r) => setTimeout(r, 5));
+  land();
+  const answers = await Promise.all([first, second]);
+  assert.deepEqual(answers.map((a) => a.statusCode), [200, 200], answers.map((a) => a.body).join('\n'));
+  assert.equal(answers.filter((a) => a.headers['idempotent-replayed'] === 'true').length, 1);
+  assert.equal(sends, 1, 'produced once');
+  assert.equal((await paths(t)).length, 20);
+});

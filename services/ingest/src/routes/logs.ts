@@ -305,10 +305,10 @@ export function logsRoutes(deps: LogsRouteDeps) {
     return { report, messages, rejectedByCode };
   };
 
-  /** Waits at most the produce timeout for a promise; false when it did not settle. */
-  const settledWithin = async (settled: Promise<void>): Promise<boolean> => {
+  /** Waits until `deadline` (performance.now()) for a promise; false when it did not settle. */
+  const settledBy = async (settled: Promise<void>, deadline: number): Promise<boolean> => {
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), limits.produceTimeoutMs)));
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - performance.now()))));
     try {
       return await Promise.race([settled.then(() => true as const), late]);
     } finally {
@@ -326,11 +326,14 @@ export function logsRoutes(deps: LogsRouteDeps) {
     // A resend of a batch already (being) written: its first answer, or the rest of its records.
     let skipChunks = 0;
     let fingerprint = '';
+    /** This request's claim on its key, settled with what became of it (see below). */
+    let claim: { settle: () => void } | null = null;
     if (idempotencyKey !== null) {
       fingerprint = await batchFingerprint([format, type.kind, type.charset], body);
+      const deadline = performance.now() + limits.produceTimeoutMs;
       let prior = deps.idempotency.lookup(customer, idempotencyKey, fingerprint);
-      if (prior?.kind === 'pending') {
-        if (!(await settledWithin(prior.settled))) {
+      while (prior?.kind === 'pending') {
+        if (!(await settledBy(prior.settled, deadline))) {
           throw publisher.unavailable('waiting for the first request with this Idempotency-Key', new Error('its records are still being written'));
         }
         prior = deps.idempotency.lookup(customer, idempotencyKey, fingerprint);
@@ -341,9 +344,26 @@ export function logsRoutes(deps: LogsRouteDeps) {
         return reply.code(prior.status).header('idempotent-replayed', 'true').type('application/json; charset=utf-8').send(prior.body);
       }
       if (prior?.kind === 'partial') skipChunks = prior.ackedChunks;
+      // Claimed from now on: a concurrent resend waits for this request instead of writing too.
+      let settle: () => void = () => undefined;
+      const claimed = new Promise<void>((resolve) => (settle = resolve));
+      deps.idempotency.record(customer, idempotencyKey, fingerprint, { kind: 'pending', settled: claimed });
+      claim = { settle };
     }
 
-    const { report, messages, rejectedByCode } = await encodeLines(body, type, customer, format);
+    let report: IngestReport;
+    let messages: OutgoingMessage[];
+    let rejectedByCode: Map<string, number>;
+    try {
+      ({ report, messages, rejectedByCode } = await encodeLines(body, type, customer, format));
+    } catch (err) {
+      // Nothing written by this attempt: a resend starts where the earlier ones left off.
+      if (claim && idempotencyKey !== null) {
+        deps.idempotency.record(customer, idempotencyKey, fingerprint, { kind: 'partial', ackedChunks: skipChunks });
+        claim.settle();
+      }
+      throw err;
+    }
     const nothingAccepted = report.accepted === 0 && report.rejectedCount > 0;
     const answer: IngestReport = nothingAccepted
       ? Object.assign(report, {
@@ -355,17 +375,19 @@ export function logsRoutes(deps: LogsRouteDeps) {
     if (messages.length > 0) {
       const publishing = publisher.publish(messages, skipChunks);
       state.settled = publishing.settled;
-      if (idempotencyKey !== null) {
+      if (claim && idempotencyKey !== null) {
         const key = idempotencyKey;
-        // Recorded before anyone waiting on it resumes: a resend then sees the outcome.
-        const recorded = publishing.settled.then(({ ok, ackedChunks }) =>
-          deps.idempotency.record(customer, key, fingerprint, ok ? { kind: 'answered', status, body: JSON.stringify(answer) } : { kind: 'partial', ackedChunks }),
-        );
-        deps.idempotency.record(customer, key, fingerprint, { kind: 'pending', settled: recorded });
+        const { settle } = claim;
+        // Recorded before anyone waiting on the key resumes: a resend then sees the outcome.
+        void publishing.settled.then(({ ok, ackedChunks }) => {
+          deps.idempotency.record(customer, key, fingerprint, ok ? { kind: 'answered', status, body: JSON.stringify(answer) } : { kind: 'partial', ackedChunks });
+          settle();
+        });
       }
       await publishing.acknowledged;
-    } else if (idempotencyKey !== null) {
+    } else if (claim && idempotencyKey !== null) {
       deps.idempotency.record(customer, idempotencyKey, fingerprint, { kind: 'answered', status, body: JSON.stringify(answer) });
+      claim.settle();
     }
 
     metrics.linesAccepted.inc({ customer }, messages.length);

@@ -64,17 +64,19 @@ export const command: Command = {
 
     const backend = values.backend;
     if (!isBackendChoice(backend)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, not '${backend}'`);
+    const scoring = await loadScoring({ modelDir: values.model, pollMs: 2000, backend });
     const dashboard = new DashboardModel({
       featureDefinitions: Object.fromEntries(FEATURES.map((f) => [f.name, `${f.definition} (${f.unit})`])),
       baselineFeatures: ['request_count', 'session_duration_s', 'inter_arrival_mean_s', 'share_image', 'share_no_referrer', 'share_4xx', 'max_pages_6s'],
     });
-    // The port first, before anything that keeps the process alive (the model watcher, the bus):
-    // a port in use is then one line and an exit, not a stack trace and a hang.
     const port = number(values.port, 'port', 0);
     let server;
     try {
       server = await startDashboard({ model: dashboard, port, host: values.host });
     } catch (err) {
+      // Let go of what would keep the process alive (the model watcher, the signal handlers):
+      // a port in use is one line and an exit, not a stack trace and a hang.
+      scoring.close();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -83,7 +85,6 @@ export const command: Command = {
       }
       throw err;
     }
-    const scoring = await loadScoring({ modelDir: values.model, pollMs: 2000, backend });
 
     const bus = createEmbeddedBus();
     const registry = {};
