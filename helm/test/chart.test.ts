@@ -40,6 +40,15 @@ test('the default render has the four services and validates against Kubernetes 
   validate(manifests);
 });
 
+test('by default score uses the model inside the image: no WEIR_MODEL_DIR, nothing mounted at /models', () => {
+  const manifests = render([]);
+  assert.doesNotMatch(manifests, /WEIR_MODEL_DIR/);
+  assert.doesNotMatch(manifests, /mountPath: \/models/);
+  const withVolume = render(['services.score.modelVolumeClaim=weir-models']);
+  assert.match(withVolume, /- name: WEIR_MODEL_DIR\n\s+value: \/models\n/);
+  assert.match(withVolume, /mountPath: \/models, readOnly: true/);
+});
+
 test('every optional part renders valid objects: ingress, SASL, TLS, model volume, no autoscaling', () => {
   const manifests = render([
     'services.ingest.ingress.enabled=true',
