@@ -19,3 +19,16 @@ app.kubernetes.io/component: {{ .name }}
 {{- define "weir.image" -}}
 {{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
 {{- end -}}
+
+{{/* "true" when something other than the Deployment owns its replica count (an HPA or KEDA). */}}
+{{- define "weir.autoscaled" -}}
+{{- if and .svc.autoscaling .svc.autoscaling.enabled -}}true
+{{- else if and .root.Values.lagAutoscaling.mode (hasKey .root.Values.lagAutoscaling.stages .name) -}}true
+{{- end -}}
+{{- end -}}
+
+{{/* The topic a stage's lag is measured on; empty for sessionize (every weir.logs.* topic its group reads). */}}
+{{- define "weir.stageInputTopic" -}}
+{{- $ns := .root.Values.topicNamespace -}}
+{{- if has .name (list "window" "score") -}}{{ if $ns }}{{ $ns }}.{{ end }}weir.sessions{{- end -}}
+{{- end -}}
