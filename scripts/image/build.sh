@@ -79,6 +79,6 @@ else
   find "$out" -name 'weir-*.oci.tar' ! -name "weir-$tag.oci.tar" -delete
 fi
 printf 'WEIR_IMAGE=%s\nWEIR_IMAGE_ARCHIVE=%s\n' "$ref" "$(pwd)/$archive" > "$out/latest.env"
-size=$(buildah images --format '{{.Size}}' "$ref" 2>/dev/null | head -1)
+size=$(buildah images --format '{{.Size}}' "$ref" 2>/dev/null | sed -n 1p || true)
 log "image $ref: ${size:-?} unpacked, archive $(du -h "$archive" | cut -f1) (compressed layers); $((SECONDS - started)) s"
 echo "$ref"

@@ -1,10 +1,10 @@
 /**
  * The production build: compiles the four services into plain JavaScript with esbuild (one ESM
- * bundle per service plus the shared chunks, and the weir-service entry point) in dist/, so
+ * bundle per service and the weir-service entry point) in dist/, so
  * nothing at run time needs tsx, TypeScript or a dev dependency. deploy/Dockerfile runs it.
  *
- * Beside the bundle: the TF.js wasm backend's .wasm binaries, copied next to the chunk holding its
- * loader, which reads them from its own directory. Left out: the optional native
+ * Beside the bundles: the TF.js wasm backend's .wasm binaries, next to the bundled loader, which
+ * reads them from its own directory. Left out: the optional native
  * @tensorflow/tfjs-node, which the model code imports by a variable name (auto then takes wasm).
  */
 import { build } from 'esbuild';
@@ -27,13 +27,15 @@ const result = await build({
   },
   outdir,
   bundle: true,
-  splitting: true,
+  // No code splitting: a CommonJS package loaded with import() would become a chunk exporting
+  // only `default`, losing its named exports (esbuild's split-chunk interop); each service is one
+  // self-contained file instead.
+  splitting: false,
   format: 'esm',
   platform: 'node',
   target: 'node20',
   outExtension: { '.js': '.mjs' },
-  chunkNames: 'chunks/[name]-[hash]',
-  sourcemap: 'linked',
+  sourcemap: false,
   legalComments: 'linked',
   metafile: true,
   logLevel: 'warning',
@@ -53,7 +55,7 @@ const result = await build({
 const modelRequire = createRequire(join(root, 'shared', 'model', 'package.json'));
 const wasmDir = join(modelRequire.resolve('@tensorflow/tfjs-backend-wasm'), '..');
 for (const file of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) {
-  copyFileSync(join(wasmDir, file), join(outdir, 'chunks', file));
+  copyFileSync(join(wasmDir, file), join(outdir, file));
 }
 const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
 process.stderr.write(`[image] bundled ${Object.keys(result.metafile.outputs).length} files, ${(bytes / 1e6).toFixed(1)} MB, into ${outdir}\n`);
