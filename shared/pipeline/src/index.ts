@@ -18,3 +18,20 @@ export { OfflinePipeline, finalSessions, type FinalSession, type OfflineConfig, 
 export { runSessionize, runWindow, runScore, type StageRunOptions, type ScoreRunOptions } from './run.js';
 export { checkpointedStage, type CheckpointedStageOptions } from './checkpointed-stage.js';
 export { DEFAULT_MODEL_DIR, loadScoring, type Scoring, type ScoringOptions } from './scoring.js';
+export {
+  applyTopicPlan,
+  configEntries,
+  describeChange,
+  desiredTopics,
+  existingTopics,
+  planTopics,
+  TopicConfigError,
+  MANAGED_CONFIG,
+  type CleanupPolicy,
+  type DesiredTopic,
+  type ExistingTopic,
+  type TopicChange,
+  type TopicConfigFile,
+  type TopicPlan,
+  type TopicSettings,
+} from './topic-plan.js';
