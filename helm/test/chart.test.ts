@@ -58,7 +58,7 @@ test('every optional part renders valid objects: ingress, SASL, TLS, model volum
     'services.score.modelVolumeClaim=weir-models',
     'services.ingest.autoscaling.enabled=false',
   ]);
-  assert.deepEqual([...new Set(kinds(manifests))], ['ConfigMap', 'Deployment', 'Ingress', 'PodDisruptionBudget', 'Service']);
+  assert.deepEqual([...new Set(kinds(manifests))], ['ConfigMap', 'Deployment', 'Ingress', 'Job', 'PodDisruptionBudget', 'Service']);
   assert.match(manifests, /KAFKA_SASL_MECHANISM: "scram-sha-512"/);
   assert.match(manifests, /claimName: weir-models/);
   validate(manifests);
@@ -100,4 +100,18 @@ test('lag autoscaling: off by default; keda renders a Kafka ScaledObject per sta
   assert.equal([...hpa.matchAll(/name: weir_consumer_lag/g)].length, 3);
   validate(hpa);
   assert.throws(() => render(['lagAutoscaling.mode=always']), /lagAutoscaling.mode must be/);
+});
+
+test('a pre-install/pre-upgrade hook Job runs weir topics apply with the topics config', () => {
+  const manifests = render(['topics.defaults.partitions=12', 'topics.overrides.weir\\.scores.retentionMs=3600000', 'topicNamespace=acme']);
+  const job = manifests.split('---').find((doc) => /kind: Job/.test(doc))!;
+  assert.match(job, /helm.sh\/hook: pre-install,pre-upgrade/);
+  assert.match(job, /helm.sh\/hook-delete-policy: before-hook-creation,hook-succeeded/);
+  assert.match(job, /args: \["topics", "apply", "--config", "\/etc\/weir\/topics\/topics.json"\]/);
+  assert.match(job, /name: WEIR_TOPIC_NAMESPACE, value: "acme"/);
+  const config = manifests.split('---').find((doc) => /kind: ConfigMap/.test(doc) && /name: weir-topics/.test(doc))!;
+  const json = JSON.parse(JSON.parse(/topics.json: (".*")/.exec(config)![1]!) as string) as { defaults: { partitions: number }; topics: Record<string, { retentionMs: number }> };
+  assert.equal(json.defaults.partitions, 12);
+  assert.equal(json.topics['weir.scores']!.retentionMs, 3_600_000);
+  assert.doesNotMatch(render(['topics.enabled=false']), /kind: Job/);
 });

@@ -24,6 +24,7 @@ const result = await build({
     sessionize: 'services/sessionize/src/main.ts',
     window: 'services/window/src/main.ts',
     score: 'services/score/src/main.ts',
+    topics: 'scripts/image/topics-main.ts',
   },
   outdir,
   bundle: true,

@@ -32,3 +32,29 @@ app.kubernetes.io/component: {{ .name }}
 {{- $ns := .root.Values.topicNamespace -}}
 {{- if has .name (list "window" "score") -}}{{ if $ns }}{{ $ns }}.{{ end }}weir.sessions{{- end -}}
 {{- end -}}
+
+{{/* The Kafka connection as env entries, for pods that run before the common ConfigMap exists (hooks). */}}
+{{- define "weir.connectionEnv" -}}
+- { name: KAFKA_BROKERS, value: {{ .Values.kafka.brokers | quote }} }
+- { name: KAFKA_SSL, value: {{ .Values.kafka.ssl | quote }} }
+{{- with .Values.topicNamespace }}
+- { name: WEIR_TOPIC_NAMESPACE, value: {{ . | quote }} }
+{{- end }}
+{{- with .Values.groupPrefix }}
+- { name: WEIR_GROUP_PREFIX, value: {{ . | quote }} }
+{{- end }}
+{{- with .Values.kafka.sasl.mechanism }}
+- { name: KAFKA_SASL_MECHANISM, value: {{ . | quote }} }
+{{- end }}
+{{- if .Values.kafka.sasl.existingSecret }}
+- name: KAFKA_SASL_USERNAME
+  valueFrom: { secretKeyRef: { name: {{ .Values.kafka.sasl.existingSecret }}, key: username } }
+- name: KAFKA_SASL_PASSWORD
+  valueFrom: { secretKeyRef: { name: {{ .Values.kafka.sasl.existingSecret }}, key: password } }
+{{- end }}
+{{- if .Values.kafka.tlsSecret }}
+- { name: KAFKA_SSL_CA_FILE, value: /etc/weir/kafka-tls/ca.crt }
+- { name: KAFKA_SSL_CERT_FILE, value: /etc/weir/kafka-tls/tls.crt }
+- { name: KAFKA_SSL_KEY_FILE, value: /etc/weir/kafka-tls/tls.key }
+{{- end }}
+{{- end -}}
