@@ -10,15 +10,17 @@
  *      Elasticsearch, equal to the offline `weir score` of the same logs (the uninterrupted run:
  *      a test proves the streaming stages give its scores), precision and recall asserted;
  *   5. `helm uninstall` leaves nothing behind.
+ * Then lag autoscaling with an External-metric HPA (below).
  * Starts the cluster when it is not running, and stops it again at the end in that case.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { kafkaBus, simulatedEvents, tailTopic, waitFor, deleteTopics, type TopicTail } from '../../services/sessionize/test/harness.js';
+import { dirname, join } from 'node:path';
+import { kafkaBus, produceEvents, simulatedEvents, tailTopic, waitFor, deleteTopics, type TopicTail } from '../../services/sessionize/test/harness.js';
 import { closedSessions, detectionQuality, esFinalScores, finalScores, newRun, type PipelineRun } from '../../services/score/test/e2e-harness.js';
 import { scoreTopicsSerde } from '../../services/score/src/topics.js';
 
@@ -40,11 +42,12 @@ let startedCluster = false;
 let bus: Bus | undefined;
 const cleanups: Array<() => Promise<void> | void> = [];
 
-function sh(command: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): string {
+function sh_(command: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): string {
   const result = spawnSync(command, args, { cwd: root, env, encoding: 'utf8', input: options.input, timeout: options.timeoutMs ?? 120_000 });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
 }
+const sh = sh_;
 const kubectl = (...args: string[]) => sh('kubectl', args);
 const helm = (args: string[], timeoutMs = 360_000) => sh('helm', args, { timeoutMs });
 
@@ -331,4 +334,134 @@ test('helm/weir on a real cluster: install, traffic, scaling, a pod deleted, an 
   assert.equal(left.trim(), '', `left behind: ${left}`);
   assert.equal(kubectl('-n', namespace, 'get', 'secrets', '-l', 'owner=helm', '-o', 'name').trim(), '', 'no release records');
   step('done');
+});
+
+/**
+ * Lag autoscaling, the External-metric HPA way (`lagAutoscaling.mode=hpa`): the chart's HPAs read
+ * `weir_consumer_lag` from external.metrics.k8s.io, which this test serves (an APIService pointing
+ * at a small HTTPS server computing each group's lag from Kafka: end offsets minus the group's
+ * committed offsets). An hour of traffic is in the log topics before sessionize starts, on a small
+ * CPU limit: lag rises → the HPA adds replicas, up to the partition count → lag drains → replicas
+ * fall back. Every event ends in exactly one closed session.
+ */
+const NODE_IP = '10.244.255.1';
+const METRICS_PORT = 6444;
+const PARTITIONS = 6;
+const busOrFail = (): Bus => {
+  assert.ok(bus, 'connected in before()');
+  return bus;
+};
+
+test('an External-metric HPA scales sessionize on its lag: up to the partition count, back down when it drains', { timeout: 20 * 60_000 }, async () => {
+  const sh = (command: string, args: string[], input?: string) => sh_(command, args, input === undefined ? { timeoutMs: 360_000 } : { input, timeoutMs: 360_000 });
+  const run = newRun('hpa');
+  const namespace = run;
+  const customers = ['shop', 'news', 'bank'].map((n) => `${run}-${n}`);
+  const logTopics = customers.map((c) => `weir.logs.${c}`);
+  const bus = busOrFail();
+  cleanups.push(async () => {
+    const ours = (await bus.admin.listTopics()).filter((t) => t.startsWith(`${run}.`) || t.startsWith(`${run}-`) || logTopics.includes(t));
+    await deleteTopics(bus, ours);
+  });
+
+  // The lag of a group: end offsets minus committed offsets (nothing committed: all of it).
+  const lagOf = async (group: string, topics: string[]): Promise<number> => {
+    let lag = 0;
+    for (const topic of topics) {
+      const ends = await bus.admin.fetchTopicOffsets(topic).catch(() => []);
+      const committed = new Map((await bus.admin.fetchCommittedOffsets(group, [topic]).catch(() => [])).map((c) => [c.partition, c.offset]));
+      for (const end of ends) lag += Math.max(0, end.high - (committed.get(end.partition) ?? end.low));
+    }
+    return lag;
+  };
+
+  // external.metrics.k8s.io, served here; the apiserver reaches it on the node's address.
+  const pki = dirname(env.KUBECONFIG!);
+  const server = createServer({ cert: readFileSync(join(pki, 'apiserver.crt')), key: readFileSync(join(pki, 'apiserver.key')) }, (req, res) => {
+    const url = new URL(req.url ?? '/', 'https://x');
+    const send = (code: number, body: unknown) => {
+      res.writeHead(code, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const gv = 'external.metrics.k8s.io/v1beta1';
+    if (url.pathname.replace(/\/$/, '') === `/apis/${gv}`) {
+      return send(200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv, resources: [{ name: 'weir_consumer_lag', singularName: '', namespaced: true, kind: 'ExternalMetricValueList', verbs: ['get'] }] });
+    }
+    const match = new RegExp(`^/apis/${gv}/namespaces/[^/]+/weir_consumer_lag$`).exec(url.pathname);
+    if (!match) return send(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 404 });
+    const labels = new Map((url.searchParams.get('labelSelector') ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]));
+    const group = labels.get('group') ?? '';
+    const topic = labels.get('topic');
+    lagOf(group, topic ? [topic] : logTopics).then(
+      (lag) => send(200, { kind: 'ExternalMetricValueList', apiVersion: gv, metadata: {}, items: [{ metricName: 'weir_consumer_lag', metricLabels: Object.fromEntries(labels), timestamp: new Date().toISOString(), value: String(lag) }] }),
+      (err: unknown) => send(500, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 500, message: String(err) }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(METRICS_PORT, NODE_IP, resolve));
+  cleanups.push(() => void server.close());
+  sh('kubectl', ['create', 'namespace', namespace]);
+  cleanups.push(() => void spawnSync('kubectl', ['delete', 'namespace', namespace, '--wait=false'], { env }));
+  sh('kubectl', ['apply', '-f', '-'], JSON.stringify({
+    apiVersion: 'v1', kind: 'List', items: [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'weir-test-metrics', namespace }, spec: { ports: [{ port: 443, targetPort: METRICS_PORT }] } },
+      { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'weir-test-metrics', namespace }, subsets: [{ addresses: [{ ip: NODE_IP }], ports: [{ port: METRICS_PORT }] }] },
+      { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta1.external.metrics.k8s.io' },
+        spec: { service: { name: 'weir-test-metrics', namespace, port: 443 }, group: 'external.metrics.k8s.io', version: 'v1beta1', insecureSkipTLSVerify: true, groupPriorityMinimum: 100, versionPriority: 100 } },
+    ],
+  }));
+  cleanups.push(() => void spawnSync('kubectl', ['delete', 'apiservice', 'v1beta1.external.metrics.k8s.io'], { env }));
+
+  // An hour of traffic waiting in the log topics before sessionize starts.
+  const { events } = simulatedEvents(customers, { durationMs: 60 * 60_000, ratePerMinute: 3, seed: 'hpa' });
+  await produceEvents(bus, events, PARTITIONS);
+  const sessions = await tailTopic(bus, `${run}.weir.sessions`, scoreTopicsSerde<ReturnType<typeof closedSessions> extends Map<string, infer S> ? S : never>(run));
+  cleanups.push(() => sessions.stop());
+
+  const group = `${run}-sessionize`;
+  const values = JSON.stringify({
+    topicNamespace: run,
+    groupPrefix: run,
+    extraEnv: [{ name: 'KAFKA_TOPIC_WATCH_INTERVAL', value: '1s' }, { name: 'KAFKA_SESSION_TIMEOUT', value: '6s' }],
+    lagAutoscaling: {
+      mode: 'hpa',
+      scaleDownStabilizationSeconds: 10,
+      stages: { sessionize: { minReplicas: 1, maxReplicas: PARTITIONS, lagThreshold: 2000 }, window: { minReplicas: 1, maxReplicas: 1, lagThreshold: 100000 }, score: { minReplicas: 1, maxReplicas: 1, lagThreshold: 100000 } },
+    },
+    services: {
+      ingest: { enabled: false },
+      // A small CPU share per pod: one replica drains the backlog slowly, more drain it faster.
+      sessionize: { resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { cpu: '150m', memory: '768Mi' } }, env: { WEIR_LOGS_TOPIC_PATTERN: `^weir\\.logs\\.${run}-.+$`, WEIR_CLOSE_IDLE_AFTER: '20s' } },
+      window: { resources: { requests: { cpu: '50m', memory: '96Mi' } } },
+      score: { resources: { requests: { cpu: '50m', memory: '96Mi' } } },
+    },
+  });
+  sh('helm', ['install', 'weir', join(root, 'helm', 'weir'), '-n', namespace, '-f', env.WEIR_K8S_VALUES!, '-f', '-', '--wait', '--timeout', '5m'], values);
+
+  const started = Date.now();
+  const timeline: string[] = [];
+  let peak = 1;
+  let drained = false;
+  let backDown = false;
+  while (!backDown && Date.now() - started < 12 * 60_000) {
+    const lag = await lagOf(group, logTopics);
+    const deployment = JSON.parse(sh('kubectl', ['-n', namespace, 'get', 'deployment', 'weir-sessionize', '-o', 'json'])) as { spec: { replicas: number }; status: { readyReplicas?: number } };
+    const replicas = deployment.spec.replicas;
+    peak = Math.max(peak, replicas);
+    timeline.push(`${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s lag ${String(lag).padStart(6)} replicas ${replicas} (ready ${deployment.status.readyReplicas ?? 0})`);
+    drained ||= peak > 1 && lag === 0;
+    backDown = drained && replicas === 1;
+    if (!backDown) await new Promise((r) => setTimeout(r, 3000));
+  }
+  console.log(`lag autoscaling of sessionize (threshold 2000 per replica, ${PARTITIONS} partitions per log topic):\n${timeline.join('\n')}`);
+  assert.ok(peak > 1, 'the HPA added replicas while lag was high');
+  assert.ok(peak <= PARTITIONS, `never more replicas than partitions: ${peak}`);
+  assert.ok(drained, 'the lag drained');
+  assert.ok(backDown, 'the HPA went back to one replica');
+
+  // No event lost or counted twice: each in exactly one closed session.
+  const pipeline = { sessions } as unknown as PipelineRun;
+  const counted = () => [...closedSessions(pipeline).values()].reduce((n, s) => n + s.requestCount, 0);
+  await waitFor(`${events.length} events in closed sessions`, () => counted() >= events.length, 180_000);
+  assert.equal(counted(), events.length);
+  sh('helm', ['uninstall', 'weir', '-n', namespace, '--wait']);
 });
