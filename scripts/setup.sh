@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks to run weir: pnpm and the workspace's dependencies; with
-# --test also Debian's Chromium for the dashboard test. Safe to run again: it skips what is there.
+# --test also the Debian packages the tests need (below). Safe to run again: it skips what is there.
 # The servers the tests need (Kafka, schema registry, Elasticsearch) are installed and started by
 # the test command itself (scripts/infra), from Maven Central, with Java 17 + Maven.
 set -euo pipefail
@@ -23,9 +23,19 @@ fi
 echo "setup: installing dependencies" >&2
 pnpm install --frozen-lockfile >&2
 
-if $want_browser && [ ! -x /usr/bin/chromium ]; then
-  echo "setup: installing Debian's chromium (the dashboard test drives it headless)" >&2
-  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-  $sudo apt-get update >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends chromium >&2
+# --test: Debian's chromium (the dashboard test drives it headless), and what the real-cluster
+# test needs: etcd, containerd, runc and the CNI plugins for the node, iptables and conntrack for
+# kube-proxy, socat for the relays to the servers, mmdebstrap and buildah for `pnpm image`, gcc
+# for the pause image. The Kubernetes binaries themselves are built from the Go module proxy by
+# the test (scripts/k8s/build.sh), cached in ~/.cache/weir/k8s.
+if $want_browser; then
+  packages=(chromium etcd-server containerd runc containernetworking-plugins iptables conntrack socat mmdebstrap buildah uidmap gcc libc6-dev)
+  missing=()
+  for package in "${packages[@]}"; do dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing Debian's ${missing[*]}" >&2
+    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+    $sudo apt-get update >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}" >&2
+  fi
 fi

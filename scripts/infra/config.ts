@@ -8,10 +8,17 @@ import { join, resolve } from 'node:path';
 import { infraError } from './errors.js';
 
 export const HOST = '127.0.0.1';
+/**
+ * The address pods of the local Kubernetes cluster (`pnpm k8s:up`) reach this machine at: the
+ * node's own bridge. Kafka advertises its pods listener there; k8s:up relays it to loopback.
+ */
+export const POD_HOST = '10.244.255.1';
 
 export interface Ports {
   kafka: number;
   kafkaController: number;
+  /** Bound on loopback like the others, advertised as POD_HOST: the listener pods use. */
+  kafkaPods: number;
   registry: number;
   registryManagement: number;
   elasticsearch: number;
@@ -50,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): InfraConfig {
     ports: {
       kafka,
       kafkaController: kafka + 1,
+      kafkaPods: kafka + 2,
       registry,
       registryManagement: registry + 10,
       elasticsearch,

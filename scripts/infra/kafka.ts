@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cachedDir, cachePath } from './cache.js';
-import { HOST, type InfraConfig } from './config.js';
+import { HOST, POD_HOST, type InfraConfig } from './config.js';
 import { exec } from './exec.js';
 import { findJava } from './java.js';
 import { heap, jarsIn } from './jvm.js';
@@ -27,14 +27,17 @@ function libDir(config: InfraConfig): string {
 }
 
 function serverProperties(config: InfraConfig, dataDir: string): string {
-  const { kafka, kafkaController } = config.ports;
+  const { kafka, kafkaController, kafkaPods } = config.ports;
   const settings: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.voters': `1@${HOST}:${kafkaController}`,
-    listeners: `PLAINTEXT://${HOST}:${kafka},CONTROLLER://${HOST}:${kafkaController}`,
-    'advertised.listeners': `PLAINTEXT://${HOST}:${kafka}`,
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    // PODS: for the pods of the local cluster (scripts/k8s), which cannot reach this machine's
+    // loopback: bound on loopback too, advertised at the node's bridge address, where k8s:up
+    // relays it. Clients on this machine never see it (they bootstrap from PLAINTEXT).
+    listeners: `PLAINTEXT://${HOST}:${kafka},CONTROLLER://${HOST}:${kafkaController},PODS://${HOST}:${kafkaPods}`,
+    'advertised.listeners': `PLAINTEXT://${HOST}:${kafka},PODS://${POD_HOST}:${kafkaPods}`,
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,PODS:PLAINTEXT',
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
     'log.dirs': dataDir,
@@ -88,7 +91,10 @@ export function kafkaService(config: InfraConfig): Service {
     title: 'Kafka',
     port,
     movedBy: 'WEIR_KAFKA_PORT',
-    otherPorts: [{ port: config.ports.kafkaController, movedBy: 'WEIR_KAFKA_PORT (controller = port + 1)' }],
+    otherPorts: [
+      { port: config.ports.kafkaController, movedBy: 'WEIR_KAFKA_PORT (controller = port + 1)' },
+      { port: config.ports.kafkaPods, movedBy: 'WEIR_KAFKA_PORT (listener for the local cluster\'s pods = port + 2)' },
+    ],
     startTimeoutMs: 120_000,
     env: { KAFKA_BROKERS: `${HOST}:${port}` },
     readiness: async () => ((await liveBrokerCount(HOST, port)) > 0 ? undefined : 'no live broker registered yet'),

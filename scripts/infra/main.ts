@@ -2,8 +2,9 @@
  * `pnpm infra:up | infra:down | infra:status` (tsx scripts/infra/main.ts ...).
  *
  *   up      installs what is missing into the cache, starts what is not running, waits until every
- *           server answers, and prints the client variables (KEY=value) on stdout, so that
- *           `eval "$(pnpm -s infra:up)"` works; progress goes to stderr
+ *           server answers, and prints the client variables as `export KEY='value'` lines on
+ *           stdout, so that after `eval "$(pnpm -s infra:up)"` the services started from that
+ *           shell see them; progress goes to stderr
  *   down    stops the servers this checkout started (the cache stays)
  *   status  says, per server, whether it answers and who started it; exits 3 if one does not
  */
@@ -15,11 +16,16 @@ import { seconds, type Log } from './progress.js';
 import { inspect, stop, paths, type ServiceContext } from './service.js';
 import { allServices } from './services.js';
 
+/** A POSIX shell line exporting `name`: child processes of the shell that evals it inherit it. */
+function exportLine(name: string, value: string): string {
+  return `export ${name}='${value.replaceAll("'", `'\\''`)}'\n`;
+}
+
 const log: Log = (line) => process.stderr.write(`[infra] ${line}\n`);
 
 async function up(ctx: ServiceContext): Promise<void> {
   const env = await withLock(ctx.config.stateDir, log, () => upServers(ctx, allServices(ctx.config)));
-  for (const [name, value] of Object.entries(env)) process.stdout.write(`${name}=${value}\n`);
+  for (const [name, value] of Object.entries(env)) process.stdout.write(exportLine(name, value));
 }
 
 async function down(ctx: ServiceContext): Promise<void> {

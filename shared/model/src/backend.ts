@@ -82,7 +82,8 @@ async function register(name: BackendName): Promise<void> {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     // The backend fetches its .wasm binaries by path; point it at the installed package so it works
     // offline. Only possible before it first initialises.
-    if (tf.findBackend(TF_NAME.wasm) === null) wasm.setWasmPaths(`${wasmDistDir()}/`);
+    const dir = wasmDistDir();
+    if (tf.findBackend(TF_NAME.wasm) === null && dir !== undefined) wasm.setWasmPaths(`${dir}/`);
   } else if (name === 'node' && tf.findBackendFactory(TF_NAME.node) === null) {
     // A variable specifier keeps TypeScript (and bundlers) from requiring the package to exist.
     const specifier = '@tensorflow/tfjs-node';
@@ -92,10 +93,16 @@ async function register(name: BackendName): Promise<void> {
   }
 }
 
-function wasmDistDir(): string {
+function wasmDistDir(): string | undefined {
   const require = createRequire(import.meta.url);
-  // The package's main entry lives in dist/, next to the .wasm files.
-  return dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+  try {
+    // The package's main entry lives in dist/, next to the .wasm files.
+    return dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+  } catch {
+    // The production bundle (scripts/image/bundle.ts) has no node_modules: the .wasm files sit
+    // beside the bundled loader, which finds them there by itself.
+    return undefined;
+  }
 }
 
 let quieted = false;

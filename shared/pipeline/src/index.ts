@@ -33,3 +33,20 @@ export {
 export { checkpointedStage, type CheckpointedStageOptions } from './checkpointed-stage.js';
 export { DEFAULT_MODEL_DIR, loadScoring, type Scoring, type ScoringOptions } from './scoring.js';
 export { shippedModelDir, workspaceRoot } from './model-location.js';
+export {
+  applyTopicPlan,
+  configEntries,
+  describeChange,
+  desiredTopics,
+  existingTopics,
+  planTopics,
+  TopicConfigError,
+  MANAGED_CONFIG,
+  type CleanupPolicy,
+  type DesiredTopic,
+  type ExistingTopic,
+  type TopicChange,
+  type TopicConfigFile,
+  type TopicPlan,
+  type TopicSettings,
+} from './topic-plan.js';

@@ -51,6 +51,8 @@ export interface TopicSpec {
   topic: string;
   /** Defaults to 1. */
   partitions?: number;
+  /** Copies of each partition; defaults to the broker's default.replication.factor. */
+  replicationFactor?: number;
   /** Topic configuration, e.g. `{ 'cleanup.policy': 'compact' }`. */
   config?: Record<string, string>;
 }
@@ -71,6 +73,10 @@ export interface BusAdmin {
   partitionCount(topic: string): Promise<number>;
   /** Values of the named configuration entries of a topic (`cleanup.policy`, ...); unknown names are left out. */
   describeTopicConfig(topic: string, names: string[]): Promise<Record<string, string>>;
+  /** Grows a topic to `total` partitions (Kafka cannot shrink one). */
+  createPartitions(topic: string, total: number): Promise<void>;
+  /** Sets these configuration entries of a topic, leaving its other overrides as they are. */
+  alterTopicConfig(topic: string, config: Record<string, string>): Promise<void>;
   fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]>;
   /** Per partition, the first offset whose timestamp is >= `timestamp`; `high` when there is none. */
   fetchOffsetsForTimestamp(topic: string, timestamp: number): Promise<TopicPartitionOffset[]>;

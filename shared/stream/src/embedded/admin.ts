@@ -28,6 +28,14 @@ export class EmbeddedAdmin implements BusAdmin {
     return result;
   }
 
+  async createPartitions(topic: string, total: number): Promise<void> {
+    this.broker.createPartitions(topic, total);
+  }
+
+  async alterTopicConfig(topic: string, config: Record<string, string>): Promise<void> {
+    Object.assign(this.broker.requireTopic(topic).config, config);
+  }
+
   async fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]> {
     return this.broker.requireTopic(topic).partitions.map((log) => ({
       partition: log.partition,

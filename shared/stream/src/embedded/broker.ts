@@ -94,6 +94,17 @@ export class EmbeddedBroker implements TopicCatalog {
     return true;
   }
 
+  /** Adds partitions up to `total`, as Kafka does: existing ones keep their records. */
+  createPartitions(name: string, total: number): void {
+    const topic = this.requireTopic(name);
+    if (!Number.isInteger(total) || total < topic.partitions.length) {
+      throw new StreamError('WEIR_BUS_INVALID', `topic "${name}" has ${topic.partitions.length} partitions; it can only grow, not to ${total}`);
+    }
+    if (total === topic.partitions.length) return;
+    for (let p = topic.partitions.length; p < total; p++) topic.partitions.push(new PartitionLog(name, p, this.retainRecords));
+    this.topicsChanged();
+  }
+
   deleteTopic(name: string): void {
     if (this.topics.delete(name)) this.topicsChanged();
   }

@@ -10,6 +10,8 @@ const LEADER_WAIT_MS = 30_000;
  * see it among kafkajs's CommonJS exports, so the value is written here.
  */
 const TOPIC_RESOURCE: ConfigResourceTypes = 2;
+/** DescribeConfigs' source of an override set on the topic itself (DYNAMIC_TOPIC_CONFIG). */
+const TOPIC_CONFIG_SOURCE = 1;
 
 export class KafkaAdmin implements BusAdmin {
   constructor(private readonly admin: Admin) {}
@@ -28,7 +30,7 @@ export class KafkaAdmin implements BusAdmin {
                 topic: spec.topic,
                 numPartitions: spec.partitions ?? 1,
                 // -1: the broker's default.replication.factor, so one config serves one node and many.
-                replicationFactor: -1,
+                replicationFactor: spec.replicationFactor ?? -1,
                 configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
               },
             ],
@@ -106,6 +108,30 @@ export class KafkaAdmin implements BusAdmin {
       for (const entry of resource.configEntries) result[entry.configName] = entry.configValue;
     }
     return result;
+  }
+
+  async createPartitions(topic: string, total: number): Promise<void> {
+    await kafkaCall(`add partitions to ${topic}`, () => this.admin.createPartitions({ topicPartitions: [{ topic, count: total }] }));
+    await this.waitForLeaders(topic);
+  }
+
+  async alterTopicConfig(topic: string, config: Record<string, string>): Promise<void> {
+    // AlterConfigs replaces a topic's whole set of overrides (kafkajs has no incremental call):
+    // send the overrides it has now with these on top.
+    const response = await kafkaCall(`describe configuration of ${topic}`, () =>
+      this.admin.describeConfigs({ resources: [{ type: TOPIC_RESOURCE, name: topic }], includeSynonyms: false }),
+    );
+    const current: Record<string, string> = {};
+    for (const resource of response.resources) {
+      if (resource.errorCode !== 0) throw unknownTopic(topic);
+      for (const entry of resource.configEntries) {
+        if (!entry.isDefault && !entry.readOnly && entry.configSource === TOPIC_CONFIG_SOURCE) current[entry.configName] = entry.configValue;
+      }
+    }
+    const configEntries = Object.entries({ ...current, ...config }).map(([name, value]) => ({ name, value }));
+    await kafkaCall(`alter configuration of ${topic}`, () =>
+      this.admin.alterConfigs({ validateOnly: false, resources: [{ type: TOPIC_RESOURCE, name: topic, configEntries }] }),
+    );
   }
 
   async fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]> {
