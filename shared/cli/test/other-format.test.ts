@@ -20,7 +20,7 @@ const FORMAT = '$remote_addr - $remote_user [$time_local] "$request" $status $bo
 const COOKIELESS = new Set<Family>(['vuln_scanner', 'credential_stuffing', 'search_crawler']);
 
 /** Simulated traffic of one site rewritten into FORMAT, with `labels.csv` keyed as a site owner would key it. */
-function writeCookieLogs(outDir: string, seed: string): { lines: number; cookieless: number } {
+function writeCookieLogs(outDir: string, seed: string, redactAddresses = false): { lines: number; cookieless: number } {
   mkdirSync(outDir, { recursive: true });
   const lines: string[] = [];
   const labels = new Map<string, string>();
@@ -32,9 +32,10 @@ function writeCookieLogs(outDir: string, seed: string): { lines: number; cookiel
     if (!keepsCookie) cookieless++;
     const cookie = keepsCookie ? `lang=en; sid=${sid}; _ga=GA1.2.${sid.slice(0, 8)}` : '-';
     const requestTime = ((line.index * 37) % 900) / 1000;
-    lines.push(`${line.line} "${cookie}" ${requestTime.toFixed(3)}`);
+    const logged = redactAddresses ? `-${line.line.slice(line.line.indexOf(' '))}` : line.line;
+    lines.push(`${logged} "${cookie}" ${requestTime.toFixed(3)}`);
     // Bots that rotate addresses log several; a cookie-less session is labelled by what its line shows.
-    const key = keepsCookie ? sid : `${line.line.slice(0, line.line.indexOf(' '))}|${/"([^"]*)"$/.exec(line.line)?.[1] ?? '-'}`;
+    const key = keepsCookie ? sid : `${logged.slice(0, logged.indexOf(' '))}|${/"([^"]*)"$/.exec(logged)?.[1] ?? '-'}`;
     labels.set(key, [key, session.label, session.family].map(csvField).join(','));
   }
   writeFileSync(join(outDir, 'shop.log'), lines.join('\n') + '\n');
@@ -67,4 +68,21 @@ test('train and evaluate on an nginx log_format keyed by a session cookie, with 
   assert.ok(m.flaggedHumanShare <= 0.03, `humans flagged: ${m.flaggedHumanShare}`);
   console.log(`cookie-keyed nginx logs, held out: bot F1 ${m.f1.toFixed(4)}, humans flagged ${(100 * m.flaggedHumanShare).toFixed(2)} %, recall by family ${JSON.stringify(m.recallByFamily)}`);
   for (const [family, recall] of Object.entries(m.recallByFamily)) assert.ok(recall >= 0.7, `${family} recall ${recall}`);
+});
+
+test('a log whose addresses are redacted to "-" parses whole when keyed by its cookie, and ip_ua is refused with a hint', { timeout: 300_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'weir-no-ip-'));
+  const written = writeCookieLogs(dir, 'cookie-no-ip', true);
+  assert.match(readFileSync(join(dir, 'shop.log'), 'utf8'), /^- - - \[/, 'addresses are "-"');
+  const input = ['--input', join(dir, 'shop.log'), '--labels', join(dir, 'labels.csv'), '--format', FORMAT, '--quiet'];
+
+  const evaluated = await runCommand(evaluate, [...input, '--session-key', 'field:cookie_sid']);
+  assert.equal(evaluated.code, 0, evaluated.err);
+  assert.match(evaluated.out, new RegExp(`shop\\.log \\(customer shop\\): ${written.lines} lines: ${written.lines} parsed, 0 rejected`));
+  const m = lastJson(evaluated.out) as { unlabelled: number; sessions: number };
+  assert.equal(m.unlabelled, 0, 'cookie sessions and the cookie-less "-|user agent" ones all found their labels');
+
+  const refused = await runCommand(evaluate, [...input, '--session-key', 'ip_ua']);
+  assert.equal(refused.code, 1);
+  assert.match(refused.err, /line 1 has no client address .*--session-key field:cookie_session.*\(WEIR_CLI_SESSION_KEY\)/);
 });
