@@ -1,8 +1,9 @@
 /**
  * Saving and loading a whole pipeline. Layout of a saved pipeline directory:
  *
- *   <dir>/weights.bin     the network's weights (float32, TF.js layers format)
- *   <dir>/model.json      the network's topology and weight manifest (TF.js layers format)
+ *   <dir>/weights.bin     the network's weights (float32, TF.js layers format)  } logistic, mlp
+ *   <dir>/model.json      the network's topology and weight manifest (TF.js layers format)  }
+ *   <dir>/trees.json      the tree ensemble (trees.ts)                                       } trees
  *   <dir>/pipeline.json   version, created, fingerprint, features + normalisation, thresholds, training, validation
  *
  * Files are written in that order, each through a rename, so anything watching for pipeline.json
@@ -14,11 +15,14 @@ import { join } from 'node:path';
 import { ModelError } from './errors.js';
 import { PIPELINE_JSON, parseManifest, type PipelineManifest } from './manifest.js';
 import { readNetworkArtifacts, sourceFor, writeAtomically, writeNetworkArtifacts } from './model-files.js';
-import { ModelPipeline } from './pipeline.js';
+import { ModelPipeline, type ModelArtifacts } from './pipeline.js';
+import { parseTreeEnsemble, TREES_JSON } from './trees.js';
 
 export async function saveModelPipeline(pipeline: ModelPipeline, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await writeNetworkArtifacts(dir, pipeline.network);
+  const network = pipeline.network;
+  if (network === null) await writeAtomically(join(dir, TREES_JSON), JSON.stringify(pipeline.artifacts));
+  else await writeNetworkArtifacts(dir, network);
   await writeAtomically(join(dir, PIPELINE_JSON), `${JSON.stringify(pipeline.manifest, null, 2)}\n`);
 }
 
@@ -40,9 +44,12 @@ export async function loadModelPipeline(dirOrUrl: string, options: LoadOptions =
   const source = sourceFor(dirOrUrl);
   const manifest = await readPipelineManifest(dirOrUrl);
   checkFingerprint(manifest, options.fingerprint, dirOrUrl);
-  const network = await readOrFail(() => readNetworkArtifacts(source), 'the network files', dirOrUrl);
+  const artifacts: ModelArtifacts =
+    manifest.family === 'trees'
+      ? parseTreeEnsemble(await readOrFail(() => source.readText(TREES_JSON), TREES_JSON, dirOrUrl), manifest.features.length, dirOrUrl)
+      : await readOrFail(() => readNetworkArtifacts(source), 'the network files', dirOrUrl);
   const { format: _format, version, ...parts } = manifest;
-  return ModelPipeline.create(parts, network, version);
+  return ModelPipeline.create(parts, artifacts, version);
 }
 
 export function checkFingerprint(manifest: Pick<PipelineManifest, 'fingerprint' | 'version'>, expected: string | undefined, location: string): void {
