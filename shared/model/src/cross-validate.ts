@@ -10,7 +10,8 @@
  *    point; the family with the lowest calibrated OOF log loss wins (a proper scoring rule, blind
  *    to any threshold).
  * 4. Platt calibration is fitted on the winner's OOF scores, and the thresholds are chosen on the
- *    calibrated OOF scores for the stated target (max F1, or a cap on the share of humans flagged).
+ *    calibrated OOF scores for the stated target (max F1, or a cap on the share of humans flagged:
+ *    then `suspicious` is the capped threshold and `bot` at least 0.5).
  * 5. The final model is trained on every row for the chosen iterations, with nothing held out.
  *
  * The pooled OOF metrics are what the model's quality is reported as. They reuse the rows that
@@ -157,11 +158,13 @@ export function chooseThresholds(scores: ArrayLike<number>, labels: readonly num
       best = { value: tp, threshold };
     }
   }
-  const bot = Math.min(1, Math.max(0, best.threshold));
-  // With calibrated scores, 0.5 is even odds: suspicious never sits above it under max F1, and
-  // under a flag-rate cap it is the bot threshold itself, so the cap holds for both labels.
-  const suspicious = target.kind === 'max-f1' ? Math.min(bot, 0.5) : bot;
-  return { suspicious, bot };
+  const chosen = Math.min(1, Math.max(0, best.threshold));
+  // With calibrated scores, 0.5 is even odds. Under max F1, suspicious never sits above it. Under a
+  // flag-rate cap, suspicious is the capped threshold (the cap holds for every label but human)
+  // and `bot` is never below even odds: calling a session a bot should mean the model thinks it
+  // more likely than not, whatever the cap allows.
+  if (target.kind === 'max-f1') return { suspicious: Math.min(chosen, 0.5), bot: chosen };
+  return { suspicious: chosen, bot: Math.max(chosen, 0.5) };
 }
 
 export async function trainCrossValidated(o: CrossValidatedTrainOptions): Promise<CrossValidatedModel> {

@@ -10,11 +10,11 @@
  * (the model store) finds the network complete when it appears. `loadModelPipeline` also accepts
  * an http(s) URL under which the same three files are served.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelError } from './errors.js';
 import { PIPELINE_JSON, parseManifest, type PipelineManifest } from './manifest.js';
-import { readNetworkArtifacts, sourceFor, writeAtomically, writeNetworkArtifacts } from './model-files.js';
+import { MODEL_JSON, WEIGHTS_BIN, readNetworkArtifacts, sourceFor, writeAtomically, writeNetworkArtifacts } from './model-files.js';
 import { ModelPipeline, type ModelArtifacts } from './pipeline.js';
 import { parseTreeEnsemble, TREES_JSON } from './trees.js';
 
@@ -24,6 +24,9 @@ export async function saveModelPipeline(pipeline: ModelPipeline, dir: string): P
   if (network === null) await writeAtomically(join(dir, TREES_JSON), JSON.stringify(pipeline.artifacts));
   else await writeNetworkArtifacts(dir, network);
   await writeAtomically(join(dir, PIPELINE_JSON), `${JSON.stringify(pipeline.manifest, null, 2)}\n`);
+  // A directory that held the other kind of model keeps no stale files (after pipeline.json, so a
+  // reader of the old pipeline.json never misses its files).
+  for (const stale of network === null ? [MODEL_JSON, WEIGHTS_BIN] : [TREES_JSON]) await rm(join(dir, stale), { force: true });
 }
 
 export interface LoadOptions {
