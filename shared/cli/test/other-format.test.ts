@@ -11,7 +11,9 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { csvField, simulateTraffic, type Family } from '@weir/simulator';
+import type { SessionFeatures } from '@weir/contracts';
 import { command as evaluate } from '../src/commands/evaluate.js';
+import { command as features } from '../src/commands/features.js';
 import { command as train } from '../src/commands/train.js';
 import { lastJson, runCommand } from './run-command.js';
 
@@ -85,4 +87,26 @@ test('a log whose addresses are redacted to "-" parses whole when keyed by its c
   const refused = await runCommand(evaluate, [...input, '--session-key', 'ip_ua']);
   assert.equal(refused.code, 1);
   assert.match(refused.err, /line 1 has no client address .*--session-key field:cookie_session.*\(WEIR_CLI_SESSION_KEY\)/);
+});
+
+test('a redacted address changes no feature: cookie sessions of the same log with and without addresses are equal', { timeout: 300_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'weir-no-ip-features-'));
+  writeCookieLogs(join(dir, 'with'), 'cookie-same', false);
+  writeCookieLogs(join(dir, 'without'), 'cookie-same', true);
+  const read = async (which: string): Promise<Map<string, SessionFeatures>> => {
+    const out = join(dir, `${which}.ndjson`);
+    const run = await runCommand(features, ['--input', join(dir, which, 'shop.log'), '--format', FORMAT, '--session-key', 'field:cookie_sid', '--out', out, '--quiet']);
+    assert.equal(run.code, 0, run.err);
+    const sessions = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SessionFeatures);
+    return new Map(sessions.filter((s) => !s.sessionKey.includes('|')).map((s) => [s.sessionKey, s]));
+  };
+  const withAddress = await read('with');
+  const without = await read('without');
+  assert.ok(withAddress.size > 50, `cookie sessions: ${withAddress.size}`);
+  assert.deepEqual([...without.keys()].sort(), [...withAddress.keys()].sort());
+  for (const [key, session] of withAddress) {
+    const other = without.get(key) as SessionFeatures;
+    assert.equal(other.clientIp, '');
+    assert.deepEqual(other.features, session.features, key);
+  }
 });
