@@ -1,6 +1,7 @@
 /**
  * The project's Python environment for cross-checks with Confluent's own client: `<repo>/.venv`
- * with confluent-kafka and the dependencies of its Avro and schema-registry modules.
+ * with confluent-kafka and the dependencies of its Avro and schema-registry modules, and
+ * scikit-learn, the reference learners `pnpm bench detection` compares weir's training with.
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,8 +12,8 @@ import { step, type Log } from './progress.js';
 
 // The [avro] extra brings fastavro, avro, requests, attrs, cachetools, authlib and an HTTP client:
 // what confluent_kafka.schema_registry imports at this version.
-const REQUIREMENTS = ['confluent-kafka[avro]==2.16.1'];
-const IMPORT_CHECK = 'from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer';
+const REQUIREMENTS = ['confluent-kafka[avro]==2.16.1', 'scikit-learn==1.9.1'];
+const IMPORT_CHECK = 'from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer; import sklearn.ensemble';
 
 function importsWork(python: string): boolean {
   if (!existsSync(python)) return false;

@@ -14,8 +14,9 @@ export const DEFAULT_SESSION_KEY: SessionKeySpec = 'ip_ua';
 /** Event → session key. Never empty: see `sessionKeyer`. */
 export type SessionKeyer = (event: RequestEvent) => string;
 
+/** A log that redacts addresses (clientIp `''`) keys its address-less fallback sessions as `-|<user agent>`. */
 export function ipUaKey(event: RequestEvent): string {
-  return `${event.clientIp}|${event.userAgent ?? ''}`;
+  return `${event.clientIp === '' ? '-' : event.clientIp}|${event.userAgent ?? ''}`;
 }
 
 const TOP_LEVEL = new Set(['sessionId', 'clientIp', 'host', 'userAgent']);

@@ -9,6 +9,7 @@ export { LogFormatError, isLogFormatError } from './errors.js';
 export { COMBINED_FORMAT, COMMON_FORMAT, VHOST_COMBINED_FORMAT, NAMED_FORMATS } from './combined.js';
 export { DEFAULT_JSON_FIELDS } from './json-lines.js';
 export { parseClfTime, parseIsoTime } from './time.js';
+export { clientAddress, hasClientAddress, NO_CLIENT_ADDRESS } from './client-address.js';
 export type { LogTemplate, TemplateField } from './template.js';
 export type {
   JsonFieldMapping,

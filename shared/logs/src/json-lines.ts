@@ -6,6 +6,7 @@
  * flattened with dots, numbers and booleans as text, arrays as JSON).
  */
 import type { RequestEvent } from '@weir/contracts';
+import { clientAddress } from './client-address.js';
 import { unescapeLogValue } from './escape.js';
 import { cookieValue, firstForwardedAddress } from './headers.js';
 import { parseDecimal, parseUnsigned } from './numbers.js';
@@ -254,7 +255,6 @@ export class JsonLinesParser implements LogParser {
       const forwarded = asText(lookup(obj, this.clientIpField));
       clientIp = (forwarded === null ? null : firstForwardedAddress(forwarded)) ?? clientIp;
     }
-    if (clientIp === null) return rejection(lineNo, 'missing_field', `no client address (tried ${this.tried(CLIENT_IP)})`);
 
     const statusValue = this.take(STATUS, used);
     if (statusValue === undefined) return rejection(lineNo, 'missing_field', `no status (tried ${this.tried(STATUS)})`);
@@ -306,7 +306,8 @@ export class JsonLinesParser implements LogParser {
     const event: RequestEvent = {
       customer: this.customer,
       eventTime,
-      clientIp,
+      // A redacted or missing address is no error: sessions keyed by a cookie do not need one.
+      clientIp: clientAddress(clientIp),
       userAgent: this.takeText(USER_AGENT, used),
       method: parts.method,
       path: parts.path,

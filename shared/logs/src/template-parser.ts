@@ -6,6 +6,7 @@
 import type { RequestEvent } from '@weir/contracts';
 import { LogFormatError } from './errors.js';
 import { unescapeLogValue } from './escape.js';
+import { clientAddress, NO_CLIENT_ADDRESS } from './client-address.js';
 import { cookieValue, firstForwardedAddress } from './headers.js';
 import { TemplateMatcher } from './matcher.js';
 import { parseDecimal, parseUnsigned } from './numbers.js';
@@ -93,7 +94,6 @@ export class TemplateParser implements LogParser {
     if (options.clientIpField !== undefined && this.forwardedIndex === -1) {
       fail(`clientIpField '${options.clientIpField}' is not one of its fields`);
     }
-    if (!this.has(Role.ClientIp) && this.forwardedIndex === -1) fail('it has no client address ($remote_addr, %h or %a)');
 
     const requestTimeRole = [Role.RequestTimeMs, Role.RequestTimeUs, Role.RequestTimeS].find((r) => this.has(r));
     this.requestTimeIndex = requestTimeRole === undefined ? -1 : this.index(requestTimeRole);
@@ -183,11 +183,8 @@ export class TemplateParser implements LogParser {
     const starts = this.starts;
     const ends = this.ends;
 
-    const clientIp = this.clientIp(line);
-    if (clientIp === null) {
-      const i = this.index(Role.ClientIp);
-      return rejection(lineNo, 'missing_field', i < 0 ? 'no client address' : `${this.label(i)} is empty ${this.found(line, i)}`);
-    }
+    // A redacted or unlogged address is no error: sessions keyed by a cookie do not need one.
+    const clientIp = clientAddress(this.clientIp(line));
 
     const eventTime = this.eventTime(line);
     if (Number.isNaN(eventTime)) {
@@ -266,7 +263,7 @@ export class TemplateParser implements LogParser {
     if (this.forwardedIndex >= 0) {
       const forwarded = this.text(line, this.forwardedIndex);
       const first = forwarded === null ? null : firstForwardedAddress(forwarded);
-      if (first !== null) return first;
+      if (first !== null && clientAddress(first) !== NO_CLIENT_ADDRESS) return first;
     }
     return this.text(line, this.index(Role.ClientIp));
   }

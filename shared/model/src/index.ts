@@ -21,13 +21,15 @@ export { DEFAULT_NETWORK, MAX_TENSOR_ROWS, type NetworkSpec } from './network.js
 export {
   PIPELINE_FORMAT,
   PIPELINE_JSON,
+  MODEL_FAMILIES,
+  type ModelFamily,
   type PipelineManifest,
   type TrainingSummary,
   type ValidationSummary,
 } from './manifest.js';
 export { computeVersion } from './version.js';
 export { MODEL_JSON, WEIGHTS_BIN, fileSystemIO, type NetworkArtifacts } from './model-files.js';
-export { ModelPipeline, type PipelineParts } from './pipeline.js';
+export { ModelPipeline, isTreeEnsemble, type ModelArtifacts, type PipelineParts } from './pipeline.js';
 export { untrainedPipeline, type UntrainedOptions } from './untrained.js';
 export { DEFAULT_REASON_COUNT } from './reasons.js';
 export {
@@ -38,6 +40,20 @@ export {
   type LoadOptions,
 } from './persist.js';
 export { trainModel, type EpochLogs, type TrainOptions } from './train.js';
+export {
+  assignFolds,
+  chooseThresholds,
+  trainCrossValidated,
+  type CrossValidatedModel,
+  type CrossValidatedTrainOptions,
+  type CrossValidationSummary,
+  type FamilyResult,
+  type FoldBy,
+  type ThresholdTarget,
+} from './cross-validate.js';
+export { FAMILY_REASONS, DEFAULT_FAMILY_SETTINGS, type FamilySettings } from './families.js';
+export { applyCalibration, fitPlatt, reliabilityBins, expectedCalibrationError, type Calibration, type ReliabilityBin } from './calibration.js';
+export { DEFAULT_TREES, TREES_JSON, type TreeEnsemble, type TreeSpec } from './trees.js';
 export * from './metrics.js';
 export { evaluateScores, type ScoreEvaluation, type ScoreEvaluationOptions } from './score-evaluation.js';
 export {

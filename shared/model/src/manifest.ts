@@ -3,12 +3,19 @@
  * when it was made, the features it reads and how, the feature-registry fingerprint it was trained
  * against, default thresholds, and what it was trained and validated on.
  */
+import type { Calibration } from './calibration.js';
 import { ModelError } from './errors.js';
 import type { NetworkSpec } from './network.js';
 import type { FeaturePreprocessing, FeatureTransform, Preprocessing } from './preprocess.js';
 import type { Thresholds } from './types.js';
 
-export const PIPELINE_FORMAT = 'weir-model-pipeline/1';
+/** /2 added the model family (trees are saved as trees.json), calibration and cross-validation; /1 pipelines still load. */
+export const PIPELINE_FORMAT = 'weir-model-pipeline/2';
+const READABLE_FORMATS = new Set(['weir-model-pipeline/1', PIPELINE_FORMAT]);
+
+/** What scores the standardised rows; see families.ts for why each is offered. */
+export type ModelFamily = 'logistic' | 'mlp' | 'trees';
+export const MODEL_FAMILIES: readonly ModelFamily[] = ['logistic', 'mlp', 'trees'];
 export const PIPELINE_JSON = 'pipeline.json';
 
 export interface TrainingSummary {
@@ -54,7 +61,7 @@ export interface ValidationSummary {
 }
 
 export interface PipelineManifest {
-  format: typeof PIPELINE_FORMAT;
+  format: string;
   /** Content hash of what determines the score (see version.ts). */
   version: string;
   /** ISO-8601 time the pipeline was built. */
@@ -65,6 +72,12 @@ export interface PipelineManifest {
   features: FeaturePreprocessing[];
   clip: number;
   thresholds: Thresholds;
+  /** Absent in /1 pipelines: an MLP. */
+  family?: ModelFamily;
+  /** Maps the model's raw score to a probability; absent or null: raw scores. */
+  calibration?: Calibration | null;
+  /** Out-of-fold figures behind the family, iterations, calibration and thresholds, when trained with --cv. */
+  crossValidation?: object | null;
   training: TrainingSummary | null;
   validation: ValidationSummary | null;
 }
@@ -88,7 +101,12 @@ export function parseManifest(text: string, location: string): PipelineManifest 
   }
   if (typeof parsed !== 'object' || parsed === null) return fail('not an object');
   const m = parsed as Record<string, unknown>;
-  if (m.format !== PIPELINE_FORMAT) return fail(`format is ${JSON.stringify(m.format)}, expected "${PIPELINE_FORMAT}"`);
+  if (typeof m.format !== 'string' || !READABLE_FORMATS.has(m.format)) return fail(`format is ${JSON.stringify(m.format)}, expected "${PIPELINE_FORMAT}"`);
+  if (m.family !== undefined && !MODEL_FAMILIES.includes(m.family as ModelFamily)) fail(`"family" must be one of ${MODEL_FAMILIES.join(', ')}`);
+  if (m.calibration !== undefined && m.calibration !== null) {
+    const c = m.calibration as Partial<Calibration>;
+    if (c.method !== 'platt' || !Number.isFinite(c.a) || !Number.isFinite(c.b)) fail('"calibration" must be {method: "platt", a, b} or null');
+  }
   for (const key of ['version', 'created', 'fingerprint'] as const) {
     if (typeof m[key] !== 'string') fail(`"${key}" must be a string`);
   }

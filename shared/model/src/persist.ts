@@ -1,25 +1,32 @@
 /**
  * Saving and loading a whole pipeline. Layout of a saved pipeline directory:
  *
- *   <dir>/weights.bin     the network's weights (float32, TF.js layers format)
- *   <dir>/model.json      the network's topology and weight manifest (TF.js layers format)
+ *   <dir>/weights.bin     the network's weights (float32, TF.js layers format)  } logistic, mlp
+ *   <dir>/model.json      the network's topology and weight manifest (TF.js layers format)  }
+ *   <dir>/trees.json      the tree ensemble (trees.ts)                                       } trees
  *   <dir>/pipeline.json   version, created, fingerprint, features + normalisation, thresholds, training, validation
  *
  * Files are written in that order, each through a rename, so anything watching for pipeline.json
  * (the model store) finds the network complete when it appears. `loadModelPipeline` also accepts
  * an http(s) URL under which the same three files are served.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelError } from './errors.js';
 import { PIPELINE_JSON, parseManifest, type PipelineManifest } from './manifest.js';
-import { readNetworkArtifacts, sourceFor, writeAtomically, writeNetworkArtifacts } from './model-files.js';
-import { ModelPipeline } from './pipeline.js';
+import { MODEL_JSON, WEIGHTS_BIN, readNetworkArtifacts, sourceFor, writeAtomically, writeNetworkArtifacts } from './model-files.js';
+import { ModelPipeline, type ModelArtifacts } from './pipeline.js';
+import { parseTreeEnsemble, TREES_JSON } from './trees.js';
 
 export async function saveModelPipeline(pipeline: ModelPipeline, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await writeNetworkArtifacts(dir, pipeline.network);
+  const network = pipeline.network;
+  if (network === null) await writeAtomically(join(dir, TREES_JSON), JSON.stringify(pipeline.artifacts));
+  else await writeNetworkArtifacts(dir, network);
   await writeAtomically(join(dir, PIPELINE_JSON), `${JSON.stringify(pipeline.manifest, null, 2)}\n`);
+  // A directory that held the other kind of model keeps no stale files (after pipeline.json, so a
+  // reader of the old pipeline.json never misses its files).
+  for (const stale of network === null ? [MODEL_JSON, WEIGHTS_BIN] : [TREES_JSON]) await rm(join(dir, stale), { force: true });
 }
 
 export interface LoadOptions {
@@ -40,9 +47,12 @@ export async function loadModelPipeline(dirOrUrl: string, options: LoadOptions =
   const source = sourceFor(dirOrUrl);
   const manifest = await readPipelineManifest(dirOrUrl);
   checkFingerprint(manifest, options.fingerprint, dirOrUrl);
-  const network = await readOrFail(() => readNetworkArtifacts(source), 'the network files', dirOrUrl);
+  const artifacts: ModelArtifacts =
+    manifest.family === 'trees'
+      ? parseTreeEnsemble(await readOrFail(() => source.readText(TREES_JSON), TREES_JSON, dirOrUrl), manifest.features.length, dirOrUrl)
+      : await readOrFail(() => readNetworkArtifacts(source), 'the network files', dirOrUrl);
   const { format: _format, version, ...parts } = manifest;
-  return ModelPipeline.create(parts, network, version);
+  return ModelPipeline.create(parts, artifacts, version);
 }
 
 export function checkFingerprint(manifest: Pick<PipelineManifest, 'fingerprint' | 'version'>, expected: string | undefined, location: string): void {

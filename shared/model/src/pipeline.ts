@@ -9,8 +9,10 @@ import type { ScoreLabel } from '@weir/contracts';
 import { ensureBackend } from './backend.js';
 import { ModelError } from './errors.js';
 import { PIPELINE_FORMAT, preprocessingOf, type PipelineManifest } from './manifest.js';
+import { applyCalibration, type Calibration } from './calibration.js';
 import { modelFromArtifacts, type NetworkArtifacts } from './model-files.js';
-import { forwardOf, predictStandardised, type Forward } from './network.js';
+import { forwardOf, predictStandardised } from './network.js';
+import { predictTrees, type TreeEnsemble } from './trees.js';
 import { standardiseRows, type Preprocessing } from './preprocess.js';
 import { DEFAULT_REASON_COUNT, occlusionAttributions } from './reasons.js';
 import { labelFor, validateThresholds } from './thresholds.js';
@@ -20,21 +22,40 @@ import { computeVersion } from './version.js';
 /** Everything needed to build a pipeline except its version, which is derived. */
 export type PipelineParts = Omit<PipelineManifest, 'format' | 'version'>;
 
+/** What scores the standardised rows: a TF.js network (logistic regression, MLP) or a tree ensemble. */
+export type ModelArtifacts = NetworkArtifacts | TreeEnsemble;
+
+export function isTreeEnsemble(artifacts: ModelArtifacts): artifacts is TreeEnsemble {
+  return artifacts.format === 'weir-trees/1';
+}
+
+/** Standardised rows (row-major) → raw scores in [0, 1]. */
+type Predictor = (data: Float32Array) => Float64Array;
+
 export class ModelPipeline {
   readonly manifest: Readonly<PipelineManifest>;
-  readonly network: Readonly<NetworkArtifacts>;
-  private readonly model: tf.LayersModel;
-  private readonly forward: Forward;
+  readonly artifacts: Readonly<ModelArtifacts>;
+  private readonly model: tf.LayersModel | null;
+  private readonly predictor: Predictor;
+  private readonly calibration: Calibration | null;
   private readonly preprocessing: Preprocessing;
   private readonly names: readonly string[];
   private readonly columnOf: ReadonlyMap<string, number>;
   private disposed = false;
 
-  private constructor(manifest: PipelineManifest, network: NetworkArtifacts, model: tf.LayersModel) {
+  private constructor(manifest: PipelineManifest, artifacts: ModelArtifacts, model: tf.LayersModel | null) {
     this.manifest = manifest;
-    this.network = network;
+    this.artifacts = artifacts;
     this.model = model;
-    this.forward = forwardOf(model);
+    const width = manifest.features.length;
+    if (model === null) {
+      const trees = artifacts as TreeEnsemble;
+      this.predictor = (data) => predictTrees(trees, data);
+    } else {
+      const forward = forwardOf(model);
+      this.predictor = (data) => predictStandardised(forward, data, width);
+    }
+    this.calibration = manifest.calibration ?? null;
     this.preprocessing = preprocessingOf(manifest);
     this.names = manifest.features.map((f) => f.name);
     this.columnOf = new Map(this.names.map((name, i) => [name, i]));
@@ -44,17 +65,24 @@ export class ModelPipeline {
    * Builds a pipeline on the active backend. `expectedVersion`, when given (a loaded pipeline.json),
    * must match the hash of the content, or WEIR_MODEL_INTEGRITY is thrown.
    */
-  static async create(parts: PipelineParts, network: NetworkArtifacts, expectedVersion?: string): Promise<ModelPipeline> {
+  static async create(parts: PipelineParts, artifacts: ModelArtifacts, expectedVersion?: string): Promise<ModelPipeline> {
     validateThresholds(parts.thresholds);
-    const version = computeVersion(parts.fingerprint, preprocessingOf(parts), network);
+    const version = computeVersion(parts.fingerprint, preprocessingOf(parts), artifacts, parts.calibration ?? null);
     if (expectedVersion !== undefined && expectedVersion !== version) {
       throw new ModelError(
         'WEIR_MODEL_INTEGRITY',
         `pipeline content hashes to ${version} but pipeline.json says ${expectedVersion}: files are partial, mixed or edited`,
       );
     }
+    const manifest: PipelineManifest = { format: PIPELINE_FORMAT, version, ...parts };
+    if (isTreeEnsemble(artifacts)) {
+      if (artifacts.width !== parts.features.length) {
+        throw new ModelError('WEIR_MODEL_FORMAT', `the trees read ${artifacts.width} inputs but pipeline.json lists ${parts.features.length} features`);
+      }
+      return new ModelPipeline(manifest, artifacts, null);
+    }
     await ensureBackend();
-    const model = await modelFromArtifacts(network);
+    const model = await modelFromArtifacts(artifacts);
     const inputWidth = model.inputs[0]?.shape[1];
     if (inputWidth !== parts.features.length) {
       model.dispose();
@@ -63,8 +91,7 @@ export class ModelPipeline {
         `the network reads ${String(inputWidth)} inputs but pipeline.json lists ${parts.features.length} features`,
       );
     }
-    const manifest: PipelineManifest = { format: PIPELINE_FORMAT, version, ...parts };
-    return new ModelPipeline(manifest, network, model);
+    return new ModelPipeline(manifest, artifacts, model);
   }
 
   get version(): string {
@@ -78,6 +105,17 @@ export class ModelPipeline {
   /** The input columns, in the order `scoreBatch` expects them. */
   get featureNames(): readonly string[] {
     return this.names;
+  }
+
+  /** `logistic`, `mlp` or `trees`; pipelines saved before families existed are MLPs. */
+  get family(): string {
+    return this.manifest.family ?? 'mlp';
+  }
+
+  /** The TF.js network's files, or null for a tree ensemble. */
+  get network(): Readonly<NetworkArtifacts> | null {
+    const artifacts = this.artifacts as ModelArtifacts;
+    return isTreeEnsemble(artifacts) ? null : artifacts;
   }
 
   get thresholds(): Thresholds {
@@ -154,7 +192,7 @@ export class ModelPipeline {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.model.dispose();
+    this.model?.dispose();
   }
 
   get isDisposed(): boolean {
@@ -163,7 +201,8 @@ export class ModelPipeline {
 
   private predict(data: Float32Array): Float64Array {
     if (this.disposed) throw new ModelError('WEIR_MODEL_DISPOSED', `pipeline ${this.version} has been disposed`);
-    return predictStandardised(this.forward, data, this.names.length);
+    const raw = this.predictor(data);
+    return this.calibration === null ? raw : applyCalibration(this.calibration, raw);
   }
 }
 

@@ -87,6 +87,7 @@ export function renderEvaluationReport(e: ReportInput, options: ReportOptions = 
           series: [{ name: 'model', color: PALETTE[0] as string, points: e.pr.map((p) => [p.recall, p.precision] as const) }],
         }),
     ),
+    section('Calibration', reliability(e)),
     section('Score distributions', histograms(e)),
     section('Feature importance', importance(e)),
   ];
@@ -113,6 +114,25 @@ function summary(e: ReportInput): string {
     `${e.rows} rows: ${e.positives} bots, ${e.negatives} humans`,
   ].filter((x): x is string => x !== null);
   return `<p>${items.join(' · ')}</p>`;
+}
+
+/** Reliability plot: does a score of 0.8 mean 8 bots in 10? */
+function reliability(e: ReportInput): string {
+  const bins = e.reliability.filter((b) => b.count > 0);
+  return (
+    lineChart({
+      id: 'reliability',
+      title: `Reliability (expected calibration error ${num(e.calibrationError)})`,
+      xLabel: 'mean score in bin',
+      yLabel: 'observed share of bots',
+      diagonal: true,
+      series: [{ name: 'model', color: PALETTE[0] as string, points: bins.map((b) => [b.meanScore, b.botShare] as const) }],
+    }) +
+    table(
+      ['score bin', 'sessions', 'mean score', 'share of bots'],
+      bins.map((b) => [`${b.from.toFixed(1)}–${b.to.toFixed(1)}`, String(b.count), b.meanScore.toFixed(3), b.botShare.toFixed(3)]),
+    )
+  );
 }
 
 function histograms(e: ReportInput): string {

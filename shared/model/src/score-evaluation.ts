@@ -21,6 +21,7 @@ import {
   type RocPoint,
   type Scores,
 } from './metrics.js';
+import { expectedCalibrationError, reliabilityBins, type ReliabilityBin } from './calibration.js';
 import { validateThresholds } from './thresholds.js';
 import type { Thresholds } from './types.js';
 
@@ -52,6 +53,10 @@ export interface ScoreEvaluation {
   pr: PrPoint[];
   histograms: { human: Histogram; bot: Histogram; byFamily: Record<string, Histogram> | null };
   families: FamilyMetrics[] | null;
+  /** Per tenth of the score range: mean score against the observed share of bots (a calibrated model sits on the diagonal). */
+  reliability: ReliabilityBin[];
+  /** Mean |score − bot share| over the reliability bins, weighted by rows. */
+  calibrationError: number;
 }
 
 export function evaluateScores(scores: Scores, labels: Labels, options: ScoreEvaluationOptions): ScoreEvaluation {
@@ -62,6 +67,7 @@ export function evaluateScores(scores: Scores, labels: Labels, options: ScoreEva
   const bot: number[] = [];
   for (let i = 0; i < scores.length; i++) (labels[i] === 1 ? bot : human).push(scores[i] as number);
   const confusion = confusionMatrix(scores, labels, thresholds.bot);
+  const reliability = reliabilityBins(scores, Array.from(labels), 10);
   let byFamily: Record<string, Histogram> | null = null;
   if (options.families) {
     const grouped = new Map<string, number[]>();
@@ -91,5 +97,7 @@ export function evaluateScores(scores: Scores, labels: Labels, options: ScoreEva
     families: options.families
       ? familyMetrics(scores, labels, options.families, thresholds.bot, thresholds.suspicious)
       : null,
+    reliability,
+    calibrationError: expectedCalibrationError(reliability),
   };
 }

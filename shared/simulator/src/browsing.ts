@@ -55,6 +55,8 @@ export function loadPage(
 ): void {
   const firstPage = b.size === 0;
   b.add(at, 'GET', page.path, status, status === 200 ? dynamicBytes(page.bytes, rng) : page.bytes, referrer);
+  // Behind a CDN the assets are served (and logged) elsewhere.
+  if (!site.layout.assetsLogged) return;
   const pageUrl = siteUrl(site, page.path);
 
   const fetch = (asset: Asset, time: number, from: string, shared: boolean): void => {
@@ -87,4 +89,26 @@ export function loadPage(
 /** The page a missing path shows (404): the site's layout, no images of its own. */
 export function missingPage(site: Site, path: string): Page {
   return { kind: 'missing', path, bytes: site.notFoundBytes, images: [] };
+}
+
+/**
+ * A single-page app's navigation: the page's data as JSON by XHR (the app shell and its assets
+ * are already loaded), a few more API calls around it, and the new page's images when the site
+ * logs assets. Referrer: the page the app shows.
+ */
+export function spaView(b: SessionBuilder, site: Site, page: Page, at: number, referrer: string | null, profile: BrowserProfile, rng: Rng): void {
+  const path = page.path.includes('?') ? page.path.slice(0, page.path.indexOf('?')) : page.path;
+  const query = page.path.includes('?') ? page.path.slice(page.path.indexOf('?')) : '';
+  b.add(at, 'GET', `/api${path === '/' ? '/home' : path}${query}`, 200, Math.max(300, Math.round(page.bytes / rng.range(3, 8))), referrer);
+  const calls = rng.int(0, 3);
+  for (let k = 0; k < calls; k++) {
+    const call = rng.pick(['/api/recommendations?context=' + page.kind, '/api/cart', '/api/session', '/api/events', '/api/reviews?limit=' + rng.int(3, 20)]);
+    b.add(at + rng.range(40, 1500), call === '/api/events' ? 'POST' : 'GET', call, call === '/api/events' ? 204 : 200, rng.int(0, 6000), referrer);
+  }
+  if (!site.layout.assetsLogged) return;
+  for (const image of page.images) {
+    if (profile.cache.has(image.path)) continue;
+    profile.cache.add(image.path);
+    b.add(at + rng.range(90, 980), 'GET', image.path, 200, image.bytes, referrer);
+  }
 }

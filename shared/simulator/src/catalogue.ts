@@ -4,6 +4,7 @@
  * sites' does, while family behaviour (pages, carts, logins) stays comparable across them.
  */
 import type { Rng } from './random.js';
+import { CLASSIC_LAYOUT, type SiteLayout } from './layout.js';
 import type { Theme } from './themes.js';
 
 export interface Resource {
@@ -94,6 +95,8 @@ export interface Site {
   sitemap: Resource;
   /** Every page a crawler can reach, in link order: home, info, categories, listings, products, articles. */
   crawlOrder: readonly Page[];
+  /** How the site is built and who visits it (layout.ts); classic unless the simulation asks for variety. */
+  layout: SiteLayout;
 }
 
 function kb(rng: Rng, min: number, max: number): number {
@@ -246,6 +249,7 @@ export function buildSite(customer: string, theme: Theme, rng: Rng): Site {
     robots: { path: '/robots.txt', bytes: rng.int(90, 1800) },
     sitemap: { path: '/sitemap.xml', bytes: kb(rng, 6, 90) },
     crawlOrder,
+    layout: CLASSIC_LAYOUT,
   };
 }
 

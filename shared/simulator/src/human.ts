@@ -2,7 +2,8 @@
  * People: arrive from a search engine, a social network, another site or directly; read a few
  * pages with heavy-tailed pauses between them; sometimes search, add to cart, log in or buy.
  */
-import { humanBrowser, loadPage, missingPage } from './browsing.js';
+import { humanBrowser, loadPage, missingPage, spaView } from './browsing.js';
+import { personVariety } from './layout.js';
 import { searchResultsPage, siteUrl, type Category, type Page, type ProductPage, type Site } from './catalogue.js';
 import type { Rng } from './random.js';
 import { SessionBuilder, type SessionContext, type SessionPlan } from './session.js';
@@ -140,30 +141,40 @@ export function generateHuman(ctx: SessionContext): SessionPlan {
   const profile = humanBrowser(rng);
 
   const source = rng.weighted<Source>([['search', 0.45], ['direct', 0.32], ['social', 0.1], ['other', 0.13]]);
+  // Classic sites draw nothing here, so their sessions stay exactly what they were.
+  const person = personVariety(site.layout, rng);
+  if (person.busy) {
+    profile.revalidate = rng.range(0.5, 0.95);
+    profile.warmCache = rng.range(0.8, 1);
+  }
   let at = landing(site, source, rng);
   let t = ctx.start;
-  loadPage(b, site, at.page, t, landingReferrer(source, rng), profile, rng);
+  const landingFrom = landingReferrer(source, rng);
+  loadPage(b, site, at.page, t, person.noReferrer ? null : landingFrom, profile, rng);
 
-  // A third leave after one page; the rest read a few, now and then many.
-  const pagesWanted = rng.chance(0.33) ? 1 : Math.min(40, 2 + rng.geometric(3.5));
+  // A third leave after one page; the rest read a few, now and then many; busy people hundreds.
+  const pagesWanted = person.busy ? rng.int(40, 250) : rng.chance(0.33) ? 1 : Math.min(40, 2 + rng.geometric(3.5));
   // People differ in pace; each pause is log-normal around their own median (seconds to minutes).
-  const medianPause = rng.logUniform(8_000, 40_000);
-  const pause = (): number => Math.min(20 * 60_000, Math.max(1_500, rng.logNormal(medianPause, 1.0)));
+  const medianPause = (person.busy ? rng.logUniform(2_500, 9_000) : rng.logUniform(8_000, 40_000)) * site.layout.pace;
+  const pause = (): number => Math.min(20 * 60_000, Math.max(person.busy ? 600 : 1_500, rng.logNormal(medianPause, 1.0)));
+  // A single-page app fetches later pages as data; a page reload (or a classic site) loads them whole.
+  const view = (page: Page, time: number, referrer: string | null): void =>
+    site.layout.spa ? spaView(b, site, page, time, referrer, profile, rng) : loadPage(b, site, page, time, referrer, profile, rng);
 
   for (let views = 1; views < pagesWanted; views++) {
     t += pause();
     if (b.done(t)) break;
-    const from = siteUrl(site, at.page.path);
+    const from = person.noReferrer ? null : siteUrl(site, at.page.path);
     const step = nextStep(site, at, rng);
     switch (step.kind) {
       case 'page':
         at = { page: step.page, category: null, listingIndex: 0 };
-        loadPage(b, site, step.page, t, from, profile, rng);
+        view(step.page, t, from);
         break;
       case 'listing': {
         const page = step.index === 0 ? step.category.page : (step.category.listings[step.index] ?? step.category.page);
         at = { page, category: step.category, listingIndex: step.index };
-        loadPage(b, site, page, t, from, profile, rng);
+        view(page, t, from);
         break;
       }
       case 'search': {
@@ -174,7 +185,7 @@ export function generateHuman(ctx: SessionContext): SessionPlan {
           t += rng.range(120, 500);
         }
         at = { page: results, category: null, listingIndex: 0 };
-        loadPage(b, site, results, t, from, profile, rng);
+        view(results, t, from);
         break;
       }
       case 'addToCart':
@@ -185,12 +196,12 @@ export function generateHuman(ctx: SessionContext): SessionPlan {
         } else {
           b.add(t, 'POST', site.cartAddPath, 302, rng.int(180, 320), from);
           at = { page: site.cart, category: null, listingIndex: 0 };
-          loadPage(b, site, site.cart, t + rng.range(120, 450), from, profile, rng);
+          view(site.cart, t + rng.range(120, 450), from);
         }
         break;
       case 'login': {
-        loadPage(b, site, site.login, t, from, profile, rng);
-        const loginUrl = siteUrl(site, site.login.path);
+        view(site.login, t, from);
+        const loginUrl = person.noReferrer ? null : siteUrl(site, site.login.path);
         t += rng.logNormal(12_000, 0.5); // typing, or the password manager
         if (rng.chance(0.1)) {
           // A mistyped password: the form comes back with an error, then a second try.
@@ -199,13 +210,13 @@ export function generateHuman(ctx: SessionContext): SessionPlan {
         }
         b.add(t, 'POST', site.login.path, 302, rng.int(180, 320), loginUrl);
         at = { page: site.account, category: null, listingIndex: 0 };
-        loadPage(b, site, site.account, t + rng.range(120, 450), loginUrl, profile, rng);
+        view(site.account, t + rng.range(120, 450), loginUrl);
         break;
       }
       case 'checkoutSubmit': {
         b.add(t, 'POST', site.checkoutSubmitPath, 302, rng.int(180, 320), from);
         const confirmation: Page = { kind: 'account', path: '/order/confirmation', bytes: Math.round(site.account.bytes * 1.2), images: [] };
-        loadPage(b, site, confirmation, t + rng.range(300, 1500), from, profile, rng);
+        view(confirmation, t + rng.range(300, 1500), from);
         views = pagesWanted; // bought: done
         break;
       }

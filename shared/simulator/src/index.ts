@@ -8,8 +8,9 @@ export { simulateTraffic, customerTraffic, labelsSessionKey } from './traffic.js
 export type { SimulatedLine, SimulatedSession } from './traffic.js';
 export { writeSimulation, csvField } from './write.js';
 export type { SimulationProgress, SimulationSummary, WriteSimulationOptions } from './write.js';
-export { resolveOptions, DEFAULTS, DEFAULT_START } from './options.js';
-export type { ResolvedOptions, SimulationOptions } from './options.js';
+export { resolveOptions, DEFAULTS, DEFAULT_START, VARIETIES } from './options.js';
+export type { ResolvedOptions, SimulationOptions, Variety } from './options.js';
+export { CLASSIC_LAYOUT, type SiteLayout } from './layout.js';
 export { BOT_FAMILIES, FAMILY_WEIGHTS, isBotFamily, labelOf } from './families.js';
 export type { BotFamily, Family, Label } from './families.js';
 export { customerNames } from './themes.js';

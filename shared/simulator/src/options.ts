@@ -19,7 +19,17 @@ export interface SimulationOptions {
   ratePerMinute?: number;
   /** Each customer's UTC offset in minutes, cycled over the customers. Default [0]. */
   utcOffsets?: readonly number[];
+  /**
+   * `classic` (default): every site logs its assets and reloads pages, every person sends
+   * referrers at a reader's pace. `wide`: sites and people vary as real ones do (see layout.ts):
+   * assets behind a CDN, single-page apps, paces; people without referrers, long busy sessions
+   * full of 304s. The default model is trained on `wide`.
+   */
+  variety?: Variety;
 }
+
+export type Variety = 'classic' | 'wide';
+export const VARIETIES: readonly Variety[] = ['classic', 'wide'];
 
 export type ResolvedOptions = Required<Omit<SimulationOptions, 'seed'>> & { seed: string };
 
@@ -35,6 +45,7 @@ export const DEFAULTS: ResolvedOptions = {
   families: BOT_FAMILIES,
   ratePerMinute: 10,
   utcOffsets: [0],
+  variety: 'classic',
 };
 
 /** Fills in defaults and checks ranges; throws RangeError with a message meant for a person. */
@@ -48,7 +59,9 @@ export function resolveOptions(options: SimulationOptions = {}): ResolvedOptions
     families: options.families ?? DEFAULTS.families,
     ratePerMinute: options.ratePerMinute ?? DEFAULTS.ratePerMinute,
     utcOffsets: options.utcOffsets ?? DEFAULTS.utcOffsets,
+    variety: options.variety ?? DEFAULTS.variety,
   };
+  if (!VARIETIES.includes(o.variety)) throw new RangeError(`variety must be one of ${VARIETIES.join(', ')}, not ${String(o.variety)}`);
   if (!Number.isInteger(o.customers) || o.customers < 1 || o.customers > 10_000) {
     throw new RangeError(`customers must be a whole number from 1 to 10000, not ${o.customers}`);
   }

@@ -10,6 +10,7 @@ import { ClfClock, formatClfLine } from './clf.js';
 import { FAMILY_WEIGHTS, labelOf, type Family, type Label } from './families.js';
 import { generateHuman } from './human.js';
 import { IpAllocator } from './ip.js';
+import { CLASSIC_LAYOUT, wideLayout } from './layout.js';
 import { mergeByTime, TimeHeap } from './merge.js';
 import { resolveOptions, type ResolvedOptions, type SimulationOptions } from './options.js';
 import { Rng } from './random.js';
@@ -69,6 +70,8 @@ export function* customerTraffic(options: ResolvedOptions, customerIndex: number
   const end = start + options.durationMs;
   const offset = options.utcOffsets[customerIndex % options.utcOffsets.length] ?? 0;
   const site = buildSite(customer, themeOf(customerIndex), Rng.derive(seed, customer, 'site'));
+  // Its own random stream, so classic sites stay exactly what they were.
+  site.layout = options.variety === 'wide' ? wideLayout(Rng.derive(seed, customer, 'layout')) : CLASSIC_LAYOUT;
   const ips = new IpAllocator(seed, customerIndex, options.customers);
   const era = browserEra(start);
   const clock = new ClfClock(offset);

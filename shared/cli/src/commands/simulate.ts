@@ -6,8 +6,10 @@ import {
   parseDuration,
   parseInstant,
   parseUtcOffset,
+  VARIETIES,
   writeSimulation,
   type BotFamily,
+  type Variety,
   type SimulationProgress,
   type SimulationSummary,
   type WriteSimulationOptions,
@@ -29,6 +31,8 @@ and DIR/sessions.ndjson (one line per session). The same flags give byte-identic
   --rate R              mean sessions per minute per customer (default 10)
   --bot-share F         expected share of sessions that are bots, 0-1 (default 0.3)
   --families a,b        bot families to include (default all: ${BOT_FAMILIES.join(',')})
+  --variety V           classic (default) or wide: sites behind CDNs, single-page apps, many paces,
+                        people without referrers, long busy sessions full of 304s
   --timezone +0100,...  UTC offset per customer, cycled; sets log times and the day/night rhythm (default +0000)
   --quiet               no progress and no summary`;
 
@@ -50,6 +54,11 @@ function number(min: number, max: number, integer: boolean): (text: string) => n
     }
     return n;
   };
+}
+
+function variety(text: string): Variety {
+  if (!(VARIETIES as readonly string[]).includes(text)) throw new Error(`must be one of ${VARIETIES.join(', ')}`);
+  return text as Variety;
 }
 
 function families(text: string): BotFamily[] {
@@ -75,6 +84,7 @@ const OPTIONS = {
   rate: { type: 'string' },
   'bot-share': { type: 'string' },
   families: { type: 'string' },
+  variety: { type: 'string' },
   timezone: { type: 'string' },
   quiet: { type: 'boolean', default: false },
 } as const;
@@ -105,6 +115,7 @@ export function parseSimulateArgs(argv: string[]): WriteSimulationOptions & { qu
     botShare,
     families: chosen,
     utcOffsets: flag('timezone', values.timezone, (t) => t.split(',').map(parseUtcOffset), [...DEFAULTS.utcOffsets]),
+    variety: flag('variety', values.variety, variety, DEFAULTS.variety),
     quiet: values.quiet ?? false,
   };
 }

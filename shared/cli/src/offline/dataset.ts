@@ -14,6 +14,10 @@ export interface LabelledRows {
   labels: number[];
   /** Per row: its family from the labels file, or null. */
   families: (string | null)[];
+  /** Per row: its label key (the session key as the labels file writes it). */
+  keys: string[];
+  /** Per row: the session's first request (ms), for folds by time. */
+  times: number[];
   sessions: number;
   unlabelled: number;
   /** Up to 5 keys of unlabelled sessions, to tell a wrong session key from a few stray sessions. */
@@ -23,7 +27,7 @@ export interface LabelledRows {
 }
 
 export async function labelledRows(sessions: AsyncIterable<FinalSession>, labels: Labels): Promise<LabelledRows> {
-  const set: LabelledRows = { rows: [], labels: [], families: [], sessions: 0, unlabelled: 0, unlabelledExamples: [], byFamily: {} };
+  const set: LabelledRows = { rows: [], labels: [], families: [], keys: [], times: [], sessions: 0, unlabelled: 0, unlabelledExamples: [], byFamily: {} };
   for await (const { session, baseline } of sessions) {
     set.sessions++;
     const key = labelKeyOf(session);
@@ -36,6 +40,8 @@ export async function labelledRows(sessions: AsyncIterable<FinalSession>, labels
     set.rows.push(modelRow(session, baseline).values);
     set.labels.push(label.bot ? 1 : 0);
     set.families.push(label.family);
+    set.keys.push(key);
+    set.times.push(session.firstTime);
     const family = label.family ?? (label.bot ? 'bot' : 'human');
     set.byFamily[family] = (set.byFamily[family] ?? 0) + 1;
   }

@@ -18,6 +18,8 @@ export type OfflineErrorCode =
   | 'WEIR_CLI_LABELS'
   /** Labels that match no session (wrong session key, wrong file), or only one class. */
   | 'WEIR_CLI_NO_LABELLED'
+  /** A session key the log cannot give, e.g. ip_ua on a log whose addresses are redacted. */
+  | 'WEIR_CLI_SESSION_KEY'
   /** No usable model where one was asked for (none there, or trained on other feature code). */
   | 'WEIR_CLI_MODEL';
 

@@ -51,6 +51,7 @@ export async function readLabels(paths: readonly string[]): Promise<Labels> {
  * identical: the simulator writes the UA exactly as logged and the parser reads it back unchanged.
  */
 export function labelKeyOf(session: Pick<SessionFeatures, 'sessionKey' | 'clientIp' | 'userAgent'>): string {
-  if (session.userAgent === null && session.sessionKey === `${session.clientIp}|`) return `${session.clientIp}|-`;
+  const ip = session.clientIp === '' ? '-' : session.clientIp;
+  if (session.userAgent === null && session.sessionKey === `${ip}|`) return `${ip}|-`;
   return session.sessionKey;
 }

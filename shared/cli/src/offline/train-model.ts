@@ -4,7 +4,16 @@
  * directory found later explains itself.
  */
 import { featureSetFingerprint } from '@weir/features';
-import { ModelPipeline, trainModel, type TrainingSummary } from '@weir/model';
+import {
+  ModelPipeline,
+  trainCrossValidated,
+  trainModel,
+  type CrossValidatedModel,
+  type FoldBy,
+  type ModelFamily,
+  type ThresholdTarget,
+  type TrainingSummary,
+} from '@weir/model';
 import { MODEL_INPUT_NAMES } from '@weir/pipeline';
 import { familiesOf, type LabelledRows } from './dataset.js';
 import type { Progress } from './progress.js';
@@ -62,11 +71,50 @@ export async function trainOnRows(set: LabelledRows, data: TrainingData, setting
           `val AUC ${logs.valAuc === null ? '—' : logs.valAuc.toFixed(4)}${logs.best ? '  *' : ''}  ${(logs.elapsedMs / 1000).toFixed(1)} s`,
       ),
   });
+  return withData(trained, data);
+}
+
+/** Same model, preprocessing and calibration, so the same version: the data summary is informational. */
+async function withData(trained: ModelPipeline, data: TrainingData): Promise<ModelPipeline> {
   const { format: _format, version: _version, ...parts } = trained.manifest;
   if (parts.training === null) return trained;
   const training: TrainingRecord = { ...parts.training, data };
-  // Same network and preprocessing, so the same version: the data summary is informational.
-  const described = await ModelPipeline.create({ ...parts, training }, trained.network);
+  const described = await ModelPipeline.create({ ...parts, training }, trained.artifacts);
   trained.dispose();
   return described;
+}
+
+export interface CrossValidationSettings {
+  seed: number;
+  l2: number;
+  folds: number;
+  by: FoldBy;
+  candidates: ModelFamily[];
+  target: ThresholdTarget;
+}
+
+/** `weir train --cv K`: out-of-fold model choice, calibration and thresholds, then a fit on every row. */
+export async function trainOnRowsCrossValidated(
+  set: LabelledRows,
+  data: TrainingData,
+  settings: CrossValidationSettings,
+  progress: Progress,
+): Promise<CrossValidatedModel> {
+  const families = familiesOf(set);
+  const result = await trainCrossValidated({
+    names: MODEL_INPUT_NAMES,
+    rows: set.rows,
+    labels: set.labels,
+    ...(families ? { families } : {}),
+    times: set.times,
+    fingerprint: featureSetFingerprint,
+    folds: settings.folds,
+    by: settings.by,
+    candidates: settings.candidates,
+    target: settings.target,
+    seed: settings.seed,
+    settings: { l2: settings.l2 },
+    onProgress: (message) => progress.line(message),
+  });
+  return { ...result, pipeline: await withData(result.pipeline, data) };
 }
