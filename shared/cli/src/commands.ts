@@ -12,4 +12,5 @@ export const commands: Record<string, () => Promise<{ command: Command }>> = {
   start: () => import('./commands/start.js'),
   simulate: () => import('./commands/simulate.js'),
   ingest: () => import('./commands/ingest.js'),
+  replay: () => import('./commands/replay.js'),
 };
