@@ -32,18 +32,22 @@ export async function partitionSpans(bus: Bus, topic: string, bounds: { start: n
 }
 
 /**
- * The records of one span, in offset order, batch by batch. Log topics are written without
- * transactions (ingest), so offset `end - 1` is a record and reading stops there.
+ * The records of the spans of one topic, in offset order per partition, batch by batch, through
+ * one reader (one group join for the topic, not one per partition). Log topics are written
+ * without transactions (ingest), so offset `end - 1` is a record and reading stops there.
  */
-export async function readSpan(bus: Bus, span: PartitionSpan, onBatch: (messages: ConsumedMessage[]) => void): Promise<void> {
-  if (span.end <= span.start) return;
-  const reader = await bus.partitionReader(span.topic);
+export async function readSpans(bus: Bus, topic: string, spans: readonly PartitionSpan[], onBatch: (span: PartitionSpan, messages: ConsumedMessage[]) => void): Promise<void> {
+  const wanted = spans.filter((span) => span.topic === topic && span.end > span.start);
+  if (wanted.length === 0) return;
+  const reader = await bus.partitionReader(topic);
   try {
-    await reader.read({ topic: span.topic, partition: span.partition, offset: span.start }, (messages) => {
-      const wanted = messages.filter((m) => m.offset < span.end);
-      if (wanted.length > 0) onBatch(wanted);
-      return messages[messages.length - 1]!.offset >= span.end - 1;
-    });
+    await Promise.all(wanted.map((span) =>
+      reader.read({ topic, partition: span.partition, offset: span.start }, (messages) => {
+        const inSpan = messages.filter((m) => m.offset < span.end);
+        if (inSpan.length > 0) onBatch(span, inSpan);
+        return messages[messages.length - 1]!.offset >= span.end - 1;
+      }),
+    ));
   } finally {
     await reader.close();
   }

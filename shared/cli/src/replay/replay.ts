@@ -12,7 +12,7 @@ import { OfflinePipeline, scoreRecord, type FinalSession, type Scoring } from '@
 import type { Bus, ConsumedMessage } from '@weir/stream';
 import { OnlineError } from '../online/errors.js';
 import type { ReplayOutputs } from './outputs.js';
-import { partitionSpans, readSpan } from './partitions.js';
+import { partitionSpans, readSpans } from './partitions.js';
 import type { ReplayProgress } from './progress.js';
 import { readBounds, sessionInRange, windowInRange, type ReplayRange } from './range.js';
 
@@ -60,10 +60,10 @@ async function replayTopic(options: ReplayOptions, topic: string, summary: Repla
 
   progress.start(`reading ${topic}`, spans);
   const read: Read[] = [];
-  await Promise.all(spans.map((span) => readSpan(bus, span, (messages) => {
+  await readSpans(bus, topic, spans, (span, messages) => {
     for (const message of messages) read.push({ message, partition: span.partition });
     progress.advance(span, messages.length);
-  })));
+  });
   progress.finish();
   // The order the records reached Kafka: how the live stage met them, as near as can be known.
   read.sort((a, b) => a.message.timestamp - b.message.timestamp || a.partition - b.partition || a.message.offset - b.message.offset);
