@@ -48,6 +48,7 @@ export const command: Command = {
         target = { kind: 'time', time };
       } else target = values['to-earliest'] ? { kind: 'earliest' } : { kind: 'latest' };
 
+      // The sessionize service's settings name the groups (<prefix>-<stage>), the namespace and the log topics.
       const settings = loadSessionizeConfig();
       const bus = await createBusFromEnv();
       try {
