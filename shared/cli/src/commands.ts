@@ -13,4 +13,7 @@ export const commands: Record<string, () => Promise<{ command: Command }>> = {
   simulate: () => import('./commands/simulate.js'),
   ingest: () => import('./commands/ingest.js'),
   topics: () => import('./commands/topics.js'),
+  replay: () => import('./commands/replay.js'),
+  groups: () => import('./commands/groups.js'),
+  es: () => import('./commands/es.js'),
 };

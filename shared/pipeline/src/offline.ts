@@ -5,6 +5,9 @@ import { WindowTable } from './window-table.js';
 export interface OfflineConfig {
   sessionizer?: SessionizerConfig;
   window?: WindowBaselineConfig;
+  /** Told of every session record and window summary as it is made (`weir replay` publishes some). */
+  onSessionRecord?: (record: SessionFeatures) => void;
+  onWindowSummary?: (summary: WindowSummary) => void;
 }
 
 /** A closed session with the baseline the score stage compares it with. */
@@ -28,28 +31,36 @@ export interface OfflineStats {
  * the stages run, in event order, so offline features and scores equal the services' ones.
  */
 export class OfflinePipeline {
-  private readonly sessionizer: Sessionizer;
+  /** One Sessionizer per input source, as the sessionize stage has one per input partition. */
+  private readonly sessionizers = new Map<string, Sessionizer>();
   private readonly baseline: WindowBaseline;
   private readonly table = new WindowTable({ retainMs: Infinity, maxWindowsPerCustomer: Infinity });
   private readonly waiting: SessionFeatures[] = [];
   private readonly counts: OfflineStats = { events: 0, lateEvents: 0, sessionRecords: 0, closedSessions: 0, windowSummaries: 0 };
 
-  constructor(config: OfflineConfig = {}) {
-    this.sessionizer = new Sessionizer(config.sessionizer ?? {});
+  constructor(private readonly config: OfflineConfig = {}) {
     this.baseline = new WindowBaseline(config.window ?? {});
   }
 
-  /** One event in; the sessions that became final out (closed, with their baseline). */
-  push(event: RequestEvent): FinalSession[] {
+  /**
+   * One event in; the sessions that became final out (closed, with their baseline). `source` is
+   * the input partition the event was read from (`weir replay`): each has a Sessionizer of its own.
+   */
+  push(event: RequestEvent, source = ''): FinalSession[] {
     this.counts.events++;
-    const output = this.sessionizer.push(event);
+    let sessionizer = this.sessionizers.get(source);
+    if (!sessionizer) this.sessionizers.set(source, (sessionizer = new Sessionizer(this.config.sessionizer ?? {})));
+    const output = sessionizer.push(event);
     this.counts.lateEvents += output.late.length;
     return this.sessionRecords(output.records);
   }
 
   /** End of input: closes every session and window, and returns the sessions still to come. */
   finish(): FinalSession[] {
-    const done = this.sessionRecords(this.sessionizer.flush().records);
+    const flushed = [...this.sessionizers.values()].map((sessionizer) => sessionizer.flush().records);
+    // Several sources' last sessions in event-time order, as the window stage would meet them live.
+    const records = flushed.length === 1 ? flushed[0]! : flushed.flat().sort((a, b) => a.lastTime - b.lastTime);
+    const done = this.sessionRecords(records);
     this.summaries(this.baseline.flush().summaries);
     done.push(...this.release(true));
     return done;
@@ -62,6 +73,7 @@ export class OfflinePipeline {
   private sessionRecords(records: readonly SessionFeatures[]): FinalSession[] {
     for (const record of records) {
       this.counts.sessionRecords++;
+      this.config.onSessionRecord?.(record);
       this.summaries(this.baseline.push(record).summaries);
       if (record.closed) {
         this.counts.closedSessions++;
@@ -73,7 +85,10 @@ export class OfflinePipeline {
 
   private summaries(summaries: readonly WindowSummary[]): void {
     this.counts.windowSummaries += summaries.length;
-    for (const summary of summaries) this.table.upsert(summary);
+    for (const summary of summaries) {
+      this.table.upsert(summary);
+      this.config.onWindowSummary?.(summary);
+    }
   }
 
   private release(all: boolean): FinalSession[] {

@@ -83,6 +83,13 @@ export interface BusAdmin {
   /** The group's committed offsets for these topics; partitions without a commit are left out. */
   fetchCommittedOffsets(groupId: string, topics: string[]): Promise<TopicPartitionOffset[]>;
   deleteTopics(topics: string[]): Promise<void>;
+  /** How many members a consumer group has now (0: nobody is consuming; its offsets may be changed). */
+  groupMembers(groupId: string): Promise<number>;
+  /**
+   * Sets a group's committed offsets from outside it, as `kafka-consumer-groups --reset-offsets`
+   * does. Kafka refuses while the group has members (WEIR_BUS_KAFKA).
+   */
+  setCommittedOffsets(groupId: string, offsets: TopicPartitionOffset[]): Promise<void>;
 }
 
 export interface ProducerOptions {

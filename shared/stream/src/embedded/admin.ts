@@ -1,4 +1,5 @@
 import type { BusAdmin, PartitionOffsets, TopicPartitionOffset, TopicSpec } from '../bus.js';
+import { StreamError } from '../errors.js';
 import type { EmbeddedBroker } from './broker.js';
 
 export class EmbeddedAdmin implements BusAdmin {
@@ -58,5 +59,15 @@ export class EmbeddedAdmin implements BusAdmin {
 
   async deleteTopics(topics: string[]): Promise<void> {
     for (const topic of topics) this.broker.deleteTopic(topic);
+  }
+
+  async groupMembers(groupId: string): Promise<number> {
+    return this.broker.group(groupId).memberCount();
+  }
+
+  async setCommittedOffsets(groupId: string, offsets: TopicPartitionOffset[]): Promise<void> {
+    const group = this.broker.group(groupId);
+    if (group.memberCount() > 0) throw new StreamError('WEIR_BUS_KAFKA', `group "${groupId}" has live members: its offsets cannot be set from outside`);
+    group.store(offsets);
   }
 }

@@ -70,6 +70,10 @@ export class ConsumerGroup {
     }
   }
 
+  memberCount(): number {
+    return this.members.size;
+  }
+
   committed(partition: TopicPartition): number | undefined {
     return this.committedOffsets.get(topicPartitionKey(partition))?.offset;
   }

@@ -162,6 +162,21 @@ export class KafkaAdmin implements BusAdmin {
     );
   }
 
+  async groupMembers(groupId: string): Promise<number> {
+    const { groups } = await kafkaCall(`describe group ${groupId}`, () => this.admin.describeGroups([groupId]));
+    return groups.find((g) => g.groupId === groupId)?.members.length ?? 0;
+  }
+
+  async setCommittedOffsets(groupId: string, offsets: TopicPartitionOffset[]): Promise<void> {
+    const byTopic = new Map<string, TopicPartitionOffset[]>();
+    for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o]);
+    for (const [topic, partitions] of byTopic) {
+      await kafkaCall(`set offsets of group ${groupId} on ${topic}`, () =>
+        this.admin.setOffsets({ groupId, topic, partitions: partitions.map((p) => ({ partition: p.partition, offset: String(p.offset) })) }),
+      );
+    }
+  }
+
   async deleteTopics(topics: string[]): Promise<void> {
     if (topics.length === 0) return;
     await kafkaCall(`delete topics ${topics.join(', ')}`, () => this.admin.deleteTopics({ topics }));
