@@ -15,22 +15,22 @@
  * non-blank line was rejected — nothing was written, and a client that ignores the body should
  * notice. Both carry the same report.
  */
-import { isContractError, logsTopic, type RequestEvent, type Serde } from '@weir/contracts';
+import type { Readable } from 'node:stream';
+import type { RequestEvent, Serde } from '@weir/contracts';
 import type { OutgoingMessage } from '@weir/stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiKeys } from '../api-keys.js';
 import { presentedKey } from '../api-keys.js';
-import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { Readable } from 'node:stream';
-import { ACCEPTED_TYPES, bodyLines, bodyTypeOf, contentCodingOf, declaredLength, tooLarge, type BodyType, type ContentCoding } from '../body.js';
+import { ACCEPTED_TYPES, bodyTypeOf, contentCodingOf, declaredLength, tooLarge, type BodyType, type ContentCoding } from '../body.js';
 import { readBody } from '../body-reader.js';
 import type { InflightBudget, Reservation } from '../budget.js';
+import { encodeLines, type EncodeDeps, type IngestReport } from '../encode.js';
 import { asIngestError, IngestError } from '../errors.js';
 import { batchFingerprint, IDEMPOTENCY_HEADER, idempotencyKeyOf, type IdempotencyCache } from '../idempotency.js';
 import type { IngestMetrics } from '../metrics.js';
 import type { ParserCache } from '../parsers.js';
 import type { LogPublisher } from '../publish.js';
-import { sessionKeyOf, type SessionKeySpec } from '../session-key.js';
+import type { SessionKeySpec } from '../session-key.js';
 
 export const LOGS_ROUTE = '/v1/logs';
 export const DEFAULT_FORMAT = 'combined';
@@ -50,9 +50,6 @@ export interface IngestLimits {
   produceTimeoutMs: number;
 }
 
-/** How long parsing runs before it gives the event loop a turn (health checks, other requests). */
-const SLICE_MS = 10;
-
 export interface LogsRouteDeps {
   keys: ApiKeys;
   serde: Serde<RequestEvent>;
@@ -67,33 +64,7 @@ export interface LogsRouteDeps {
   closing: AbortSignal;
 }
 
-/** One rejected line: its number in the body (1-based, blank lines counted), why, and in detail. */
-export interface LineRejection {
-  line: number;
-  /**
-   * A @weir/logs reject code (`layout`, `bad_time`, ...), `too_large` (over WEIR_INGEST_MAX_LINE_BYTES),
-   * `invalid_utf8` (not the declared charset) or `invalid_record` (the schema refused the event).
-   */
-  code: string;
-  reason: string;
-}
-
-export interface IngestReport {
-  customer: string;
-  topic: string;
-  format: string;
-  /** Lines in the body, blank ones included. */
-  lines: number;
-  /** Lines written to the topic and acknowledged by Kafka. */
-  accepted: number;
-  blank: number;
-  /** All rejected lines, listed or not. */
-  rejectedCount: number;
-  /** The first `maxListedRejections` of them. */
-  rejected: LineRejection[];
-  /** Rejected lines not listed. */
-  rejectedOmitted: number;
-}
+export type { IngestReport, LineRejection } from '../encode.js';
 
 interface LogsQuery {
   customer?: string;
@@ -155,6 +126,7 @@ function formatOf(request: FastifyRequest, type: BodyType): string {
 
 export function logsRoutes(deps: LogsRouteDeps) {
   const { keys, serde, publisher, budget, parsers, metrics, limits } = deps;
+  const encoding: EncodeDeps = { serde, publisher, parsers, sessionKey: deps.sessionKey, limits };
   const admitted = new WeakMap<FastifyRequest, Admitted>();
   const outcomes = new WeakMap<FastifyRequest, Outcome>();
   const unread = new WeakSet<FastifyRequest>();
@@ -241,69 +213,6 @@ export function logsRoutes(deps: LogsRouteDeps) {
     metrics.requests.inc({ customer: outcome.customer, status: String(reply.statusCode), code: outcome.code });
   };
 
-  /** Parses and encodes every line, giving the event loop a turn every SLICE_MS. */
-  const encodeLines = async (body: Buffer, type: BodyType, customer: string, format: string) => {
-    const parser = parsers.get(customer, format);
-    const topic = logsTopic(customer);
-    const messages: OutgoingMessage[] = [];
-    const rejected: LineRejection[] = [];
-    const rejectedByCode = new Map<string, number>();
-    let rejectedCount = 0;
-    let blank = 0;
-    let lines = 0;
-    const reject = (line: number, code: string, reason: string): void => {
-      rejectedCount++;
-      rejectedByCode.set(code, (rejectedByCode.get(code) ?? 0) + 1);
-      if (rejected.length < limits.maxListedRejections) rejected.push({ line, code, reason });
-    };
-
-    if (body.length > 0) await publisher.ensureTopic(topic);
-    let sliceStart = performance.now();
-    for (const line of bodyLines(body, type.charset, limits.maxLineBytes)) {
-      const lineNo = ++lines;
-      if ((lineNo & 127) === 0 && performance.now() - sliceStart > SLICE_MS) {
-        await nextTurn();
-        sliceStart = performance.now();
-      }
-      if (!line.ok) {
-        reject(lineNo, line.code, line.reason);
-        continue;
-      }
-      const result = parser.parseLine(line.text, lineNo);
-      if (result === null) {
-        blank++;
-        continue;
-      }
-      if (!result.ok) {
-        reject(lineNo, result.code, result.reason);
-        continue;
-      }
-      let value: Buffer;
-      try {
-        value = await serde.encode(topic, result.event);
-      } catch (err) {
-        // A value the schema refuses is this line's fault; anything else (registry down) is ours.
-        if (isContractError(err, 'WEIR_RECORD_INVALID')) {
-          reject(lineNo, 'invalid_record', err.message);
-          continue;
-        }
-        throw publisher.unavailable('encoding with the schema registry', err);
-      }
-      messages.push({ topic, key: sessionKeyOf(result.event, deps.sessionKey), value });
-    }
-    const report: IngestReport = {
-      customer,
-      topic,
-      format,
-      lines,
-      accepted: messages.length,
-      blank,
-      rejectedCount,
-      rejected,
-      rejectedOmitted: rejectedCount - rejected.length,
-    };
-    return { report, messages, rejectedByCode };
-  };
 
   /** Waits until `deadline` (performance.now()) for a promise; false when it did not settle. */
   const settledBy = async (settled: Promise<void>, deadline: number): Promise<boolean> => {
@@ -355,7 +264,7 @@ export function logsRoutes(deps: LogsRouteDeps) {
     let messages: OutgoingMessage[];
     let rejectedByCode: Map<string, number>;
     try {
-      ({ report, messages, rejectedByCode } = await encodeLines(body, type, customer, format));
+      ({ report, messages, rejectedByCode } = await encodeLines(encoding, body, type.charset, customer, format));
     } catch (err) {
       // Nothing written by this attempt: a resend starts where the earlier ones left off.
       if (claim && idempotencyKey !== null) {
