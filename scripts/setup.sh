@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what a fresh machine lacks to run weir: pnpm and the workspace's dependencies; with
+# Installs what a fresh machine lacks to run weir: pnpm, Debian's librdkafka (the Kafka client
+# @confluentinc/kafka-javascript links against it) and the workspace's dependencies; with
 # --test also Debian's Chromium for the dashboard test. Safe to run again: it skips what is there.
 # The servers the tests need (Kafka, schema registry, Elasticsearch) are installed and started by
 # the test command itself (scripts/infra), from Maven Central, with Java 17 + Maven.
@@ -20,12 +21,25 @@ if ! command -v pnpm >/dev/null 2>&1; then
   npm install -g "$(node -p 'require("./package.json").packageManager')" >&2
 fi
 
+if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+apt_updated=false
+apt_install() {
+  $apt_updated || $sudo apt-get update >&2
+  apt_updated=true
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "$@" >&2
+}
+
+# @confluentinc/kafka-javascript's prebuilt binary is downloaded from GitHub, which may be out
+# of reach; CKJS_LINKING=dynamic builds it against Debian's librdkafka instead (about 2 min).
+if ! dpkg -s librdkafka-dev >/dev/null 2>&1; then
+  echo "setup: installing Debian's librdkafka and a C++ toolchain (the Kafka client links against them)" >&2
+  apt_install librdkafka-dev libssl-dev libsasl2-dev libzstd-dev liblz4-dev zlib1g-dev libcurl4-openssl-dev build-essential python3
+fi
+
 echo "setup: installing dependencies" >&2
-pnpm install --frozen-lockfile >&2
+CKJS_LINKING=dynamic pnpm install --frozen-lockfile >&2
 
 if $want_browser && [ ! -x /usr/bin/chromium ]; then
   echo "setup: installing Debian's chromium (the dashboard test drives it headless)" >&2
-  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-  $sudo apt-get update >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends chromium >&2
+  apt_install chromium
 fi
