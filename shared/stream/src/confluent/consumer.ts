@@ -25,8 +25,13 @@ import { ASSIGN_PARTITIONS, clientCall, toStreamError } from './errors.js';
 import { fromClientMessages, toClientOffsets } from './messages.js';
 
 const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
-/** Records per delivered batch: the client's default (32) makes a relay ten times slower. */
-export const MAX_BATCH_RECORDS = 10_000;
+/**
+ * Records per delivered batch: -1 hands over everything fetched for the partition, as kafkajs
+ * does (the runner cuts it into chunks). The client's default (32), and its cache that starts
+ * at one record and grows with the measured rate, make a relay ten times slower and the first
+ * batches tiny.
+ */
+const MAX_BATCH_RECORDS = -1;
 /** librdkafka's RD_KAFKA_OFFSET_INVALID in an assignment: start at the committed offset (else auto.offset.reset). */
 const FROM_COMMITTED = -1001;
 
