@@ -33,7 +33,7 @@ const RELAY_TOPIC = 'bench.relay.sessions';
 const SESSIONS_PREFIX = 'bench.sessions.';
 const schemaOf = (topic: string) => topicSchema(topic === RELAY_TOPIC || topic.startsWith(SESSIONS_PREFIX) ? 'weir.sessions' : topic);
 
-function simulatedEvents(minutes: number): RequestEvent[] {
+export function simulatedEvents(minutes: number): RequestEvent[] {
   const parsers = new Map<string, ReturnType<typeof parserFor>>();
   const events: RequestEvent[] = [];
   let lineNo = 0;
@@ -62,7 +62,7 @@ function windowSummaries(sessions: SessionFeatures[]): WindowSummary[] {
   return summaries;
 }
 
-async function produce<T>(bus: Bus, topic: string, values: T[], key: (value: T) => string): Promise<void> {
+export async function produce<T>(bus: Bus, topic: string, values: T[], key: (value: T) => string): Promise<void> {
   const serde = createSerde<T>(registry, { schemaOf });
   await bus.admin.createTopics([{ topic, partitions: 3 }]);
   const producer = await bus.producer();
@@ -85,7 +85,7 @@ async function drained(bus: Bus, groupId: string, topic: string): Promise<void> 
 }
 
 /** Seconds for `stage` to consume every record of `topic` (the same topic names map to the same schemas). */
-async function timeStage<In, Out, S>(bus: Bus, topic: string, stage: Stage<In, Out, S>, stateful: boolean): Promise<number> {
+export async function timeStage<In, Out, S>(bus: Bus, topic: string, stage: Stage<In, Out, S>, stateful: boolean): Promise<number> {
   const groupId = `bench-${stage.name}-${randomUUID()}`;
   const abort = new AbortController();
   const started = performance.now();
@@ -113,7 +113,7 @@ async function shippedModel(backend: BackendName): Promise<ModelPipeline> {
 }
 
 /** A stage that forwards each record unchanged: the cost of moving records through the runner. */
-function relay<T>(name: string, output: string): Stage<T, T, never> {
+export function relay<T>(name: string, output: string): Stage<T, T, never> {
   return { name, process: (records) => records.map((r) => ({ topic: output, key: r.key, value: r.value })) };
 }
 
