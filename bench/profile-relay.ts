@@ -49,12 +49,17 @@ const session = new Session();
 session.connect();
 await session.post('Profiler.enable');
 await session.post('Profiler.start');
-const seconds = await timeStage(bus, input, relay<RequestEvent>(`relay-${client}`, logsTopic(`relay-${suffix}`)), false);
+// WEIR_RELAY_CONCURRENCY / WEIR_RELAY_MAX_RECORDS: the runner's partitions at once and records per chunk (defaults 2 / 500).
+const tuning = {
+  ...(process.env.WEIR_RELAY_CONCURRENCY ? { concurrency: Number(process.env.WEIR_RELAY_CONCURRENCY) } : {}),
+  ...(process.env.WEIR_RELAY_MAX_RECORDS ? { batch: { maxRecords: Number(process.env.WEIR_RELAY_MAX_RECORDS) } } : {}),
+};
+const seconds = await timeStage(bus, input, relay<RequestEvent>(`relay-${client}`, logsTopic(`relay-${suffix}`)), false, tuning);
 const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
 const out = join(process.env.WEIR_PROFILE_DIR ?? tmpdir(), `relay-${client}.cpuprofile`);
 writeFileSync(out, JSON.stringify(profile));
 console.log(`profile: ${out}`);
-console.log(`relay on ${client}: ${events.length} records in ${seconds.toFixed(2)} s = ${Math.round(events.length / seconds)} records/s (profiler on)`);
+console.log(`relay on ${client} ${JSON.stringify(tuning)}: ${events.length} records in ${seconds.toFixed(2)} s = ${Math.round(events.length / seconds)} records/s (profiler on)`);
 for (const { share, where } of topSelf(profile, 25)) console.log(`${(share * 100).toFixed(1).padStart(5)} %  ${where}`);
 await bus.admin.deleteTopics([input, logsTopic(`relay-${suffix}`)]).catch(() => undefined);
 await bus.close();
