@@ -30,9 +30,11 @@ apt_install() {
 }
 
 # @confluentinc/kafka-javascript's prebuilt binary is downloaded from GitHub, which may be out
-# of reach; CKJS_LINKING=dynamic builds it against Debian's librdkafka instead (about 2 min).
+# of reach; with CKJS_LINKING=dynamic it is built here instead (2-5 min), with the librdkafka
+# its npm package carries (2.15 in 1.10.1) linked against Debian's ssl, sasl, zstd, lz4, zlib
+# and curl libraries installed below.
 if ! dpkg -s librdkafka-dev >/dev/null 2>&1; then
-  echo "setup: installing Debian's librdkafka and a C++ toolchain (the Kafka client links against them)" >&2
+  echo "setup: installing Debian's librdkafka and a C++ toolchain (the Kafka client is built with them)" >&2
   apt_install librdkafka-dev libssl-dev libsasl2-dev libzstd-dev liblz4-dev zlib1g-dev libcurl4-openssl-dev build-essential python3
 fi
 
