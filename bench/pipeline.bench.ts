@@ -29,9 +29,11 @@ const RUNS = 3;
 const registry = {};
 /** Where the relay of session records writes: framed as `weir.sessions`, but not read back by anyone. */
 const RELAY_TOPIC = 'bench.relay.sessions';
-const schemaOf = (topic: string) => topicSchema(topic === RELAY_TOPIC ? 'weir.sessions' : topic);
+/** Session records produced for a run on the shared broker, on a topic of its own (framed as `weir.sessions`). */
+const SESSIONS_PREFIX = 'bench.sessions.';
+const schemaOf = (topic: string) => topicSchema(topic === RELAY_TOPIC || topic.startsWith(SESSIONS_PREFIX) ? 'weir.sessions' : topic);
 
-function simulatedEvents(minutes: number): RequestEvent[] {
+export function simulatedEvents(minutes: number): RequestEvent[] {
   const parsers = new Map<string, ReturnType<typeof parserFor>>();
   const events: RequestEvent[] = [];
   let lineNo = 0;
@@ -60,8 +62,8 @@ function windowSummaries(sessions: SessionFeatures[]): WindowSummary[] {
   return summaries;
 }
 
-async function produce<T>(bus: Bus, topic: string, values: T[], key: (value: T) => string): Promise<void> {
-  const serde = createSerde<T>(registry);
+export async function produce<T>(bus: Bus, topic: string, values: T[], key: (value: T) => string): Promise<void> {
+  const serde = createSerde<T>(registry, { schemaOf });
   await bus.admin.createTopics([{ topic, partitions: 3 }]);
   const producer = await bus.producer();
   for (let i = 0; i < values.length; i += 2000) {
@@ -82,24 +84,42 @@ async function drained(bus: Bus, groupId: string, topic: string): Promise<void> 
   }
 }
 
-/** Seconds for `stage` to consume every record of `topic` (the same topic names map to the same schemas). */
-async function timeStage<In, Out, S>(bus: Bus, topic: string, stage: Stage<In, Out, S>, stateful: boolean): Promise<number> {
+/**
+ * Seconds for `stage` to consume every record of `topic`, from its first batch to the last
+ * commit (the same topic names map to the same schemas).
+ */
+export async function timeStage<In, Out, S>(
+  bus: Bus,
+  topic: string,
+  stage: Stage<In, Out, S>,
+  stateful: boolean,
+  tuning: { concurrency?: number; batch?: { maxRecords?: number } } = {},
+): Promise<number> {
   const groupId = `bench-${stage.name}-${randomUUID()}`;
   const abort = new AbortController();
-  const started = performance.now();
+  // From the first batch handed to the stage: a group join (seconds on Kafka) is start-up, not throughput.
+  let started: number | undefined;
+  const timed: Stage<In, Out, S> = {
+    ...stage,
+    process(records, ctx) {
+      started ??= performance.now();
+      return stage.process(records, ctx);
+    },
+  };
   const running = runStage({
     bus,
     groupId,
     input: [topic],
-    stage,
+    stage: timed,
     serde: stageSerde(createSerde<In>(registry, { schemaOf }), createSerde<Out>(registry, { schemaOf })),
     signal: abort.signal,
     handleSignals: false,
     logger: silentLogger(),
+    ...tuning,
     ...(stateful ? { state: { name: `bench-${randomUUID()}` } } : {}),
   });
   await drained(bus, groupId, topic);
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = (performance.now() - started!) / 1000;
   abort.abort();
   await running;
   return seconds;
@@ -111,7 +131,7 @@ async function shippedModel(backend: BackendName): Promise<ModelPipeline> {
 }
 
 /** A stage that forwards each record unchanged: the cost of moving records through the runner. */
-function relay<T>(name: string, output: string): Stage<T, T, never> {
+export function relay<T>(name: string, output: string): Stage<T, T, never> {
   return { name, process: (records) => records.map((r) => ({ topic: output, key: r.key, value: r.value })) };
 }
 
@@ -152,28 +172,31 @@ async function stageFigures(
     },
     {
       name: 'window',
-      measure: async (bus) => {
-        await produce(bus, 'weir.sessions', sessions, (s) => s.customer);
-        return compare(bus, 'weir.sessions', sessions.length, windowStage(), RELAY_TOPIC, true);
+      measure: async (bus, suffix) => {
+        const input = `${SESSIONS_PREFIX}${suffix}`;
+        await produce(bus, input, sessions, (s) => s.customer);
+        return compare(bus, input, sessions.length, windowStage(), RELAY_TOPIC, true);
       },
     },
     {
       name: 'score',
-      measure: async (bus) => {
-        await produce(bus, 'weir.sessions', sessions, (s) => s.customer);
+      measure: async (bus, suffix) => {
+        const input = `${SESSIONS_PREFIX}${suffix}`;
+        await produce(bus, input, sessions, (s) => s.customer);
         const stage = scoreStage({ windows: table, scorer: () => scorer, thresholds: () => ({ suspicious: 0.5, bot: 0.8 }) });
-        return compare(bus, 'weir.sessions', sessions.length, stage, RELAY_TOPIC, true);
+        return compare(bus, input, sessions.length, stage, RELAY_TOPIC, true);
       },
     },
     ...(['wasm', 'cpu'] as const).map((backend) => ({
       name: `score with the shipped model (${backend})`,
-      measure: async (bus: Bus) => {
+      measure: async (bus: Bus, suffix: string) => {
         const model = await shippedModel(backend);
-        await produce(bus, 'weir.sessions', sessions, (s) => s.customer);
+        const input = `${SESSIONS_PREFIX}${suffix}`;
+        await produce(bus, input, sessions, (s) => s.customer);
         const modelScorer = new ModelScorer(() => model);
         const stage = scoreStage({ windows: table, scorer: () => modelScorer, thresholds: () => model.thresholds });
         try {
-          return await compare(bus, 'weir.sessions', sessions.length, stage, RELAY_TOPIC, true);
+          return await compare(bus, input, sessions.length, stage, RELAY_TOPIC, true);
         } finally {
           model.dispose();
         }
@@ -194,7 +217,7 @@ async function stageFigures(
       name: `${name} events/s (${label})`,
       value: median(rates.map((r) => r.stage)),
       unit: 'records/s',
-      baseline: { name: 'bare relay', value: median(rates.map((r) => r.relay)) },
+      baseline: { name: label === 'kafka' ? 'bare relay (kafka)' : 'bare relay', value: median(rates.map((r) => r.relay)) },
     });
   }
   return results;
@@ -246,19 +269,51 @@ async function latency(events: RequestEvent[], ratePerSecond: number): Promise<B
   ];
 }
 
+/**
+ * The bare relay on each Kafka client over the same records, runs interleaved so both see the
+ * same machine: `bare relay (kafka)` is the default client's, against kafkajs's.
+ */
+async function clientRelays(events: RequestEvent[]): Promise<BenchResult[]> {
+  const keyOf = sessionKeyer('ip_ua');
+  const clients = ['kafkajs', 'confluent'] as const;
+  const rates = new Map<string, number[]>(clients.map((c) => [c, []]));
+  for (let run = 0; run < RUNS; run++) {
+    for (const client of clients) {
+      process.stderr.write(`  relay on ${client} run ${run + 1}/${RUNS}\n`);
+      const bus = await createBusFromEnv(undefined, { ...process.env, WEIR_BUS: 'kafka', KAFKA_CLIENT: client });
+      const suffix = randomUUID().slice(0, 8);
+      const customer = `bench-${suffix}`;
+      const input = logsTopic(customer);
+      await produce(bus, input, events.map((e) => ({ ...e, customer })), keyOf);
+      const seconds = await timeStage(bus, input, relay<RequestEvent>(`relay-${client}`, logsTopic(`relay-${suffix}`)), false);
+      rates.get(client)!.push(events.length / seconds);
+      await bus.admin.deleteTopics([input, logsTopic(`relay-${suffix}`)]).catch(() => undefined);
+      await bus.close();
+    }
+  }
+  const kafkajs = median(rates.get('kafkajs')!);
+  return [
+    { name: 'bare relay (kafkajs)', value: kafkajs, unit: 'records/s' },
+    { name: 'bare relay (kafka)', value: median(rates.get('confluent')!), unit: 'records/s', baseline: { name: 'bare relay (kafkajs)', value: kafkajs } },
+  ];
+}
+
 export async function run(): Promise<BenchResult[]> {
-  const events = simulatedEvents(15);
+  // WEIR_BENCH_MINUTES: minutes of simulated traffic (15): more makes a group join's cost smaller beside the run.
+  const events = simulatedEvents(Number(process.env.WEIR_BENCH_MINUTES ?? 15));
   const sessions = sessionRecords(events);
   const windows = windowSummaries(sessions);
   process.stderr.write(`  ${events.length} events, ${sessions.length} session records, ${windows.length} window summaries\n`);
-  const results = await stageFigures('embedded', async () => createEmbeddedBus(), events, sessions, windows);
-  // On a shared broker `weir.sessions` keeps earlier runs' records: only sessionize, whose input
-  // is a fresh customer topic per run, is measured there.
+  // WEIR_BENCH_KAFKA_ONLY=1: only the figures on the real broker (a shorter run on a shared machine).
+  const kafkaOnly = process.env.WEIR_BENCH_KAFKA_ONLY === '1';
+  const results = kafkaOnly ? [] : await stageFigures('embedded', async () => createEmbeddedBus(), events, sessions, windows);
   if (process.env.KAFKA_BROKERS) {
+    results.push(...(await clientRelays(events)));
+    // The default client (KAFKA_CLIENT unset: confluent); every input is a fresh topic per run.
     const kafka = () => createBusFromEnv(undefined, { ...process.env, WEIR_BUS: 'kafka' });
-    results.push(...(await stageFigures('kafka', kafka, events, sessions, windows, ['sessionize'])));
+    results.push(...(await stageFigures('kafka', kafka, events, sessions, windows, ['sessionize', 'window', 'score'])));
   }
-  results.push(...(await latency(events, 1000)));
+  if (!kafkaOnly) results.push(...(await latency(events, 1000)));
   return results;
 }
 

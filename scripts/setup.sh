@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what a fresh machine lacks to run weir: pnpm and the workspace's dependencies; with
-# --test also the Debian packages the tests need (below). Safe to run again: it skips what is there.
+# Installs what a fresh machine lacks to run weir: pnpm, Debian's librdkafka (the Kafka client
+# @confluentinc/kafka-javascript links against it) and the workspace's dependencies; with --test
+# also the Debian packages the tests need (below). Safe to run again: it skips what is there.
 # The servers the tests need (Kafka, schema registry, Elasticsearch) are installed and started by
 # the test command itself (scripts/infra), from Maven Central, with Java 17 + Maven.
 set -euo pipefail
@@ -20,8 +21,25 @@ if ! command -v pnpm >/dev/null 2>&1; then
   npm install -g "$(node -p 'require("./package.json").packageManager')" >&2
 fi
 
+if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+apt_updated=false
+apt_install() {
+  $apt_updated || $sudo apt-get update >&2
+  apt_updated=true
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "$@" >&2
+}
+
+# @confluentinc/kafka-javascript's prebuilt binary is downloaded from GitHub, which may be out
+# of reach; with CKJS_LINKING=dynamic it is built here instead (2-5 min), with the librdkafka
+# its npm package carries (2.15 in 1.10.1) linked against Debian's ssl, sasl, zstd, lz4, zlib
+# and curl libraries installed below.
+if ! dpkg -s librdkafka-dev >/dev/null 2>&1; then
+  echo "setup: installing Debian's librdkafka and a C++ toolchain (the Kafka client is built with them)" >&2
+  apt_install librdkafka-dev libssl-dev libsasl2-dev libzstd-dev liblz4-dev zlib1g-dev libcurl4-openssl-dev build-essential python3
+fi
+
 echo "setup: installing dependencies" >&2
-pnpm install --frozen-lockfile >&2
+CKJS_LINKING=dynamic pnpm install --frozen-lockfile >&2
 
 # --test: Debian's chromium (the dashboard test drives it headless), and what the real-cluster
 # test needs: etcd, containerd, runc and the CNI plugins for the node, iptables and conntrack for
@@ -34,8 +52,6 @@ if $want_browser; then
   for package in "${packages[@]}"; do dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package"); done
   if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing Debian's ${missing[*]}" >&2
-    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-    $sudo apt-get update >&2
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}" >&2
+    apt_install "${missing[@]}"
   fi
 fi

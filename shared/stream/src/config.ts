@@ -2,6 +2,7 @@
  * Which bus to use and how to reach Kafka, from the environment, validated at start-up:
  *
  *   WEIR_BUS              kafka (default) | embedded
+ *   KAFKA_CLIENT          confluent (default: librdkafka) | kafkajs
  *   KAFKA_BROKERS         host:port,host:port          required for kafka
  *   KAFKA_CLIENT_ID       default "weir"
  *   KAFKA_SSL             true to connect with TLS
@@ -56,14 +57,18 @@ export const DEFAULT_KAFKA_TUNING: KafkaTuning = {
   transactionTimeoutMs: 60_000,
 };
 
+/** Which Node client speaks to Kafka: librdkafka through @confluentinc/kafka-javascript, or kafkajs. */
+export type KafkaClientName = 'confluent' | 'kafkajs';
+
 export type BusConfig =
   | { kind: 'embedded' }
-  | { kind: 'kafka'; connection: KafkaConnection; tuning: KafkaTuning };
+  | { kind: 'kafka'; client: KafkaClientName; connection: KafkaConnection; tuning: KafkaTuning };
 
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/;
 
 export const busEnv = {
   bus: env.oneOf('WEIR_BUS', ['kafka', 'embedded']).default('kafka').describe('Message bus; embedded is in-process (one-process runs and tests)'),
+  client: env.oneOf('KAFKA_CLIENT', ['confluent', 'kafkajs']).default('kafkajs').describe('Kafka client: kafkajs, or confluent (librdkafka: faster, not yet the default)'),
   brokers: env.list('KAFKA_BROKERS', { item: HOST_PORT, expected: 'host:port, comma-separated' }).optional().describe('Kafka bootstrap brokers; required when WEIR_BUS=kafka'),
   clientId: env.string('KAFKA_CLIENT_ID', { pattern: /^[A-Za-z0-9._-]+$/, expected: 'letters, digits, . _ -' }).default('weir').describe('Kafka client id'),
   ssl: env.bool('KAFKA_SSL').default(false).describe('Connect to Kafka with TLS (system CAs unless KAFKA_SSL_CA_FILE)'),
@@ -128,6 +133,7 @@ export function busConfigFromEnv(source: NodeJS.ProcessEnv = process.env, readFi
   const c = valid();
   return {
     kind: 'kafka',
+    client: v.client!,
     connection: {
       // Both checked above: brokers are required on Kafka, credentials with a mechanism.
       brokers: c.brokers ?? [],

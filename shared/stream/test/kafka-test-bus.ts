@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { busConfigFromEnv } from '../src/config.js';
+import { connectConfluentBus, type ConfluentBus } from '../src/confluent/index.js';
 import { connectKafkaBus, type KafkaBus } from '../src/kafka/index.js';
 import { createLogger } from '../src/log.js';
 
@@ -24,6 +25,16 @@ export async function kafkaTestBus(name = 'kafka-test'): Promise<KafkaBus> {
   const { connection, tuning } = kafkaTestConnection();
   // Short watch interval: the pattern test waits for it. Minimum session timeout the broker accepts.
   return connectKafkaBus({
+    connection,
+    tuning: { ...tuning, topicWatchIntervalMs: 1000, sessionTimeoutMs: 6000 },
+    logger: testLogger(name),
+  });
+}
+
+/** The same broker through librdkafka (`@confluentinc/kafka-javascript`). */
+export async function confluentTestBus(name = 'confluent-test'): Promise<ConfluentBus> {
+  const { connection, tuning } = kafkaTestConnection();
+  return connectConfluentBus({
     connection,
     tuning: { ...tuning, topicWatchIntervalMs: 1000, sessionTimeoutMs: 6000 },
     logger: testLogger(name),

@@ -80,7 +80,12 @@ export function assertExactCounts(outputs: Count[], inputs: Request[]): void {
   }
 }
 
-export function runnerContract(name: string, createBus: BusFactory): void {
+export interface RunnerContractOptions {
+  /** A known defect of this bus's client, said out loud: the rebalance test is skipped with it. */
+  rebalanceDefect?: string;
+}
+
+export function runnerContract(name: string, createBus: BusFactory, options: RunnerContractOptions = {}): void {
   describe(`runStage on the ${name} bus`, () => {
     let bus: Bus;
     before(async () => {
@@ -209,7 +214,7 @@ export function runnerContract(name: string, createBus: BusFactory): void {
       await out.stop();
     });
 
-    test('state moves with its partition when a second instance joins the group', async () => {
+    test('state moves with its partition when a second instance joins the group', { skip: options.rebalanceDefect ?? false }, async () => {
       const { input, output, groupId } = await setup('rebalance', 4);
       const options = { bus, groupId, input: [input], stage: counterStage({ output }), serde, state: { name: 'counts' }, delivery: 'exactly-once' as const, logger: testLogger('rebalance') };
       const out = await readTopic(bus, output);

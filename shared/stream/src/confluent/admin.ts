@@ -1,0 +1,123 @@
+/**
+ * The bus's admin calls on the client's KafkaJS-style admin. The client has no DescribeConfigs,
+ * so topic configuration is read through `describeConfigs`, given by the bus (kafkajs's admin).
+ */
+import { KafkaJS } from '@confluentinc/kafka-javascript';
+import type { BusAdmin, PartitionOffsets, TopicPartitionOffset, TopicSpec } from '../bus.js';
+import { StreamError } from '../errors.js';
+import { sleep } from '../sleep.js';
+import { clientCall, errorCode, LEADER_NOT_AVAILABLE, toStreamError } from './errors.js';
+
+const LEADER_WAIT_MS = 30_000;
+const UNKNOWN_TOPIC_OR_PART = 3;
+
+export type DescribeTopicConfig = (topic: string, names: string[]) => Promise<Record<string, string>>;
+
+export class ConfluentAdmin implements BusAdmin {
+  constructor(
+    private readonly admin: KafkaJS.Admin,
+    private readonly describeConfigs: DescribeTopicConfig,
+  ) {}
+
+  async createTopics(specs: TopicSpec[]): Promise<string[]> {
+    // One call per topic: the client reports "created" for a whole call, not per topic.
+    const created = await Promise.all(
+      specs.map((spec) =>
+        clientCall(`create topic ${spec.topic}`, () =>
+          this.admin.createTopics({
+            topics: [
+              {
+                topic: spec.topic,
+                numPartitions: spec.partitions ?? 1,
+                // -1: the broker's default.replication.factor, so one config serves one node and many.
+                replicationFactor: -1,
+                configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+              },
+            ],
+          }),
+        ),
+      ),
+    );
+    await Promise.all(specs.map((spec) => this.waitForLeaders(spec.topic)));
+    return specs.filter((_, i) => created[i]).map((spec) => spec.topic);
+  }
+
+  /** Until every partition of a (new) topic has a leader, so producing to it works at once. */
+  private async waitForLeaders(topic: string): Promise<void> {
+    const deadline = Date.now() + LEADER_WAIT_MS;
+    for (;;) {
+      try {
+        const [found] = await this.admin.fetchTopicMetadata({ topics: [topic] });
+        const partitions = found?.partitions ?? [];
+        if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return;
+      } catch (err) {
+        const code = errorCode(err);
+        if (code !== UNKNOWN_TOPIC_OR_PART && code !== LEADER_NOT_AVAILABLE) throw toStreamError(err, `wait for leaders of ${topic}`);
+      }
+      if (Date.now() > deadline) {
+        throw new StreamError('WEIR_BUS_KAFKA', `topic "${topic}" has no leader for every partition after ${LEADER_WAIT_MS} ms`);
+      }
+      await sleep(100);
+    }
+  }
+
+  async listTopics(): Promise<string[]> {
+    const topics = await clientCall('list topics', () => this.admin.listTopics());
+    return topics.filter((t) => !t.startsWith('__'));
+  }
+
+  async partitionCount(topic: string): Promise<number> {
+    try {
+      const [found] = await this.admin.fetchTopicMetadata({ topics: [topic] });
+      if (!found || found.partitions.length === 0) throw unknownTopic(topic);
+      return found.partitions.length;
+    } catch (err) {
+      if (err instanceof StreamError) throw err;
+      if (errorCode(err) === UNKNOWN_TOPIC_OR_PART) throw unknownTopic(topic, err);
+      throw toStreamError(err, `read metadata of ${topic}`);
+    }
+  }
+
+  describeTopicConfig(topic: string, names: string[]): Promise<Record<string, string>> {
+    return this.describeConfigs(topic, names);
+  }
+
+  async fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]> {
+    const offsets = await clientCall(`fetch offsets of ${topic}`, () =>
+      this.admin.fetchTopicOffsets(topic, { isolationLevel: KafkaJS.IsolationLevel.READ_COMMITTED }),
+    );
+    return offsets
+      .map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  async fetchOffsetsForTimestamp(topic: string, timestamp: number): Promise<TopicPartitionOffset[]> {
+    const offsets = await clientCall(`fetch offsets of ${topic} at ${timestamp}`, () =>
+      this.admin.fetchTopicOffsetsByTimestamp(topic, timestamp, { isolationLevel: KafkaJS.IsolationLevel.READ_COMMITTED }),
+    );
+    return offsets
+      .map((o) => ({ topic, partition: o.partition, offset: Number(o.offset) }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  async fetchCommittedOffsets(groupId: string, topics: string[]): Promise<TopicPartitionOffset[]> {
+    if (topics.length === 0) return [];
+    const result = await clientCall(`fetch committed offsets of group ${groupId}`, () =>
+      this.admin.fetchOffsets({ groupId, topics }),
+    );
+    return result.flatMap(({ topic, partitions }) =>
+      partitions
+        .filter((p) => Number(p.offset) >= 0) // -1: nothing committed
+        .map((p) => ({ topic, partition: p.partition, offset: Number(p.offset) })),
+    );
+  }
+
+  async deleteTopics(topics: string[]): Promise<void> {
+    if (topics.length === 0) return;
+    await clientCall(`delete topics ${topics.join(', ')}`, () => this.admin.deleteTopics({ topics }));
+  }
+}
+
+function unknownTopic(topic: string, cause?: unknown): StreamError {
+  return new StreamError('WEIR_BUS_UNKNOWN_TOPIC', `topic "${topic}" does not exist`, { cause });
+}
