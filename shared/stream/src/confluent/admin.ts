@@ -1,6 +1,7 @@
 /**
  * The bus's admin calls on the client's KafkaJS-style admin. The client has no DescribeConfigs,
- * so topic configuration is read through `describeConfigs`, given by the bus (kafkajs's admin).
+ * AlterConfigs, CreatePartitions, DescribeGroups or offset reset from outside a group, so those
+ * calls go to the project's kafkajs admin, given by the bus.
  */
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { BusAdmin, PartitionOffsets, TopicPartitionOffset, TopicSpec } from '../bus.js';
@@ -11,12 +12,13 @@ import { clientCall, errorCode, LEADER_NOT_AVAILABLE, toStreamError } from './er
 const LEADER_WAIT_MS = 30_000;
 const UNKNOWN_TOPIC_OR_PART = 3;
 
-export type DescribeTopicConfig = (topic: string, names: string[]) => Promise<Record<string, string>>;
+/** The kafkajs-based admin, for the calls this client lacks. */
+export type FallbackAdmin = () => Promise<BusAdmin>;
 
 export class ConfluentAdmin implements BusAdmin {
   constructor(
     private readonly admin: KafkaJS.Admin,
-    private readonly describeConfigs: DescribeTopicConfig,
+    private readonly fallback: FallbackAdmin,
   ) {}
 
   async createTopics(specs: TopicSpec[]): Promise<string[]> {
@@ -78,8 +80,24 @@ export class ConfluentAdmin implements BusAdmin {
     }
   }
 
-  describeTopicConfig(topic: string, names: string[]): Promise<Record<string, string>> {
-    return this.describeConfigs(topic, names);
+  async describeTopicConfig(topic: string, names: string[]): Promise<Record<string, string>> {
+    return (await this.fallback()).describeTopicConfig(topic, names);
+  }
+
+  async alterTopicConfig(topic: string, config: Record<string, string>): Promise<void> {
+    return (await this.fallback()).alterTopicConfig(topic, config);
+  }
+
+  async createPartitions(topic: string, total: number): Promise<void> {
+    return (await this.fallback()).createPartitions(topic, total);
+  }
+
+  async groupMembers(groupId: string): Promise<number> {
+    return (await this.fallback()).groupMembers(groupId);
+  }
+
+  async setCommittedOffsets(groupId: string, offsets: TopicPartitionOffset[]): Promise<void> {
+    return (await this.fallback()).setCommittedOffsets(groupId, offsets);
   }
 
   async fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]> {

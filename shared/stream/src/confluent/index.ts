@@ -43,7 +43,7 @@ export class ConfluentBus implements Bus {
     private readonly tuning: KafkaTuning,
     private readonly logger: Logger,
   ) {
-    this.admin = new ConfluentAdmin(clientAdmin, (topic, names) => this.describeConfigs(topic, names));
+    this.admin = new ConfluentAdmin(clientAdmin, () => this.kafkajsAdmin());
     this.configClient = new Kafka(kafkaClientConfig(connection, tuning, logger));
   }
 
@@ -115,15 +115,15 @@ export class ConfluentBus implements Bus {
     return pending;
   }
 
-  /** librdkafka's client offers no DescribeConfigs: kafkajs's admin answers that one call. */
-  private async describeConfigs(topic: string, names: string[]): Promise<Record<string, string>> {
+  /** librdkafka's client lacks a few admin calls (see ConfluentAdmin): kafkajs's admin answers them. */
+  private async kafkajsAdmin(): Promise<KafkaAdmin> {
     this.configAdmin ??= (async () => {
       const raw = this.configClient.admin();
       await kafkaCall('connect admin', () => raw.connect());
       return { raw, admin: new KafkaAdmin(raw) };
     })();
     this.configAdmin.catch(() => (this.configAdmin = null));
-    return (await this.configAdmin).admin.describeTopicConfig(topic, names);
+    return (await this.configAdmin).admin;
   }
 }
 
