@@ -10,9 +10,9 @@ export interface CheckpointedStageOptions<In, Out, P, Snap, Part, Result> {
   flush(processor: P): Result;
   toOutputs(result: Result, ctx: StageContext<CheckpointEntry<Snap, Part>>): OutputRecord<Out>[];
   /**
-   * Flushes a partition that has had no input for this long (wall clock), as the end of a file
-   * does offline: without it, a customer whose traffic stops would never see its last sessions
-   * or windows closed. 0 turns it off.
+   * Flushes a partition that has had no input for this long (wall clock) and has none waiting
+   * on the broker, as the end of a file does offline: without it, a customer whose traffic stops
+   * would never see its last sessions or windows closed. 0 turns it off.
    */
   closeIdleAfterMs?: number;
 }
@@ -36,11 +36,14 @@ export function checkpointedStage<In, Out, P, Snap, Part, Result>(
       if (records.length > 0) checkpoints.checkpoint(ctx);
       return outputs;
     },
-    onTick(now, ctx) {
+    async onTick(now, ctx) {
       const idleAfter = options.closeIdleAfterMs ?? 0;
       const id = `${ctx.topic}:${ctx.partition}`;
       const last = lastInput.get(id);
       if (idleAfter <= 0 || last === undefined || now - last < idleAfter) return [];
+      // No batch for a while is not the end of the input: a busy consumer may simply not have
+      // fetched the partition's backlog yet. Closing then would cut its sessions in two.
+      if (!(await ctx.caughtUp?.())) return [];
       lastInput.delete(id);
       const outputs = options.toOutputs(options.flush(checkpoints.processorFor(ctx)), ctx);
       checkpoints.checkpoint(ctx);

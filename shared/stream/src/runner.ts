@@ -227,6 +227,7 @@ class StageRun<In, Out, S> {
         commit: { ...tp, offset: next },
       });
       if (!written) return;
+      task.next = next;
       layer?.commit();
       this.countOutputs(result.outputs);
       this.metrics.batch(chunk.length, (performance.now() - started) / 1000);
@@ -249,13 +250,27 @@ class StageRun<In, Out, S> {
   private async tick(task: PartitionTask<S>, now: number): Promise<void> {
     if (task.lost || this.signal.aborted) return;
     const layer = task.store?.layer() ?? null;
-    const outputs = await this.processor.tick(now, layer ?? this.noState, task.partition);
+    const outputs = await this.processor.tick(now, layer ?? this.noState, task.partition, () => this.caughtUp(task));
     const changes = layer?.changes() ?? [];
     if (outputs.length === 0 && changes.length === 0) return;
     const changelog = this.changelog ? changelogRecords(this.changelog, task.partition, changes, undefined) : [];
     if (await this.write(task, { outputs, changelog })) {
       layer?.commit();
       this.countOutputs(outputs);
+    }
+  }
+
+  /** Whether the partition's records up to its current end (last stable offset) are all processed. */
+  private async caughtUp(task: PartitionTask<S>): Promise<boolean> {
+    const { topic, partition } = task.partition;
+    try {
+      const offsets = await this.options.bus.admin.fetchTopicOffsets(topic);
+      const end = offsets.find((o) => o.partition === partition)?.high;
+      const position = Math.max(task.next, this.consumer?.position(task.partition) ?? 0);
+      return end !== undefined && position >= end;
+    } catch (error) {
+      this.logger.debug({ err: error, topic, partition }, `cannot tell whether the partition is caught up: ${describeError(error)}`);
+      return false;
     }
   }
 

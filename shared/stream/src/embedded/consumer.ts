@@ -169,6 +169,10 @@ export class EmbeddedConsumer implements BusConsumer, GroupMember {
     this.onStopped(this);
   }
 
+  position(tp: TopicPartition): number | undefined {
+    return this.cursors.get(topicPartitionKey(tp))?.position;
+  }
+
   private ownedCursor(tp: TopicPartition): Cursor {
     const cursor = this.cursors.get(topicPartitionKey(tp));
     if (!cursor) {

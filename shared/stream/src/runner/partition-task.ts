@@ -9,6 +9,8 @@ export class PartitionTask<S> {
   readonly lock = new Mutex();
   /** Set when the partition is revoked or fenced: nothing more is written for it. */
   lost = false;
+  /** The offset after the last input record processed (or skipped as already in the state). */
+  next: number;
 
   constructor(
     readonly partition: TopicPartition,
@@ -17,5 +19,7 @@ export class PartitionTask<S> {
     readonly store: KeyedStateStore<S> | null,
     /** Records below this offset are already in the restored state (and their outputs produced). */
     readonly skipBelow: number,
-  ) {}
+  ) {
+    this.next = skipBelow;
+  }
 }
