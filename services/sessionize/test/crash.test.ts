@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import { SCORES_TOPIC, SESSIONS_TOPIC, WINDOWS_TOPIC, logsTopic, type SessionFeatures } from '@weir/contracts';
 import { finalSessions, type OfflineConfig, ensurePipelineTopics, namespacedSerde, topicIn } from '@weir/pipeline';
 import { changelogTopicName, deadLetterTopicName, type Bus } from '@weir/stream';
-import { deleteTopics, kafkaBus, produceEvents, requireServers, simulatedEvents, stageStarted, startService, tailTopic, waitFor, type ServiceProcess, type TopicTail } from './harness.js';
+import { deleteTopics, kafkaBus, produceEvents, requireServers, simulatedEvents, stageStarted, startService, tailTopic, waitFor, type ServiceProcess, type TopicTail } from '@weir/testing';
 
 /** A 5 min gap, so that sessions also close by event time while the stream flows, not only at the idle close. */
 const SESSIONIZER = { gapMs: 5 * 60_000, updateAfterMs: 30_000 };

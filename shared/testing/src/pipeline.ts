@@ -3,14 +3,13 @@
  * processes on the real Kafka, registry and Elasticsearch, under a namespace of their own (topics,
  * groups, index prefix, customers), fed simulated traffic over HTTP.
  */
-import { ensurePipelineTopics, topicIn } from '@weir/pipeline';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { SCORES_TOPIC, SESSIONS_TOPIC, WINDOWS_TOPIC, logsTopic, type ScoreRecord, type SessionFeatures } from '@weir/contracts';
+import { SCORES_TOPIC, SESSIONS_TOPIC, logsTopic, type ScoreRecord, type SessionFeatures } from '@weir/contracts';
+import { ensurePipelineTopics, namespacedSerde, topicIn } from '@weir/pipeline';
 import type { SimulatedSession } from '@weir/simulator';
-import { changelogTopicName, deadLetterTopicName, type Bus } from '@weir/stream';
-import { deleteTopics, startService, stageStarted, tailTopic, waitFor, type ServiceProcess, type TopicTail } from '../../sessionize/test/harness.js';
-import { ES_DEAD_LETTER_TOPIC, scoreTopicsSerde } from '../src/topics.js';
+import type { Bus } from '@weir/stream';
+import { deleteTopics, startService, stageStarted, tailTopic, waitFor, type ServiceProcess, type TopicTail } from './services.js';
 
 export const STAGES = ['sessionize', 'window', 'score'] as const;
 export type StageName = (typeof STAGES)[number];
@@ -70,8 +69,8 @@ export async function startPipeline(bus: Bus, run: string, names: string[], opti
   const ingestUrl = await services.get('ingest')!.url();
   // What the next stage reads: exactly-once stages' consumers see committed transactions only.
   const isolation = options.delivery === 'exactly-once' ? 'read_committed' : 'read_uncommitted';
-  const sessions = await tailTopic(bus, topicIn(run, SESSIONS_TOPIC), scoreTopicsSerde<SessionFeatures>(run), isolation);
-  const scores = await tailTopic(bus, topicIn(run, SCORES_TOPIC), scoreTopicsSerde<ScoreRecord>(run), isolation);
+  const sessions = await tailTopic(bus, topicIn(run, SESSIONS_TOPIC), namespacedSerde<SessionFeatures>(run), isolation);
+  const scores = await tailTopic(bus, topicIn(run, SCORES_TOPIC), namespacedSerde<ScoreRecord>(run), isolation);
 
   return {
     run,
@@ -106,16 +105,10 @@ export async function startPipeline(bus: Bus, run: string, names: string[], opti
       await sessions.stop();
       await scores.stop();
       await Promise.all([...services.values()].map((s) => s.stop(10_000)));
-      const groups = STAGES.map((stage) => `${run}-${stage}`);
-      await deleteTopics(bus, [
-        ...customers.map(logsTopic),
-        ...[SESSIONS_TOPIC, WINDOWS_TOPIC, SCORES_TOPIC, ES_DEAD_LETTER_TOPIC].map((t) => topicIn(run, t)),
-        ...groups.map(deadLetterTopicName),
-        `${run}-score-es.dlq`,
-        changelogTopicName(`${run}-sessionize`, 'sessions'),
-        changelogTopicName(`${run}-window`, 'windows'),
-        changelogTopicName(`${run}-score`, 'waiting'),
-      ]);
+      // Every topic of the run is named after it: its namespace, its groups' dead letters and
+      // changelogs (`<run>-<stage>...`), its customers' logs.
+      const ours = (await bus.admin.listTopics()).filter((t) => t.startsWith(`${run}.`) || t.startsWith(`${run}-`) || t.startsWith(`${logsTopic(run)}-`));
+      await deleteTopics(bus, ours);
       const es = process.env.ELASTICSEARCH_URL;
       if (es) await fetch(`${es}/${indexPrefix}-*`, { method: 'DELETE' }).catch(() => undefined);
     },
