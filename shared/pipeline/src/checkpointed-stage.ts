@@ -10,8 +10,8 @@ export interface CheckpointedStageOptions<In, Out, P, Snap, Part, Result> {
   flush(processor: P): Result;
   toOutputs(result: Result, ctx: StageContext<CheckpointEntry<Snap, Part>>): OutputRecord<Out>[];
   /**
-   * Flushes a partition that has had no input for this long (wall clock) and has none waiting
-   * on the broker, as the end of a file does offline: without it, a customer whose traffic stops
+   * Flushes a partition that has had no input for this long (wall clock), and has been seen caught
+   * up with the broker for at least the last half of it, as the end of a file does offline: without it, a customer whose traffic stops
    * would never see its last sessions or windows closed. 0 turns it off.
    */
   closeIdleAfterMs?: number;
@@ -25,11 +25,12 @@ export function checkpointedStage<In, Out, P, Snap, Part, Result>(
   options: CheckpointedStageOptions<In, Out, P, Snap, Part, Result>,
 ): Stage<In, Out, CheckpointEntry<Snap, Part>> {
   const checkpoints = new PartitionCheckpoints(options.parts);
-  const lastInput = new Map<string, number>();
+  /** Per partition with unflushed input: since when it has been seen caught up, with no input since. */
+  const idle = new Map<string, { lastInput: number; caughtUpSince: number | null }>();
   return {
     name: options.name,
     process(records, ctx) {
-      lastInput.set(`${ctx.topic}:${ctx.partition}`, Date.now());
+      idle.set(`${ctx.topic}:${ctx.partition}`, { lastInput: Date.now(), caughtUpSince: null });
       const processor = checkpoints.processorFor(ctx);
       const outputs: OutputRecord<Out>[] = [];
       for (const record of records) outputs.push(...options.toOutputs(options.push(processor, record.value), ctx));
@@ -39,12 +40,20 @@ export function checkpointedStage<In, Out, P, Snap, Part, Result>(
     async onTick(now, ctx) {
       const idleAfter = options.closeIdleAfterMs ?? 0;
       const id = `${ctx.topic}:${ctx.partition}`;
-      const last = lastInput.get(id);
-      if (idleAfter <= 0 || last === undefined || now - last < idleAfter) return [];
-      // No batch for a while is not the end of the input: a busy consumer may simply not have
-      // fetched the partition's backlog yet. Closing then would cut its sessions in two.
-      if (!(await ctx.caughtUp?.())) return [];
-      lastInput.delete(id);
+      const partition = idle.get(id);
+      // Watched from half the idle time on (asking the broker costs a request).
+      if (idleAfter <= 0 || partition === undefined || now - partition.lastInput < idleAfter / 2) return [];
+      // No batch for a while is not the end of the input: a busy consumer may not have fetched
+      // the partition's backlog yet, or the broker may be down. The partition must also have been
+      // seen caught up with the broker, without a break, for half the idle time: closing earlier
+      // would cut sessions (or windows) in two.
+      if (!(await ctx.caughtUp?.())) {
+        partition.caughtUpSince = null;
+        return [];
+      }
+      partition.caughtUpSince ??= now;
+      if (now - partition.lastInput < idleAfter || now - partition.caughtUpSince < idleAfter / 2) return [];
+      idle.delete(id);
       const outputs = options.toOutputs(options.flush(checkpoints.processorFor(ctx)), ctx);
       checkpoints.checkpoint(ctx);
       return outputs;

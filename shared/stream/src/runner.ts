@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { topicPartitionKey, type BusConsumer, type MessageBatch, type PartitionReader, type TopicPartition } from './bus.js';
+import { topicPartitionKey, type BusConsumer, type MessageBatch, type PartitionOffsets, type PartitionReader, type TopicPartition } from './bus.js';
 import { deadLetterTopicName } from './dead-letter.js';
 import { describeError, isStreamError } from './errors.js';
 import { createLogger } from './log.js';
@@ -241,16 +241,18 @@ class StageRun<In, Out, S> {
     this.ticking = true;
     try {
       const now = Date.now();
-      await Promise.all([...this.tasks.values()].map((task) => task.lock.run(() => this.tick(task, now))));
+      // One offsets request per topic per round, however many of its partitions ask.
+      const ends = new Map<string, Promise<PartitionOffsets[]>>();
+      await Promise.all([...this.tasks.values()].map((task) => task.lock.run(() => this.tick(task, now, ends))));
     } finally {
       this.ticking = false;
     }
   }
 
-  private async tick(task: PartitionTask<S>, now: number): Promise<void> {
+  private async tick(task: PartitionTask<S>, now: number, ends: Map<string, Promise<PartitionOffsets[]>>): Promise<void> {
     if (task.lost || this.signal.aborted) return;
     const layer = task.store?.layer() ?? null;
-    const outputs = await this.processor.tick(now, layer ?? this.noState, task.partition, () => this.caughtUp(task));
+    const outputs = await this.processor.tick(now, layer ?? this.noState, task.partition, () => this.caughtUp(task, ends));
     const changes = layer?.changes() ?? [];
     if (outputs.length === 0 && changes.length === 0) return;
     const changelog = this.changelog ? changelogRecords(this.changelog, task.partition, changes, undefined) : [];
@@ -261,10 +263,11 @@ class StageRun<In, Out, S> {
   }
 
   /** Whether the partition's records up to its current end (last stable offset) are all processed. */
-  private async caughtUp(task: PartitionTask<S>): Promise<boolean> {
+  private async caughtUp(task: PartitionTask<S>, ends: Map<string, Promise<PartitionOffsets[]>>): Promise<boolean> {
     const { topic, partition } = task.partition;
     try {
-      const offsets = await this.options.bus.admin.fetchTopicOffsets(topic);
+      if (!ends.has(topic)) ends.set(topic, this.options.bus.admin.fetchTopicOffsets(topic));
+      const offsets = await ends.get(topic)!;
       const end = offsets.find((o) => o.partition === partition)?.high;
       const position = Math.max(task.next, this.consumer?.position(task.partition) ?? 0);
       return end !== undefined && position >= end;
