@@ -45,6 +45,11 @@ export async function startPrivateServers(name: string, base: number, which: Ser
     elasticsearch: elasticsearchService(config),
   };
   const ours = which.map((n) => all[n]);
+  // Fresh ones: whatever an interrupted earlier run left behind goes first.
+  for (const s of ours) {
+    freeze(ctx, s, false);
+    await stop(ctx, s);
+  }
   const env = await upServers(ctx, ours);
   const service = (n: ServerName): Service => {
     if (!which.includes(n)) throw new Error(`${n} is not one of this test's private servers`);

@@ -22,8 +22,9 @@ export function requireServers(...extra: string[]): void {
   }
 }
 
-export async function kafkaBus(): Promise<Bus> {
-  return createBusFromEnv(undefined, { ...process.env, WEIR_BUS: 'kafka' });
+/** A bus on the servers of the environment, or on `servers` (KAFKA_BROKERS, ... of private ones). */
+export async function kafkaBus(servers: Record<string, string> = {}): Promise<Bus> {
+  return createBusFromEnv(undefined, { ...process.env, ...servers, WEIR_BUS: 'kafka' });
 }
 
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number): Promise<T> {
