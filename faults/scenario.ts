@@ -53,9 +53,14 @@ export interface FaultRun {
   expected: Expected;
   lines: Map<string, string[]>;
   /** Posts the traffic in chunks, retrying what ingest refuses for now; calls `at` once `fraction` of it is in. */
-  postAll(options?: { at?: { fraction: number; run: () => Promise<void> }; chunk?: number }): Promise<number>;
+  postAll(options?: { at?: { fraction: number; run: () => Promise<void> }; chunk?: number; pauseMs?: number }): Promise<number>;
   /** Every line in a closed session and every final score equal to the offline one. */
   verify(accepted: number): Promise<{ sessions: number; largest: number }>;
+}
+
+/** Posting rounds of `lines` in chunks of `chunk` (one chunk per customer a round). */
+export function postingRounds(lines: Map<string, string[]>, chunk = 250): number {
+  return Math.ceil(Math.max(...[...lines.values()].map((l) => l.length)) / chunk);
 }
 
 export async function faultRun(bus: Bus, kind: string, options: Omit<PipelineOptions, 'delivery'> & { delivery?: PipelineOptions['delivery'] }): Promise<FaultRun> {
@@ -67,7 +72,7 @@ export async function faultRun(bus: Bus, kind: string, options: Omit<PipelineOpt
     pipeline,
     expected,
     lines,
-    async postAll({ at, chunk = 250 } = {}) {
+    async postAll({ at, chunk = 250, pauseMs = 100 } = {}) {
       let accepted = 0;
       let fired = !at;
       const total = expected.lines;
@@ -85,7 +90,7 @@ export async function faultRun(bus: Bus, kind: string, options: Omit<PipelineOpt
           fault = at.run();
         }
         // A steady stream, not a burst: the fault lands mid-stream.
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
       }
       await fault;
       return accepted;
