@@ -9,9 +9,9 @@ import type { Bus } from '@weir/stream';
 import { STAGES, kafkaBus, requireServers, waitFor } from '@weir/testing';
 import { LONG, faultRun, postingRounds, progress, recordsIn, report, type FaultRun } from './scenario.js';
 
-const KILLS = LONG ? 10 : 2;
-/** About how long one kill and restart takes here, to spread the traffic over the whole loop. */
-const RESTART_MS = 8000;
+const KILLS = LONG ? 10 : 1;
+/** About how long one kill and restart (a new member joining, the state restored) takes on a busy machine, to spread the traffic over the loop. */
+const RESTART_MS = 30_000;
 
 let bus: Bus | undefined;
 const runs: FaultRun[] = [];
@@ -46,10 +46,10 @@ for (const delivery of ['at-least-once', 'exactly-once'] as const) {
               victim.child.kill('SIGKILL');
               await victim.exited;
               const killed = Date.now();
-              const fresh = await pipeline.restart(stage);
-              await waitFor(`${stage} to take in records after its restart`, async () => ((await recordsIn(fresh)) ?? 0) > 0, 120_000);
+              // Back when it has joined its group and restored its partitions' state ("stage started").
+              await pipeline.restart(stage);
               restarts.push((Date.now() - killed) / 1000);
-              progress(name, `kill ${round}/${KILLS} of ${stage}: working again ${restarts.at(-1)!.toFixed(1)} s after the kill`);
+              progress(name, `kill ${round}/${KILLS} of ${stage}: started again ${restarts.at(-1)!.toFixed(1)} s after the kill`);
             }
           }
         },
@@ -58,6 +58,6 @@ for (const delivery of ['at-least-once', 'exactly-once'] as const) {
     const { sessions, largest } = await run.verify(accepted);
     const worst = Math.max(...restarts);
     const mean = restarts.reduce((a, b) => a + b, 0) / restarts.length;
-    report({ fault: `kill -9 x${KILLS} per stage (${delivery})`, recovery: `mean ${mean.toFixed(1)}s, worst ${worst.toFixed(1)}s to work again`, sessions, largestDiff: largest, seconds: Math.round((Date.now() - started) / 1000) });
+    report({ fault: `kill -9 x${KILLS} per stage (${delivery})`, recovery: `restarted in mean ${mean.toFixed(1)}s, worst ${worst.toFixed(1)}s`, sessions, largestDiff: largest, seconds: Math.round((Date.now() - started) / 1000) });
   });
 }
