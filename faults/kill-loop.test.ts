@@ -22,7 +22,7 @@ after(async () => {
 });
 
 for (const delivery of ['at-least-once', 'exactly-once'] as const) {
-  test(`${delivery}: each stage killed ${KILLS} times under load, the final scores unchanged`, { timeout: LONG ? 1_800_000 : 600_000 }, async () => {
+  test(`${delivery}: each stage killed ${KILLS} times under load, the final scores unchanged`, { timeout: LONG ? 3_600_000 : 600_000 }, async () => {
     requireServers();
     const started = Date.now();
     const name = `kill-loop ${delivery}`;

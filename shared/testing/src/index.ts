@@ -28,3 +28,4 @@ export {
   type PipelineRun,
   type StageName,
 } from './pipeline.js';
+export { startCpuHog, type CpuHog } from './cpu-hog.js';
