@@ -14,8 +14,10 @@
  * and only it is sent (ES would keep only it anyway).
  *
  * Failures: retryable ones (see retry.ts) are retried with backoff, the whole request or just the
- * failed items, up to `maxAttempts` per document; documents ES rejects, and those whose attempts
- * run out, go to `deadLetter`. Nothing is dropped quietly: a whole request ES refuses for good
+ * failed items. A whole request failing retryably (ES unreachable, 429/502/503/504) is an outage:
+ * it is retried until ES answers, spending no attempt. Failed items are retried up to
+ * `maxAttempts` per document; documents ES rejects, and those whose attempts run out, go to
+ * `deadLetter`. Nothing is dropped quietly: a whole request ES refuses for good
  * (401, 403...), an unreadable response, or a dead-letter callback that throws stops the sink
  * (WEIR_ES_REQUEST / WEIR_ES_RESPONSE / WEIR_ES_DEAD_LETTER) and every later write, flush and close
  * rejects with that error, so the service never commits offsets past a score that is nowhere.
@@ -387,6 +389,14 @@ export class BulkSink {
       this.counts.failedRequests++;
       const failure = requestFailure(err);
       if (!isRetryableError(err)) throw new EsSinkError('WEIR_ES_REQUEST', failure.message, { cause: err });
+      // The whole request failed retryably: Elasticsearch is down or overloaded, which says nothing
+      // against these documents. They wait (backoff capped at maxDelayMs) instead of spending their
+      // attempts, so an outage of any length dead-letters nothing. Only a closing sink counts the
+      // attempts, so that shutdown ends.
+      if (!this.closing) {
+        for (const entry of entries) entry.attempts--;
+        return entries;
+      }
       return this.retryOrGiveUp(entries.map((entry) => [entry, failure]));
     }
     const outcomes = bulkOutcomes(body, entries.map((e) => e.action.id));
