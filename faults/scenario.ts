@@ -139,7 +139,7 @@ export async function recordsIn(service: ServiceProcess): Promise<number | null>
 export async function recoveryTimes(pipeline: PipelineRun, names: readonly string[], since: number, before: Map<string, number | null>, limitMs: number): Promise<Map<string, number>> {
   const times = new Map<string, number>();
   await waitFor(
-    `every stage taking in records again within ${limitMs / 1000} s`,
+    `every stage taking in records again within ${limitMs / 1000} s (${names.join(', ')})`,
     async () => {
       for (const name of names) {
         if (times.has(name)) continue;
@@ -149,7 +149,9 @@ export async function recoveryTimes(pipeline: PipelineRun, names: readonly strin
       return times.size === names.length ? true : undefined;
     },
     limitMs,
-  );
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; not yet: ${names.filter((n) => !times.has(n)).join(', ')}`);
+  });
   return times;
 }
 
