@@ -1,7 +1,7 @@
 /**
  * `pnpm chaos`: the long variants of the fault campaign (WEIR_CHAOS=long): the broker stopped for
- * a minute, ten SIGKILLs per stage under at-least-once and exactly-once, and the crash tests
- * with a CPU hog. Progress lines as each test goes; at the end a table of every fault with its
+ * a minute, the registry frozen 60 s, Elasticsearch down 2 minutes, ten SIGKILLs per stage under
+ * at-least-once and exactly-once, and the crash tests with a CPU hog. Progress lines as each test goes; at the end a table of every fault with its
  * measured recovery, the sessions compared and the outcome. `pnpm chaos [file ...]` runs only
  * those test files. Uses the servers `pnpm test` uses (started if needed); the faults that stop
  * a server start private ones.
