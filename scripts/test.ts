@@ -24,7 +24,7 @@ function testFiles(dir: string): string[] {
 }
 
 function selectedFiles(args: string[]): string[] {
-  const roots = args.length > 0 ? args : ['shared', 'services', 'scripts', 'helm'];
+  const roots = args.length > 0 ? args : ['shared', 'services', 'scripts', 'helm', 'faults'];
   return roots
     .flatMap((arg) => {
       const path = join(root, arg);

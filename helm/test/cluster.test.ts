@@ -20,8 +20,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { kafkaBus, produceEvents, simulatedEvents, tailTopic, waitFor, deleteTopics, type TopicTail } from '../../services/sessionize/test/harness.js';
-import { closedSessions, detectionQuality, esFinalScores, finalScores, newRun, type PipelineRun } from '../../services/score/test/e2e-harness.js';
+import { kafkaBus, produceEvents, simulatedEvents, tailTopic, waitFor, deleteTopics, type TopicTail } from '@weir/testing';
+import { closedSessions, detectionQuality, esFinalScores, finalScores, newRun, type PipelineRun } from '@weir/testing';
 import { scoreTopicsSerde } from '../../services/score/src/topics.js';
 
 const root = join(import.meta.dirname, '..', '..');

@@ -52,7 +52,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): InfraConfig {
   const elasticsearch = port(env, 'WEIR_ES_PORT', 19200);
   return {
     repoRoot,
-    stateDir: join(repoRoot, '.infra'),
+    // A second set of servers (a fault test's private ones) keeps its state apart.
+    stateDir: env.WEIR_INFRA_DIR?.trim() ? resolve(repoRoot, env.WEIR_INFRA_DIR.trim()) : join(repoRoot, '.infra'),
     cacheDir: resolve(env.WEIR_CACHE?.trim() || join(homedir(), '.cache', 'weir')),
     ports: {
       kafka,

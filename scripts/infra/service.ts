@@ -2,7 +2,7 @@
  * What every server has in common: reuse it when it already answers, otherwise install (cached),
  * start detached, and wait until it answers; stop it; say what state it is in.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HOST, type InfraConfig } from './config.js';
 import { infraError } from './errors.js';
@@ -133,9 +133,39 @@ async function start(ctx: ServiceContext, service: Service): Promise<void> {
   if (existsSync(logFile)) renameSync(logFile, previousLog);
   const marker = markerFor(ctx.config, service);
   const launch = await service.prepare(ctx, dir, marker);
+  // Kept for `restartKeepingState`: the same command on the same data.
+  writeFileSync(join(dir, LAUNCH_FILE), JSON.stringify(launch));
   ctx.log(`${service.title}: starting on ${HOST}:${service.port} (log: ${logFile})`);
   const record = spawnDetached({ ...launch, cwd: dir, logFile, pidFile, marker });
   await awaitReady(ctx, service, record.pid, since, 'answers');
+}
+
+const LAUNCH_FILE = 'launch.json';
+
+/**
+ * Starts a stopped server again on the data of its last start (a broker restart, as opposed to
+ * the fresh start `ensureRunning` makes). Fault tests use it on their private servers.
+ */
+export async function restartKeepingState(ctx: ServiceContext, service: Service): Promise<void> {
+  const { dir, pidFile, logFile } = paths(ctx.config, service);
+  const launchFile = join(dir, LAUNCH_FILE);
+  if (!existsSync(launchFile)) throw infraError('WEIR_INFRA_START', `${service.title} was never started from ${ctx.config.stateDir}: nothing to restart`);
+  if (runningFrom(pidFile)) throw infraError('WEIR_INFRA_START', `${service.title} is still running: stop it first`);
+  const launch = JSON.parse(readFileSync(launchFile, 'utf8')) as Launch;
+  const since = Date.now();
+  const record = spawnDetached({ ...launch, cwd: dir, logFile, pidFile, marker: markerFor(ctx.config, service) });
+  await awaitReady(ctx, service, record.pid, since, 'restarted');
+}
+
+/**
+ * Freezes (SIGSTOP) or thaws (SIGCONT) our running server: it keeps its sockets and memory but
+ * answers nothing, as a hung or partitioned server does. False when it is not ours or not running.
+ */
+export function freeze(ctx: ServiceContext, service: Service, frozen: boolean): boolean {
+  const record = runningFrom(paths(ctx.config, service).pidFile);
+  if (!record) return false;
+  process.kill(-record.pid, frozen ? 'SIGSTOP' : 'SIGCONT');
+  return true;
 }
 
 /** Stops our server if it runs; true when one was stopped. */

@@ -10,8 +10,8 @@ import { after, test } from 'node:test';
 import type { ScoreRecord } from '@weir/contracts';
 import type { SimulatedSession } from '@weir/simulator';
 import type { Bus } from '@weir/stream';
-import { kafkaBus, requireServers, simulatedEvents, terminate, waitFor } from '../../sessionize/test/harness.js';
-import { STAGES, closedSessions, detectionQuality, esFinalScores, finalScores, newRun, postAll, settled, startPipeline, type PipelineRun } from './e2e-harness.js';
+import { kafkaBus, requireServers, simulatedEvents, terminate, waitFor } from '@weir/testing';
+import { STAGES, closedSessions, detectionQuality, esFinalScores, finalScores, newRun, postAll, settled, startPipeline, type PipelineRun } from '@weir/testing';
 
 const NAMES = ['shop', 'news', 'bank'];
 const TRAFFIC = { durationMs: 20 * 60_000, ratePerMinute: 3, seed: 'e2e-pipeline' };

@@ -14,7 +14,7 @@ import { featureSetFingerprint } from '@weir/features';
 import { saveModelPipeline, untrainedPipeline } from '@weir/model';
 import { MODEL_INPUT_NAMES, finalSessions, ensurePipelineTopics, topicIn } from '@weir/pipeline';
 import { changelogTopicName, deadLetterTopicName, type Bus } from '@weir/stream';
-import { deleteTopics, kafkaBus, requireServers, simulatedEvents, stageStarted, startService, terminate, tailTopic, waitFor, type ServiceProcess } from '../../sessionize/test/harness.js';
+import { deleteTopics, kafkaBus, requireServers, simulatedEvents, stageStarted, startService, terminate, tailTopic, waitFor, type ServiceProcess } from '@weir/testing';
 import { scoreTopicsSerde } from '../src/topics.js';
 
 const run = `model-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;

@@ -11,8 +11,8 @@ import { after, test } from 'node:test';
 import { SCORES_TOPIC, SESSIONS_TOPIC, WINDOWS_TOPIC, type ScoreRecord, type SessionFeatures, type WindowSummary } from '@weir/contracts';
 import { topicIn } from '@weir/pipeline';
 import type { Bus } from '@weir/stream';
-import { REPO_ROOT, deleteTopics, kafkaBus, requireServers, simulatedEvents, tailTopic, waitFor } from '../../sessionize/test/harness.js';
-import { STAGES, finalScores, newRun, postAll, settled, startPipeline, type PipelineRun } from './e2e-harness.js';
+import { REPO_ROOT, deleteTopics, kafkaBus, requireServers, simulatedEvents, tailTopic, waitFor } from '@weir/testing';
+import { STAGES, finalScores, newRun, postAll, settled, startPipeline, type PipelineRun } from '@weir/testing';
 import { scoreTopicsSerde } from '../src/topics.js';
 
 const TRAFFIC = { durationMs: 20 * 60_000, ratePerMinute: 3, seed: 'replay-e2e' };

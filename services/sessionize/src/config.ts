@@ -50,6 +50,7 @@ export const sessionizeEnv = {
   updateEvery: env.int('WEIR_SESSION_UPDATE_EVERY', { min: 0 }).default(10).describe('Publish an update of an open session after this many new events (0: never by count)'),
   updateAfter: env.duration('WEIR_SESSION_UPDATE_AFTER').default('30s').describe('Publish an update once event time passes the oldest unpublished event of a session by this much (0: never by time); below WEIR_SESSION_GAP and WEIR_WINDOW_LATENESS'),
   closeIdleAfter: env.duration('WEIR_CLOSE_IDLE_AFTER').default('0s').describe('Close the open sessions (sessionize) or windows (window) of an input partition with no input for this long, wall clock (0s: never)'),
+  maxOpenSessions: env.int('WEIR_MAX_OPEN_SESSIONS', { min: 0 }).default(0).describe('Most sessions open at once per input partition (0: no cap); at the cap the least recently active one is closed early, marked closeReason max_open_sessions and counted in weir_sessionize_force_closed_sessions_total'),
   timeZones: EnvVar.of('WEIR_CUSTOMER_TIMEZONES', 'customer=zone, comma-separated (e.g. acme=Europe/Paris,shop=+0100)', parseTimeZones).optional().describe('Time zone per customer, for the night feature (others: UTC)'),
   delivery: env.oneOf('WEIR_DELIVERY', ['at-least-once', 'exactly-once']).default('at-least-once').describe('Delivery guarantee; at-least-once produces then commits, exactly-once uses Kafka transactions'),
   logsPattern: EnvVar.of('WEIR_LOGS_TOPIC_PATTERN', 'a regular expression starting with ^weir\\.logs\\.', parseLogsPattern).default('^weir\\.logs\\..+$').describe('Log topics to read, including ones created later'),
@@ -87,6 +88,7 @@ export function loadSessionizeConfig(source: NodeJS.ProcessEnv = process.env): S
     allowedLatenessMs: c.lateness,
     updateEveryEvents: c.updateEvery,
     updateAfterMs: c.updateAfter,
+    maxOpenSessions: c.maxOpenSessions,
     customers,
   };
   try {

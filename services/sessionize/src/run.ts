@@ -18,6 +18,12 @@ export async function runSessionizeService(config: SessionizeConfig, context: St
     labelNames: ['customer'],
     registers: [registry],
   });
+  const forceClosed = new Counter({
+    name: 'weir_sessionize_force_closed_sessions_total',
+    help: 'Sessions closed early because WEIR_MAX_OPEN_SESSIONS were open',
+    labelNames: ['customer'],
+    registers: [registry],
+  });
   await runSessionize({
     ...runnerContext(context),
     groupId: config.groupId,
@@ -30,6 +36,9 @@ export async function runSessionizeService(config: SessionizeConfig, context: St
       onLate: (events, at) => {
         for (const { event } of events) late.inc({ customer: event.customer });
         logger.warn({ ...at, count: events.length, lateByMs: events.map((e) => e.lateByMs) }, 'events too late to place in a session');
+      },
+      onForceClosed: (sessions) => {
+        for (const session of sessions) forceClosed.inc({ customer: session.customer });
       },
     },
   });

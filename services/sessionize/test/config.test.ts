@@ -20,6 +20,7 @@ test('defaults: ip_ua sessions, 30 min gap, weir.logs.* in, group weir-sessioniz
     allowedLatenessMs: 60_000,
     updateEveryEvents: 10,
     updateAfterMs: 30_000,
+    maxOpenSessions: 0,
     customers: {},
   });
 });
@@ -35,6 +36,7 @@ test('every setting from the environment', () => {
     WEIR_SESSION_UPDATE_EVERY: '5',
     WEIR_SESSION_UPDATE_AFTER: '15s',
     WEIR_CLOSE_IDLE_AFTER: '2s',
+    WEIR_MAX_OPEN_SESSIONS: '200000',
     WEIR_CUSTOMER_TIMEZONES: 'acme=Europe/Paris, shop=+0100',
     WEIR_DELIVERY: 'exactly-once',
     WEIR_LOGS_TOPIC_PATTERN: '^weir\\.logs\\.eu-.+$',
@@ -54,6 +56,7 @@ test('every setting from the environment', () => {
     allowedLatenessMs: 10_000,
     updateEveryEvents: 5,
     updateAfterMs: 15_000,
+    maxOpenSessions: 200_000,
     customers: { acme: { timeZone: 'Europe/Paris' }, shop: { timeZone: '+0100' } },
   });
 });

@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import { SCORES_TOPIC, SESSIONS_TOPIC, WINDOWS_TOPIC, logsTopic, type SessionFeatures } from '@weir/contracts';
 import { finalSessions, type OfflineConfig, ensurePipelineTopics, namespacedSerde, topicIn } from '@weir/pipeline';
 import { changelogTopicName, deadLetterTopicName, type Bus } from '@weir/stream';
-import { deleteTopics, kafkaBus, produceEvents, requireServers, simulatedEvents, stageStarted, startService, tailTopic, waitFor, type ServiceProcess, type TopicTail } from './harness.js';
+import { deleteTopics, kafkaBus, startCpuHog, produceEvents, requireServers, simulatedEvents, stageStarted, startService, tailTopic, waitFor, type ServiceProcess, type TopicTail } from '@weir/testing';
 
 /** A 5 min gap, so that sessions also close by event time while the stream flows, not only at the idle close. */
 const SESSIONIZER = { gapMs: 5 * 60_000, updateAfterMs: 30_000 };
@@ -34,6 +34,20 @@ for (const delivery of ['at-least-once', 'exactly-once'] as const) {
     await crashAndRestart(bus, delivery);
   });
 }
+
+// The same under a CPU hog (one busy process per core): before the idle close waited for the
+// partition to be caught up, a busy machine delayed a partition's next batch past the idle time
+// and its sessions were cut in two (request count 27 !== 28).
+test('at-least-once with a CPU hog beside it: every offline session closed once, whole', { timeout: 300_000 }, async () => {
+  requireServers();
+  bus ??= await kafkaBus();
+  const hog = startCpuHog();
+  try {
+    await crashAndRestart(bus, 'at-least-once');
+  } finally {
+    await hog.stop();
+  }
+});
 
 /** Records that are in the topic more than once (at different offsets), with where. */
 function writtenTwice(tail: TopicTail<SessionFeatures>): string[] {

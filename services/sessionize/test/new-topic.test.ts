@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import { SCORES_TOPIC, SESSIONS_TOPIC, WINDOWS_TOPIC, logsTopic, type SessionFeatures } from '@weir/contracts';
 import { finalSessions, ensurePipelineTopics, namespacedSerde, topicIn } from '@weir/pipeline';
 import { changelogTopicName, deadLetterTopicName, type Bus } from '@weir/stream';
-import { deleteTopics, kafkaBus, produceEvents, requireServers, simulatedEvents, stageStarted, startService, terminate, tailTopic, waitFor, type ServiceProcess } from './harness.js';
+import { deleteTopics, kafkaBus, produceEvents, requireServers, simulatedEvents, stageStarted, startService, terminate, tailTopic, waitFor, type ServiceProcess } from '@weir/testing';
 
 const run = `newtopic-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const early = `${run}-early`;

@@ -40,6 +40,11 @@ export interface SessionFeatures {
   requestCount: number;
   /** True on the last record of a session (inactivity gap passed or maximum duration reached). */
   closed: boolean;
+  /**
+   * Set on a close that came before the gap or maximum duration: `max_open_sessions` when the
+   * sessionizer's cap on open sessions forced it. Null otherwise.
+   */
+  closeReason: string | null;
   /** Fingerprint of the feature registry that computed `features`. */
   featureSet: string;
   /** Feature name → value, names from the feature registry. */

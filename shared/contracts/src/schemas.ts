@@ -48,6 +48,8 @@ export const sessionFeaturesSchema = {
     { name: 'closed', type: 'boolean' },
     { name: 'featureSet', type: 'string' },
     { name: 'features', type: { type: 'map', values: 'double' } },
+    // Last, with a default: BACKWARD compatible with the schema before it.
+    { name: 'closeReason', ...optional('string') },
   ],
 } as const;
 

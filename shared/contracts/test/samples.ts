@@ -53,6 +53,7 @@ export const fullSession: SessionFeatures = {
   lastTime: FAR_FUTURE,
   requestCount: 2 ** 40,
   closed: true,
+  closeReason: null,
   featureSet: 'fs-3f2a',
   features: { requestRate: 0.25, errorShare: 0, meanGapMs: -1.5e300 },
 };

@@ -34,6 +34,12 @@ export interface SessionizerConfig extends CustomerSettings {
    * lateness, so that a session's last events reach the window baseline before it closes.
    */
   updateAfterMs?: number;
+  /**
+   * Most sessions open at once (0: no cap). Opening one more first force-closes the session
+   * least recently active (its record carries closeReason `max_open_sessions`), so memory stays
+   * bounded whatever the number of visitors. Default 0.
+   */
+  maxOpenSessions?: number;
 }
 
 export interface ResolvedSessionizerConfig {
@@ -42,6 +48,7 @@ export interface ResolvedSessionizerConfig {
   readonly allowedLatenessMs: number;
   readonly updateEveryEvents: number;
   readonly updateAfterMs: number;
+  readonly maxOpenSessions: number;
   customer(customer: string): ResolvedCustomer;
 }
 
@@ -56,6 +63,7 @@ export const SESSIONIZER_DEFAULTS = {
   allowedLatenessMs: 60_000,
   updateEveryEvents: 10,
   updateAfterMs: 30_000,
+  maxOpenSessions: 0,
 } as const;
 
 function check(name: string, value: number, ok: boolean, rule: string): number {
@@ -74,6 +82,8 @@ export function resolveSessionizerConfig(config: SessionizerConfig = {}): Resolv
   check('allowedLatenessMs', allowedLatenessMs, allowedLatenessMs >= 0, 'must be >= 0');
   check('updateEveryEvents', updateEveryEvents, Number.isInteger(updateEveryEvents) && updateEveryEvents >= 0, 'must be an integer >= 0');
   check('updateAfterMs', updateAfterMs, updateAfterMs >= 0, 'must be >= 0');
+  const maxOpenSessions = config.maxOpenSessions ?? SESSIONIZER_DEFAULTS.maxOpenSessions;
+  check('maxOpenSessions', maxOpenSessions, Number.isInteger(maxOpenSessions) && maxOpenSessions >= 0, 'must be an integer >= 0');
 
   const build = (customer: string): ResolvedCustomer => {
     const own = config.customers?.[customer] ?? {};
@@ -96,6 +106,7 @@ export function resolveSessionizerConfig(config: SessionizerConfig = {}): Resolv
     allowedLatenessMs,
     updateEveryEvents,
     updateAfterMs,
+    maxOpenSessions,
     customer(customer) {
       let found = resolved.get(customer);
       if (found === undefined) {

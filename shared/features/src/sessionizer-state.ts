@@ -35,7 +35,8 @@ export interface SessionizerSnapshot {
   maxTime: number | null;
   nextSessionSeq: number;
   nextArrivalSeq: number;
-  counters: { events: number; lateEvents: number; sessionsOpened: number; sessionsClosed: number; updates: number };
+  /** `sessionsForceClosed` is absent from snapshots taken before the open-session cap existed. */
+  counters: { events: number; lateEvents: number; sessionsOpened: number; sessionsClosed: number; updates: number; sessionsForceClosed?: number };
   /** Buffered events in processing order, each with its arrival sequence number. */
   buffer: Array<{ seq: number; event: RequestEvent }>;
   sessions: SessionSnapshot[];

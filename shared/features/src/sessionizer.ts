@@ -55,10 +55,15 @@ export interface SessionizerStats {
   lateEvents: number;
   sessionsOpened: number;
   sessionsClosed: number;
+  /** Closed early, at the open-session cap (`maxOpenSessions`); also counted in sessionsClosed. */
+  sessionsForceClosed: number;
   updates: number;
   openSessions: number;
   bufferedEvents: number;
 }
+
+/** Why a session was closed before its gap or maximum duration: only the open-session cap does that. */
+type CloseReason = 'max_open_sessions' | null;
 
 const EMPTY: SessionizerOutput = Object.freeze({ records: Object.freeze([]), late: Object.freeze([]) });
 
@@ -116,7 +121,7 @@ export class Sessionizer {
   private maxTime = Number.NEGATIVE_INFINITY;
   private nextSessionSeq = 0;
   private nextArrivalSeq = 0;
-  private readonly counters = { events: 0, lateEvents: 0, sessionsOpened: 0, sessionsClosed: 0, updates: 0 };
+  private readonly counters = { events: 0, lateEvents: 0, sessionsOpened: 0, sessionsClosed: 0, sessionsForceClosed: 0, updates: 0 };
   private records: SessionFeatures[] = [];
   private late: LateEvent[] = [];
 
@@ -225,15 +230,37 @@ export class Sessionizer {
     this.timers.update(session);
   }
 
-  private close(session: OpenSession): void {
-    this.emit(session, true);
+  private close(session: OpenSession, reason: CloseReason = null): void {
+    this.emit(session, true, reason);
     const byKey = this.sessions.get(session.customer);
     byKey?.delete(session.key);
     if (byKey?.size === 0) this.sessions.delete(session.customer);
     this.counters.sessionsClosed++;
   }
 
-  private emit(session: OpenSession, closed: boolean): void {
+  /**
+   * At the cap, the session least recently active (the first due on the timer heap: its gap
+   * ends soonest) is closed now, as it stands, and flagged: memory stays bounded, and what was
+   * cut short is counted, not hidden.
+   */
+  private makeRoom(): void {
+    const cap = this.config.maxOpenSessions;
+    while (cap > 0 && this.timers.size >= cap) {
+      const first = this.timers.peek()!;
+      // Timer keys may lag behind a session's activity: bring the first one up to date and look again.
+      const due = this.nextDue(first);
+      if (first.time < due) {
+        first.time = due;
+        this.timers.update(first);
+        continue;
+      }
+      this.timers.remove(first);
+      this.close(first, 'max_open_sessions');
+      this.counters.sessionsForceClosed++;
+    }
+  }
+
+  private emit(session: OpenSession, closed: boolean, closeReason: CloseReason = null): void {
     const acc = session.acc;
     this.records.push({
       customer: session.customer,
@@ -245,6 +272,7 @@ export class Sessionizer {
       lastTime: acc.lastTime,
       requestCount: acc.requestCount,
       closed,
+      closeReason,
       featureSet: featureSetFingerprint,
       features: sessionFeatureValues(acc, session),
     });
@@ -273,6 +301,7 @@ export class Sessionizer {
     }
     const isNew = session === undefined;
     if (session === undefined) {
+      this.makeRoom();
       const stableKey = detach(key);
       const userAgent = internUserAgent(event.userAgent);
       const ua = uaSignals(userAgent);

@@ -88,6 +88,7 @@ export function sessionRecord(
     lastTime,
     requestCount: 1,
     closed: options.closed ?? false,
+    closeReason: null,
     featureSet: featureSetFingerprint,
     features: all,
   };

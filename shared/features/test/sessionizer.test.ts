@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RequestEvent } from '@weir/contracts';
+import type { RequestEvent, SessionFeatures } from '@weir/contracts';
 import { isFeatureError } from '../src/errors.js';
 import { featureSetFingerprint } from '../src/registry.js';
 import { Sessionizer, sessionIdOf, type SessionizerOutput } from '../src/sessionizer.js';
@@ -234,6 +234,7 @@ test('flush processes what is buffered and closes everything', () => {
     lateEvents: 0,
     sessionsOpened: 2,
     sessionsClosed: 2,
+    sessionsForceClosed: 0,
     updates: 0,
     openSessions: 0,
     bufferedEvents: 0,
@@ -281,4 +282,34 @@ test('a snapshot from other feature code, or malformed, is refused', () => {
     () => Sessionizer.restore({ ...snapshot, sessions: [{ key: 1 }] } as never),
     (err: unknown) => isFeatureError(err, 'WEIR_FEATURES_SNAPSHOT'),
   );
+});
+
+test('at the open-session cap the least recently active session is force-closed, flagged and counted; memory stays bounded', () => {
+  const config = { maxOpenSessions: 3, updateEveryEvents: 0, updateAfterMs: 0, allowedLatenessMs: 0 };
+  const sessionizer = new Sessionizer(config);
+  const records: SessionFeatures[] = [];
+  const t0 = T0;
+  // Visitor 0 comes back last of the first four; visitor 1 is then the least recently active.
+  const visits = [0, 1, 2, 0, 3, 4];
+  visits.forEach((visitor, i) => {
+    const out = sessionizer.push(request({ clientIp: `10.0.0.${visitor}`, eventTime: t0 + i * 1000 }));
+    records.push(...out.records);
+    assert.ok(sessionizer.stats().openSessions <= 3, `never more than 3 open (after event ${i})`);
+  });
+  const forced = records.filter((r) => r.closeReason === 'max_open_sessions');
+  assert.deepEqual(forced.map((r) => [r.clientIp, r.requestCount, r.closed]), [['10.0.0.1', 1, true], ['10.0.0.2', 1, true]]);
+  assert.equal(sessionizer.stats().sessionsForceClosed, 2);
+  records.push(...sessionizer.flush().records);
+  const normal = records.filter((r) => r.closed && r.closeReason === null);
+  assert.deepEqual(normal.map((r) => [r.clientIp, r.requestCount]).sort(), [['10.0.0.0', 2], ['10.0.0.3', 1], ['10.0.0.4', 1]]);
+  assert.equal(records.filter((r) => r.closed).reduce((n, r) => n + r.requestCount, 0), visits.length, 'every event in exactly one closed session');
+});
+
+test('without a cap no session is force-closed, and a negative or fractional cap is refused', () => {
+  const sessionizer = new Sessionizer({ updateEveryEvents: 0, allowedLatenessMs: 0 });
+  for (let i = 0; i < 50; i++) sessionizer.push(request({ clientIp: `10.0.1.${i}`, eventTime: T0 + i }));
+  assert.equal(sessionizer.stats().openSessions, 50);
+  assert.equal(sessionizer.stats().sessionsForceClosed, 0);
+  assert.throws(() => new Sessionizer({ maxOpenSessions: -1 }), /maxOpenSessions/);
+  assert.throws(() => new Sessionizer({ maxOpenSessions: 1.5 }), /maxOpenSessions/);
 });

@@ -10,9 +10,9 @@ export interface CheckpointedStageOptions<In, Out, P, Snap, Part, Result> {
   flush(processor: P): Result;
   toOutputs(result: Result, ctx: CheckpointContext<P, Snap, Part>): OutputRecord<Out>[];
   /**
-   * Flushes a partition that has had no input for this long (wall clock), as the end of a file
-   * does offline: without it, a customer whose traffic stops would never see its last sessions
-   * or windows closed. 0 turns it off.
+   * Flushes a partition that has had no input for this long (wall clock), and has been seen caught
+   * up with the broker for at least the last half of it, as the end of a file does offline: without it, a customer whose traffic stops
+   * would never see its last sessions or windows closed. 0 turns it off.
    */
   closeIdleAfterMs?: number;
 }
@@ -26,31 +26,43 @@ export function checkpointedStage<In, Out, P, Snap, Part, Result>(
   options: CheckpointedStageOptions<In, Out, P, Snap, Part, Result>,
 ): Stage<In, Out, CheckpointEntry<Snap, Part>, Held<P>> {
   const checkpoints = new PartitionCheckpoints(options.parts);
-  const lastInput = new Map<string, number>();
+  /** Per partition with unflushed input: since when it has been seen caught up, with no input since. */
+  const idle = new Map<string, { lastInput: number; caughtUpSince: number | null }>();
   return {
     name: options.name,
     process(records, ctx) {
-      lastInput.set(`${ctx.topic}:${ctx.partition}`, Date.now());
+      idle.set(`${ctx.topic}:${ctx.partition}`, { lastInput: Date.now(), caughtUpSince: null });
       const processor = checkpoints.processorFor(ctx);
       const outputs: OutputRecord<Out>[] = [];
       for (const record of records) outputs.push(...options.toOutputs(options.push(processor, record.value), ctx));
       if (records.length > 0) checkpoints.checkpoint(ctx);
       return outputs;
     },
-    onTick(now, ctx) {
+    async onTick(now, ctx) {
       const idleAfter = options.closeIdleAfterMs ?? 0;
       if (idleAfter <= 0) return [];
       const id = `${ctx.topic}:${ctx.partition}`;
-      const last = lastInput.get(id);
-      if (last === undefined) {
+      const partition = idle.get(id);
+      if (partition === undefined) {
         // Owned but quiet since this instance took it (a restart, a rebalance): idle from now, so
         // the open state it restored closes too instead of waiting for input that may never come.
-        lastInput.set(id, now);
+        idle.set(id, { lastInput: now, caughtUpSince: null });
         return [];
       }
-      if (now - last < idleAfter) return [];
+      // Watched from half the idle time on (asking the broker costs a request).
+      if (now - partition.lastInput < idleAfter / 2) return [];
+      // No batch for a while is not the end of the input: a busy consumer may not have fetched
+      // the partition's backlog yet, or the broker may be down. The partition must also have been
+      // seen caught up with the broker, without a break, for half the idle time: closing earlier
+      // would cut sessions (or windows) in two.
+      if (!(await ctx.caughtUp?.())) {
+        partition.caughtUpSince = null;
+        return [];
+      }
+      partition.caughtUpSince ??= now;
+      if (now - partition.lastInput < idleAfter || now - partition.caughtUpSince < idleAfter / 2) return [];
       // Closed until the next input: no flush (and no checkpoint) on every tick after this one.
-      lastInput.set(id, Number.POSITIVE_INFINITY);
+      partition.lastInput = Number.POSITIVE_INFINITY;
       const outputs = options.toOutputs(options.flush(checkpoints.processorFor(ctx)), ctx);
       checkpoints.checkpoint(ctx);
       return outputs;

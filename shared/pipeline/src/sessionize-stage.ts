@@ -21,6 +21,8 @@ export interface SessionizeStageOptions {
   closeIdleAfterMs?: number;
   /** Told about every event that arrived too late to be placed, so it is counted, never lost silently. */
   onLate?: (late: readonly LateEvent[], ctx: { topic: string; partition: number }) => void;
+  /** Told about every session closed early at the open-session cap (`sessionizer.maxOpenSessions`). */
+  onForceClosed?: (sessions: readonly SessionFeatures[], ctx: { topic: string; partition: number }) => void;
 }
 
 function sessionizerParts(config: SessionizerConfig): SnapshotParts<Sessionizer, SessionizerSnapshot, SessionSnapshot> {
@@ -51,6 +53,8 @@ export function sessionizeStage(options: SessionizeStageOptions = {}): Stage<Req
     flush: (sessionizer) => sessionizer.flush(),
     toOutputs: (output: SessionizerOutput, ctx): OutputRecord<SessionFeatures>[] => {
       if (output.late.length > 0) options.onLate?.(output.late, ctx);
+      const forced = output.records.filter((r) => r.closeReason === 'max_open_sessions');
+      if (forced.length > 0) options.onForceClosed?.(forced, ctx);
       return output.records.map((record) => ({ topic, key: record.customer, value: record }));
     },
     closeIdleAfterMs: options.closeIdleAfterMs ?? 0,

@@ -1,60 +1,101 @@
 /**
- * WEIR_CLOSE_IDLE_AFTER after a restart or a rebalance: an instance that takes over a partition
- * and receives no input on it still closes the open sessions it restored, once the partition has
- * been quiet that long — instead of keeping them open until input that may never come.
+ * The idle close of a partition waits for the partition to be caught up, not only for the wall
+ * clock: a partition whose next batch is slow to come (a busy machine, other partitions ahead of
+ * it in the consumer) still has input, and closing its sessions then would cut them in two.
+ * Here two customers' partitions share one processing slot and every chunk is slow, so each
+ * partition waits far longer than the idle time between its batches, with a backlog.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RequestEvent } from '@weir/contracts';
-import { silentLogger, type InputRecord, type StageContext, type StateView } from '@weir/stream';
-import { sessionizeStage, type SessionizeState } from '../src/index.js';
+import { test } from 'node:test';
+import { createSerde, logsTopic, type RequestEvent, type SessionFeatures } from '@weir/contracts';
+import { sessionKeyer } from '@weir/features';
+import { parserFor } from '@weir/logs';
+import { simulateTraffic } from '@weir/simulator';
+import { createEmbeddedBus, runStage, stageSerde, type Stage } from '@weir/stream';
+import { finalSessions, sessionizeStage, type SessionizeState } from '../src/index.js';
 
-function stateView(): StateView<SessionizeState> {
-  const map = new Map<string, SessionizeState>();
+const SESSIONIZER = { gapMs: 5 * 60_000 };
+
+function events(): RequestEvent[] {
+  const parsers = new Map<string, ReturnType<typeof parserFor>>();
+  const out: RequestEvent[] = [];
+  let lineNo = 0;
+  for (const line of simulateTraffic({ customers: 2, durationMs: 12 * 60_000, seed: 'idle-close', ratePerMinute: 6 })) {
+    let parser = parsers.get(line.customer);
+    if (!parser) parsers.set(line.customer, (parser = parserFor('combined', { customer: line.customer })));
+    const result = parser.parseLine(line.line, ++lineNo);
+    assert.ok(result?.ok);
+    out.push(result.event);
+  }
+  return out;
+}
+
+/** The sessionize stage with every chunk taking `delayMs` more. */
+function slow(stage: Stage<RequestEvent, SessionFeatures, SessionizeState>, delayMs: number): Stage<RequestEvent, SessionFeatures, SessionizeState> {
   return {
-    get: (k) => map.get(k),
-    has: (k) => map.has(k),
-    set: (k, v) => void map.set(k, v),
-    delete: (k) => void map.delete(k),
-    entries: () => map.entries(),
-    get size() {
-      return map.size;
+    name: stage.name,
+    async process(records, ctx) {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      return stage.process(records, ctx);
     },
+    onTick: stage.onTick?.bind(stage),
   };
 }
 
-// A fresh live slot per call: the stage rebuilds its processor from `state`, as after a restart.
-function ctx<L>(state: StateView<SessionizeState>): StageContext<SessionizeState, L> {
-  let live: L | undefined;
-  return { topic: 'weir.logs.acme', partition: 0, state, live: { get: () => live, set: (v) => void (live = v) }, log: silentLogger() };
-}
+test('a partition with a backlog is not closed as idle while its batches are slow to come', { timeout: 120_000 }, async () => {
+  const input = events();
+  const expected = new Map([...finalSessions(input, { sessionizer: SESSIONIZER })].map(({ session }) => [session.sessionId, session]));
+  const customers = [...new Set(input.map((e) => e.customer))];
+  for (const customer of customers) {
+    // More than one delivered batch (1000 records) per partition, so there is a backlog to wait behind.
+    assert.ok(input.filter((e) => e.customer === customer).length > 1500, `enough events for ${customer}`);
+  }
 
-function event(ip: string, time: number): InputRecord<RequestEvent> {
-  const value: RequestEvent = {
-    customer: 'acme', eventTime: time, clientIp: ip, userAgent: 'test', method: 'GET', path: '/', query: null, protocol: 'HTTP/1.1',
-    status: 200, bytes: 100, referrer: null, host: null, sessionId: null, requestTimeMs: null, extra: {},
-  };
-  return { topic: 'weir.logs.acme', partition: 0, offset: time, key: null, value, headers: {}, timestamp: time };
-}
+  const bus = createEmbeddedBus();
+  const registry = {};
+  const serde = createSerde<RequestEvent>(registry);
+  const keyOf = sessionKeyer('ip_ua');
+  await bus.admin.createTopics(customers.map((c) => ({ topic: logsTopic(c), partitions: 1 })));
+  const producer = await bus.producer();
+  await producer.send(await Promise.all(input.map(async (e) => ({ topic: logsTopic(e.customer), key: keyOf(e), value: await serde.encode(logsTopic(e.customer), e) }))));
 
-test('a restarted instance closes the restored sessions of a quiet partition after the idle time', async () => {
-  const state = stateView();
-  const first = sessionizeStage({ closeIdleAfterMs: 5_000 });
-  const opened = await first.process([event('10.0.0.1', 1_000), event('10.0.0.2', 2_000)], ctx(state));
-  assert.ok(opened.every((o) => !o.value.closed), 'sessions open');
-  assert.ok(state.size > 0, 'checkpointed');
+  const abort = new AbortController();
+  const running = runStage({
+    bus,
+    groupId: 'idle-close',
+    input: customers.map(logsTopic),
+    // 100 records a chunk at 40 ms each: a partition's 1000-record batch holds the one slot for
+    // about 0.4 s, ten times the idle time, while the other partition waits with its backlog.
+    stage: slow(sessionizeStage({ sessionizer: SESSIONIZER, closeIdleAfterMs: 40 }), 40),
+    serde: stageSerde(serde, createSerde<SessionFeatures>(registry)),
+    state: { name: 'sessions' },
+    concurrency: 1,
+    batch: { maxRecords: 100 },
+    tickIntervalMs: 10,
+    signal: abort.signal,
+    handleSignals: false,
+  });
 
-  // The next instance restores the same state and gets no input on the partition.
-  const second = sessionizeStage({ closeIdleAfterMs: 5_000 });
-  const now = Date.now();
-  assert.deepEqual(await second.onTick!(now, ctx(state)), [], 'the quiet time starts when the instance first sees the partition');
-  assert.deepEqual(await second.onTick!(now + 4_999, ctx(state)), []);
-  const closed = await second.onTick!(now + 5_000, ctx(state));
-  assert.deepEqual(closed.map((o) => [o.value.clientIp, o.value.closed, o.value.requestCount]).sort(), [['10.0.0.1', true, 1], ['10.0.0.2', true, 1]]);
-  assert.deepEqual(await second.onTick!(now + 20_000, ctx(state)), [], 'closed once, not on every tick after');
+  const closed = new Map<string, SessionFeatures[]>();
+  const reader = bus.consumer({ groupId: 'idle-close-reader' });
+  await reader.subscribe(['weir.sessions']);
+  const sessionSerde = createSerde<SessionFeatures>(registry);
+  await reader.run(async (batch) => {
+    for (const message of batch.messages) {
+      const session = await sessionSerde.decode(batch.topic, message.value!);
+      if (session.closed) closed.set(session.sessionId, [...(closed.get(session.sessionId) ?? []), session]);
+    }
+  });
+  const counted = () => [...closed.values()].flat().reduce((n, s) => n + s.requestCount, 0);
+  const deadline = Date.now() + 90_000;
+  while (counted() < input.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  abort.abort();
+  await running;
+  await reader.stop();
+  await bus.close();
 
-  // Without an idle time nothing closes on a tick.
-  const third = sessionizeStage();
-  await third.process([event('10.0.0.3', 3_000)], ctx(stateView()));
-  assert.deepEqual(await third.onTick!(now + 60_000, ctx(stateView())), []);
+  const split = [...closed].filter(([id, copies]) => copies.length > 1 || copies[0]!.requestCount !== expected.get(id)?.requestCount);
+  assert.deepEqual(split.map(([id, copies]) => `${id}: ${copies.map((c) => c.requestCount).join('+')} of ${expected.get(id)?.requestCount}`), [], 'no session cut by an idle close');
+  assert.equal(closed.size, expected.size, 'every session closed once');
+  assert.equal(counted(), input.length, 'every event in a closed session');
 });

@@ -24,7 +24,7 @@ const ctx = (state: StateView<ScoreState>): StageContext<ScoreState> => ({ topic
 
 const session = (id: string, lastTime: number, closed: boolean): SessionFeatures => ({
   customer: 'acme', sessionId: id, sessionKey: id, clientIp: '10.0.0.1', userAgent: null, firstTime: lastTime - 1000, lastTime,
-  requestCount: 3, closed, featureSet: featureSetFingerprint, features: {},
+  requestCount: 3, closed, closeReason: null, featureSet: featureSetFingerprint, features: {},
 });
 const window = (start: number, closed: boolean): WindowSummary => ({
   customer: 'acme', windowStart: start, windowEnd: start + 60_000, sessionCount: 1, closed, featureSet: featureSetFingerprint, features: {},

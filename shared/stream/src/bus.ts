@@ -169,6 +169,12 @@ export interface BusConsumer {
   committed(topics: string[]): Promise<TopicPartitionOffset[]>;
   /** Partitions currently owned by this member. */
   assignment(): TopicPartition[];
+  /**
+   * The offset after the last record of that partition this member has handled or passed over
+   * (transaction markers, aborted records), as of its last delivery; undefined before the first.
+   * Compared with the partition's `high` offset it tells whether the member has caught up.
+   */
+  position(tp: TopicPartition): number | undefined;
   /** Next delivery of that partition starts at `offset`. Only for an owned partition. */
   seek(position: TopicPartitionOffset): void;
   /** Seeks every owned partition of the topic to the first record at or after `timestamp`. */

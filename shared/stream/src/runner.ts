@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { topicPartitionKey, type BusConsumer, type MessageBatch, type PartitionReader, type TopicPartition } from './bus.js';
+import { topicPartitionKey, type BusConsumer, type MessageBatch, type PartitionOffsets, type PartitionReader, type TopicPartition } from './bus.js';
 import { deadLetterTopicName } from './dead-letter.js';
 import type { ConsumedMessage } from './bus.js';
 import { isTransient } from '@weir/contracts';
@@ -242,6 +242,7 @@ class StageRun<In, Out, S, L> {
         commit: { ...tp, offset: next },
       });
       if (!written) return;
+      task.next = next;
       layer?.commit();
       this.countOutputs(result.outputs);
       for (const { reason } of result.deadLetters) this.metrics.deadLetters(reason, 1);
@@ -281,16 +282,18 @@ class StageRun<In, Out, S, L> {
     this.ticking = true;
     try {
       const now = Date.now();
-      await Promise.all([...this.tasks.values()].map((task) => task.lock.run(() => this.tick(task, now))));
+      // One offsets request per topic per round, however many of its partitions ask.
+      const ends = new Map<string, Promise<PartitionOffsets[]>>();
+      await Promise.all([...this.tasks.values()].map((task) => task.lock.run(() => this.tick(task, now, ends))));
     } finally {
       this.ticking = false;
     }
   }
 
-  private async tick(task: PartitionTask<S, L>, now: number): Promise<void> {
+  private async tick(task: PartitionTask<S, L>, now: number, ends: Map<string, Promise<PartitionOffsets[]>>): Promise<void> {
     if (task.lost || this.signal.aborted) return;
     const layer = task.store?.layer() ?? null;
-    const outputs = await this.processor.tick(now, layer ?? this.noState, task.partition);
+    const outputs = await this.processor.tick(now, layer ?? this.noState, task.partition, () => this.caughtUp(task, ends));
     const changes = layer?.changes() ?? [];
     if (outputs.length === 0 && changes.length === 0) {
       // Nothing to write: the layer only hands the partition's live object back, if the tick took it.
@@ -301,6 +304,21 @@ class StageRun<In, Out, S, L> {
     if (await this.write(task, { outputs, changelog })) {
       layer?.commit();
       this.countOutputs(outputs);
+    }
+  }
+
+  /** Whether the partition's records up to its current end (last stable offset) are all processed. */
+  private async caughtUp(task: PartitionTask<S, L>, ends: Map<string, Promise<PartitionOffsets[]>>): Promise<boolean> {
+    const { topic, partition } = task.partition;
+    try {
+      if (!ends.has(topic)) ends.set(topic, this.options.bus.admin.fetchTopicOffsets(topic));
+      const offsets = await ends.get(topic)!;
+      const end = offsets.find((o) => o.partition === partition)?.high;
+      const position = Math.max(task.next, this.consumer?.position(task.partition) ?? 0);
+      return end !== undefined && position >= end;
+    } catch (error) {
+      this.logger.debug({ err: error, topic, partition }, `cannot tell whether the partition is caught up: ${describeError(error)}`);
+      return false;
     }
   }
 

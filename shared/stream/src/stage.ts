@@ -65,6 +65,13 @@ export interface StageContext<S, L = never> {
   /** The partition's in-memory working object, rolled back with `state` (see LiveSlot). */
   readonly live: LiveSlot<L>;
   readonly log: Logger;
+  /**
+   * On timer calls: whether every record of this input partition that the broker holds now has
+   * been processed (false when that cannot be told, e.g. the broker does not answer). Wall-clock
+   * idleness alone cannot say that a partition's input has stopped: on a busy machine the next
+   * batch of a partition with a backlog may take seconds to arrive.
+   */
+  caughtUp?(): Promise<boolean>;
 }
 
 export type StageOutputs<Out> = OutputRecord<Out>[] | Promise<OutputRecord<Out>[]>;

@@ -17,6 +17,9 @@ export interface FeederOptions {
   onRejected?: (customer: string, reason: string) => void;
 }
 
+/** Lines parsed, encoded and sent at once. */
+const SLICE = 1000;
+
 export interface GroundTruth {
   label: 'human' | 'bot';
   family: string;
@@ -39,6 +42,9 @@ export class TrafficFeeder {
   private lineNo = 0;
   private done = false;
   private readonly createdTopics = new Set<string>();
+  /** The tick in progress, which close waits for. */
+  private ticking: Promise<void> | null = null;
+  private closing = false;
   lines = 0;
 
   constructor(private readonly options: FeederOptions) {
@@ -49,9 +55,17 @@ export class TrafficFeeder {
     return this.done;
   }
 
-  /** Sends every line whose simulated time has come; call it on a timer. */
+  /**
+   * Sends every line whose simulated time has come; call it on a timer. A call while the last one
+   * is still sending does nothing (they would interleave the traffic's lines).
+   */
   async tick(wallNow: number): Promise<void> {
-    if (this.done) return;
+    if (this.done || this.closing || this.ticking) return;
+    this.ticking = this.send(wallNow).finally(() => (this.ticking = null));
+    await this.ticking;
+  }
+
+  private async send(wallNow: number): Promise<void> {
     this.producer ??= await this.options.bus.producer();
     if (this.wallStart === 0) {
       const first = this.next();
@@ -62,28 +76,42 @@ export class TrafficFeeder {
     }
     const until = this.simulatedStart + (wallNow - this.wallStart) * this.options.speed;
     const limit = this.options.maxLinesPerTick ?? 20_000;
-    const messages: OutgoingMessage[] = [];
-    const perCustomer = new Map<string, number>();
-    while (messages.length < limit) {
-      const line = this.pending ?? this.next();
-      this.pending = null;
-      if (!line) break;
-      if (line.time > until) {
-        this.pending = line;
-        break;
+    let sent = 0;
+    let caughtUp = false;
+    while (sent < limit && !caughtUp && !this.closing) {
+      const messages: OutgoingMessage[] = [];
+      const perCustomer = new Map<string, number>();
+      while (messages.length < SLICE && sent + messages.length < limit) {
+        const line = this.pending ?? this.next();
+        this.pending = null;
+        if (!line) {
+          caughtUp = true;
+          break;
+        }
+        if (line.time > until) {
+          this.pending = line;
+          caughtUp = true;
+          break;
+        }
+        const message = await this.message(line);
+        if (message) {
+          messages.push(message);
+          perCustomer.set(line.customer, (perCustomer.get(line.customer) ?? 0) + 1);
+        }
       }
-      const message = await this.message(line);
-      if (message) {
-        messages.push(message);
-        perCustomer.set(line.customer, (perCustomer.get(line.customer) ?? 0) + 1);
-      }
+      if (messages.length > 0) await this.producer.send(messages);
+      sent += messages.length;
+      this.lines += messages.length;
+      for (const [customer, count] of perCustomer) this.options.onLines?.(customer, count);
+      // Parsing and encoding thousands of lines is synchronous work: between slices, the rest of
+      // the process (the stages, the dashboard's requests) gets its turn.
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    if (messages.length > 0) await this.producer.send(messages);
-    this.lines += messages.length;
-    for (const [customer, count] of perCustomer) this.options.onLines?.(customer, count);
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    await this.ticking?.catch(() => undefined);
     await this.producer?.close();
   }
 

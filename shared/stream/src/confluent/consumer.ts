@@ -153,6 +153,18 @@ export class ConfluentConsumer implements BusConsumer {
     return this.admin.fetchCommittedOffsets(this.options.groupId, topics);
   }
 
+  /** librdkafka's fetch position: it moves past transaction markers too, so a caught-up partition reaches `high`. */
+  position(tp: TopicPartition): number | undefined {
+    if (!this.assigned.has(topicPartitionKey(tp))) return undefined;
+    try {
+      const [found] = this.internal().position([{ topic: tp.topic, partition: tp.partition }]);
+      const offset = found?.offset;
+      return typeof offset === 'number' && offset >= 0 ? offset : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   seek(position: TopicPartitionOffset): void {
     this.requireOwned(position);
     const key = topicPartitionKey(position);

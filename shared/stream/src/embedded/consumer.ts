@@ -169,6 +169,10 @@ export class EmbeddedConsumer implements BusConsumer, GroupMember {
     this.onStopped(this);
   }
 
+  position(tp: TopicPartition): number | undefined {
+    return this.cursors.get(topicPartitionKey(tp))?.position;
+  }
+
   private ownedCursor(tp: TopicPartition): Cursor {
     const cursor = this.cursors.get(topicPartitionKey(tp));
     if (!cursor) {
@@ -196,6 +200,10 @@ export class EmbeddedConsumer implements BusConsumer, GroupMember {
       } finally {
         this.slots.release();
       }
+      // Everything in-process resolves at once: without a turn of the event loop between batches,
+      // a backlog is drained in one long chain of microtasks, and the process's own timers and
+      // sockets (a dashboard, /healthz) wait until it is gone: seconds on a busy machine.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

@@ -44,6 +44,8 @@ export class KafkaConsumer implements BusConsumer {
   private watcher: TopicWatcher | null = null;
   private state: 'new' | 'running' | 'stopped' = 'new';
   private readonly removeListeners: Array<() => void> = [];
+  /** Per partition, the offset after the last record delivered and handled, or passed over. */
+  private readonly positions = new Map<string, number>();
   /** Payloads of the batches being handled: their commit still works while kafkajs is stopping. */
   private readonly inFlight = new Set<EachBatchPayload>();
 
@@ -82,8 +84,13 @@ export class KafkaConsumer implements BusConsumer {
     if (!this.subscription) throw new StreamError('WEIR_BUS_INVALID', 'subscribe before run');
     this.handler = handler;
     this.state = 'running';
-    const { GROUP_JOIN, STOP, CRASH } = this.consumer.events;
+    const { GROUP_JOIN, STOP, CRASH, END_BATCH_PROCESS } = this.consumer.events;
     this.removeListeners.push(
+      // A fetch holding only transaction markers or aborted records never reaches eachBatch, but
+      // moves the position past them: without this a partition ending in a marker never looks caught up.
+      this.consumer.on(END_BATCH_PROCESS, ({ payload }) => {
+        if (payload.batchSize === 0) this.advance({ topic: payload.topic, partition: payload.partition }, Number(payload.lastOffset) + 1);
+      }),
       this.consumer.on(GROUP_JOIN, ({ payload }) => this.joined(payload.memberId, payload.memberAssignment)),
       // kafkajs stops (and so leaves the group) on our stop, before a restart, and on a crash.
       this.consumer.on(STOP, () => this.lostAll()),
@@ -107,6 +114,15 @@ export class KafkaConsumer implements BusConsumer {
     return [...this.assigned.values()];
   }
 
+  position(tp: TopicPartition): number | undefined {
+    return this.positions.get(topicPartitionKey(tp));
+  }
+
+  private advance(tp: TopicPartition, next: number): void {
+    const key = topicPartitionKey(tp);
+    if (this.assigned.has(key)) this.positions.set(key, Math.max(next, this.positions.get(key) ?? 0));
+  }
+
   async commit(offsets: TopicPartitionOffset[]): Promise<void> {
     // kafkajs's consumer.commitOffsets silently does nothing once stop() has begun, which would
     // drop the commit of the batch a graceful shutdown is finishing. A batch payload's own
@@ -125,6 +141,7 @@ export class KafkaConsumer implements BusConsumer {
 
   seek(position: TopicPartitionOffset): void {
     this.requireOwned(position);
+    this.positions.set(topicPartitionKey(position), position.offset);
     this.consumer.seek({ topic: position.topic, partition: position.partition, offset: String(position.offset) });
   }
 
@@ -206,6 +223,7 @@ export class KafkaConsumer implements BusConsumer {
     const revoked = [...this.assigned].filter(([key]) => !next.has(key)).map(([, tp]) => tp);
     const added = [...next].filter(([key]) => !this.assigned.has(key)).map(([, tp]) => tp);
     this.assigned = next;
+    for (const tp of revoked) this.positions.delete(topicPartitionKey(tp));
     this.chain('onPartitionsRevoked', revoked);
     const latest = added.filter((tp) => this.latestTopics.has(tp.topic));
     if (latest.length > 0) this.callbacks = this.callbacks.then(() => this.seekUncommittedToEnd(latest));
@@ -236,6 +254,7 @@ export class KafkaConsumer implements BusConsumer {
     this.memberId = null;
     const revoked = [...this.assigned.values()];
     this.assigned = new Map();
+    this.positions.clear();
     this.chain('onPartitionsRevoked', revoked);
   }
 
@@ -271,13 +290,15 @@ export class KafkaConsumer implements BusConsumer {
       if (!settled) await heartbeat().catch(() => undefined);
     }
     if (!this.assigned.has(key) || isStale() || !isRunning()) return;
-    await this.handler!({
+    const handled = this.handler!({
       ...tp,
       messages: batch.messages.map((m) => fromKafkaMessage(batch.topic, batch.partition, m)),
       highWatermark: Number(batch.highWatermark),
       heartbeat: () => heartbeat().catch(() => undefined),
       isStale: () => isStale() || !this.assigned.has(key),
     });
+    await handled;
+    if (!isStale()) this.advance(tp, Number(batch.lastOffset()) + 1);
   }
 
   private requireOwned(tp: TopicPartition): void {

@@ -30,6 +30,8 @@ export class PartitionTask<S, L = never> {
     this.waitsEnd ??= AbortSignal.any([run, this.abandoned.signal]);
     return this.waitsEnd;
   }
+  /** The offset after the last input record processed (or skipped as already in the state). */
+  next: number;
 
   constructor(
     readonly partition: TopicPartition,
@@ -38,5 +40,7 @@ export class PartitionTask<S, L = never> {
     readonly store: KeyedStateStore<S, L> | null,
     /** Records below this offset are already in the restored state (and their outputs produced). */
     readonly skipBelow: number,
-  ) {}
+  ) {
+    this.next = skipBelow;
+  }
 }

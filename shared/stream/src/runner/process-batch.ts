@@ -86,12 +86,17 @@ export class ChunkProcessor<In, Out, S, L> {
   }
 
   /** Timer outputs: there is no input record to blame, so a failure is logged and the tick skipped. */
-  async tick(now: number, state: StageState<S, L>, partition: { topic: string; partition: number }): Promise<OutgoingMessage[]> {
+  async tick(
+    now: number,
+    state: StageState<S, L>,
+    partition: { topic: string; partition: number },
+    caughtUp: () => Promise<boolean>,
+  ): Promise<OutgoingMessage[]> {
     const onTick = this.stage.onTick;
     if (!onTick) return [];
     const layer = state.layer();
     try {
-      const outputs = await this.encode(await onTick.call(this.stage, now, this.context(layer, partition)));
+      const outputs = await this.encode(await onTick.call(this.stage, now, { ...this.context(layer, partition), caughtUp }));
       layer.commit();
       return outputs;
     } catch (error) {

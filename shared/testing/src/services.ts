@@ -1,7 +1,8 @@
 /**
  * What the tests on the real broker share: services as child processes (as they are deployed),
- * simulated request events, producing them, and reading a topic back as it fills. The pipeline
- * end-to-end tests of services/score use it too.
+ * simulated request events, producing them, and reading a topic back as it fills. Shared by every
+ * package's tests through @weir/testing (a dev-only workspace package): no test reaches into
+ * another package's test directory.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -21,8 +22,9 @@ export function requireServers(...extra: string[]): void {
   }
 }
 
-export async function kafkaBus(): Promise<Bus> {
-  return createBusFromEnv(undefined, { ...process.env, WEIR_BUS: 'kafka' });
+/** A bus on the servers of the environment, or on `servers` (KAFKA_BROKERS, ... of private ones). */
+export async function kafkaBus(servers: Record<string, string> = {}): Promise<Bus> {
+  return createBusFromEnv(undefined, { ...process.env, ...servers, WEIR_BUS: 'kafka' });
 }
 
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number): Promise<T> {

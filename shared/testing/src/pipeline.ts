@@ -3,14 +3,13 @@
  * processes on the real Kafka, registry and Elasticsearch, under a namespace of their own (topics,
  * groups, index prefix, customers), fed simulated traffic over HTTP.
  */
-import { ensurePipelineTopics, topicIn } from '@weir/pipeline';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { SCORES_TOPIC, SESSIONS_TOPIC, WINDOWS_TOPIC, logsTopic, type ScoreRecord, type SessionFeatures } from '@weir/contracts';
+import { SCORES_TOPIC, SESSIONS_TOPIC, logsTopic, type ScoreRecord, type SessionFeatures } from '@weir/contracts';
+import { ensurePipelineTopics, namespacedSerde, topicIn } from '@weir/pipeline';
 import type { SimulatedSession } from '@weir/simulator';
-import { changelogTopicName, deadLetterTopicName, type Bus } from '@weir/stream';
-import { deleteTopics, startService, stageStarted, tailTopic, waitFor, type ServiceProcess, type TopicTail } from '../../sessionize/test/harness.js';
-import { ES_DEAD_LETTER_TOPIC, scoreTopicsSerde } from '../src/topics.js';
+import type { Bus } from '@weir/stream';
+import { deleteTopics, startService, stageStarted, tailTopic, waitFor, type ServiceProcess, type TopicTail } from './services.js';
 
 export const STAGES = ['sessionize', 'window', 'score'] as const;
 export type StageName = (typeof STAGES)[number];
@@ -27,7 +26,11 @@ export interface PipelineRun {
   restart(stage: StageName, overrides?: Record<string, string>): Promise<ServiceProcess>;
   sessions: TopicTail<SessionFeatures>;
   scores: TopicTail<ScoreRecord>;
-  post(customer: string, lines: string[]): Promise<number>;
+  /**
+   * Posts lines to ingest; with `retry`, answers that say "later" (429, 503, no connection) are
+   * retried after their Retry-After, as `weir ingest` does, until `retry.untilMs` passes.
+   */
+  post(customer: string, lines: string[], retry?: { untilMs: number; onRetry?: (why: string) => void }): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -37,6 +40,10 @@ export interface PipelineOptions {
   sessionizeIdle: string;
   /** The window stage's WEIR_CLOSE_IDLE_AFTER. */
   windowIdle: string;
+  /** Server variables (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, ELASTICSEARCH_URL) over the environment's, e.g. a fault test's private servers. */
+  servers?: Record<string, string>;
+  /** Variables for every stage service (not ingest). */
+  stageEnv?: Record<string, string>;
 }
 
 export function newRun(kind: string): string {
@@ -55,7 +62,8 @@ export async function startPipeline(bus: Bus, run: string, names: string[], opti
   const customers = names.map((name) => `${run}-${name}`);
   const keys = new Map(customers.map((c) => [c, randomBytes(24).toString('base64url')]));
   const indexPrefix = `weir-e2e-${run}`;
-  const shared = { WEIR_TOPIC_NAMESPACE: run, WEIR_GROUP_PREFIX: run, WEIR_DELIVERY: options.delivery, KAFKA_TOPIC_WATCH_INTERVAL: '1s', KAFKA_SESSION_TIMEOUT: '6s' };
+  const servers = options.servers ?? {};
+  const shared = { ...servers, ...options.stageEnv, WEIR_TOPIC_NAMESPACE: run, WEIR_GROUP_PREFIX: run, WEIR_DELIVERY: options.delivery, KAFKA_TOPIC_WATCH_INTERVAL: '1s', KAFKA_SESSION_TIMEOUT: '6s' };
   const env: Record<StageName, Record<string, string>> = {
     sessionize: { ...shared, WEIR_LOGS_TOPIC_PATTERN: `^weir\\.logs\\.${run}-.+$`, WEIR_SESSION_GAP: '5m', WEIR_CLOSE_IDLE_AFTER: options.sessionizeIdle },
     window: { ...shared, WEIR_WINDOW_LATENESS: '30m', WEIR_CLOSE_IDLE_AFTER: options.windowIdle },
@@ -66,12 +74,12 @@ export async function startPipeline(bus: Bus, run: string, names: string[], opti
   // mid-stream each time ingest creates a customer's topic.
   await bus.admin.createTopics(customers.map((c) => ({ topic: logsTopic(c), partitions: 6 })));
   const services = new Map<string, ServiceProcess>();
-  services.set('ingest', startService('ingest', { HOST: '127.0.0.1', WEIR_INGEST_API_KEYS: customers.map((c) => `${c}:${keys.get(c)}`).join(',') }));
+  services.set('ingest', startService('ingest', { ...servers, HOST: '127.0.0.1', WEIR_INGEST_API_KEYS: customers.map((c) => `${c}:${keys.get(c)}`).join(',') }));
   const ingestUrl = await services.get('ingest')!.url();
   // What the next stage reads: exactly-once stages' consumers see committed transactions only.
   const isolation = options.delivery === 'exactly-once' ? 'read_committed' : 'read_uncommitted';
-  const sessions = await tailTopic(bus, topicIn(run, SESSIONS_TOPIC), scoreTopicsSerde<SessionFeatures>(run), isolation);
-  const scores = await tailTopic(bus, topicIn(run, SCORES_TOPIC), scoreTopicsSerde<ScoreRecord>(run), isolation);
+  const sessions = await tailTopic(bus, topicIn(run, SESSIONS_TOPIC), namespacedSerde<SessionFeatures>(run), isolation);
+  const scores = await tailTopic(bus, topicIn(run, SCORES_TOPIC), namespacedSerde<ScoreRecord>(run), isolation);
 
   return {
     run,
@@ -91,12 +99,30 @@ export async function startPipeline(bus: Bus, run: string, names: string[], opti
       await stageStarted(service);
       return service;
     },
-    async post(customer, lines) {
-      const response = await fetch(`${ingestUrl}/v1/logs?format=combined`, {
-        method: 'POST',
-        headers: { 'content-type': 'text/plain', authorization: `Bearer ${keys.get(customer)}` },
-        body: lines.join('\n'),
-      });
+    async post(customer, lines, retry) {
+      const send = () =>
+        fetch(`${ingestUrl}/v1/logs?format=combined`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain', authorization: `Bearer ${keys.get(customer)}` },
+          body: lines.join('\n'),
+        });
+      let response: Response;
+      for (;;) {
+        let why: string;
+        try {
+          response = await send();
+          if (!retry || (response.status !== 503 && response.status !== 429)) break;
+          why = `${response.status} ${await response.text()}`;
+          const after = Number(response.headers.get('retry-after') ?? '1');
+          await new Promise((resolve) => setTimeout(resolve, Math.max(0.2, after) * 1000));
+        } catch (err) {
+          if (!retry) throw err;
+          why = String(err);
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+        retry.onRetry?.(why);
+        if (Date.now() > retry.untilMs) throw new Error(`ingest still refuses after retrying: ${why}`);
+      }
       const report = (await response.json()) as { accepted: number; rejectedCount: number };
       assert.equal(response.status, 200, JSON.stringify(report));
       assert.equal(report.rejectedCount, 0, JSON.stringify(report));
@@ -106,17 +132,11 @@ export async function startPipeline(bus: Bus, run: string, names: string[], opti
       await sessions.stop();
       await scores.stop();
       await Promise.all([...services.values()].map((s) => s.stop(10_000)));
-      const groups = STAGES.map((stage) => `${run}-${stage}`);
-      await deleteTopics(bus, [
-        ...customers.map(logsTopic),
-        ...[SESSIONS_TOPIC, WINDOWS_TOPIC, SCORES_TOPIC, ES_DEAD_LETTER_TOPIC].map((t) => topicIn(run, t)),
-        ...groups.map(deadLetterTopicName),
-        `${run}-score-es.dlq`,
-        changelogTopicName(`${run}-sessionize`, 'sessions'),
-        changelogTopicName(`${run}-window`, 'windows'),
-        changelogTopicName(`${run}-score`, 'waiting'),
-      ]);
-      const es = process.env.ELASTICSEARCH_URL;
+      // Every topic of the run is named after it: its namespace, its groups' dead letters and
+      // changelogs (`<run>-<stage>...`), its customers' logs.
+      const ours = (await bus.admin.listTopics()).filter((t) => t.startsWith(`${run}.`) || t.startsWith(`${run}-`) || t.startsWith(`${logsTopic(run)}-`));
+      await deleteTopics(bus, ours);
+      const es = servers.ELASTICSEARCH_URL ?? process.env.ELASTICSEARCH_URL;
       if (es) await fetch(`${es}/${indexPrefix}-*`, { method: 'DELETE' }).catch(() => undefined);
     },
   };

@@ -1,0 +1,62 @@
+/**
+ * The broker stopped mid-stream and started again (on its data, as an operator's restart or a
+ * node reboot does), on a private Kafka: ingest answers "later" meanwhile and the client retries;
+ * every stage (ingest, sessionize, window, score) takes in records again by itself within 30 s of
+ * the broker's return; no final score is lost or changed against the offline pipeline.
+ */
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import type { Bus } from '@weir/stream';
+import { STAGES, kafkaBus, requireServers } from '@weir/testing';
+import { startPrivateServers, type PrivateServers } from './private-servers.js';
+import { LONG, counters, deadLetters, faultRun, progress, recoveryTimes, report, type FaultRun } from './scenario.js';
+
+const DOWN_MS = LONG ? 60_000 : 15_000;
+const NAME = 'broker-restart';
+
+let servers: PrivateServers | undefined;
+let bus: Bus | undefined;
+let run: FaultRun | undefined;
+
+after(async () => {
+  await run?.pipeline.stop().catch(() => undefined);
+  await bus?.close().catch(() => undefined);
+  await servers?.close();
+});
+
+test(`broker stopped for ${DOWN_MS / 1000} s mid-stream and started again: every stage recovers by itself within 30 s, no final score lost or changed`, { timeout: 900_000 }, async () => {
+  requireServers();
+  const started = Date.now();
+  servers = await startPrivateServers(NAME, 21000, ['kafka'], (line) => progress(NAME, line));
+  bus = await kafkaBus(servers.env);
+  // Idle closes longer than the client's retry pauses, shorter than the test.
+  run = await faultRun(bus, 'broker', { servers: servers.env, sessionizeIdle: '10s', windowIdle: '20s' });
+  const { pipeline } = run;
+  await pipeline.startStages();
+  const names = ['ingest', ...STAGES];
+  let recovery = new Map<string, number>();
+  let outage = 0;
+  const accepted = await run.postAll({
+    at: {
+      fraction: 0.4,
+      run: async () => {
+        progress(NAME, `stopping Kafka for ${DOWN_MS / 1000} s`);
+        await servers!.stop('kafka');
+        const stopped = Date.now();
+        const before = await counters(pipeline, names);
+        await new Promise((resolve) => setTimeout(resolve, DOWN_MS));
+        await servers!.start('kafka');
+        const back = Date.now();
+        outage = (back - stopped) / 1000;
+        progress(NAME, `Kafka answers again after ${outage.toFixed(0)} s down`);
+        recovery = await recoveryTimes(pipeline, names, back, before, 30_000);
+        progress(NAME, `recovered: ${[...recovery].map(([n, s]) => `${n} ${s.toFixed(1)} s`).join(', ')}`);
+      },
+    },
+  });
+  const { sessions, largest } = await run.verify(accepted);
+  const dead = await deadLetters(bus, pipeline);
+  assert.deepEqual(Object.values(dead).filter((n) => n > 0), [], `nothing dead-lettered: ${JSON.stringify(dead)}`);
+  for (const service of pipeline.services.values()) assert.equal(service.child.exitCode, null, `${service.name} is still running (recovered by itself)`);
+  report({ fault: `broker stopped, restarted after ${DOWN_MS / 1000} s (down ${outage.toFixed(0)} s)`, recovery: [...recovery].map(([n, s]) => `${n} ${s.toFixed(1)}s`).join(', '), sessions, largestDiff: largest, seconds: Math.round((Date.now() - started) / 1000) });
+});

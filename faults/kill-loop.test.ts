@@ -1,0 +1,63 @@
+/**
+ * kill -9 loops: while traffic flows, each stage (sessionize, window, score) in turn is killed
+ * with SIGKILL and started again, several times, under at-least-once and under exactly-once; the
+ * final scores equal the offline pipeline's (and so an uninterrupted run's). Runs on the shared
+ * servers: no server is stopped. CI kills each stage twice; `pnpm chaos` ten times.
+ */
+import { after, test } from 'node:test';
+import type { Bus } from '@weir/stream';
+import { STAGES, kafkaBus, requireServers, waitFor } from '@weir/testing';
+import { LONG, faultRun, postingRounds, progress, recordsIn, report, type FaultRun } from './scenario.js';
+
+const KILLS = LONG ? 10 : 1;
+/** About how long one kill and restart (a new member joining, the state restored) takes on a busy machine, to spread the traffic over the loop. */
+const RESTART_MS = 30_000;
+
+let bus: Bus | undefined;
+const runs: FaultRun[] = [];
+
+after(async () => {
+  for (const run of runs) await run.pipeline.stop().catch(() => undefined);
+  await bus?.close();
+});
+
+for (const delivery of ['at-least-once', 'exactly-once'] as const) {
+  test(`${delivery}: each stage killed ${KILLS} times under load, the final scores unchanged`, { timeout: LONG ? 3_600_000 : 600_000 }, async () => {
+    requireServers();
+    const started = Date.now();
+    const name = `kill-loop ${delivery}`;
+    bus ??= await kafkaBus();
+    const run = await faultRun(bus, delivery === 'exactly-once' ? 'killeos' : 'killalo', { delivery, sessionizeIdle: '20s', windowIdle: '30s' });
+    runs.push(run);
+    const { pipeline } = run;
+    await pipeline.startStages();
+    const restarts: number[] = [];
+    const pauseMs = Math.round((KILLS * STAGES.length * RESTART_MS) / postingRounds(run.lines));
+    const accepted = await run.postAll({
+      pauseMs,
+      at: {
+        fraction: 0.1,
+        run: async () => {
+          for (let round = 1; round <= KILLS; round++) {
+            for (const stage of STAGES) {
+              const victim = pipeline.services.get(stage)!;
+              // Killed while working: once it has taken in records since it started.
+              await waitFor(`${stage} to take in records`, async () => ((await recordsIn(victim)) ?? 0) > 0, 120_000);
+              victim.child.kill('SIGKILL');
+              await victim.exited;
+              const killed = Date.now();
+              // Back when it has joined its group and restored its partitions' state ("stage started").
+              await pipeline.restart(stage);
+              restarts.push((Date.now() - killed) / 1000);
+              progress(name, `kill ${round}/${KILLS} of ${stage}: started again ${restarts.at(-1)!.toFixed(1)} s after the kill`);
+            }
+          }
+        },
+      },
+    });
+    const { sessions, largest } = await run.verify(accepted);
+    const worst = Math.max(...restarts);
+    const mean = restarts.reduce((a, b) => a + b, 0) / restarts.length;
+    report({ fault: `kill -9 x${KILLS} per stage (${delivery})`, recovery: `restarted in mean ${mean.toFixed(1)}s, worst ${worst.toFixed(1)}s`, sessions, largestDiff: largest, seconds: Math.round((Date.now() - started) / 1000) });
+  });
+}
