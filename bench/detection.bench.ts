@@ -6,8 +6,10 @@
  * same folds. Every learner's figures are computed here from its out-of-fold scores, the same
  * way: accuracy at score ≥ 0.5 (a calibrated probability's even odds; scikit-learn's `predict`),
  * and for weir also at the threshold it stores (chosen on those same out-of-fold scores, so a little
- * optimistic). Datasets: the simulator, and every prepared real labelled set in the cache
- * (scripts/prepare-real-logs.sh). Figures are printed, never asserted.
+ * optimistic). Datasets: the simulator, and every real labelled set found under
+ * ~/.cache/weir/real-logs (WEIR_REAL_LOGS): a directory with dataset.json ({input, labels, format,
+ * sessionKey}, paths relative to it). None is prepared by this repository yet: no real labelled web
+ * log could be obtained from the package registries. Figures are printed, never asserted.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
@@ -56,7 +58,7 @@ function python(): string | null {
   return existsSync(candidate) ? candidate : null;
 }
 
-/** Real labelled sets prepared by scripts/prepare-real-logs.sh: one directory each with dataset.json. */
+/** Real labelled sets in the cache: one directory each with dataset.json. */
 function realDatasets(): Dataset[] {
   const cache = process.env.WEIR_REAL_LOGS ?? join(process.env.HOME ?? '/root', '.cache', 'weir', 'real-logs');
   if (!existsSync(cache)) return [];

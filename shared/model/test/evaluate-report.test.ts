@@ -89,6 +89,12 @@ describe('evaluation and its HTML report', () => {
     assert.ok(svgById(html, 'score-histogram-families'), 'per-family histograms when families are given');
     assert.match(html, /<td>actual bot<\/td><td>\d+<\/td><td>\d+<\/td>/);
     assert.match(html, new RegExp(pipeline.version));
+    // The reliability plot: one point per non-empty score bin, and its table.
+    const reliability = svgById(html, 'reliability');
+    const filledBins = evaluation.reliability.filter((b) => b.count > 0).length;
+    assert.ok(reliability && filledBins >= 2, 'reliability plot');
+    assert.equal(seriesPoints(reliability)[0], filledBins);
+    assert.equal(evaluation.reliability.reduce((n, b) => n + b.count, 0), evaluation.rows);
 
     const json = JSON.parse(await readFile(join(dir, 'evaluation.json'), 'utf8')) as { rocAuc: number };
     assert.equal(json.rocAuc, evaluation.rocAuc);
