@@ -49,11 +49,13 @@ export interface ServiceProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** `services/<name>/src/main.ts` as a child process, HTTP on a free port, logging at info. */
+/** `services/<name>/src/main.ts` as a child process, HTTP on free ports, logging at info. */
 export function startService(name: string, env: Record<string, string>): ServiceProcess {
+  // Ingest's admin port (/readyz, /metrics) is free too: tests run side by side.
+  const freePorts = name === 'ingest' ? { PORT: '0', WEIR_ADMIN_PORT: '0' } : { PORT: '0' };
   const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
     cwd: REPO_ROOT,
-    env: { ...process.env, WEIR_BUS: 'kafka', PORT: '0', WEIR_LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, WEIR_BUS: 'kafka', ...freePorts, WEIR_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
