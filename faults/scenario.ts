@@ -120,7 +120,7 @@ export async function faultRun(bus: Bus, kind: string, options: Omit<PipelineOpt
 /** Records the stage has taken in (sum of weir_stage_records_in_total), or ingest's accepted lines. */
 export async function recordsIn(service: ServiceProcess): Promise<number | null> {
   try {
-    const text = await (await fetch(`${await service.url()}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+    const text = await (await fetch(`${await service.adminUrl()}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
     const metric = service.name === 'ingest' ? 'weir_ingest_lines_accepted_total' : 'weir_stage_records_in_total';
     let sum = 0;
     for (const line of text.split('\n')) {

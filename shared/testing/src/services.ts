@@ -42,8 +42,10 @@ export interface ServiceProcess {
   readonly child: ChildProcess;
   /** Everything it wrote (JSON log lines), stdout and stderr together. */
   output(): string;
-  /** The URL its HTTP server (/healthz, /readyz, /metrics) listens on, once it does. */
+  /** The URL its HTTP server listens on, once it does (ingest: its API). */
   url(): Promise<string>;
+  /** Where /healthz, /readyz and /metrics answer: ingest's admin port, the one server of the others. */
+  adminUrl(): Promise<string>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
@@ -67,22 +69,24 @@ export function startService(name: string, env: Record<string, string>): Service
   );
   let exitedYet = false;
   void exited.then(() => (exitedYet = true));
+  const listening = (message: string) =>
+    waitFor(
+      `${name} to listen`,
+      () => {
+        const line = output.split('\n').find((l) => l.includes(message));
+        if (line) return (JSON.parse(line) as { url: string }).url.replace('0.0.0.0', '127.0.0.1');
+        if (exitedYet) throw new Error(`${name} exited before listening:\n${output.slice(-4000)}`);
+        return undefined;
+      },
+      60_000,
+    );
   return {
     name,
     child,
     output: () => output,
     exited,
-    url: () =>
-      waitFor(
-        `${name} to listen`,
-        () => {
-          const line = output.split('\n').find((l) => l.includes('"msg":"listening"'));
-          if (line) return (JSON.parse(line) as { url: string }).url.replace('0.0.0.0', '127.0.0.1');
-          if (exitedYet) throw new Error(`${name} exited before listening:\n${output.slice(-4000)}`);
-          return undefined;
-        },
-        60_000,
-      ),
+    url: () => listening('"msg":"listening"'),
+    adminUrl: () => listening(name === 'ingest' ? '"msg":"admin listening' : '"msg":"listening"'),
     async stop(graceMs = 20_000) {
       if (exitedYet) return;
       child.kill('SIGTERM');
