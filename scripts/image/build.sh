@@ -60,7 +60,7 @@ if ! buildah images --quiet "$base" >/dev/null 2>&1; then
 fi
 
 # The tag names the content the image is built from, so an unchanged tree is not rebuilt.
-inputs=(deploy/Dockerfile .dockerignore package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc tsconfig.base.json patches shared services scripts/image/bundle.ts scripts/image/service-entry.ts scripts/image/topics-main.ts models/default)
+inputs=(deploy/Dockerfile .dockerignore package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc tsconfig.base.json patches shared services scripts/image/bundle.ts scripts/image/service-entry.ts scripts/image/topics-main.ts scripts/image/replay-main.ts scripts/image/cli-command.ts models/default)
 tag=$( (echo "$base"; git ls-files -z --cached --others --exclude-standard -- "${inputs[@]}" | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-12)
 ref="docker.io/local/weir:$tag"
 out=out/image

@@ -25,9 +25,13 @@ const result = await build({
     window: 'services/window/src/main.ts',
     score: 'services/score/src/main.ts',
     topics: 'scripts/image/topics-main.ts',
+    replay: 'scripts/image/replay-main.ts',
   },
   outdir,
   bundle: true,
+  // The librdkafka client (KAFKA_CLIENT=confluent) is a native addon built on the host: the image
+  // runs on kafkajs.
+  external: ['@confluentinc/kafka-javascript'],
   // No code splitting: a CommonJS package loaded with import() would become a chunk exporting
   // only `default`, losing its named exports (esbuild's split-chunk interop); each service is one
   // self-contained file instead.

@@ -1,9 +1,9 @@
 /**
  * The image's entry point: `node dist/weir-service.mjs <service> [args]` runs one service from the
  * compiled bundle, so one image serves every Deployment (the chart passes the name as args);
- * `topics plan|apply` is `weir topics`, for the chart's hook Job.
+ * `topics plan|apply` and `replay` are those `weir` commands, for the chart's Jobs.
  */
-const SERVICES = ['ingest', 'sessionize', 'window', 'score', 'topics'] as const;
+const SERVICES = ['ingest', 'sessionize', 'window', 'score', 'topics', 'replay'] as const;
 
 const [name] = process.argv.splice(2, 1);
 if (!SERVICES.includes(name as (typeof SERVICES)[number])) {

@@ -10,8 +10,10 @@ export async function createBus(config: BusConfig, logger?: Logger): Promise<Bus
   const options = { connection: config.connection, tuning: config.tuning, ...(logger ? { logger } : {}) };
   if (config.client === 'kafkajs') return connectKafkaBus(options);
   // Loaded only when chosen: the librdkafka binding is a native addon that a process on kafkajs
-  // (and the production bundle) need not load.
-  const { connectConfluentBus } = await import('./confluent/index.js');
+  // need not load. A specifier in a variable, so the production bundle (which runs on kafkajs)
+  // leaves it out rather than hoisting the addon's import.
+  const confluentModule = './confluent/index.js';
+  const { connectConfluentBus } = (await import(confluentModule)) as typeof import('./confluent/index.js');
   return connectConfluentBus(options);
 }
 
