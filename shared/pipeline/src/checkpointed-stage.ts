@@ -38,18 +38,10 @@ export function checkpointedStage<In, Out, P, Snap, Part, Result>(
     },
     onTick(now, ctx) {
       const idleAfter = options.closeIdleAfterMs ?? 0;
-      if (idleAfter <= 0) return [];
       const id = `${ctx.topic}:${ctx.partition}`;
       const last = lastInput.get(id);
-      if (last === undefined) {
-        // Owned but quiet since this instance took it (a restart, a rebalance): idle from now, so
-        // the open state it restored closes too instead of waiting for input that may never come.
-        lastInput.set(id, now);
-        return [];
-      }
-      if (now - last < idleAfter) return [];
-      // Closed until the next input: no flush (and no checkpoint) on every tick after this one.
-      lastInput.set(id, Number.POSITIVE_INFINITY);
+      if (idleAfter <= 0 || last === undefined || now - last < idleAfter) return [];
+      lastInput.delete(id);
       const outputs = options.toOutputs(options.flush(checkpoints.processorFor(ctx)), ctx);
       checkpoints.checkpoint(ctx);
       return outputs;
