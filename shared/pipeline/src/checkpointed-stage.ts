@@ -21,6 +21,9 @@ export interface CheckpointedStageOptions<In, Out, P, Snap, Part, Result> {
  * A stage around a stateful event-time processor (Sessionizer, WindowBaseline): one processor per
  * input partition, checkpointed after every batch, and an optional flush of idle partitions.
  */
+/** Least quiet time of a partition an instance has just taken, before its restored state closes. */
+const TAKEOVER_GRACE_MS = 30_000;
+
 export function checkpointedStage<In, Out, P, Snap, Part, Result>(
   options: CheckpointedStageOptions<In, Out, P, Snap, Part, Result>,
 ): Stage<In, Out, CheckpointEntry<Snap, Part>> {
@@ -38,10 +41,21 @@ export function checkpointedStage<In, Out, P, Snap, Part, Result>(
     },
     onTick(now, ctx) {
       const idleAfter = options.closeIdleAfterMs ?? 0;
+      if (idleAfter <= 0) return [];
       const id = `${ctx.topic}:${ctx.partition}`;
       const last = lastInput.get(id);
-      if (idleAfter <= 0 || last === undefined || now - last < idleAfter) return [];
-      lastInput.delete(id);
+      if (last === undefined) {
+        // Owned but quiet since this instance took it (a restart, a rebalance): the open state it
+        // restored closes too instead of waiting for input that may never come — after a grace
+        // long enough for a backlog to arrive first (a close before it would split sessions).
+        // Grace plus the idle time: stages keep the order of their idle times (sessionize closes
+        // its sessions before window closes the windows they fall in).
+        lastInput.set(id, now + TAKEOVER_GRACE_MS);
+        return [];
+      }
+      if (now - last < idleAfter) return [];
+      // Closed until the next input: no flush (and no checkpoint) on every tick after this one.
+      lastInput.set(id, Number.POSITIVE_INFINITY);
       const outputs = options.toOutputs(options.flush(checkpoints.processorFor(ctx)), ctx);
       checkpoints.checkpoint(ctx);
       return outputs;
