@@ -289,8 +289,20 @@ kafka:
   brokers: "$NODE_IP:$KAFKA_PODS_PORT"
 schemaRegistry:
   url: "http://$NODE_IP:$REGISTRY_PORT/apis/ccompat/v7"
+# One node with a couple of cores: one replica each and small requests, so every pod fits.
 services:
+  ingest:
+    replicas: 1
+    autoscaling: { enabled: false }
+    resources: { requests: { cpu: 50m, memory: 96Mi } }
+  sessionize:
+    replicas: 1
+    resources: { requests: { cpu: 50m, memory: 96Mi } }
+  window:
+    resources: { requests: { cpu: 50m, memory: 96Mi } }
   score:
+    replicas: 1
+    resources: { requests: { cpu: 50m, memory: 96Mi } }
     env:
       ELASTICSEARCH_URL: "http://$NODE_IP:$ES_PORT"
       # One Elasticsearch node: replicas would never be assigned.
