@@ -52,7 +52,7 @@ export function sessionizeStage(options: SessionizeStageOptions = {}): Stage<Req
     push: (sessionizer: Sessionizer, event: RequestEvent) => sessionizer.push(event),
     flush: (sessionizer) => sessionizer.flush(),
     toOutputs: (output: SessionizerOutput, ctx): OutputRecord<SessionFeatures>[] => {
-      if (output.late.length > 0) options.onLate?.(output.late, ctx);
+      if (output.late.length > 0) options.onLate?.(output.late, { topic: ctx.topic, partition: ctx.partition });
       const forced = output.records.filter((r) => r.closeReason === 'max_open_sessions');
       if (forced.length > 0) options.onForceClosed?.(forced, ctx);
       return output.records.map((record) => ({ topic, key: record.customer, value: record }));

@@ -49,7 +49,7 @@ export function windowStage(options: WindowStageOptions = {}): Stage<SessionFeat
     push: (baseline: WindowBaseline, session: SessionFeatures) => baseline.push(session),
     flush: (baseline) => baseline.flush(),
     toOutputs: (output: WindowOutput, ctx): OutputRecord<WindowSummary>[] => {
-      if (output.late.length > 0) options.onLate?.(output.late, ctx);
+      if (output.late.length > 0) options.onLate?.(output.late, { topic: ctx.topic, partition: ctx.partition });
       return output.summaries.map((summary) => ({ topic, key: windowKey(summary), value: summary }));
     },
     closeIdleAfterMs: options.closeIdleAfterMs ?? 0,
