@@ -51,7 +51,9 @@ test('SIGTERM with 8 clients trickling bodies: they get 503, and the service exi
   assert.match(finished.stdout, /"msg":"shut down"/);
   for (const answer of answers) {
     assert.equal(statusOf(answer), 503, answer);
-    assert.match(answer, /WEIR_INGEST_SHUTTING_DOWN/);
+    // Ours, or fastify's own 503 for a request that reaches the server after it began closing:
+    // which of the two a trickler gets depends on timing, both say "shutting down".
+    assert.match(answer, /WEIR_INGEST_SHUTTING_DOWN|"statusCode":503/);
   }
   // The timeouts are 10 minutes: anything near them means the tricklers were waited for.
   assert.ok(seconds < 30, `shut down in ${seconds.toFixed(1)} s`);
