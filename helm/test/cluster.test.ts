@@ -181,8 +181,7 @@ test('helm/weir on a real cluster: install, traffic, scaling, a pod deleted, an 
       ],
       shutdown: { preStopSeconds: 2, timeoutSeconds: 20, marginSeconds: 5 },
       services: {
-        // Until ingest serves its probes on WEIR_ADMIN_PORT, they stay on its API port here.
-        ingest: { replicas: 1, adminPort: 0, autoscaling: { enabled: false }, resources: small },
+        ingest: { replicas: 1, autoscaling: { enabled: false }, resources: small },
         sessionize: { replicas: 1, resources: small, env: { WEIR_LOGS_TOPIC_PATTERN: `^weir\\.logs\\.${run}-.+$`, WEIR_CLOSE_IDLE_AFTER: '0s' } },
         window: { replicas: 1, resources: small, env: { WEIR_WINDOW_LATENESS: '30m', WEIR_CLOSE_IDLE_AFTER: '0s' } },
         score: { replicas: 1, resources: small, env: { WEIR_ES_INDEX_PREFIX: indexPrefix, WEIR_ES_REPLICAS: '0', WEIR_ES_FLUSH_INTERVAL: '200ms' } },
