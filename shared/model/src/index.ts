@@ -29,9 +29,9 @@ export {
 } from './manifest.js';
 export { computeVersion } from './version.js';
 export { MODEL_JSON, WEIGHTS_BIN, fileSystemIO, type NetworkArtifacts } from './model-files.js';
-export { ModelPipeline, isTreeEnsemble, type ModelArtifacts, type PipelineParts } from './pipeline.js';
+export { ModelPipeline, isTreeEnsemble, type ModelArtifacts, type PipelineParts, type ReasonMethod } from './pipeline.js';
 export { untrainedPipeline, type UntrainedOptions } from './untrained.js';
-export { DEFAULT_REASON_COUNT } from './reasons.js';
+export { DEFAULT_REASON_COUNT, reasonAgreement, type ReasonAgreement } from './reasons.js';
 export {
   checkFingerprint,
   loadModelPipeline,

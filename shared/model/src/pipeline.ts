@@ -14,7 +14,9 @@ import { modelFromArtifacts, type NetworkArtifacts } from './model-files.js';
 import { forwardOf, predictStandardised } from './network.js';
 import { predictTrees, type TreeEnsemble } from './trees.js';
 import { standardiseRows, type Preprocessing } from './preprocess.js';
-import { DEFAULT_REASON_COUNT, occlusionAttributions } from './reasons.js';
+import { denseLayersOf, gradientTimesInput } from './gradient-attribution.js';
+import { DEFAULT_REASON_COUNT, occlusionAttributions, singlePassAttributions } from './reasons.js';
+import { treeShapley } from './tree-attribution.js';
 import { labelFor, validateThresholds } from './thresholds.js';
 import type { Attribution, ModelInput, Thresholds } from './types.js';
 import { computeVersion } from './version.js';
@@ -32,11 +34,18 @@ export function isTreeEnsemble(artifacts: ModelArtifacts): artifacts is TreeEnse
 /** Standardised rows (row-major) → raw scores in [0, 1]. */
 type Predictor = (data: Float32Array) => Float64Array;
 
+/** Standardised rows → per row, each player's push in log-odds (see reasons.ts). */
+type Attributor = (data: Float32Array, playerOf: Int32Array, players: number) => Float64Array;
+
+/** How `reasonsBatch` explains: in one pass when the model's form allows, else by occlusion. */
+export type ReasonMethod = 'tree-shapley' | 'gradient-x-input' | 'occlusion';
+
 export class ModelPipeline {
   readonly manifest: Readonly<PipelineManifest>;
   readonly artifacts: Readonly<ModelArtifacts>;
   private readonly model: tf.LayersModel | null;
   private readonly predictor: Predictor;
+  private readonly attributor: Attributor | null;
   private readonly calibration: Calibration | null;
   private readonly preprocessing: Preprocessing;
   private readonly names: readonly string[];
@@ -51,9 +60,12 @@ export class ModelPipeline {
     if (model === null) {
       const trees = artifacts as TreeEnsemble;
       this.predictor = (data) => predictTrees(trees, data);
+      this.attributor = (data, playerOf, players) => treeShapley(trees, data, playerOf, players);
     } else {
       const forward = forwardOf(model);
       this.predictor = (data) => predictStandardised(forward, data, width);
+      const layers = denseLayersOf(model);
+      this.attributor = layers === null ? null : (data, playerOf, players) => gradientTimesInput(layers, data, playerOf, players);
     }
     this.calibration = manifest.calibration ?? null;
     this.preprocessing = preprocessingOf(manifest);
@@ -183,8 +195,25 @@ export class ModelPipeline {
     return this.reasonsBatch([row], k)[0] as Attribution[];
   }
 
-  /** `groupOf` occludes and reports columns of one group together (see reasons.ts). */
+  /** How `reasonsBatch` explains this pipeline's model. */
+  get reasonMethod(): ReasonMethod {
+    if (this.attributor === null) return 'occlusion';
+    return this.model === null ? 'tree-shapley' : 'gradient-x-input';
+  }
+
+  /**
+   * One pass over the rows, whatever the number of features (see `reasonMethod`). `groupOf` puts
+   * columns of one group together, explained and reported as one feature (see reasons.ts).
+   */
   reasonsBatch(rows: readonly (readonly number[])[], k: number = DEFAULT_REASON_COUNT, groupOf?: (column: string) => string): Attribution[][] {
+    const attributor = this.attributor;
+    if (attributor === null) return this.occlusionReasonsBatch(rows, k, groupOf);
+    this.assertUsable();
+    return singlePassAttributions(attributor, this.preprocess(rows), rows, this.names, k, groupOf);
+  }
+
+  /** Reasons by occlusion, a forward pass per feature group: the reference single-pass reasons are checked against. */
+  occlusionReasonsBatch(rows: readonly (readonly number[])[], k: number = DEFAULT_REASON_COUNT, groupOf?: (column: string) => string): Attribution[][] {
     return occlusionAttributions((data) => this.predict(data), this.preprocess(rows), rows, this.names, k, groupOf);
   }
 
@@ -200,9 +229,13 @@ export class ModelPipeline {
   }
 
   private predict(data: Float32Array): Float64Array {
-    if (this.disposed) throw new ModelError('WEIR_MODEL_DISPOSED', `pipeline ${this.version} has been disposed`);
+    this.assertUsable();
     const raw = this.predictor(data);
     return this.calibration === null ? raw : applyCalibration(this.calibration, raw);
+  }
+
+  private assertUsable(): void {
+    if (this.disposed) throw new ModelError('WEIR_MODEL_DISPOSED', `pipeline ${this.version} has been disposed`);
   }
 }
 

@@ -1,10 +1,14 @@
 /**
- * Why a row scored high, by occlusion: score the row, then score it again with one feature at a
- * time replaced by its training mean (0 once standardised); the drop is that feature's push. Chosen
- * over gradient×input because it measures what the network actually does at that point (ReLU and
- * sigmoid saturation make gradients local and often near zero for confident scores), costs a single
- * batched forward pass of (features + 1) rows per row (fewer with groups), and is exactly deterministic.
- * Interactions are not split: two features that only matter together may each show a small drop.
+ * Why a row scored high: each feature's push away from the training mean (0 once standardised).
+ *
+ * Occlusion scores the row again with one feature at a time at its mean; the drop is that feature's
+ * push. It measures what the model does at that point, but costs a forward pass of (features + 1)
+ * rows per row (fewer with groups), which made reasons the score stage's largest cost. So
+ * the pipelines explain in one pass (`singlePassAttributions`: exact Shapley values for trees,
+ * gradient × input for networks, see tree-attribution.ts and gradient-attribution.ts) and keep
+ * occlusion as the reference those are checked against, and for topologies one pass cannot read.
+ * Interactions: occlusion does not split them (two features that only matter together may each show
+ * a small drop); Shapley values share them out.
  */
 import type { Attribution } from './types.js';
 
@@ -39,20 +43,50 @@ export function occlusionAttributions(
     }
   }
   const scores = predict(occluded);
-  return rawRows.map((raw, r) => {
+  const pushes = new Float64Array(rawRows.length * groups.length);
+  for (let r = 0; r < rawRows.length; r++) {
     const base = scores[r * block] as number;
-    const pushes: { group: ColumnGroup; delta: number }[] = [];
+    for (let g = 0; g < groups.length; g++) pushes[r * groups.length + g] = base - (scores[r * block + g + 1] as number);
+  }
+  return rankPushes(pushes, groups, rawRows, k);
+}
+
+/**
+ * The same answer in one pass: `attribute` gives each player's push for every row at once (tree
+ * Shapley values, gradient × input; their units are log-odds, not probability), so the cost no
+ * longer grows with the number of features. Ranked and shared out as occlusion's pushes are.
+ */
+export function singlePassAttributions(
+  attribute: (standardised: Float32Array, playerOf: Int32Array, players: number) => Float64Array,
+  standardised: Float32Array,
+  rawRows: readonly (readonly number[])[],
+  names: readonly string[],
+  k: number,
+  groupOf: (column: string) => string = (column) => column,
+): Attribution[][] {
+  const groups = columnGroups(names, groupOf);
+  const playerOf = new Int32Array(names.length);
+  groups.forEach((group, g) => {
+    for (const column of group.columns) playerOf[column] = g;
+  });
+  return rankPushes(attribute(standardised, playerOf, groups.length), groups, rawRows, k);
+}
+
+/** Per row, the groups with a positive push (row-major rows × groups), largest first, at most `k`, with their shares. */
+function rankPushes(pushes: Float64Array, groups: readonly ColumnGroup[], rawRows: readonly (readonly number[])[], k: number): Attribution[][] {
+  return rawRows.map((raw, r) => {
+    const up: { group: ColumnGroup; delta: number }[] = [];
     let total = 0;
     for (let g = 0; g < groups.length; g++) {
-      const delta = base - (scores[r * block + g + 1] as number);
+      const delta = pushes[r * groups.length + g] as number;
       if (delta > 0) {
-        pushes.push({ group: groups[g] as ColumnGroup, delta });
+        up.push({ group: groups[g] as ColumnGroup, delta });
         total += delta;
       }
     }
     // Stable sort: equal pushes keep the pipeline's feature order, so output never depends on chance.
-    pushes.sort((a, b) => b.delta - a.delta);
-    return pushes.slice(0, Math.max(0, k)).map(({ group, delta }) => ({
+    up.sort((a, b) => b.delta - a.delta);
+    return up.slice(0, Math.max(0, k)).map(({ group, delta }) => ({
       feature: group.name,
       value: raw[group.valueColumn] as number,
       contribution: delta / total,
@@ -80,4 +114,31 @@ function columnGroups(names: readonly string[], groupOf: (column: string) => str
     }
   });
   return [...byName.values()];
+}
+
+/** How far two explanations of the same rows agree: the top reason, and the overlap of the top `k`. */
+export interface ReasonAgreement {
+  /** Rows where at least one side gives a reason. */
+  rows: number;
+  /** Share of those rows whose first reasons are the same feature. */
+  top1: number;
+  /** Mean share of the top-`k` features the two sides have in common (over the larger list). */
+  topK: number;
+}
+
+export function reasonAgreement(a: readonly (readonly Attribution[])[], b: readonly (readonly Attribution[])[], k: number): ReasonAgreement {
+  let rows = 0;
+  let top1 = 0;
+  let topK = 0;
+  a.forEach((left, r) => {
+    const right = b[r] ?? [];
+    const leftTop = left.slice(0, k).map((x) => x.feature);
+    const rightTop = new Set(right.slice(0, k).map((x) => x.feature));
+    const size = Math.max(leftTop.length, rightTop.size);
+    if (size === 0) return;
+    rows += 1;
+    if (leftTop[0] !== undefined && leftTop[0] === right[0]?.feature) top1 += 1;
+    topK += leftTop.filter((feature) => rightTop.has(feature)).length / size;
+  });
+  return { rows, top1: rows === 0 ? 1 : top1 / rows, topK: rows === 0 ? 1 : topK / rows };
 }

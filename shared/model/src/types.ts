@@ -23,6 +23,9 @@ export interface Attribution {
   value: number;
   /** Its share of the total upward push (the positive contributions sum to 1). */
   contribution: number;
-  /** The score drop when this feature is replaced by its training mean. */
+  /**
+   * Its push away from the training mean: the score drop when it is replaced by that mean
+   * (occlusion), or its log-odds share of the model's output (single-pass attribution).
+   */
   delta: number;
 }
