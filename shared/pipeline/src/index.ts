@@ -5,7 +5,7 @@
 export { MODEL_INPUT_NAMES, modelRow, type ModelRow } from './model-input.js';
 export { labelOf, reasonOf, type Scorer, type ScoringItem, type SessionScore, type Thresholds } from './scorer.js';
 export { BaselineScorer, type BaselineScorerOptions } from './baseline-scorer.js';
-export { ModelScorer } from './model-scorer.js';
+export { ModelScorer, reasonFeatureOf } from './model-scorer.js';
 export { scoreRecord, type ScoreRecordMeta } from './score-record.js';
 export {
   DEFAULT_MAX_WINDOWS_PER_CUSTOMER,

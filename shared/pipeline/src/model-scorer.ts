@@ -8,7 +8,8 @@ const isRawFeature = new Set<string>(FEATURE_NAMES);
 /**
  * Scores with a trained model pipeline. `pipeline` is asked for on every batch, so a hot-reloaded
  * model takes over at the next batch. Reasons are computed for sessions that are not labelled
- * human only: they are what people read, and attribution costs a forward pass per feature.
+ * human only: they are what people read. They come from the pipeline's single-pass attribution
+ * (tree Shapley values or gradient × input), so they cost about one more pass over the flagged rows.
  */
 export class ModelScorer implements Scorer {
   constructor(
@@ -26,13 +27,12 @@ export class ModelScorer implements Scorer {
     const aligned = pipeline.align({ names: MODEL_INPUT_NAMES, rows: rows.map((r) => r.values) });
     const scores = pipeline.scoreBatch(aligned);
     const labels = items.map(({ session }, i) => labelOf(scores[i]!, thresholds(session.customer)));
-    // One batched forward pass for every flagged row's occlusions, not one per row.
     const flagged = labels.flatMap((label, i) => (label === 'human' ? [] : [i]));
-    // x, z_x and rz_x are one feature to a reader: occluded together, reported under x.
+    // x, z_x and rz_x are one feature to a reader: explained together, reported under x.
     const attributions = flagged.length === 0 ? [] : pipeline.reasonsBatch(
       flagged.map((i) => aligned[i]!),
       this.reasonCount,
-      rawFeatureOf,
+      reasonFeatureOf,
     );
     const reasonsOf = new Map(flagged.map((row, j) => [row, attributions[j]!]));
     return items.map(({ session }, i) => {
@@ -48,7 +48,7 @@ export class ModelScorer implements Scorer {
 }
 
 /** `rz_request_count` explains itself as `request_count`: the feature a person can look up. */
-function rawFeatureOf(column: string): string {
+export function reasonFeatureOf(column: string): string {
   if (isRawFeature.has(column)) return column;
   const raw = column.replace(/^[a-z]+_/, '');
   return isRawFeature.has(raw) ? raw : column;
