@@ -30,7 +30,7 @@ const registry = {};
 /** Where the relay of session records writes: framed as `weir.sessions`, but not read back by anyone. */
 const RELAY_TOPIC = 'bench.relay.sessions';
 /** Session records produced for a run on the shared broker, on a topic of its own (framed as `weir.sessions`). */
-const SESSIONS_PREFIX = 'bench.sessions.';
+export const SESSIONS_PREFIX = 'bench.sessions.';
 const schemaOf = (topic: string) => topicSchema(topic === RELAY_TOPIC || topic.startsWith(SESSIONS_PREFIX) ? 'weir.sessions' : topic);
 
 export function simulatedEvents(minutes: number): RequestEvent[] {
@@ -46,7 +46,7 @@ export function simulatedEvents(minutes: number): RequestEvent[] {
   return events;
 }
 
-function sessionRecords(events: RequestEvent[]): SessionFeatures[] {
+export function sessionRecords(events: RequestEvent[]): SessionFeatures[] {
   const sessionizer = new Sessionizer();
   const records: SessionFeatures[] = [];
   for (const event of events) records.push(...sessionizer.push(event).records);
@@ -54,7 +54,7 @@ function sessionRecords(events: RequestEvent[]): SessionFeatures[] {
   return records;
 }
 
-function windowSummaries(sessions: SessionFeatures[]): WindowSummary[] {
+export function windowSummaries(sessions: SessionFeatures[]): WindowSummary[] {
   const baseline = new WindowBaseline();
   const summaries: WindowSummary[] = [];
   for (const session of sessions) summaries.push(...baseline.push(session).summaries);
@@ -66,8 +66,9 @@ export async function produce<T>(bus: Bus, topic: string, values: T[], key: (val
   const serde = createSerde<T>(registry, { schemaOf });
   await bus.admin.createTopics([{ topic, partitions: 3 }]);
   const producer = await bus.producer();
-  for (let i = 0; i < values.length; i += 2000) {
-    const chunk = values.slice(i, i + 2000);
+  // 500 session records stay under the broker's 1 MB request limit, which kafkajs does not split for.
+  for (let i = 0; i < values.length; i += 500) {
+    const chunk = values.slice(i, i + 500);
     // Registered under the schema of the pipeline topic it imitates.
     await producer.send(await Promise.all(chunk.map(async (v) => ({ topic, key: key(v), value: await serde.encode(topic, v) }))));
   }
@@ -125,7 +126,7 @@ export async function timeStage<In, Out, S>(
   return seconds;
 }
 
-async function shippedModel(backend: BackendName): Promise<ModelPipeline> {
+export async function shippedModel(backend: BackendName): Promise<ModelPipeline> {
   await selectBackend(backend);
   return loadModelPipeline(DEFAULT_MODEL_DIR, { fingerprint: featureSetFingerprint });
 }

@@ -1,7 +1,9 @@
 /**
- * CPU profile of the runner's bare relay on the real broker: `npx tsx bench/profile-relay.ts
- * [kafkajs|confluent]` writes relay-<client>.cpuprofile (in WEIR_PROFILE_DIR, else the system's temp directory; open it in Chrome's DevTools) covering
- * the relay only, not the set-up, and prints the functions with the most self time.
+ * CPU profile of the runner's bare relay, or of a stage, on the real broker: `npx tsx
+ * bench/profile-relay.ts [kafkajs|confluent] [relay|sessionize|score|score-model]` writes
+ * <what>-<client>.cpuprofile (in WEIR_PROFILE_DIR, else the system's temp directory; open it in
+ * Chrome's DevTools) covering the run only, not the set-up, and prints the functions with the most
+ * self time and the share of time in garbage collection. `score-model` scores with the shipped model.
  * Not a *.bench.ts: `pnpm bench` does not run it.
  */
 import { randomUUID } from 'node:crypto';
@@ -12,7 +14,9 @@ import { Session } from 'node:inspector/promises';
 import { logsTopic, type RequestEvent } from '../shared/contracts/src/index.js';
 import { sessionKeyer } from '../shared/features/src/index.js';
 import { createBusFromEnv } from '../shared/stream/src/index.js';
-import { produce, relay, simulatedEvents, timeStage } from './pipeline.bench.js';
+import { BaselineScorer, ModelScorer, WindowTable, scoreStage, sessionizeStage } from '../shared/pipeline/src/index.js';
+import type { Stage } from '../shared/stream/src/index.js';
+import { SESSIONS_PREFIX, produce, relay, sessionRecords, shippedModel, simulatedEvents, timeStage, windowSummaries } from './pipeline.bench.js';
 
 interface ProfileNode {
   id: number;
@@ -40,11 +44,29 @@ export function topSelf(profile: Profile, count: number): Array<{ share: number;
 }
 
 const client = process.argv[2] ?? 'confluent';
+const what = process.argv[3] ?? 'relay';
 const events = simulatedEvents(Number(process.env.WEIR_BENCH_MINUTES ?? 45));
 const bus = await createBusFromEnv(undefined, { ...process.env, WEIR_BUS: 'kafka', KAFKA_CLIENT: client });
 const suffix = randomUUID().slice(0, 8);
-const input = logsTopic(`bench-${suffix}`);
-await produce(bus, input, events.map((e): RequestEvent => ({ ...e, customer: `bench-${suffix}` })), sessionKeyer('ip_ua'));
+const scored = what === 'score' || what === 'score-model';
+const input = scored ? `${SESSIONS_PREFIX}${suffix}` : logsTopic(`bench-${suffix}`);
+const output = scored ? `${SESSIONS_PREFIX}${suffix}-out` : logsTopic(`relay-${suffix}`);
+const sessions = sessionRecords(events);
+const count = scored ? sessions.length : events.length;
+if (scored) await produce(bus, input, sessions, (s) => s.customer);
+else await produce(bus, input, events.map((e): RequestEvent => ({ ...e, customer: `bench-${suffix}` })), sessionKeyer('ip_ua'));
+const table = new WindowTable();
+for (const w of windowSummaries(sessions)) table.upsert(w);
+const model = what === 'score-model' ? await shippedModel('wasm') : null;
+const scorer = model ? new ModelScorer(() => model) : new BaselineScorer();
+const thresholds = () => ({ suspicious: 0.5, bot: 0.8 });
+// Stage, and whether it keeps state (checkpointed through the changelog, as the bench runs it).
+const [stage, stateful]: [Stage<never, never, never, never>, boolean] =
+  what === 'sessionize'
+    ? [sessionizeStage() as unknown as Stage<never, never, never, never>, true]
+    : scored
+      ? [scoreStage({ windows: table, scorer: () => scorer, thresholds }) as unknown as Stage<never, never, never, never>, true]
+      : [relay<never>(`relay-${client}`, output), false];
 const session = new Session();
 session.connect();
 await session.post('Profiler.enable');
@@ -54,12 +76,13 @@ const tuning = {
   ...(process.env.WEIR_RELAY_CONCURRENCY ? { concurrency: Number(process.env.WEIR_RELAY_CONCURRENCY) } : {}),
   ...(process.env.WEIR_RELAY_MAX_RECORDS ? { batch: { maxRecords: Number(process.env.WEIR_RELAY_MAX_RECORDS) } } : {}),
 };
-const seconds = await timeStage(bus, input, relay<RequestEvent>(`relay-${client}`, logsTopic(`relay-${suffix}`)), false, tuning);
+const seconds = await timeStage(bus, input, stage, stateful, tuning);
 const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
-const out = join(process.env.WEIR_PROFILE_DIR ?? tmpdir(), `relay-${client}.cpuprofile`);
+const out = join(process.env.WEIR_PROFILE_DIR ?? tmpdir(), `${what}-${client}.cpuprofile`);
 writeFileSync(out, JSON.stringify(profile));
 console.log(`profile: ${out}`);
-console.log(`relay on ${client} ${JSON.stringify(tuning)}: ${events.length} records in ${seconds.toFixed(2)} s = ${Math.round(events.length / seconds)} records/s (profiler on)`);
-for (const { share, where } of topSelf(profile, 25)) console.log(`${(share * 100).toFixed(1).padStart(5)} %  ${where}`);
-await bus.admin.deleteTopics([input, logsTopic(`relay-${suffix}`)]).catch(() => undefined);
+console.log(`${what} on ${client} ${JSON.stringify(tuning)}: ${count} records in ${seconds.toFixed(2)} s = ${Math.round(count / seconds)} records/s (profiler on)`);
+for (const { share, where } of topSelf(profile, 30)) console.log(`${(share * 100).toFixed(1).padStart(5)} %  ${where}`);
+model?.dispose();
+await bus.admin.deleteTopics([input, output]).catch(() => undefined);
 await bus.close();
