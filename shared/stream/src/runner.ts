@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { topicPartitionKey, type BusConsumer, type MessageBatch, type PartitionOffsets, type PartitionReader, type TopicPartition } from './bus.js';
+import { topicPartitionKey, type BusConsumer, type MessageBatch, type OutgoingMessage, type PartitionOffsets, type PartitionReader, type TopicPartition } from './bus.js';
 import { deadLetterTopicName } from './dead-letter.js';
 import type { ConsumedMessage } from './bus.js';
 import { isTransient } from '@weir/contracts';
@@ -223,33 +223,71 @@ class StageRun<In, Out, S, L> {
     await task.lock.run(() => this.processBatch(task, batch));
   }
 
+  /**
+   * Chunk by chunk, each chunk's write (produce, checkpoint, commit: durable before the next is
+   * started, so units stay in order) overlaps the processing of the chunk after it, which builds
+   * on its state. The state layer is therefore committed to memory before its write is durable:
+   * a write that does not succeed ends this partition's work (the run stops, or the partition was
+   * lost and its state is dropped with the task), so no later write can carry state whose
+   * outputs and checkpoint were not written.
+   */
   private async processBatch(task: PartitionTask<S, L>, batch: MessageBatch): Promise<void> {
     const tp = task.partition;
     let next = batch.messages[0]!.offset;
-    for (const chunk of chunks(batch.messages, this.maxRecords, this.maxBytes)) {
-      if (this.signal.aborted || batch.isStale() || task.lost) return;
-      const started = performance.now();
-      next = chunk[chunk.length - 1]!.offset + 1;
-      const fresh = task.skipBelow > chunk[0]!.offset ? chunk.filter((m) => m.offset >= task.skipBelow) : chunk;
-      this.metrics.recordsIn(tp.topic, fresh.length);
-      const processed = await this.processHeld(task, fresh);
-      if (!processed) return;
-      const { result, layer } = processed;
-      const changelog = layer && this.changelog ? changelogRecords(this.changelog, tp, layer.changes(), next) : [];
-      const written = await this.write(task, {
-        outputs: [...result.outputs, ...result.deadLetters.map((d) => d.message)],
-        changelog,
-        commit: { ...tp, offset: next },
-      });
-      if (!written) return;
-      task.next = next;
-      layer?.commit();
-      this.countOutputs(result.outputs);
-      for (const { reason } of result.deadLetters) this.metrics.deadLetters(reason, 1);
-      this.metrics.batch(chunk.length, (performance.now() - started) / 1000);
-      await batch.heartbeat();
+    let pending: Promise<boolean> | null = null;
+    try {
+      for (const chunk of chunks(batch.messages, this.maxRecords, this.maxBytes)) {
+        if (this.signal.aborted || batch.isStale() || task.lost) return;
+        const started = performance.now();
+        next = chunk[chunk.length - 1]!.offset + 1;
+        const fresh = task.skipBelow > chunk[0]!.offset ? chunk.filter((m) => m.offset >= task.skipBelow) : chunk;
+        this.metrics.recordsIn(tp.topic, fresh.length);
+        const processed = await this.processHeld(task, fresh);
+        if (!processed) return;
+        const { result, layer } = processed;
+        const changelog = layer && this.changelog ? changelogRecords(this.changelog, tp, layer.changes(), next) : [];
+        layer?.commit();
+        const previous = pending;
+        pending = null;
+        if (previous && !(await previous)) return;
+        pending = this.writeChunk(task, result, changelog, next, chunk.length, started, batch);
+        // Awaited before the next write or on the way out; marked handled so a failure while the
+        // next chunk is processed is not an unhandled rejection.
+        pending.catch(() => undefined);
+      }
+      const last = pending;
+      pending = null;
+      if (last && !(await last)) return;
+    } finally {
+      // Leaving early (stop, lost partition, an error): the write in flight still finishes before
+      // the partition's lock is released, so a revoke or the next batch never overtakes it.
+      if (pending) await pending.catch(() => undefined);
     }
     this.metrics.lag(tp.topic, tp.partition, Math.max(0, batch.highWatermark - next));
+  }
+
+  /** One chunk's unit through the partition's writer; false when nothing was written (see `write`). */
+  private async writeChunk(
+    task: PartitionTask<S, L>,
+    result: ChunkResult,
+    changelog: OutgoingMessage[],
+    next: number,
+    records: number,
+    started: number,
+    batch: MessageBatch,
+  ): Promise<boolean> {
+    const written = await this.write(task, {
+      outputs: [...result.outputs, ...result.deadLetters.map((d) => d.message)],
+      changelog,
+      commit: { ...task.partition, offset: next },
+    });
+    if (!written) return false;
+    task.next = next;
+    this.countOutputs(result.outputs);
+    for (const { reason } of result.deadLetters) this.metrics.deadLetters(reason, 1);
+    this.metrics.batch(records, (performance.now() - started) / 1000);
+    await batch.heartbeat();
+    return true;
   }
 
   /**
