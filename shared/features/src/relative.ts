@@ -49,6 +49,8 @@ export interface RelativeFeatures {
   deviations: FeatureDeviation[];
   /** `z_<f>` and `rz_<f>` for every registry feature; 0 where there is no baseline for it. */
   vector: Record<string, number>;
+  /** The same numbers as `vector`, in `relativeFeatureNames()` order: what a model row copies. */
+  values: Float64Array;
 }
 
 function clip(value: number, limit: number): number {
@@ -105,21 +107,81 @@ export function relativeFeatures(
       );
     }
   }
-  const vector: Record<string, number> = {};
-  const deviations: FeatureDeviation[] = [];
-  for (const feature of FEATURE_NAMES) {
-    const value = session.features[feature];
-    const stats = baseline?.features[feature];
-    let z = 0;
-    let robustZ = 0;
-    if (value !== undefined && stats !== undefined && stats.count > 0) {
-      const d = deviation(feature, value, stats, options);
-      deviations.push(d);
-      z = d.z;
-      robustZ = d.robustZ;
+  return new SessionDeviations(session, baseline, options);
+}
+
+const RELATIVE_NAMES = FEATURE_NAMES.flatMap((name) => [RELATIVE_FEATURE_PREFIX.z + name, RELATIVE_FEATURE_PREFIX.robust + name]);
+
+/** Per baseline feature, what every session scored against it divides by: computed once per baseline. */
+interface Scales {
+  std: number;
+  zScale: number;
+  robustScale: number;
+}
+const scalesOf = new WeakMap<FeatureStats, Scales>();
+
+function scales(stats: FeatureStats, options: RelativeOptions): Scales {
+  const defaults = options.absoluteFloor === undefined && options.relativeFloor === undefined;
+  const cached = defaults ? scalesOf.get(stats) : undefined;
+  if (cached) return cached;
+  const std = Math.sqrt(stats.variance);
+  const computed = { std, zScale: Math.max(std, options.absoluteFloor ?? 1e-6), robustScale: robustScale(stats, options) };
+  if (defaults) scalesOf.set(stats, computed);
+  return computed;
+}
+
+/**
+ * The scores are computed at once into `values` (the model reads them on every session update);
+ * the deviation objects and the named vector only when asked for (reasons read them for flagged
+ * sessions), so the hot path allocates one array per session, not 60 objects and a 120-key record.
+ */
+class SessionDeviations implements RelativeFeatures {
+  readonly windowStart: number | null;
+  readonly values: Float64Array;
+  private deviationList: FeatureDeviation[] | null = null;
+  private named: Record<string, number> | null = null;
+
+  constructor(
+    private readonly session: SessionFeatures,
+    private readonly baseline: WindowSummary | null,
+    private readonly options: RelativeOptions,
+  ) {
+    this.windowStart = baseline?.windowStart ?? null;
+    this.values = new Float64Array(RELATIVE_NAMES.length);
+    if (baseline === null) return;
+    const limit = options.clip ?? 50;
+    for (let f = 0; f < FEATURE_NAMES.length; f++) {
+      const feature = FEATURE_NAMES[f] as string;
+      const value = session.features[feature];
+      const stats = baseline.features[feature];
+      if (value === undefined || stats === undefined || !(stats.count > 0)) continue;
+      const { zScale, robustScale: scale } = scales(stats, options);
+      // As `deviation` computes them (-0 made 0), without its object.
+      const z = clip((value - stats.mean) / zScale, limit);
+      const robustZ = clip((value - stats.median) / scale, limit);
+      this.values[2 * f] = z === 0 ? 0 : z;
+      this.values[2 * f + 1] = robustZ === 0 ? 0 : robustZ;
     }
-    vector[RELATIVE_FEATURE_PREFIX.z + feature] = z;
-    vector[RELATIVE_FEATURE_PREFIX.robust + feature] = robustZ;
   }
-  return { windowStart: baseline?.windowStart ?? null, deviations, vector };
+
+  get deviations(): FeatureDeviation[] {
+    if (this.deviationList === null) {
+      this.deviationList = [];
+      for (const feature of FEATURE_NAMES) {
+        const value = this.session.features[feature];
+        const stats = this.baseline?.features[feature];
+        if (value !== undefined && stats !== undefined && stats.count > 0) this.deviationList.push(deviation(feature, value, stats, this.options));
+      }
+    }
+    return this.deviationList;
+  }
+
+  get vector(): Record<string, number> {
+    if (this.named === null) {
+      const named: Record<string, number> = {};
+      RELATIVE_NAMES.forEach((name, i) => (named[name] = this.values[i] as number));
+      this.named = named;
+    }
+    return this.named;
+  }
 }

@@ -18,6 +18,7 @@ export function modelRow(session: SessionFeatures, baseline: WindowSummary | nul
   const values = new Array<number>(MODEL_INPUT_NAMES.length);
   let i = 0;
   for (const name of FEATURE_NAMES) values[i++] = session.features[name] ?? 0;
-  for (const name of MODEL_INPUT_NAMES.slice(FEATURE_NAMES.length)) values[i++] = relative.vector[name] ?? 0;
+  // relative.values is in relativeFeatureNames() order, the order of the names after FEATURE_NAMES.
+  for (const value of relative.values) values[i++] = value;
   return { values, relative };
 }
