@@ -1,7 +1,7 @@
 /**
  * @weir/model inference throughput per TF.js backend: rows/s scoring a 32-feature pipeline (the
  * default 32-16-1 MLP) at batch 1 (a session scored as it updates) and batch 512 (a consumer
- * batch, or offline scoring), plus reasons/s (occlusion attribution of one row). Every backend
+ * batch, or offline scoring), plus reasons/s (single-pass attribution of one row: gradient × input for this MLP). Every backend
  * that initialises here is measured — cpu, wasm, and node when @tensorflow/tfjs-node is installed —
  * median of 7 runs, backends interleaved run by run so machine noise hits them alike. Baseline:
  * the cpu backend in the same run.

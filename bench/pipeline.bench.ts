@@ -7,7 +7,7 @@
  *   the stage's logic costs on top of moving the records. Median of 3 runs, on the embedded bus,
  *   and on Kafka when KAFKA_BROKERS is set.
  * - The score stage also with the shipped model (models/default) on the wasm and cpu TF.js
- *   backends: inference plus occlusion reasons for every flagged session.
+ *   backends: inference plus single-pass reasons (tree Shapley values) for every flagged session.
  * - End-to-end: the whole pipeline on the embedded bus fed at a fixed rate; latency from an
  *   event's produce to the score record that includes it (p50 / p99). Scores are emitted on
  *   session updates (every 10 events or 30 s of event time), which bounds how fresh they can be.
