@@ -5,6 +5,7 @@
  */
 import type { Resolver } from 'avsc';
 import { invalidPaths, parseSchema, schemaText, type AvroType } from './avro.js';
+import { isTransient } from './coded-error.js';
 import { ContractError } from './errors.js';
 import { subjectOf, type SchemaRegistry } from './registry.js';
 import type { Serde } from './serde.js';
@@ -35,6 +36,8 @@ export class RegistrySerde<T> implements Serde<T> {
   private readonly byTopic = new Map<string, LocalSchema>();
   /** Subject → id of our schema there. Promises, so concurrent first encodes register once. */
   private readonly ids = new Map<string, Promise<number>>();
+  /** Subject → id, once registered: read without a promise on the hot path. */
+  private readonly knownIds = new Map<string, number>();
   /** Id → writer Type. Promises, so concurrent first decodes fetch once. */
   private readonly writers = new Map<number, Promise<AvroType>>();
 
@@ -47,9 +50,51 @@ export class RegistrySerde<T> implements Serde<T> {
   async encode(topic: string, value: T): Promise<Buffer> {
     const local = this.local(topic);
     // Serialise before touching the registry, so a bad record fails fast and names its fields.
-    let body: Buffer;
+    const body = this.body(topic, local, value);
+    return frame(await this.idFor(topic, local), body);
+  }
+
+  async encodeMany(items: ReadonlyArray<{ topic: string; value: T }>): Promise<Buffer[]> {
+    const out = new Array<Buffer>(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const { topic, value } = items[i]!;
+      const local = this.local(topic);
+      const body = this.body(topic, local, value);
+      // Known ids are read synchronously: a promise only for a subject's first record.
+      const known = this.knownIds.get(subjectOf(topic, this.part));
+      out[i] = frame(known ?? (await this.idFor(topic, local)), body);
+    }
+    return out;
+  }
+
+  async decode(topic: string, bytes: Buffer): Promise<T> {
+    const local = this.local(topic);
+    const { schemaId, payload } = unframe(bytes);
+    const resolver = await this.resolverFor(local, schemaId);
+    return this.read(topic, local, schemaId, payload, resolver);
+  }
+
+  async decodeMany(topic: string, messages: readonly Buffer[]): Promise<Array<T | Error>> {
+    const local = this.local(topic);
+    const out = new Array<T | Error>(messages.length);
+    for (let i = 0; i < messages.length; i++) {
+      try {
+        const { schemaId, payload } = unframe(messages[i]!);
+        // Cached resolvers are read synchronously: a promise only for a writer schema's first message.
+        let resolver = local.resolvers.get(schemaId);
+        if (resolver === undefined) resolver = await this.resolverFor(local, schemaId);
+        out[i] = this.read(topic, local, schemaId, payload, resolver);
+      } catch (error) {
+        if (isTransient(error)) throw error;
+        out[i] = error instanceof Error ? error : new Error(String(error));
+      }
+    }
+    return out;
+  }
+
+  private body(topic: string, local: LocalSchema, value: T): Buffer {
     try {
-      body = local.type.toBuffer(value);
+      return local.type.toBuffer(value);
     } catch (err) {
       const paths = invalidPaths(local.type, value);
       const what = paths.length > 0 ? `invalid field(s): ${paths.join(', ')}` : (err as Error).message;
@@ -59,13 +104,9 @@ export class RegistrySerde<T> implements Serde<T> {
         { paths, cause: err },
       );
     }
-    return frame(await this.idFor(topic, local), body);
   }
 
-  async decode(topic: string, bytes: Buffer): Promise<T> {
-    const local = this.local(topic);
-    const { schemaId, payload } = unframe(bytes);
-    const resolver = await this.resolverFor(local, schemaId);
+  private read(topic: string, local: LocalSchema, schemaId: number, payload: Buffer, resolver: Resolver | null): T {
     try {
       return local.type.fromBuffer(payload, resolver ?? undefined) as T;
     } catch (err) {
@@ -90,6 +131,7 @@ export class RegistrySerde<T> implements Serde<T> {
         // Our own bytes then decode without asking the registry for the schema back.
         this.writers.set(registered, Promise.resolve(local.type));
         local.resolvers.set(registered, null);
+        this.knownIds.set(subject, registered);
         return registered;
       });
       // A failure (registry down, incompatible) is not cached: the next call tries again.

@@ -166,3 +166,36 @@ test('an unreachable remote registry fails with WEIR_REGISTRY_UNAVAILABLE naming
     return true;
   });
 });
+
+test('decodeMany and encodeMany give what decode and encode give, one registry call per schema, errors per message', async () => {
+  const registry = new CountingRegistry(new EmbeddedRegistry());
+  const producer = new RegistrySerde<RequestEvent>(registry);
+  const consumer = new RegistrySerde<RequestEvent>(registry);
+  const records = [1, 2, 3].map((status) => ({ ...s.sparseRequest, status }));
+  const many = await producer.encodeMany(records.map((value) => ({ topic: 'weir.logs.acme', value })));
+  assert.equal(registry.registers, 1);
+  assert.deepStrictEqual(many, await Promise.all(records.map((r) => producer.encode('weir.logs.acme', r))), 'the same bytes');
+
+  const wrongMagic = Buffer.from(many[0]!);
+  wrongMagic[0] = 1;
+  const unknownId = Buffer.from(many[0]!);
+  unknownId.writeUInt32BE(9999, 1);
+  const decoded = await consumer.decodeMany('weir.logs.acme', [many[0]!, wrongMagic, many[1]!, unknownId, many[2]!.subarray(0, 3)]);
+  assert.deepStrictEqual(decoded[0], records[0]);
+  assert.deepStrictEqual(decoded[2], records[1]);
+  assert.ok(isContractError(decoded[1], 'WEIR_SERDE_UNKNOWN_MAGIC_BYTE'));
+  assert.ok(isContractError(decoded[3], 'WEIR_SCHEMA_UNKNOWN_ID'));
+  assert.ok(isContractError(decoded[4], 'WEIR_SERDE_MALFORMED'));
+  assert.equal(registry.lookups, 2, 'the writer schema once, the unknown id once');
+
+  await assert.rejects(
+    producer.encodeMany([{ topic: 'weir.logs.acme', value: records[0]! }, { topic: 'weir.logs.acme', value: { ...s.sparseRequest, status: 'x' } as unknown as RequestEvent }]),
+    { code: 'WEIR_RECORD_INVALID' },
+  );
+});
+
+test('decodeMany rejects whole when the registry does not answer: the messages are not at fault', async () => {
+  const good = await new RegistrySerde<RequestEvent>(new EmbeddedRegistry()).encode('weir.logs.acme', s.sparseRequest);
+  const serde = new RegistrySerde<RequestEvent>(new ConfluentRegistry({ url: 'http://127.0.0.1:1/apis/ccompat/v7', retries: 0 }));
+  await assert.rejects(serde.decodeMany('weir.logs.acme', [good, good]), (err) => isContractError(err, 'WEIR_REGISTRY_UNAVAILABLE'));
+});

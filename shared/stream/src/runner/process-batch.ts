@@ -46,15 +46,7 @@ export class ChunkProcessor<In, Out, S, L> {
 
   async process(messages: ConsumedMessage[], state: StageState<S, L>, partition: { topic: string; partition: number }): Promise<ChunkResult> {
     const deadLetters: DeadLetter[] = [];
-    const decoded: Array<Decoded<In>> = [];
-    for (const source of messages) {
-      try {
-        decoded.push({ record: await this.decode(source), source });
-      } catch (error) {
-        if (isTransient(error)) throw error;
-        deadLetters.push(this.deadLetter(source, error));
-      }
-    }
+    const decoded = await this.decodeAll(messages, deadLetters);
     if (decoded.length === 0) return { outputs: [], deadLetters };
 
     const whole = state.layer();
@@ -122,19 +114,57 @@ export class ChunkProcessor<In, Out, S, L> {
     return { ...partition, state, live: state.live, log: this.logger };
   }
 
+  /** The chunk's records decoded; those that do not decode are dead-lettered into `deadLetters`. */
+  private async decodeAll(messages: ConsumedMessage[], deadLetters: DeadLetter[]): Promise<Array<Decoded<In>>> {
+    const decoded: Array<Decoded<In>> = [];
+    const decodeMany = this.serde.decodeMany;
+    // A chunk is one partition of one topic: one call decodes it.
+    const topic = messages[0]?.topic;
+    if (decodeMany && topic !== undefined && messages.every((m) => m.value !== null && m.topic === topic)) {
+      // Only a transient error rejects the whole call (see Serde.decodeMany): the chunk is held.
+      const values = await decodeMany.call(this.serde, topic, messages.map((m) => m.value!)).catch((error: unknown) => {
+        throw decodeError(error);
+      });
+      messages.forEach((source, i) => {
+        const value = values[i]!;
+        if (value instanceof Error) deadLetters.push(this.deadLetter(source, decodeError(value)));
+        else decoded.push({ record: inputRecord(source, value), source });
+      });
+      return decoded;
+    }
+    for (const source of messages) {
+      try {
+        decoded.push({ record: await this.decode(source), source });
+      } catch (error) {
+        if (isTransient(error)) throw error;
+        deadLetters.push(this.deadLetter(source, error));
+      }
+    }
+    return decoded;
+  }
+
   private async decode(source: ConsumedMessage): Promise<InputRecord<In>> {
     if (source.value === null) throw new StreamError('WEIR_STAGE_DECODE', 'record has no value (a tombstone)');
     let value: In;
     try {
       value = await this.serde.decode(source.topic, source.value);
     } catch (error) {
-      throw new StreamError('WEIR_STAGE_DECODE', `cannot decode: ${messageOf(error)}`, { cause: error });
+      throw decodeError(error);
     }
-    const { topic, partition, offset, key, headers, timestamp } = source;
-    return { topic, partition, offset, key, value, headers, timestamp };
+    return inputRecord(source, value);
   }
 
   private async encode(outputs: OutputRecord<Out>[]): Promise<OutgoingMessage[]> {
+    const encodeMany = this.serde.encodeMany;
+    if (encodeMany) {
+      let values: Buffer[];
+      try {
+        values = await encodeMany.call(this.serde, outputs);
+      } catch (error) {
+        throw new StreamError('WEIR_STAGE_ENCODE', `cannot encode an output: ${messageOf(error)}`, { cause: error });
+      }
+      return outputs.map((output, i) => ({ topic: output.topic, key: output.key, value: values[i]!, headers: output.headers, timestamp: output.timestamp }));
+    }
     return Promise.all(
       outputs.map(async (output) => {
         let value: Buffer;
@@ -156,6 +186,15 @@ export class ChunkProcessor<In, Out, S, L> {
     const message = deadLetter({ topic: this.deadLetterTopic, source, stage: this.stage.name, error, now: Date.now() });
     return { message, reason: reasonCode(error) };
   }
+}
+
+function decodeError(error: unknown): StreamError {
+  return new StreamError('WEIR_STAGE_DECODE', `cannot decode: ${messageOf(error)}`, { cause: error });
+}
+
+function inputRecord<In>(source: ConsumedMessage, value: In): InputRecord<In> {
+  const { topic, partition, offset, key, headers, timestamp } = source;
+  return { topic, partition, offset, key, value, headers, timestamp };
 }
 
 function messageOf(error: unknown): string {
