@@ -50,10 +50,16 @@ export function changelogRecords<S>(
   nextOffset: number | undefined,
 ): OutgoingMessage[] {
   const base = prefix(input);
-  const records = changes.map(([key, value]) =>
-    record(changelog, input, `${base}k${key}`, value === undefined ? null : changelog.codec.encode(value)),
-  );
-  if (nextOffset !== undefined) records.push(record(changelog, input, `${base}coffset`, Buffer.from(String(nextOffset))));
+  // One hash per batch, not one per changed key.
+  const { topic } = changelog;
+  const partition = changelogPartition(input, changelog.partitions);
+  const records: OutgoingMessage[] = changes.map(([key, value]) => ({
+    topic,
+    partition,
+    key: `${base}k${key}`,
+    value: value === undefined ? null : changelog.codec.encode(value),
+  }));
+  if (nextOffset !== undefined) records.push({ topic, partition, key: `${base}coffset`, value: Buffer.from(String(nextOffset)) });
   return records;
 }
 
