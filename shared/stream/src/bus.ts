@@ -119,13 +119,16 @@ export interface BusTransaction {
 
 export type IsolationLevel = 'read_committed' | 'read_uncommitted';
 
+/** Every bus's default for `ConsumerOptions.maxBatchBytes`. */
+export const DEFAULT_MAX_BATCH_BYTES_PER_PARTITION = 1024 * 1024;
+
 export interface ConsumerOptions {
   groupId: string;
   /** Defaults to read_committed: records of open or aborted transactions are never delivered. */
   isolation?: IsolationLevel;
   /** Where a partition without a committed offset starts. Defaults to earliest. */
   startFrom?: 'earliest' | 'latest';
-  /** Upper bound on the bytes of one delivered batch (per partition). */
+  /** Upper bound on the bytes of one delivered batch (per partition). Defaults to DEFAULT_MAX_BATCH_BYTES_PER_PARTITION. */
   maxBatchBytes?: number;
   /** How many partitions' batches may be handled at once. Defaults to 1. */
   concurrency?: number;

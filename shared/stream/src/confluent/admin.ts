@@ -6,10 +6,9 @@
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { BusAdmin, PartitionOffsets, TopicPartitionOffset, TopicSpec } from '../bus.js';
 import { StreamError } from '../errors.js';
-import { sleep } from '../sleep.js';
+import { topicEntry, waitForLeaders } from '../client/topics.js';
 import { clientCall, errorCode, LEADER_NOT_AVAILABLE, toStreamError } from './errors.js';
 
-const LEADER_WAIT_MS = 30_000;
 const UNKNOWN_TOPIC_OR_PART = 3;
 
 /** The kafkajs-based admin, for the calls this client lacks. */
@@ -24,43 +23,21 @@ export class ConfluentAdmin implements BusAdmin {
   async createTopics(specs: TopicSpec[]): Promise<string[]> {
     // One call per topic: the client reports "created" for a whole call, not per topic.
     const created = await Promise.all(
-      specs.map((spec) =>
-        clientCall(`create topic ${spec.topic}`, () =>
-          this.admin.createTopics({
-            topics: [
-              {
-                topic: spec.topic,
-                numPartitions: spec.partitions ?? 1,
-                // -1: the broker's default.replication.factor, so one config serves one node and many.
-                replicationFactor: -1,
-                configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
-              },
-            ],
-          }),
-        ),
-      ),
+      specs.map((spec) => clientCall(`create topic ${spec.topic}`, () => this.admin.createTopics({ topics: [topicEntry(spec)] }))),
     );
     await Promise.all(specs.map((spec) => this.waitForLeaders(spec.topic)));
     return specs.filter((_, i) => created[i]).map((spec) => spec.topic);
   }
 
-  /** Until every partition of a (new) topic has a leader, so producing to it works at once. */
-  private async waitForLeaders(topic: string): Promise<void> {
-    const deadline = Date.now() + LEADER_WAIT_MS;
-    for (;;) {
-      try {
-        const [found] = await this.admin.fetchTopicMetadata({ topics: [topic] });
-        const partitions = found?.partitions ?? [];
-        if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return;
-      } catch (err) {
+  private waitForLeaders(topic: string): Promise<void> {
+    return waitForLeaders(topic, {
+      partitions: async (name) => (await this.admin.fetchTopicMetadata({ topics: [name] }))[0]?.partitions ?? [],
+      notYet: (err) => {
         const code = errorCode(err);
-        if (code !== UNKNOWN_TOPIC_OR_PART && code !== LEADER_NOT_AVAILABLE) throw toStreamError(err, `wait for leaders of ${topic}`);
-      }
-      if (Date.now() > deadline) {
-        throw new StreamError('WEIR_BUS_KAFKA', `topic "${topic}" has no leader for every partition after ${LEADER_WAIT_MS} ms`);
-      }
-      await sleep(100);
-    }
+        return code === UNKNOWN_TOPIC_OR_PART || code === LEADER_NOT_AVAILABLE;
+      },
+      toError: toStreamError,
+    });
   }
 
   async listTopics(): Promise<string[]> {

@@ -10,6 +10,7 @@
 import { KafkaJS, type RdKafka } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import {
+  DEFAULT_MAX_BATCH_BYTES_PER_PARTITION,
   topicPartitionKey,
   type BatchHandler,
   type BusConsumer,
@@ -22,9 +23,10 @@ import { describeError, StreamError } from '../errors.js';
 import type { ConfluentAdmin } from './admin.js';
 import { clientLogger, clientLogLevel, type RdKafkaConfig } from './client-config.js';
 import { ASSIGN_PARTITIONS, clientCall, toStreamError } from './errors.js';
-import { fromClientMessages, toClientOffsets } from './messages.js';
+import { fromClientMessages } from '../client/messages.js';
+import { ownedByTopic, ownedOffsetsAt, requireOwned } from '../client/owned-partitions.js';
+import { toClientOffsets } from './messages.js';
 
-const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
 /**
  * Records per delivered batch: -1 hands over everything fetched for the partition, as kafkajs
  * does (the runner cuts it into chunks). The client's default (32), and its cache that starts
@@ -88,7 +90,7 @@ export class ConfluentConsumer implements BusConsumer {
       'isolation.level': options.isolation === 'read_uncommitted' ? 'read_uncommitted' : 'read_committed',
       'allow.auto.create.topics': false,
       'fetch.wait.max.ms': tuning.maxWaitTimeMs,
-      'max.partition.fetch.bytes': options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES,
+      'max.partition.fetch.bytes': options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES_PER_PARTITION,
       // How soon a pattern subscription sees a new matching topic.
       'topic.metadata.refresh.interval.ms': tuning.topicWatchIntervalMs,
       'js.consumer.max.batch.size': MAX_BATCH_RECORDS,
@@ -182,20 +184,15 @@ export class ConfluentConsumer implements BusConsumer {
   }
 
   async seekToTimestamp(topic: string, timestamp: number): Promise<void> {
-    const offsets = await this.admin.fetchOffsetsForTimestamp(topic, timestamp);
-    for (const offset of offsets) {
-      if (this.assigned.has(topicPartitionKey(offset))) this.seek(offset);
-    }
+    for (const offset of await ownedOffsetsAt(this.admin, this.assigned, topic, timestamp)) this.seek(offset);
   }
 
   pause(partitions: TopicPartition[]): void {
-    for (const tp of partitions) this.requireOwned(tp);
-    this.consumer.pause(groupByTopic(partitions));
+    this.consumer.pause(ownedByTopic(this.assigned, partitions));
   }
 
   resume(partitions: TopicPartition[]): void {
-    for (const tp of partitions) this.requireOwned(tp);
-    this.consumer.resume(groupByTopic(partitions));
+    this.consumer.resume(ownedByTopic(this.assigned, partitions));
   }
 
   async stop(): Promise<void> {
@@ -307,14 +304,7 @@ export class ConfluentConsumer implements BusConsumer {
   }
 
   private requireOwned(tp: TopicPartition): void {
-    if (!this.assigned.has(topicPartitionKey(tp))) {
-      throw new StreamError('WEIR_BUS_NOT_ASSIGNED', `${topicPartitionKey(tp)} is not assigned to this consumer`);
-    }
+    requireOwned(this.assigned, tp);
   }
 }
 
-function groupByTopic(partitions: TopicPartition[]): Array<{ topic: string; partitions: number[] }> {
-  const byTopic = new Map<string, number[]>();
-  for (const { topic, partition } of partitions) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
-  return [...byTopic].map(([topic, list]) => ({ topic, partitions: list }));
-}

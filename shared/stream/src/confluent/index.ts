@@ -8,6 +8,7 @@ import { KafkaJS, RdKafka } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import type { Bus, BusConsumer, BusProducer, ConsumerOptions, PartitionReader, ProducerOptions } from '../bus.js';
 import { DEFAULT_KAFKA_TUNING, type KafkaConnection, type KafkaTuning } from '../config.js';
+import { OpenClients } from '../client/open-clients.js';
 import { silentLogger } from '../log.js';
 import { KafkaAdmin } from '../kafka/admin.js';
 import { kafkaClientConfig } from '../kafka/client-config.js';
@@ -28,9 +29,7 @@ export interface ConfluentBusOptions {
 export class ConfluentBus implements Bus {
   readonly kind = 'kafka' as const;
   readonly admin: ConfluentAdmin;
-  private readonly producers = new Set<ConfluentProducer>();
-  private readonly consumers = new Set<ConfluentConsumer>();
-  private readonly readers = new Set<ConfluentPartitionReader>();
+  private readonly open = new OpenClients<ConfluentProducer, ConfluentConsumer, ConfluentPartitionReader>();
   /** Group members that never join, for offsets sent for a group this bus runs no consumer of. */
   private readonly placeholders = new Map<string, Promise<RdKafka.KafkaConsumer>>();
   private configAdmin: Promise<{ raw: Admin; admin: KafkaAdmin }> | null = null;
@@ -69,29 +68,27 @@ export class ConfluentBus implements Bus {
       this.tuning,
       this.logger,
       (groupId) => this.groupMember(groupId),
-      (p) => this.producers.delete(p),
+      (p) => this.open.producers.delete(p),
     );
-    this.producers.add(producer);
+    this.open.producers.add(producer);
     return producer;
   }
 
   consumer(options: ConsumerOptions): BusConsumer {
-    const consumer = new ConfluentConsumer(this.base, this.admin, options, this.tuning, this.logger, (c) => this.consumers.delete(c));
-    this.consumers.add(consumer);
+    const consumer = new ConfluentConsumer(this.base, this.admin, options, this.tuning, this.logger, (c) => this.open.consumers.delete(c));
+    this.open.consumers.add(consumer);
     return consumer;
   }
 
   async partitionReader(topic: string): Promise<PartitionReader> {
     await this.admin.partitionCount(topic);
     const reader = await ConfluentPartitionReader.open(this.base, topic, this.connection.clientId, this.tuning, this.logger);
-    this.readers.add(reader);
+    this.open.readers.add(reader);
     return reader;
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.consumers].map((c) => c.stop()));
-    await Promise.all([...this.readers].map((r) => r.close()));
-    await Promise.all([...this.producers].map((p) => p.close()));
+    await this.open.closeAll();
     await Promise.all(
       [...this.placeholders.values()].map(async (pending) => {
         const consumer = await pending.catch(() => null);
@@ -104,7 +101,7 @@ export class ConfluentBus implements Bus {
 
   /** The running member of the group in this process, else a member that never joins (no fencing by generation). */
   private groupMember(groupId: string): Promise<RdKafka.KafkaConsumer> {
-    for (const consumer of this.consumers) if (consumer.groupId === groupId && consumer.isRunning()) return Promise.resolve(consumer.internal());
+    for (const consumer of this.open.consumers) if (consumer.groupId === groupId && consumer.isRunning()) return Promise.resolve(consumer.internal());
     let pending = this.placeholders.get(groupId);
     if (!pending) {
       const consumer = new RdKafka.KafkaConsumer({ ...this.base, 'group.id': groupId, 'enable.auto.commit': false });

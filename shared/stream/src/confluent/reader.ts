@@ -8,30 +8,27 @@ import { RdKafka } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import type { ConsumedMessage, Headers, PartitionReader, TopicPartitionOffset } from '../bus.js';
 import type { KafkaTuning } from '../config.js';
+import { PartitionReadQueues, type ReadRequest } from '../client/read-queues.js';
 import { StreamError } from '../errors.js';
 import type { RdKafkaConfig } from './client-config.js';
 import { callback, toStreamError } from './errors.js';
 
 const FETCH_RECORDS = 10_000;
 
-interface ReadRequest {
-  /** Next offset wanted: records before it (fetched before a reassignment) are skipped. */
-  position: number;
-  onBatch: (messages: ConsumedMessage[]) => boolean | Promise<boolean>;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
 
 export class ConfluentPartitionReader implements PartitionReader {
   private readonly requests = new Map<number, ReadRequest>();
-  private readonly queues = new Map<number, Promise<void>>();
+  /** Reads of one partition run one at a time. */
+  private readonly queues: PartitionReadQueues;
   private loop: Promise<void> | null = null;
   private closed = false;
 
   private constructor(
     private readonly consumer: RdKafka.KafkaConsumer,
     readonly topic: string,
-  ) {}
+  ) {
+    this.queues = new PartitionReadQueues(topic);
+  }
 
   static async open(base: RdKafkaConfig, topic: string, clientId: string, tuning: KafkaTuning, logger: Logger): Promise<ConfluentPartitionReader> {
     const consumer = new RdKafka.KafkaConsumer({
@@ -51,13 +48,7 @@ export class ConfluentPartitionReader implements PartitionReader {
   }
 
   read(position: TopicPartitionOffset, onBatch: ReadRequest['onBatch']): Promise<void> {
-    if (position.topic !== this.topic) {
-      return Promise.reject(new StreamError('WEIR_BUS_INVALID', `this reader reads ${this.topic}, not ${position.topic}`));
-    }
-    const previous = this.queues.get(position.partition) ?? Promise.resolve();
-    const next = previous.then(() => this.readOne(position, onBatch));
-    this.queues.set(position.partition, next.catch(() => undefined));
-    return next;
+    return this.queues.enqueue(position, () => this.readOne(position, onBatch));
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
+  DEFAULT_MAX_BATCH_BYTES_PER_PARTITION,
   topicPartitionKey,
   type BatchHandler,
   type BusConsumer,
@@ -25,7 +26,6 @@ import type { PartitionLog } from './partition-log.js';
 
 /** Records per delivered batch: large enough to amortise per-batch work, small enough to stay responsive. */
 const MAX_BATCH_RECORDS = 1000;
-const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
 /** Pause before a batch whose handler failed is delivered again. */
 const REDELIVERY_PAUSE_MS = 500;
 /** Idle cursors re-check their log this often even without a wake-up (a safety net, not the path). */
@@ -61,7 +61,7 @@ export class EmbeddedConsumer implements BusConsumer, GroupMember {
     if (!options.groupId) throw new StreamError('WEIR_BUS_INVALID', 'a consumer needs a non-empty groupId');
     this.slots = new Semaphore(Math.max(1, options.concurrency ?? 1));
     this.isolation = options.isolation ?? 'read_committed';
-    this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+    this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES_PER_PARTITION;
   }
 
   async subscribe(topics: string[] | RegExp): Promise<void> {

@@ -1,10 +1,9 @@
 import type { Admin, ConfigResourceTypes } from 'kafkajs';
 import type { BusAdmin, PartitionOffsets, TopicPartitionOffset, TopicSpec } from '../bus.js';
 import { StreamError } from '../errors.js';
-import { sleep } from '../sleep.js';
+import { topicEntry, waitForLeaders } from '../client/topics.js';
 import { hasErrorType, kafkaCall, toStreamError } from './errors.js';
 
-const LEADER_WAIT_MS = 30_000;
 /**
  * kafkajs's ConfigResourceTypes.TOPIC. Its enum exists at runtime, but Node's ESM loader cannot
  * see it among kafkajs's CommonJS exports, so the value is written here.
@@ -21,20 +20,9 @@ export class KafkaAdmin implements BusAdmin {
     const created = await Promise.all(
       specs.map((spec) =>
         kafkaCall(`create topic ${spec.topic}`, () =>
-          this.admin.createTopics({
-            // kafkajs's own wait gives up when the broker's metadata does not list the new topic
-            // yet (UNKNOWN_TOPIC_OR_PARTITION); waitForLeaders below waits that out.
-            waitForLeaders: false,
-            topics: [
-              {
-                topic: spec.topic,
-                numPartitions: spec.partitions ?? 1,
-                // -1: the broker's default.replication.factor, so one config serves one node and many.
-                replicationFactor: spec.replicationFactor ?? -1,
-                configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
-              },
-            ],
-          }),
+          // kafkajs's own wait gives up when the broker's metadata does not list the new topic
+          // yet (UNKNOWN_TOPIC_OR_PARTITION); waitForLeaders below waits that out.
+          this.admin.createTopics({ waitForLeaders: false, topics: [topicEntry(spec)] }),
         ),
       ),
     );
@@ -42,24 +30,12 @@ export class KafkaAdmin implements BusAdmin {
     return specs.filter((_, i) => created[i]).map((spec) => spec.topic);
   }
 
-  /** Until every partition of a (new) topic has a leader, so producing to it works at once. */
-  private async waitForLeaders(topic: string): Promise<void> {
-    const deadline = Date.now() + LEADER_WAIT_MS;
-    for (;;) {
-      try {
-        const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
-        const partitions = topics.find((t) => t.name === topic)?.partitions ?? [];
-        if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return;
-      } catch (err) {
-        if (!hasErrorType(err, 'UNKNOWN_TOPIC_OR_PARTITION') && !hasErrorType(err, 'LEADER_NOT_AVAILABLE')) {
-          throw toStreamError(err, `wait for leaders of ${topic}`);
-        }
-      }
-      if (Date.now() > deadline) {
-        throw new StreamError('WEIR_BUS_KAFKA', `topic "${topic}" has no leader for every partition after ${LEADER_WAIT_MS} ms`);
-      }
-      await sleep(100);
-    }
+  private waitForLeaders(topic: string): Promise<void> {
+    return waitForLeaders(topic, {
+      partitions: async (name) => (await this.admin.fetchTopicMetadata({ topics: [name] })).topics.find((t) => t.name === name)?.partitions ?? [],
+      notYet: (err) => hasErrorType(err, 'UNKNOWN_TOPIC_OR_PARTITION') || hasErrorType(err, 'LEADER_NOT_AVAILABLE'),
+      toError: toStreamError,
+    });
   }
 
   /**

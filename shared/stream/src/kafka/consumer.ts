@@ -12,6 +12,7 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import {
+  DEFAULT_MAX_BATCH_BYTES_PER_PARTITION,
   topicPartitionKey,
   type BatchHandler,
   type BusConsumer,
@@ -24,10 +25,11 @@ import { describeError, StreamError } from '../errors.js';
 import { sleep } from '../sleep.js';
 import type { KafkaAdmin } from './admin.js';
 import { kafkaCall, toStreamError } from './errors.js';
-import { fromKafkaMessage, toKafkaOffsets } from './messages.js';
+import { fromClientMessages } from '../client/messages.js';
+import { ownedByTopic, ownedOffsetsAt, requireOwned } from '../client/owned-partitions.js';
+import { toKafkaOffsets } from './messages.js';
 import { TopicWatcher, topicsToSubscribe } from './topic-watcher.js';
 
-const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
 
 export class KafkaConsumer implements BusConsumer {
   private readonly consumer: Consumer;
@@ -65,7 +67,7 @@ export class KafkaConsumer implements BusConsumer {
       heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
       rebalanceTimeout: Math.max(sessionTimeout, 30_000),
       maxWaitTimeInMs: tuning.maxWaitTimeMs,
-      maxBytesPerPartition: options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES,
+      maxBytesPerPartition: options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES_PER_PARTITION,
       // kafkajs drops aborted records itself; as released (2.2.4) it let some through when
       // aborted transactions interleave, hence patches/kafkajs@2.2.4.patch (bus contract test).
       readUncommitted: options.isolation === 'read_uncommitted',
@@ -146,20 +148,15 @@ export class KafkaConsumer implements BusConsumer {
   }
 
   async seekToTimestamp(topic: string, timestamp: number): Promise<void> {
-    const offsets = await this.admin.fetchOffsetsForTimestamp(topic, timestamp);
-    for (const offset of offsets) {
-      if (this.assigned.has(topicPartitionKey(offset))) this.seek(offset);
-    }
+    for (const offset of await ownedOffsetsAt(this.admin, this.assigned, topic, timestamp)) this.seek(offset);
   }
 
   pause(partitions: TopicPartition[]): void {
-    for (const tp of partitions) this.requireOwned(tp);
-    this.consumer.pause(groupByTopic(partitions));
+    this.consumer.pause(ownedByTopic(this.assigned, partitions));
   }
 
   resume(partitions: TopicPartition[]): void {
-    for (const tp of partitions) this.requireOwned(tp);
-    this.consumer.resume(groupByTopic(partitions));
+    this.consumer.resume(ownedByTopic(this.assigned, partitions));
   }
 
   async stop(): Promise<void> {
@@ -292,7 +289,7 @@ export class KafkaConsumer implements BusConsumer {
     if (!this.assigned.has(key) || isStale() || !isRunning()) return;
     const handled = this.handler!({
       ...tp,
-      messages: batch.messages.map((m) => fromKafkaMessage(batch.topic, batch.partition, m)),
+      messages: fromClientMessages(batch.topic, batch.partition, batch.messages),
       highWatermark: Number(batch.highWatermark),
       heartbeat: () => heartbeat().catch(() => undefined),
       isStale: () => isStale() || !this.assigned.has(key),
@@ -302,14 +299,7 @@ export class KafkaConsumer implements BusConsumer {
   }
 
   private requireOwned(tp: TopicPartition): void {
-    if (!this.assigned.has(topicPartitionKey(tp))) {
-      throw new StreamError('WEIR_BUS_NOT_ASSIGNED', `${topicPartitionKey(tp)} is not assigned to this consumer`);
-    }
+    requireOwned(this.assigned, tp);
   }
 }
 
-function groupByTopic(partitions: TopicPartition[]): Array<{ topic: string; partitions: number[] }> {
-  const byTopic = new Map<string, number[]>();
-  for (const { topic, partition } of partitions) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
-  return [...byTopic].map(([topic, list]) => ({ topic, partitions: list }));
-}

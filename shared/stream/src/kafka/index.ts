@@ -3,6 +3,7 @@ import { Kafka, type Admin } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Bus, BusConsumer, BusProducer, ConsumerOptions, PartitionReader, ProducerOptions } from '../bus.js';
 import { DEFAULT_KAFKA_TUNING, type KafkaConnection, type KafkaTuning } from '../config.js';
+import { OpenClients } from '../client/open-clients.js';
 import { silentLogger } from '../log.js';
 import { KafkaAdmin } from './admin.js';
 import { kafkaClientConfig } from './client-config.js';
@@ -20,9 +21,7 @@ export interface KafkaBusOptions {
 export class KafkaBus implements Bus {
   readonly kind = 'kafka' as const;
   readonly admin: KafkaAdmin;
-  private readonly producers = new Set<KafkaProducer>();
-  private readonly consumers = new Set<KafkaConsumer>();
-  private readonly readers = new Set<KafkaPartitionReader>();
+  private readonly open = new OpenClients<KafkaProducer, KafkaConsumer, KafkaPartitionReader>();
 
   private constructor(
     private readonly kafka: Kafka,
@@ -45,28 +44,26 @@ export class KafkaBus implements Bus {
   }
 
   async producer(options: ProducerOptions = {}): Promise<BusProducer> {
-    const producer = await KafkaProducer.open(this.kafka, options, this.tuning, (p) => this.producers.delete(p));
-    this.producers.add(producer);
+    const producer = await KafkaProducer.open(this.kafka, options, this.tuning, (p) => this.open.producers.delete(p));
+    this.open.producers.add(producer);
     return producer;
   }
 
   consumer(options: ConsumerOptions): BusConsumer {
-    const consumer = new KafkaConsumer(this.kafka, this.admin, options, this.tuning, this.logger, (c) => this.consumers.delete(c));
-    this.consumers.add(consumer);
+    const consumer = new KafkaConsumer(this.kafka, this.admin, options, this.tuning, this.logger, (c) => this.open.consumers.delete(c));
+    this.open.consumers.add(consumer);
     return consumer;
   }
 
   async partitionReader(topic: string): Promise<PartitionReader> {
     await this.admin.partitionCount(topic);
     const reader = await KafkaPartitionReader.open(this.kafka, topic, this.connection.clientId, this.tuning, this.logger);
-    this.readers.add(reader);
+    this.open.readers.add(reader);
     return reader;
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.consumers].map((c) => c.stop()));
-    await Promise.all([...this.readers].map((r) => r.close()));
-    await Promise.all([...this.producers].map((p) => p.close()));
+    await this.open.closeAll();
     await this.kafkaAdmin.disconnect().catch(() => undefined);
   }
 }

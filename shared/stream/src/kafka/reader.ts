@@ -11,28 +11,24 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { ConsumedMessage, PartitionReader, TopicPartitionOffset } from '../bus.js';
 import type { KafkaTuning } from '../config.js';
+import { PartitionReadQueues, type ReadRequest } from '../client/read-queues.js';
 import { StreamError } from '../errors.js';
 import { kafkaCall } from './errors.js';
-import { fromKafkaMessage } from './messages.js';
+import { fromClientMessage } from '../client/messages.js';
 
-interface ReadRequest {
-  /** Next offset wanted: earlier records (a batch fetched before the seek) are skipped. */
-  position: number;
-  onBatch: (messages: ConsumedMessage[]) => boolean | Promise<boolean>;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
 
 export class KafkaPartitionReader implements PartitionReader {
   private readonly requests = new Map<number, ReadRequest>();
   /** Reads of one partition run one at a time. */
-  private readonly queues = new Map<number, Promise<void>>();
+  private readonly queues: PartitionReadQueues;
   private closed = false;
 
   private constructor(
     private readonly consumer: Consumer,
     readonly topic: string,
-  ) {}
+  ) {
+    this.queues = new PartitionReadQueues(topic);
+  }
 
   static async open(kafka: Kafka, topic: string, clientId: string, tuning: KafkaTuning, logger: Logger) {
     const consumer = kafka.consumer({
@@ -57,13 +53,7 @@ export class KafkaPartitionReader implements PartitionReader {
     position: TopicPartitionOffset,
     onBatch: (messages: ConsumedMessage[]) => boolean | Promise<boolean>,
   ): Promise<void> {
-    if (position.topic !== this.topic) {
-      return Promise.reject(new StreamError('WEIR_BUS_INVALID', `this reader reads ${this.topic}, not ${position.topic}`));
-    }
-    const previous = this.queues.get(position.partition) ?? Promise.resolve();
-    const next = previous.then(() => this.readOne(position, onBatch));
-    this.queues.set(position.partition, next.catch(() => undefined));
-    return next;
+    return this.queues.enqueue(position, () => this.readOne(position, onBatch));
   }
 
   async close(): Promise<void> {
@@ -92,7 +82,7 @@ export class KafkaPartitionReader implements PartitionReader {
     }
     if (isStale()) return;
     const messages = batch.messages
-      .map((m) => fromKafkaMessage(batch.topic, batch.partition, m))
+      .map((m) => fromClientMessage(batch.topic, batch.partition, m))
       .filter((m) => m.offset >= request.position);
     if (messages.length === 0) return;
     request.position = messages[messages.length - 1]!.offset + 1;
