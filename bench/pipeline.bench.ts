@@ -272,7 +272,7 @@ async function latency(events: RequestEvent[], ratePerSecond: number): Promise<B
 
 /**
  * The bare relay on each Kafka client over the same records, runs interleaved so both see the
- * same machine: `bare relay (kafka)` is the default client's, against kafkajs's.
+ * same machine: `bare relay (kafka)` is the librdkafka client's (the candidate), against kafkajs's.
  */
 async function clientRelays(events: RequestEvent[]): Promise<BenchResult[]> {
   const keyOf = sessionKeyer('ip_ua');
@@ -310,7 +310,7 @@ export async function run(): Promise<BenchResult[]> {
   const results = kafkaOnly ? [] : await stageFigures('embedded', async () => createEmbeddedBus(), events, sessions, windows);
   if (process.env.KAFKA_BROKERS) {
     results.push(...(await clientRelays(events)));
-    // The default client (KAFKA_CLIENT unset: confluent); every input is a fresh topic per run.
+    // The chosen client (KAFKA_CLIENT; kafkajs when unset), its own relay as the baseline; every input is a fresh topic per run.
     const kafka = () => createBusFromEnv(undefined, { ...process.env, WEIR_BUS: 'kafka' });
     results.push(...(await stageFigures('kafka', kafka, events, sessions, windows, ['sessionize', 'window', 'score'])));
   }
