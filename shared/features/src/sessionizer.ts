@@ -19,7 +19,7 @@
  * exactly what decides them, so a restored sessionizer continues bit for bit.
  */
 import type { RequestEvent, SessionFeatures } from '@weir/contracts';
-import { SessionAccumulator } from './accumulator.js';
+import { AccumulatorStore, FIRST_TIME, LAST_TIME, SessionAccumulator } from './accumulator.js';
 import { restoreAccumulator, snapshotAccumulator } from './accumulator-state.js';
 import { FeatureError } from './errors.js';
 import { digestHex } from './hash.js';
@@ -91,7 +91,8 @@ class OpenSession implements HeapItem, SessionProfile {
     public previousUserAgent: string | null,
     readonly ua: UaSignals,
     readonly versionsBehind: number | null,
-    readonly acc: SessionAccumulator,
+    /** Its accumulator record in the sessionizer's store. */
+    readonly slot: number,
   ) {}
 }
 
@@ -116,6 +117,7 @@ function checkEvent(event: RequestEvent): void {
 export class Sessionizer {
   private readonly config: ResolvedSessionizerConfig;
   private readonly sessions = new Map<string, Map<string, OpenSession>>();
+  private readonly accumulators = new AccumulatorStore();
   private readonly timers = new IndexedHeap<OpenSession>();
   private readonly buffer = new IndexedHeap<BufferedEvent>();
   private maxTime = Number.NEGATIVE_INFINITY;
@@ -207,7 +209,9 @@ export class Sessionizer {
   }
 
   private closeDue(session: OpenSession): number {
-    return Math.min(session.acc.lastTime + this.config.gapMs, session.acc.firstTime + this.config.maxDurationMs);
+    const slot = session.slot;
+    const store = this.accumulators;
+    return Math.min(store.get(slot, LAST_TIME) + this.config.gapMs, store.get(slot, FIRST_TIME) + this.config.maxDurationMs);
   }
 
   private nextDue(session: OpenSession): number {
@@ -235,6 +239,7 @@ export class Sessionizer {
     const byKey = this.sessions.get(session.customer);
     byKey?.delete(session.key);
     if (byKey?.size === 0) this.sessions.delete(session.customer);
+    this.accumulators.release(session.slot);
     this.counters.sessionsClosed++;
   }
 
@@ -261,7 +266,7 @@ export class Sessionizer {
   }
 
   private emit(session: OpenSession, closed: boolean, closeReason: CloseReason = null): void {
-    const acc = session.acc;
+    const acc = new SessionAccumulator(this.accumulators, session.slot);
     this.records.push({
       customer: session.customer,
       sessionId: session.id,
@@ -315,14 +320,14 @@ export class Sessionizer {
         userAgent,
         ua,
         uaVersionsBehind(ua, time),
-        new SessionAccumulator(),
+        this.accumulators.allocate(),
       );
       byKey.set(stableKey, session);
       this.counters.sessionsOpened++;
     }
     const uaChanged = !isNew && event.userAgent !== session.previousUserAgent;
     if (uaChanged) session.previousUserAgent = internUserAgent(event.userAgent);
-    session.acc.add(event, uaChanged, customerConfig.context);
+    this.accumulators.add(session.slot, event, uaChanged, customerConfig.context);
     session.pending++;
     if (session.dirtySince < 0) session.dirtySince = time;
     const every = this.config.updateEveryEvents;
@@ -354,7 +359,7 @@ export class Sessionizer {
           timer: session.time,
           pending: session.pending,
           dirtySince: session.dirtySince,
-          acc: snapshotAccumulator(session.acc),
+          acc: snapshotAccumulator(new SessionAccumulator(this.accumulators, session.slot)),
         });
       }
     }
@@ -386,7 +391,7 @@ export class Sessionizer {
       sessionizer.buffer.push({ event: item.event, time: item.event.eventTime, seq: item.seq, heapIndex: -1 });
     }
     for (const saved of snapshot.sessions) {
-      const acc = restoreAccumulator(saved.acc);
+      const acc = restoreAccumulator(saved.acc, sessionizer.accumulators);
       const userAgent = internUserAgent(saved.userAgent);
       const ua = uaSignals(userAgent);
       const session = new OpenSession(
@@ -399,7 +404,7 @@ export class Sessionizer {
         saved.previousUserAgent === undefined ? userAgent : internUserAgent(saved.previousUserAgent),
         ua,
         uaVersionsBehind(ua, acc.firstTime),
-        acc,
+        acc.slot,
       );
       session.pending = saved.pending;
       session.dirtySince = saved.dirtySince;
