@@ -33,7 +33,7 @@ import {
 } from './sessionizer-config.js';
 import { checkSessionizerSnapshot, SESSIONIZER_SNAPSHOT_VERSION, type SessionizerSnapshot } from './sessionizer-state.js';
 import { detach } from './strings.js';
-import { knownUserAgent, uaSignals, uaVersionsBehind, type UaSignals } from './user-agent.js';
+import { knownUserAgent, uaSignals, uaVersionsBehind } from './user-agent.js';
 
 /** An event that arrived after the watermark had passed its time. */
 export interface LateEvent {
@@ -71,7 +71,12 @@ interface BufferedEvent extends HeapItem {
   readonly event: RequestEvent;
 }
 
-class OpenSession implements HeapItem, SessionProfile {
+/**
+ * One open session: what decides its timer, its strings and its accumulator slot. Whatever can
+ * be derived at emission (the session id from customer, key and first time; the UA signals from
+ * the shared UA memo) is not kept: a million of these are held at once.
+ */
+class OpenSession implements HeapItem {
   /** Timer key: never later than the session's real next due time. */
   time = 0;
   heapIndex = -1;
@@ -84,13 +89,10 @@ class OpenSession implements HeapItem, SessionProfile {
     readonly seq: number,
     readonly customer: string,
     readonly key: string,
-    readonly id: string,
     readonly clientIp: string,
     readonly userAgent: string | null,
     /** The previous request's user agent, for `ua_changes`. */
     public previousUserAgent: string | null,
-    readonly ua: UaSignals,
-    readonly versionsBehind: number | null,
     /** Its accumulator record in the sessionizer's store. */
     readonly slot: number,
   ) {}
@@ -267,9 +269,11 @@ export class Sessionizer {
 
   private emit(session: OpenSession, closed: boolean, closeReason: CloseReason = null): void {
     const acc = new SessionAccumulator(this.accumulators, session.slot);
+    const ua = uaSignals(session.userAgent);
+    const profile: SessionProfile = { ua, versionsBehind: uaVersionsBehind(ua, acc.firstTime) };
     this.records.push({
       customer: session.customer,
-      sessionId: session.id,
+      sessionId: sessionIdOf(session.customer, session.key, acc.firstTime),
       sessionKey: session.key,
       clientIp: session.clientIp,
       userAgent: session.userAgent,
@@ -279,7 +283,7 @@ export class Sessionizer {
       closed,
       closeReason,
       featureSet: featureSetFingerprint,
-      features: sessionFeatureValues(acc, session),
+      features: sessionFeatureValues(acc, profile),
     });
     if (!closed) this.counters.updates++;
     session.pending = 0;
@@ -309,17 +313,13 @@ export class Sessionizer {
       this.makeRoom();
       const stableKey = detach(key);
       const userAgent = internUserAgent(event.userAgent);
-      const ua = uaSignals(userAgent);
       session = new OpenSession(
         this.nextSessionSeq++,
         event.customer,
         stableKey,
-        sessionIdOf(event.customer, stableKey, time),
         detach(event.clientIp),
         userAgent,
         userAgent,
-        ua,
-        uaVersionsBehind(ua, time),
         this.accumulators.allocate(),
       );
       byKey.set(stableKey, session);
@@ -352,7 +352,7 @@ export class Sessionizer {
           seq: session.seq,
           customer: session.customer,
           key: session.key,
-          id: session.id,
+          id: sessionIdOf(session.customer, session.key, this.accumulators.get(session.slot, FIRST_TIME)),
           clientIp: session.clientIp,
           userAgent: session.userAgent,
           ...(session.previousUserAgent === session.userAgent ? {} : { previousUserAgent: session.previousUserAgent }),
@@ -392,18 +392,18 @@ export class Sessionizer {
     }
     for (const saved of snapshot.sessions) {
       const acc = restoreAccumulator(saved.acc, sessionizer.accumulators);
+      // The id is derived, not kept: a saved one that differs would split the session's records.
+      if (sessionIdOf(saved.customer, saved.key, acc.firstTime) !== saved.id) {
+        throw new FeatureError('WEIR_FEATURES_SNAPSHOT', `sessionizer snapshot: session ${saved.id} is not the id of its customer, key and first time`);
+      }
       const userAgent = internUserAgent(saved.userAgent);
-      const ua = uaSignals(userAgent);
       const session = new OpenSession(
         saved.seq,
         saved.customer,
         saved.key,
-        saved.id,
         saved.clientIp,
         userAgent,
         saved.previousUserAgent === undefined ? userAgent : internUserAgent(saved.previousUserAgent),
-        ua,
-        uaVersionsBehind(ua, acc.firstTime),
         acc.slot,
       );
       session.pending = saved.pending;
