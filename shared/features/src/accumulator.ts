@@ -8,7 +8,7 @@
  * Records live in an `AccumulatorStore`: slabs of 1,024 records in one ArrayBuffer each, every
  * value at the narrowest width that holds it exactly. Doubles (sums, moments, times) take 8
  * bytes, counts and 32-bit hashes 4, histogram buckets 2 (a bucket that passes 65,535 moves the
- * session's histogram to a 32-bit side table): 628 bytes a session, where one Float64Array of 156
+ * session's histogram to a 32-bit side table): 596 bytes a session, where one Float64Array of 156
  * values and its two objects took about 1.5 KB. A session is a slot number, not an object.
  *
  * Requests must arrive in event-time order (the sessionizer's reorder buffer sees to that):
@@ -82,18 +82,22 @@ export const HISTOGRAM_BUCKETS = 64;
 /** The scalars that need doubles (sums, means, times); every other one is a count or a 32-bit hash. */
 const DOUBLE_SCALARS = [BYTES, DEPTH_MEAN, DEPTH_M2, FIRST_TIME, LAST_TIME, GAP_MEAN, GAP_M2, ENTROPY_SUM] as const;
 
+/** Logical scalar → its float64 offset, or -1 when it is a uint32. */
+const DOUBLE_AT = new Int8Array(SCALARS).fill(-1);
+DOUBLE_SCALARS.forEach((field, offset) => (DOUBLE_AT[field] = offset));
+/** Logical scalar → its uint32 offset, or -1 when it is a double. */
+const U32_AT = new Int8Array(SCALARS).fill(-1);
+let u32Scalars = 0;
+for (let field = 0; field < SCALARS; field++) if (DOUBLE_AT[field] === -1) U32_AT[field] = u32Scalars++;
+
 // Physical layout of one record: [doubles | uint32s | uint16 histogram], each part a stride of its view.
-const WIDE = SCALARS; // uint32 flag: this session's histogram is in the 32-bit side table
+const WIDE = u32Scalars; // uint32 flag: this session's histogram is in the 32-bit side table
 const KMV = WIDE + 1; // uint32 offset of the KMV values
 const U32_STRIDE = KMV + KMV_SIZE;
 const RING = DOUBLE_SCALARS.length; // float64 offset of the page ring
 const F64_STRIDE = RING + RING_SIZE;
 const U16_STRIDE = HISTOGRAM_BUCKETS;
 const RECORD_BYTES = F64_STRIDE * 8 + U32_STRIDE * 4 + U16_STRIDE * 2;
-
-/** Logical scalar → its float64 offset, or -1 when it is a uint32 at the same logical index. */
-const DOUBLE_AT = new Int8Array(SCALARS).fill(-1);
-DOUBLE_SCALARS.forEach((field, offset) => (DOUBLE_AT[field] = offset));
 // Hot-path offsets of the doubles.
 const F_BYTES = DOUBLE_AT[BYTES] as number;
 const F_DEPTH_MEAN = DOUBLE_AT[DEPTH_MEAN] as number;
@@ -103,6 +107,41 @@ const F_LAST_TIME = DOUBLE_AT[LAST_TIME] as number;
 const F_GAP_MEAN = DOUBLE_AT[GAP_MEAN] as number;
 const F_GAP_M2 = DOUBLE_AT[GAP_M2] as number;
 const F_ENTROPY_SUM = DOUBLE_AT[ENTROPY_SUM] as number;
+// Hot-path offsets of the counts and hashes (MAX_PAGES_3S/6S/12S are consecutive).
+const U_CSS = U32_AT[CSS] as number;
+const U_DOCUMENT = U32_AT[DOCUMENT] as number;
+const U_EXTERNAL_REFERRER = U32_AT[EXTERNAL_REFERRER] as number;
+const U_GET = U32_AT[GET] as number;
+const U_HEAD = U32_AT[HEAD] as number;
+const U_IMAGE = U32_AT[IMAGE] as number;
+const U_JS = U32_AT[JS] as number;
+const U_KMV_LEN = U32_AT[KMV_LEN] as number;
+const U_LOGIN_POST = U32_AT[LOGIN_POST] as number;
+const U_MAX_PAGES_3S = U32_AT[MAX_PAGES_3S] as number;
+const U_MAX_RUN = U32_AT[MAX_RUN] as number;
+const U_MAX_VIEW = U32_AT[MAX_VIEW] as number;
+const U_N = U32_AT[N] as number;
+const U_NIGHT = U32_AT[NIGHT] as number;
+const U_NO_REFERRER = U32_AT[NO_REFERRER] as number;
+const U_OTHER_METHOD = U32_AT[OTHER_METHOD] as number;
+const U_PAGE = U32_AT[PAGE] as number;
+const U_POST = U32_AT[POST] as number;
+const U_PREV_DIR_HASH = U32_AT[PREV_DIR_HASH] as number;
+const U_PREV_HASH = U32_AT[PREV_HASH] as number;
+const U_PREV_LENGTH = U32_AT[PREV_LENGTH] as number;
+const U_RING_LEN = U32_AT[RING_LEN] as number;
+const U_RING_NEXT = U32_AT[RING_NEXT] as number;
+const U_ROBOTS = U32_AT[ROBOTS] as number;
+const U_RUN = U32_AT[RUN] as number;
+const U_S2XX = U32_AT[S2XX] as number;
+const U_S3XX = U32_AT[S3XX] as number;
+const U_S4XX = U32_AT[S4XX] as number;
+const U_S5XX = U32_AT[S5XX] as number;
+const U_SEARCH_REFERRER = U32_AT[SEARCH_REFERRER] as number;
+const U_SEQUENTIAL = U32_AT[SEQUENTIAL] as number;
+const U_UA_CHANGES = U32_AT[UA_CHANGES] as number;
+const U_VIEWS = U32_AT[VIEWS] as number;
+const U_VIEW_SIZE = U32_AT[VIEW_SIZE] as number;
 
 const SLAB_SHIFT = 10;
 const SLAB_RECORDS = 1 << SLAB_SHIFT;
@@ -214,7 +253,7 @@ export class AccumulatorStore {
   get(slot: number, field: number): number {
     const c = this.at(slot);
     const double = DOUBLE_AT[field] as number;
-    return double >= 0 ? (c.f64[c.f + double] as number) : (c.u32[c.u + field] as number);
+    return double >= 0 ? (c.f64[c.f + double] as number) : (c.u32[c.u + (U32_AT[field] as number)] as number);
   }
 
   /** Sets scalar `field`; a count or hash must be an integer in [0, 2^32). */
@@ -228,7 +267,7 @@ export class AccumulatorStore {
     if (!Number.isInteger(value) || value < 0 || value > MAX_SESSION_REQUESTS) {
       throw new FeatureError('WEIR_FEATURES_SNAPSHOT', `accumulator field ${field} holds ${value}, not a 32-bit count`);
     }
-    c.u32[c.u + field] = value;
+    c.u32[c.u + (U32_AT[field] as number)] = value;
   }
 
   ringTime(slot: number, index: number): number {
@@ -281,7 +320,7 @@ export class AccumulatorStore {
     const f = c.f;
     const u = c.u;
     const time = event.eventTime;
-    const count = u32[u + N] as number;
+    const count = u32[u + U_N] as number;
     const first = count === 0;
     if (!first && time < (f64[f + F_LAST_TIME] as number)) {
       throw new FeatureError(
@@ -293,62 +332,62 @@ export class AccumulatorStore {
       throw new FeatureError('WEIR_FEATURES_INVALID_INPUT', `a session holds at most ${MAX_SESSION_REQUESTS} requests`);
     }
     const n = count + 1;
-    u32[u + N] = n;
+    u32[u + U_N] = n;
     f64[f + F_BYTES] = (f64[f + F_BYTES] as number) + (event.bytes > 0 ? event.bytes : 0);
 
     const method = event.method;
-    if (method === 'GET') bump(u32, u + GET);
+    if (method === 'GET') bump(u32, u + U_GET);
     else if (method === 'POST') {
-      bump(u32, u + POST);
-      if (isLoginPath(event.path)) bump(u32, u + LOGIN_POST);
-    } else if (method === 'HEAD') bump(u32, u + HEAD);
-    else bump(u32, u + OTHER_METHOD);
+      bump(u32, u + U_POST);
+      if (isLoginPath(event.path)) bump(u32, u + U_LOGIN_POST);
+    } else if (method === 'HEAD') bump(u32, u + U_HEAD);
+    else bump(u32, u + U_OTHER_METHOD);
 
     const status = event.status;
-    if (status >= 200 && status < 300) bump(u32, u + S2XX);
-    else if (status >= 300 && status < 400) bump(u32, u + S3XX);
-    else if (status >= 400 && status < 500) bump(u32, u + S4XX);
-    else if (status >= 500 && status < 600) bump(u32, u + S5XX);
+    if (status >= 200 && status < 300) bump(u32, u + U_S2XX);
+    else if (status >= 300 && status < 400) bump(u32, u + U_S3XX);
+    else if (status >= 400 && status < 500) bump(u32, u + U_S4XX);
+    else if (status >= 500 && status < 600) bump(u32, u + U_S5XX);
 
     switch (classifyReferrer(event.referrer, event.host, context.site)) {
       case 'none':
-        bump(u32, u + NO_REFERRER);
+        bump(u32, u + U_NO_REFERRER);
         break;
       case 'search':
-        bump(u32, u + SEARCH_REFERRER);
+        bump(u32, u + U_SEARCH_REFERRER);
         break;
       case 'external':
-        bump(u32, u + EXTERNAL_REFERRER);
+        bump(u32, u + U_EXTERNAL_REFERRER);
         break;
       case 'internal':
         break;
     }
 
-    if (isNightHour(context.clock.hourAt(time))) bump(u32, u + NIGHT);
-    if (uaChanged) bump(u32, u + UA_CHANGES);
+    if (isNightHour(context.clock.hourAt(time))) bump(u32, u + U_NIGHT);
+    if (uaChanged) bump(u32, u + U_UA_CHANGES);
 
-    const path = analysePath(event.path, first ? -1 : (u32[u + PREV_LENGTH] as number), facts);
+    const path = analysePath(event.path, first ? -1 : (u32[u + U_PREV_LENGTH] as number), facts);
     const isPage = path.kind === 'page';
     switch (path.kind) {
       case 'page':
-        bump(u32, u + PAGE);
+        bump(u32, u + U_PAGE);
         break;
       case 'image':
-        bump(u32, u + IMAGE);
+        bump(u32, u + U_IMAGE);
         break;
       case 'css':
-        bump(u32, u + CSS);
+        bump(u32, u + U_CSS);
         break;
       case 'js':
-        bump(u32, u + JS);
+        bump(u32, u + U_JS);
         break;
       case 'document':
-        bump(u32, u + DOCUMENT);
+        bump(u32, u + U_DOCUMENT);
         break;
       case 'other':
         break;
     }
-    if (u32[u + ROBOTS] === 0 && isRobotsTxt(event.path, path)) u32[u + ROBOTS] = 1;
+    if (u32[u + U_ROBOTS] === 0 && isRobotsTxt(event.path, path)) u32[u + U_ROBOTS] = 1;
 
     // Welford: numerically stable running mean and sum of squared deviations.
     const depthDelta = path.depth - (f64[f + F_DEPTH_MEAN] as number);
@@ -357,24 +396,24 @@ export class AccumulatorStore {
 
     // Page views: a page request opens one; anything before the first page forms one too.
     if (isPage || first) {
-      bump(u32, u + VIEWS);
-      u32[u + VIEW_SIZE] = 1;
+      bump(u32, u + U_VIEWS);
+      u32[u + U_VIEW_SIZE] = 1;
     } else {
-      bump(u32, u + VIEW_SIZE);
+      bump(u32, u + U_VIEW_SIZE);
     }
-    if ((u32[u + VIEW_SIZE] as number) > (u32[u + MAX_VIEW] as number)) u32[u + MAX_VIEW] = u32[u + VIEW_SIZE] as number;
+    if ((u32[u + U_VIEW_SIZE] as number) > (u32[u + U_MAX_VIEW] as number)) u32[u + U_MAX_VIEW] = u32[u + U_VIEW_SIZE] as number;
 
     if (first) {
       f64[f + F_FIRST_TIME] = time;
     } else {
       const sequential =
-        path.dirHash === u32[u + PREV_DIR_HASH] || (path.prefixHash === u32[u + PREV_HASH] && path.charAfterPrefix === SLASH);
+        path.dirHash === u32[u + U_PREV_DIR_HASH] || (path.prefixHash === u32[u + U_PREV_HASH] && path.charAfterPrefix === SLASH);
       if (sequential) {
-        bump(u32, u + SEQUENTIAL);
-        bump(u32, u + RUN);
-        if ((u32[u + RUN] as number) > (u32[u + MAX_RUN] as number)) u32[u + MAX_RUN] = u32[u + RUN] as number;
+        bump(u32, u + U_SEQUENTIAL);
+        bump(u32, u + U_RUN);
+        if ((u32[u + U_RUN] as number) > (u32[u + U_MAX_RUN] as number)) u32[u + U_MAX_RUN] = u32[u + U_RUN] as number;
       } else {
-        u32[u + RUN] = 0;
+        u32[u + U_RUN] = 0;
       }
       const gap = (time - (f64[f + F_LAST_TIME] as number)) / 1000;
       const gaps = n - 1;
@@ -383,9 +422,9 @@ export class AccumulatorStore {
       f64[f + F_GAP_M2] = (f64[f + F_GAP_M2] as number) + gapDelta * (gap - (f64[f + F_GAP_MEAN] as number));
     }
     f64[f + F_LAST_TIME] = time;
-    u32[u + PREV_HASH] = path.hash;
-    u32[u + PREV_LENGTH] = path.length;
-    u32[u + PREV_DIR_HASH] = path.dirHash;
+    u32[u + U_PREV_HASH] = path.hash;
+    u32[u + U_PREV_LENGTH] = path.length;
+    u32[u + U_PREV_DIR_HASH] = path.dirHash;
 
     if (isPage) addPageTime(c, time);
     this.addPathHash(slot, c, path.hash);
@@ -407,7 +446,7 @@ export class AccumulatorStore {
     // KMV: the 32 smallest distinct mixed hashes, ascending.
     const value = mix32(hash, KMV_SEED);
     const k = u + KMV;
-    const length = u32[u + KMV_LEN] as number;
+    const length = u32[u + U_KMV_LEN] as number;
     if (length === KMV_SIZE && value >= (u32[k + KMV_SIZE - 1] as number)) return;
     let position = 0;
     while (position < length && (u32[k + position] as number) < value) position++;
@@ -415,13 +454,13 @@ export class AccumulatorStore {
     const last = Math.min(length, KMV_SIZE - 1);
     for (let i = last; i > position; i--) u32[k + i] = u32[k + i - 1] as number;
     u32[k + position] = value;
-    if (length < KMV_SIZE) u32[u + KMV_LEN] = length + 1;
+    if (length < KMV_SIZE) u32[u + U_KMV_LEN] = length + 1;
   }
 
   /** Distinct paths: exact (up to hash collisions) below 32, else the KMV estimate (k−1)/U(k). */
   distinctPaths(slot: number): number {
     const c = this.at(slot);
-    const length = c.u32[c.u + KMV_LEN] as number;
+    const length = c.u32[c.u + U_KMV_LEN] as number;
     if (length < KMV_SIZE) return length;
     const kth = ((c.u32[c.u + KMV + KMV_SIZE - 1] as number) + 1) / TWO_POW_32;
     return (KMV_SIZE - 1) / kth;
@@ -430,7 +469,7 @@ export class AccumulatorStore {
   /** Shannon entropy (bits) of the path-hash histogram. */
   pathEntropy(slot: number): number {
     const c = this.at(slot);
-    const n = c.u32[c.u + N] as number;
+    const n = c.u32[c.u + U_N] as number;
     if (n <= 1) return 0;
     const entropy = Math.log2(n) - (c.f64[c.f + F_ENTROPY_SUM] as number) / n;
     // Rounding can leave a tiny negative for a single repeated path.
@@ -444,11 +483,11 @@ function addPageTime(c: Cursor, time: number): void {
   const u32 = c.u32;
   const u = c.u;
   const ring = c.f + RING;
-  const next = u32[u + RING_NEXT] as number;
+  const next = u32[u + U_RING_NEXT] as number;
   f64[ring + next] = time;
-  u32[u + RING_NEXT] = (next + 1) % RING_SIZE;
-  const length = Math.min((u32[u + RING_LEN] as number) + 1, RING_SIZE);
-  u32[u + RING_LEN] = length;
+  u32[u + U_RING_NEXT] = (next + 1) % RING_SIZE;
+  const length = Math.min((u32[u + U_RING_LEN] as number) + 1, RING_SIZE);
+  u32[u + U_RING_LEN] = length;
   for (let w = 0; w < PAGE_WINDOWS_MS.length; w++) {
     const since = time - (PAGE_WINDOWS_MS[w] as number);
     let count = 0;
@@ -458,7 +497,7 @@ function addPageTime(c: Cursor, time: number): void {
       if ((f64[ring + slot] as number) <= since) break;
       count++;
     }
-    const index = u + MAX_PAGES_3S + w;
+    const index = u + U_MAX_PAGES_3S + w;
     if (count > (u32[index] as number)) u32[index] = count;
   }
 }
