@@ -89,7 +89,8 @@ class OpenSession implements HeapItem {
     readonly seq: number,
     readonly customer: string,
     readonly key: string,
-    readonly clientIp: string,
+    /** Null when the key is `<address>|<user agent>`: the address is then cut out of the key (`addressOf`). */
+    readonly clientIp: string | null,
     readonly userAgent: string | null,
     /** The previous request's user agent, for `ua_changes`. */
     public previousUserAgent: string | null,
@@ -101,6 +102,27 @@ class OpenSession implements HeapItem {
 /** The shared copy of a UA text (sessions with the same UA share one string). */
 function internUserAgent(userAgent: string | null): string | null {
   return userAgent === null ? null : knownUserAgent(userAgent).text;
+}
+
+const PIPE = 124;
+
+/**
+ * The address a session keeps: none when its key is exactly `<address>|<user agent>` (the
+ * default ip_ua key), whose address part `addressOf` cuts out again — one string less per session.
+ */
+function keptAddress(clientIp: string, key: string, userAgent: string | null): string | null {
+  const uaLength = userAgent?.length ?? 0;
+  const inKey =
+    clientIp !== '' &&
+    key.length === clientIp.length + 1 + uaLength &&
+    key.charCodeAt(clientIp.length) === PIPE &&
+    key.startsWith(clientIp) &&
+    (userAgent === null || key.endsWith(userAgent));
+  return inKey ? null : detach(clientIp);
+}
+
+function addressOf(session: OpenSession): string {
+  return session.clientIp ?? session.key.slice(0, session.key.length - 1 - (session.userAgent?.length ?? 0));
 }
 
 export function sessionIdOf(customer: string, key: string, firstTime: number): string {
@@ -275,7 +297,7 @@ export class Sessionizer {
       customer: session.customer,
       sessionId: sessionIdOf(session.customer, session.key, acc.firstTime),
       sessionKey: session.key,
-      clientIp: session.clientIp,
+      clientIp: addressOf(session),
       userAgent: session.userAgent,
       firstTime: acc.firstTime,
       lastTime: acc.lastTime,
@@ -317,7 +339,7 @@ export class Sessionizer {
         this.nextSessionSeq++,
         event.customer,
         stableKey,
-        detach(event.clientIp),
+        keptAddress(event.clientIp, stableKey, userAgent),
         userAgent,
         userAgent,
         this.accumulators.allocate(),
@@ -353,7 +375,7 @@ export class Sessionizer {
           customer: session.customer,
           key: session.key,
           id: sessionIdOf(session.customer, session.key, this.accumulators.get(session.slot, FIRST_TIME)),
-          clientIp: session.clientIp,
+          clientIp: addressOf(session),
           userAgent: session.userAgent,
           ...(session.previousUserAgent === session.userAgent ? {} : { previousUserAgent: session.previousUserAgent }),
           timer: session.time,
@@ -401,7 +423,7 @@ export class Sessionizer {
         saved.seq,
         saved.customer,
         saved.key,
-        saved.clientIp,
+        keptAddress(saved.clientIp, saved.key, userAgent),
         userAgent,
         saved.previousUserAgent === undefined ? userAgent : internUserAgent(saved.previousUserAgent),
         acc.slot,

@@ -134,6 +134,40 @@ test('bad configuration fails fast with WEIR_FEATURES_CONFIG', () => {
   );
 });
 
+test('every session reports its first address and key, whether the key holds the address or not, across a checkpoint', () => {
+  const config: SessionizerConfig = { sessionKey: 'field:sessionId', updateEveryEvents: 0, updateAfterMs: 0, allowedLatenessMs: 0 };
+  const visitors: Array<Partial<RequestEvent>> = [
+    { clientIp: '10.0.0.7' }, // ip|ua key
+    { clientIp: '2001:db8::1', userAgent: null }, // ip| key, no UA
+    { clientIp: '', userAgent: 'curl/8.7.1' }, // redacted address: -|ua key
+    { clientIp: '10.0.0.8', sessionId: 'cookie-1' }, // key without the address
+    { clientIp: '10.0.0.9', userAgent: '10.0.0.9|x' }, // a UA that looks like a key
+  ];
+  const events = [...visitors.map((visitor, i) => at(i, visitor)), ...visitors.map((visitor, i) => at(10 + i, { ...visitor, clientIp: '192.0.2.1' }))];
+  const straight = run(events, config).records;
+  assert.deepEqual(
+    straight.map((r) => [r.clientIp, r.sessionKey, r.requestCount]),
+    [
+      ['10.0.0.7', `10.0.0.7|${CHROME_130}`, 1],
+      ['2001:db8::1', '2001:db8::1|', 1],
+      ['', '-|curl/8.7.1', 1],
+      ['10.0.0.8', 'cookie-1', 2],
+      ['10.0.0.9', '10.0.0.9|10.0.0.9|x', 1],
+      ['192.0.2.1', `192.0.2.1|${CHROME_130}`, 1],
+      ['192.0.2.1', '192.0.2.1|', 1],
+      ['192.0.2.1', '192.0.2.1|curl/8.7.1', 1],
+      ['192.0.2.1', '192.0.2.1|10.0.0.9|x', 1],
+    ],
+  );
+  const first = new Sessionizer(config);
+  for (const event of events.slice(0, 7)) first.push(event);
+  const restored = Sessionizer.restore(decodeSessionizerSnapshot(encodeSessionizerSnapshot(first.snapshot())), config);
+  const records: SessionFeatures[] = [];
+  for (const event of events.slice(7)) records.push(...restored.push(event).records);
+  records.push(...restored.flush().records);
+  assert.deepStrictEqual(records, straight);
+});
+
 test('updates every N events carry the same session id; close comes last', () => {
   const events = Array.from({ length: 7 }, (_, i) => at(i, { path: `/p${i}` }));
   const { records } = run(events, { updateEveryEvents: 3, updateAfterMs: 0 });
