@@ -156,9 +156,6 @@ const KMV_SEED = 0x7f4a7c15;
 const TWO_POW_32 = 4_294_967_296;
 const SLASH = 47;
 
-/** Bytes one session's record takes in a slab (the 32-bit side table of a wide histogram aside). */
-export const ACCUMULATOR_RECORD_BYTES = RECORD_BYTES;
-
 /**
  * The entropy histogram bucket of a path (without query): two paths in one bucket count as one
  * path for `path_entropy`. Exported so tests and docs can show the approximation at work.
