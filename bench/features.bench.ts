@@ -14,32 +14,16 @@
  * `npx tsx bench/features.bench.ts` runs it alone; `pnpm bench features` runs it with the others.
  */
 import { pathToFileURL } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { RequestEvent } from '../shared/contracts/src/index.js';
 import { encodeSessionizerSnapshot, Sessionizer } from '../shared/features/src/index.js';
 import { seededRandom } from './random.js';
 import { formatResult, median, type BenchResult } from './result.js';
+import { gcFunction, openSessions, T0, USER_AGENTS } from './session-memory.js';
 
 const EVENT_COUNT = 200_000;
 const RUNS = 7;
 const MEMORY_SESSIONS = 100_000;
 const REQUESTS_PER_MEMORY_SESSION = 5;
-const T0 = Date.UTC(2025, 5, 2, 9, 0, 0);
-
-const USER_AGENTS = [
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/136.0.0.0 Safari/537.36',
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/135.0.0.0 Safari/537.36',
-  'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/136.0.0.0 Mobile Safari/537.36',
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 18_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.4 Mobile/15E148 Safari/604.1',
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.3 Safari/605.1.15',
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/136.0.0.0 Safari/537.36 Edg/136.0.0.0',
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:138.0) Gecko/20100101 Firefox/138.0',
-  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/134.0.0.0 Safari/537.36',
-  'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
-  'python-requests/2.32.3',
-  'curl/8.7.1',
-];
 
 const ASSETS = ['/static/app.css', '/static/app.js', '/static/vendor.js', '/img/logo.png', '/img/hero.webp', '/favicon.ico'];
 
@@ -123,61 +107,11 @@ function throughput(events: readonly RequestEvent[]): { sessionizer: number; bas
   return { sessionizer: median(ours), baseline: median(bare) };
 }
 
-/** `global.gc`, exposing it at run time when node was started without --expose-gc. */
-function gcFunction(): () => void {
-  const existing = (globalThis as { gc?: () => void }).gc;
-  if (typeof existing === 'function') return existing;
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
-
-function usedBytes(gc: () => void): number {
-  for (let i = 0; i < 3; i++) gc();
-  const usage = process.memoryUsage();
-  // Accumulator arrays live off the V8 heap (ArrayBuffer backing stores): count both.
-  return usage.heapUsed + usage.external;
-}
-
-function memoryEvent(session: number, request: number): RequestEvent {
-  return {
-    customer: 'shop',
-    eventTime: T0 + request * 1000,
-    clientIp: `10.${(session >>> 16) & 255}.${(session >>> 8) & 255}.${session & 255}`,
-    userAgent: USER_AGENTS[session % 7] as string,
-    method: 'GET',
-    path: request === 0 ? '/' : `/products/${(session * 7 + request) % 400}`,
-    query: null,
-    protocol: 'HTTP/1.1',
-    status: 200,
-    bytes: 1000 + request,
-    referrer: request === 0 ? null : 'https://www.shop.com/',
-    host: null,
-    sessionId: null,
-    requestTimeMs: null,
-    extra: {},
-  };
-}
-
 function memory(): { bytesPerSession: number; checkpointBytesPerSession: number } {
-  const gc = gcFunction();
-  // No lateness: nothing waits in the reorder buffer, so what is measured is sessions alone.
-  // Updates only on close, so the measurement holds no emitted records either.
-  const config = { allowedLatenessMs: 0, updateEveryEvents: 0, updateAfterMs: 0 };
-  // Parse every UA once first: the shared UA memo is not per-session memory.
-  const warm = new Sessionizer(config);
-  for (let s = 0; s < USER_AGENTS.length; s++) warm.push(memoryEvent(s, 0));
-  const before = usedBytes(gc);
-  const sessionizer = new Sessionizer(config);
-  // Requests round-robin over the sessions, in time order; events are made on the fly and dropped.
-  for (let request = 0; request < REQUESTS_PER_MEMORY_SESSION; request++) {
-    for (let session = 0; session < MEMORY_SESSIONS; session++) sink += sessionizer.push(memoryEvent(session, request)).records.length;
-  }
-  const after = usedBytes(gc);
-  const open = sessionizer.stats().openSessions;
-  if (open !== MEMORY_SESSIONS) throw new Error(`expected ${MEMORY_SESSIONS} open sessions, found ${open}`);
+  const { sessionizer, bytesPerSession } = openSessions(gcFunction(), MEMORY_SESSIONS, REQUESTS_PER_MEMORY_SESSION);
   const checkpoint = encodeSessionizerSnapshot(sessionizer.snapshot()).length;
   sink += sessionizer.stats().events;
-  return { bytesPerSession: (after - before) / open, checkpointBytesPerSession: checkpoint / open };
+  return { bytesPerSession, checkpointBytesPerSession: checkpoint / sessionizer.stats().openSessions };
 }
 
 export async function run(): Promise<BenchResult[]> {

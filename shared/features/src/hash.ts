@@ -41,5 +41,7 @@ export function digestHex(parts: readonly string[], hexChars = 32): string {
     if (i > 0) hash.update('\u0000');
     hash.update(part);
   }
-  return hash.digest('hex').slice(0, hexChars);
+  // Hex of only the bytes needed: slicing the full hex would keep a slice and its 64-character parent.
+  const hex = hash.digest().toString('hex', 0, Math.ceil(hexChars / 2));
+  return hex.length === hexChars ? hex : hex.slice(0, hexChars);
 }

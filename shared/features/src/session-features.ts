@@ -20,9 +20,9 @@ function flag(value: boolean): number {
   return value ? 1 : 0;
 }
 
-/** A state slot (typed-array reads are `number | undefined` under strict indexing). */
-function at(s: Float64Array, index: number): number {
-  return s[index] as number;
+/** A scalar of the session's accumulator record. */
+function at(acc: SessionAccumulator, field: number): number {
+  return acc.get(field);
 }
 
 /**
@@ -32,8 +32,8 @@ function at(s: Float64Array, index: number): number {
  * computed name turn the object into a slow dictionary for every consumer that reads it.
  */
 export function sessionFeatureValues(acc: SessionAccumulator, profile: SessionProfile): Record<string, number> {
-  const s = acc.state;
-  const n = s[A.N] as number;
+  const s = acc;
+  const n = s.get(A.N);
   if (n === 0) throw new FeatureError('WEIR_FEATURES_INVALID_INPUT', 'no features for a session without requests');
   const duration = (at(s, A.LAST_TIME) - at(s, A.FIRST_TIME)) / 1000;
   const gapMean = at(s, A.GAP_MEAN);

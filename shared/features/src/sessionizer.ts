@@ -19,7 +19,7 @@
  * exactly what decides them, so a restored sessionizer continues bit for bit.
  */
 import type { RequestEvent, SessionFeatures } from '@weir/contracts';
-import { SessionAccumulator } from './accumulator.js';
+import { AccumulatorStore, FIRST_TIME, LAST_TIME, SessionAccumulator } from './accumulator.js';
 import { restoreAccumulator, snapshotAccumulator } from './accumulator-state.js';
 import { FeatureError } from './errors.js';
 import { digestHex } from './hash.js';
@@ -33,7 +33,7 @@ import {
 } from './sessionizer-config.js';
 import { checkSessionizerSnapshot, SESSIONIZER_SNAPSHOT_VERSION, type SessionizerSnapshot } from './sessionizer-state.js';
 import { detach } from './strings.js';
-import { knownUserAgent, uaSignals, uaVersionsBehind, type UaSignals } from './user-agent.js';
+import { knownUserAgent, uaSignals, uaVersionsBehind } from './user-agent.js';
 
 /** An event that arrived after the watermark had passed its time. */
 export interface LateEvent {
@@ -71,7 +71,12 @@ interface BufferedEvent extends HeapItem {
   readonly event: RequestEvent;
 }
 
-class OpenSession implements HeapItem, SessionProfile {
+/**
+ * One open session: what decides its timer, its strings and its accumulator slot. Whatever can
+ * be derived at emission (the session id from customer, key and first time; the UA signals from
+ * the shared UA memo) is not kept: a million of these are held at once.
+ */
+class OpenSession implements HeapItem {
   /** Timer key: never later than the session's real next due time. */
   time = 0;
   heapIndex = -1;
@@ -84,20 +89,40 @@ class OpenSession implements HeapItem, SessionProfile {
     readonly seq: number,
     readonly customer: string,
     readonly key: string,
-    readonly id: string,
-    readonly clientIp: string,
+    /** Null when the key is `<address>|<user agent>`: the address is then cut out of the key (`addressOf`). */
+    readonly clientIp: string | null,
     readonly userAgent: string | null,
     /** The previous request's user agent, for `ua_changes`. */
     public previousUserAgent: string | null,
-    readonly ua: UaSignals,
-    readonly versionsBehind: number | null,
-    readonly acc: SessionAccumulator,
+    /** Its accumulator record in the sessionizer's store. */
+    readonly slot: number,
   ) {}
 }
 
 /** The shared copy of a UA text (sessions with the same UA share one string). */
 function internUserAgent(userAgent: string | null): string | null {
   return userAgent === null ? null : knownUserAgent(userAgent).text;
+}
+
+const PIPE = 124;
+
+/**
+ * The address a session keeps: none when its key is exactly `<address>|<user agent>` (the
+ * default ip_ua key), whose address part `addressOf` cuts out again — one string less per session.
+ */
+function keptAddress(clientIp: string, key: string, userAgent: string | null): string | null {
+  const uaLength = userAgent?.length ?? 0;
+  const inKey =
+    clientIp !== '' &&
+    key.length === clientIp.length + 1 + uaLength &&
+    key.charCodeAt(clientIp.length) === PIPE &&
+    key.startsWith(clientIp) &&
+    (userAgent === null || key.endsWith(userAgent));
+  return inKey ? null : detach(clientIp);
+}
+
+function addressOf(session: OpenSession): string {
+  return session.clientIp ?? session.key.slice(0, session.key.length - 1 - (session.userAgent?.length ?? 0));
 }
 
 export function sessionIdOf(customer: string, key: string, firstTime: number): string {
@@ -116,6 +141,7 @@ function checkEvent(event: RequestEvent): void {
 export class Sessionizer {
   private readonly config: ResolvedSessionizerConfig;
   private readonly sessions = new Map<string, Map<string, OpenSession>>();
+  private readonly accumulators = new AccumulatorStore();
   private readonly timers = new IndexedHeap<OpenSession>();
   private readonly buffer = new IndexedHeap<BufferedEvent>();
   private maxTime = Number.NEGATIVE_INFINITY;
@@ -207,7 +233,9 @@ export class Sessionizer {
   }
 
   private closeDue(session: OpenSession): number {
-    return Math.min(session.acc.lastTime + this.config.gapMs, session.acc.firstTime + this.config.maxDurationMs);
+    const slot = session.slot;
+    const store = this.accumulators;
+    return Math.min(store.get(slot, LAST_TIME) + this.config.gapMs, store.get(slot, FIRST_TIME) + this.config.maxDurationMs);
   }
 
   private nextDue(session: OpenSession): number {
@@ -235,6 +263,7 @@ export class Sessionizer {
     const byKey = this.sessions.get(session.customer);
     byKey?.delete(session.key);
     if (byKey?.size === 0) this.sessions.delete(session.customer);
+    this.accumulators.release(session.slot);
     this.counters.sessionsClosed++;
   }
 
@@ -261,12 +290,14 @@ export class Sessionizer {
   }
 
   private emit(session: OpenSession, closed: boolean, closeReason: CloseReason = null): void {
-    const acc = session.acc;
+    const acc = new SessionAccumulator(this.accumulators, session.slot);
+    const ua = uaSignals(session.userAgent);
+    const profile: SessionProfile = { ua, versionsBehind: uaVersionsBehind(ua, acc.firstTime) };
     this.records.push({
       customer: session.customer,
-      sessionId: session.id,
+      sessionId: sessionIdOf(session.customer, session.key, acc.firstTime),
       sessionKey: session.key,
-      clientIp: session.clientIp,
+      clientIp: addressOf(session),
       userAgent: session.userAgent,
       firstTime: acc.firstTime,
       lastTime: acc.lastTime,
@@ -274,7 +305,7 @@ export class Sessionizer {
       closed,
       closeReason,
       featureSet: featureSetFingerprint,
-      features: sessionFeatureValues(acc, session),
+      features: sessionFeatureValues(acc, profile),
     });
     if (!closed) this.counters.updates++;
     session.pending = 0;
@@ -304,25 +335,21 @@ export class Sessionizer {
       this.makeRoom();
       const stableKey = detach(key);
       const userAgent = internUserAgent(event.userAgent);
-      const ua = uaSignals(userAgent);
       session = new OpenSession(
         this.nextSessionSeq++,
         event.customer,
         stableKey,
-        sessionIdOf(event.customer, stableKey, time),
-        detach(event.clientIp),
+        keptAddress(event.clientIp, stableKey, userAgent),
         userAgent,
         userAgent,
-        ua,
-        uaVersionsBehind(ua, time),
-        new SessionAccumulator(),
+        this.accumulators.allocate(),
       );
       byKey.set(stableKey, session);
       this.counters.sessionsOpened++;
     }
     const uaChanged = !isNew && event.userAgent !== session.previousUserAgent;
     if (uaChanged) session.previousUserAgent = internUserAgent(event.userAgent);
-    session.acc.add(event, uaChanged, customerConfig.context);
+    this.accumulators.add(session.slot, event, uaChanged, customerConfig.context);
     session.pending++;
     if (session.dirtySince < 0) session.dirtySince = time;
     const every = this.config.updateEveryEvents;
@@ -347,14 +374,14 @@ export class Sessionizer {
           seq: session.seq,
           customer: session.customer,
           key: session.key,
-          id: session.id,
-          clientIp: session.clientIp,
+          id: sessionIdOf(session.customer, session.key, this.accumulators.get(session.slot, FIRST_TIME)),
+          clientIp: addressOf(session),
           userAgent: session.userAgent,
           ...(session.previousUserAgent === session.userAgent ? {} : { previousUserAgent: session.previousUserAgent }),
           timer: session.time,
           pending: session.pending,
           dirtySince: session.dirtySince,
-          acc: snapshotAccumulator(session.acc),
+          acc: snapshotAccumulator(new SessionAccumulator(this.accumulators, session.slot)),
         });
       }
     }
@@ -386,20 +413,20 @@ export class Sessionizer {
       sessionizer.buffer.push({ event: item.event, time: item.event.eventTime, seq: item.seq, heapIndex: -1 });
     }
     for (const saved of snapshot.sessions) {
-      const acc = restoreAccumulator(saved.acc);
+      const acc = restoreAccumulator(saved.acc, sessionizer.accumulators);
+      // The id is derived, not kept: a saved one that differs would split the session's records.
+      if (sessionIdOf(saved.customer, saved.key, acc.firstTime) !== saved.id) {
+        throw new FeatureError('WEIR_FEATURES_SNAPSHOT', `sessionizer snapshot: session ${saved.id} is not the id of its customer, key and first time`);
+      }
       const userAgent = internUserAgent(saved.userAgent);
-      const ua = uaSignals(userAgent);
       const session = new OpenSession(
         saved.seq,
         saved.customer,
         saved.key,
-        saved.id,
-        saved.clientIp,
+        keptAddress(saved.clientIp, saved.key, userAgent),
         userAgent,
         saved.previousUserAgent === undefined ? userAgent : internUserAgent(saved.previousUserAgent),
-        ua,
-        uaVersionsBehind(ua, acc.firstTime),
-        acc,
+        acc.slot,
       );
       session.pending = saved.pending;
       session.dirtySince = saved.dirtySince;

@@ -111,3 +111,65 @@ export function assertClose(actual: number | undefined, expected: number, tolera
     throw new Error(`${label}: expected ${expected}, got ${String(actual)}`);
   }
 }
+
+/** The events in a jittered arrival order: each may arrive up to maxShiftMs late. */
+export function shuffleWithin(events: RequestEvent[], maxShiftMs: number, seed: number): RequestEvent[] {
+  const random = prng(seed);
+  return events
+    .map((event) => ({ event, arrival: event.eventTime + random() * maxShiftMs }))
+    .sort((a, b) => a.arrival - b.arrival)
+    .map((x) => x.event);
+}
+
+/** Mixed traffic of 12 visitors over two customers, with long silences so sessions close by gap mid-stream. */
+export function traffic(count: number, seed: number): RequestEvent[] {
+  const random = prng(seed);
+  const events: RequestEvent[] = [];
+  let time = T0;
+  const paths = ['/', '/a', '/a/b', '/img/x.png', '/s.css', '/app.js', '/doc.pdf', '/login', '/robots.txt', '/p/1', '/p/2'];
+  for (let i = 0; i < count; i++) {
+    time += Math.floor(random() * 4000) + 1; // distinct times: ties would be ordered by arrival
+    const visitor = Math.floor(random() * 12);
+    events.push(
+      request({
+        customer: visitor % 3 === 0 ? 'other' : 'shop',
+        eventTime: time,
+        clientIp: `10.0.0.${visitor}`,
+        userAgent: visitor === 5 ? null : visitor % 2 === 0 ? CHROME_130 : 'python-requests/2.32.3',
+        method: random() < 0.1 ? 'POST' : 'GET',
+        path: paths[Math.floor(random() * paths.length)] as string,
+        status: random() < 0.1 ? 404 : 200,
+        bytes: Math.floor(random() * 10_000),
+        referrer: random() < 0.5 ? null : 'https://www.shop.com/',
+      }),
+    );
+    // Now and then a long silence, so sessions close by gap mid-stream.
+    if (random() < 0.02) time += 40 * 60_000;
+  }
+  return events;
+}
+
+/**
+ * One visitor's long session: `count` requests 10 ms apart, mostly to `/` with a few other paths,
+ * methods and statuses, so single path buckets and counters pass 65,535.
+ */
+export function longSession(count: number, seed = 5): RequestEvent[] {
+  const random = prng(seed);
+  const others = ['/api/items', '/a/b/c', '/img/x.png', '/login'];
+  const events: RequestEvent[] = [];
+  for (let i = 0; i < count; i++) {
+    events.push(
+      request({
+        eventTime: T0 + i * 10,
+        clientIp: '10.9.9.9',
+        userAgent: 'python-requests/2.32.3',
+        method: random() < 0.05 ? 'POST' : 'GET',
+        path: random() < 0.95 ? '/' : (others[Math.floor(random() * others.length)] as string),
+        status: random() < 0.1 ? 404 : 200,
+        bytes: Math.floor(random() * 100_000),
+        referrer: null,
+      }),
+    );
+  }
+  return events;
+}

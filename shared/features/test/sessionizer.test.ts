@@ -2,6 +2,7 @@
  * Sessionization in event time: splits by gap and maximum duration, ordering within the allowed
  * lateness, late events, session keys, update cadence, flush, determinism and checkpoints.
  */
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RequestEvent, SessionFeatures } from '@weir/contracts';
@@ -9,8 +10,8 @@ import { isFeatureError } from '../src/errors.js';
 import { featureSetFingerprint } from '../src/registry.js';
 import { Sessionizer, sessionIdOf, type SessionizerOutput } from '../src/sessionizer.js';
 import type { SessionizerConfig } from '../src/sessionizer-config.js';
-import { decodeSessionizerSnapshot, encodeSessionizerSnapshot } from '../src/sessionizer-state.js';
-import { at, CHROME_130, closedSessions, prng, request, run, T0, type Run } from './helpers.js';
+import { decodeSessionizerSnapshot, encodeSessionizerSnapshot, type SessionizerSnapshot } from '../src/sessionizer-state.js';
+import { at, CHROME_130, closedSessions, longSession, prng, request, run, shuffleWithin, T0, traffic, type Run } from './helpers.js';
 
 const MINUTE = 60;
 
@@ -51,42 +52,6 @@ test('sessions close by the watermark (event time), not at flush', () => {
   assert.equal(out.records[0]?.clientIp, '10.0.0.1');
   assert.equal(sessionizer.stats().openSessions, 1);
 });
-
-function shuffleWithin(events: RequestEvent[], maxShiftMs: number, seed: number): RequestEvent[] {
-  // Each event may arrive up to maxShiftMs "late": sort by a jittered arrival time.
-  const random = prng(seed);
-  return events
-    .map((event) => ({ event, arrival: event.eventTime + random() * maxShiftMs }))
-    .sort((a, b) => a.arrival - b.arrival)
-    .map((x) => x.event);
-}
-
-function traffic(count: number, seed: number): RequestEvent[] {
-  const random = prng(seed);
-  const events: RequestEvent[] = [];
-  let time = T0;
-  const paths = ['/', '/a', '/a/b', '/img/x.png', '/s.css', '/app.js', '/doc.pdf', '/login', '/robots.txt', '/p/1', '/p/2'];
-  for (let i = 0; i < count; i++) {
-    time += Math.floor(random() * 4000) + 1; // distinct times: ties would be ordered by arrival
-    const visitor = Math.floor(random() * 12);
-    events.push(
-      request({
-        customer: visitor % 3 === 0 ? 'other' : 'shop',
-        eventTime: time,
-        clientIp: `10.0.0.${visitor}`,
-        userAgent: visitor === 5 ? null : visitor % 2 === 0 ? CHROME_130 : 'python-requests/2.32.3',
-        method: random() < 0.1 ? 'POST' : 'GET',
-        path: paths[Math.floor(random() * paths.length)] as string,
-        status: random() < 0.1 ? 404 : 200,
-        bytes: Math.floor(random() * 10_000),
-        referrer: random() < 0.5 ? null : 'https://www.shop.com/',
-      }),
-    );
-    // Now and then a long silence, so sessions close by gap mid-stream.
-    if (random() < 0.02) time += 40 * 60_000;
-  }
-  return events;
-}
 
 const CONFIG: SessionizerConfig = { gapMs: 10 * 60_000, allowedLatenessMs: 60_000, updateEveryEvents: 5, updateAfterMs: 20_000 };
 
@@ -167,6 +132,40 @@ test('bad configuration fails fast with WEIR_FEATURES_CONFIG', () => {
     () => new Sessionizer().push(at(0, { eventTime: Number.NaN })),
     (err: unknown) => isFeatureError(err, 'WEIR_FEATURES_INVALID_INPUT'),
   );
+});
+
+test('every session reports its first address and key, whether the key holds the address or not, across a checkpoint', () => {
+  const config: SessionizerConfig = { sessionKey: 'field:sessionId', updateEveryEvents: 0, updateAfterMs: 0, allowedLatenessMs: 0 };
+  const visitors: Array<Partial<RequestEvent>> = [
+    { clientIp: '10.0.0.7' }, // ip|ua key
+    { clientIp: '2001:db8::1', userAgent: null }, // ip| key, no UA
+    { clientIp: '', userAgent: 'curl/8.7.1' }, // redacted address: -|ua key
+    { clientIp: '10.0.0.8', sessionId: 'cookie-1' }, // key without the address
+    { clientIp: '10.0.0.9', userAgent: '10.0.0.9|x' }, // a UA that looks like a key
+  ];
+  const events = [...visitors.map((visitor, i) => at(i, visitor)), ...visitors.map((visitor, i) => at(10 + i, { ...visitor, clientIp: '192.0.2.1' }))];
+  const straight = run(events, config).records;
+  assert.deepEqual(
+    straight.map((r) => [r.clientIp, r.sessionKey, r.requestCount]),
+    [
+      ['10.0.0.7', `10.0.0.7|${CHROME_130}`, 1],
+      ['2001:db8::1', '2001:db8::1|', 1],
+      ['', '-|curl/8.7.1', 1],
+      ['10.0.0.8', 'cookie-1', 2],
+      ['10.0.0.9', '10.0.0.9|10.0.0.9|x', 1],
+      ['192.0.2.1', `192.0.2.1|${CHROME_130}`, 1],
+      ['192.0.2.1', '192.0.2.1|', 1],
+      ['192.0.2.1', '192.0.2.1|curl/8.7.1', 1],
+      ['192.0.2.1', '192.0.2.1|10.0.0.9|x', 1],
+    ],
+  );
+  const first = new Sessionizer(config);
+  for (const event of events.slice(0, 7)) first.push(event);
+  const restored = Sessionizer.restore(decodeSessionizerSnapshot(encodeSessionizerSnapshot(first.snapshot())), config);
+  const records: SessionFeatures[] = [];
+  for (const event of events.slice(7)) records.push(...restored.push(event).records);
+  records.push(...restored.flush().records);
+  assert.deepStrictEqual(records, straight);
 });
 
 test('updates every N events carry the same session id; close comes last', () => {
@@ -269,6 +268,46 @@ test('checkpoint → restore → continue gives exactly the uninterrupted run’
     collect(got, restored.flush());
     assert.deepStrictEqual(got, uninterrupted, `cut at ${cut}`);
   }
+});
+
+/** A checkpoint written by the sessionizer before its compact state layout (fixtures/*-v1-*.json). */
+function v1Fixture<T>(name: string): T {
+  return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as T;
+}
+
+test('a checkpoint in the v1 layout (written before the compact state) restores and continues exactly', () => {
+  const { cut, snapshot } = v1Fixture<{ cut: number; snapshot: SessionizerSnapshot }>('sessionizer-snapshot-v1-mixed.json');
+  assert.ok(snapshot.sessions.length >= 10, 'the fixture holds open sessions');
+  const events = shuffleWithin(traffic(500, 11), 90_000, 12);
+  const uninterrupted = run(events, CONFIG);
+  const got: Run = { records: [], late: [] };
+  const first = new Sessionizer(CONFIG);
+  for (const event of events.slice(0, cut)) collect(got, first.push(event));
+  const restored = Sessionizer.restore(decodeSessionizerSnapshot(encodeSessionizerSnapshot(snapshot)), CONFIG);
+  assert.deepEqual(restored.stats(), first.stats());
+  for (const event of events.slice(cut)) collect(got, restored.push(event));
+  collect(got, restored.flush());
+  assert.deepStrictEqual(got, uninterrupted);
+});
+
+test('a session past 65,535 requests in one path bucket keeps the v1 features, straight through and across a v1 checkpoint', () => {
+  const fixture = v1Fixture<{ cut: number; snapshot: SessionizerSnapshot; closed: SessionFeatures[] }>('sessionizer-snapshot-v1-long.json');
+  const events = longSession(80_000);
+  const config = { updateEveryEvents: 0, updateAfterMs: 0, allowedLatenessMs: 0 };
+  assert.deepStrictEqual(run(events, config).records, fixture.closed, 'straight through');
+  const restored = Sessionizer.restore(fixture.snapshot, config);
+  const records: SessionFeatures[] = [];
+  for (const event of events.slice(fixture.cut)) records.push(...restored.push(event).records);
+  records.push(...restored.flush().records);
+  assert.deepStrictEqual(records, fixture.closed, 'restored from v1');
+  // And through a checkpoint of this code, taken past the widening.
+  const again = new Sessionizer(config);
+  for (const event of events.slice(0, 75_000)) again.push(event);
+  const resumed = Sessionizer.restore(decodeSessionizerSnapshot(encodeSessionizerSnapshot(again.snapshot())), config);
+  const tail: SessionFeatures[] = [];
+  for (const event of events.slice(75_000)) tail.push(...resumed.push(event).records);
+  tail.push(...resumed.flush().records);
+  assert.deepStrictEqual(tail, fixture.closed, 'restored from this code');
 });
 
 test('a snapshot from other feature code, or malformed, is refused', () => {
