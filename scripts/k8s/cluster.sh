@@ -344,8 +344,9 @@ up() {
 # checks the Service's DNS name).
 make_keda_certs() {
   local D="$K/keda/certs"
-  [ -f "$D/tls.crt" ] && return 0
-  mkdir -p "$D.partial"
+  # Kept across runs, as the cluster's own certificates are; made again for a new cluster CA.
+  if [ -f "$D/tls.crt" ] && cmp -s "$D/ca.crt" "$K/pki/ca.crt"; then return 0; fi
+  rm -rf "$D" "$D.partial" && mkdir -p "$D.partial"
   cp "$K/pki/ca.crt" "$D.partial/ca.crt"
   openssl genrsa -out "$D.partial/tls.key" 2048 2>/dev/null
   openssl req -new -key "$D.partial/tls.key" -subj /CN=keda -out "$D.partial/tls.csr" 2>/dev/null
