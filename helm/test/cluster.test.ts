@@ -275,6 +275,9 @@ test('helm/weir on a real cluster: install, traffic, scaling, a pod deleted, an 
   const upgrade = helmUpgradeAsync(['upgrade', release, chart, '-n', namespace, '--reuse-values', '--set', 'shutdown.preStopSeconds=3', ...scaled, '--wait', '--timeout', '6m']);
   await post(2 * third, Infinity);
   await upgrade.done;
+  // helm's --wait is satisfied once the new pods are Ready; the old ReplicaSet's last pod may
+  // still be there (and Ready) a moment longer: the rollout is done when it is gone.
+  for (const stage of STAGES) await rolledOut(namespace, `${release}-${stage}`);
   for (const d of deployments(namespace)) {
     assert.ok(d.metadata.generation > before.get(d.metadata.name)!, `${d.metadata.name} rolled`);
     assert.equal(d.status.updatedReplicas, d.spec.replicas, `${d.metadata.name}: every pod of the new revision`);
