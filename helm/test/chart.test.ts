@@ -93,6 +93,15 @@ test('lag autoscaling: off by default; keda renders a Kafka ScaledObject per sta
   assert.match(score, /topic: "acme\.weir\.sessions"/);
   assert.match(score, /maxReplicaCount: 12/);
   assert.match(score, /lagThreshold: "2000"/);
+  assert.match(score, /limitToPartitionsWithLag: "true"/);
+  // Sessionize reads every weir.logs.* topic: no topic, and KEDA refuses limitToPartitionsWithLag
+  // without one ("topic must be specified when using limitToPartitionsWithLag").
+  const sessionize = scaled.find((doc) => /name: weir-sessionize$/m.test(doc))!;
+  assert.doesNotMatch(sessionize, /^\s+(topic|limitToPartitionsWithLag):/m);
+  assert.match(sessionize, /allowIdleConsumers: "false"/);
+  // Before its first commit the group has no topics, and KEDA would count every topic as lag.
+  assert.match(sessionize, /scaleToZeroOnInvalidOffset: "true"/);
+  assert.doesNotMatch(score, /scaleToZeroOnInvalidOffset/);
   // The autoscaler owns the stages' replica counts; ingest keeps its CPU HPA.
   const stageReplicas = keda.split('---').filter((doc) => /kind: Deployment/.test(doc) && /replicas:/.test(doc));
   assert.deepEqual(stageReplicas, []);

@@ -10,6 +10,10 @@
 #           image). Progress goes to stderr: `eval "$(pnpm -s k8s:up)"`.
 #   down    stops all of it and restores what it changed on the host: sysctls, iptables chains,
 #           bridges, mounts, network namespaces. The binaries and the node's images stay cached.
+#   keda    (after up) KEDA, built once from the Go module proxy (scripts/k8s/build-keda.sh): its
+#           CRDs, and its operator and metrics API server as host processes beside the control
+#           plane (like it, no image), serving external.metrics.k8s.io for the HPAs of the
+#           ScaledObjects. Stopped by down. `lagAutoscaling.mode=keda` of helm/weir then works.
 #   status  one line per component; exits 3 when one is not running.
 #
 # Every process runs as root (containerd, the kubelet and kube-proxy need it). Nothing listens
@@ -36,6 +40,12 @@ SYSCTLS=(vm.overcommit_memory kernel.panic kernel.panic_on_oops net.ipv4.ip_forw
   net.ipv4.conf.all.route_localnet net.netfilter.nf_conntrack_max net.netfilter.nf_conntrack_tcp_timeout_established
   net.netfilter.nf_conntrack_tcp_timeout_close_wait net.ipv4.vs.conntrack net.bridge.bridge-nf-call-iptables)
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy relay-kafka relay-registry relay-es)
+KEDA_COMPONENTS=(keda-operator keda-adapter)
+KEDA_NAMESPACE=keda
+KEDA_ADAPTER_PORT=6445          # on NODE_IP: the apiserver's aggregator reaches it there
+KEDA_GRPC_PORT=9666             # the operator's metrics service, for the adapter (loopback)
+KEDA_PROBE_PORT=9667
+KEDA_ADAPTER_METRICS_PORT=9022  # the adapter's /metrics: KEDA binds it on every address (no flag for one)
 
 log() { echo "[k8s] $*" >&2; }
 fail() { log "error $1: $2"; exit 1; }
@@ -329,6 +339,80 @@ up() {
   printf 'export KUBECONFIG=%q\nexport PATH=%q:$PATH\nexport WEIR_K8S_VALUES=%q\n' "$K/pki/kubeconfig" "$BIN" "$K/weir-values.yaml"
 }
 
+# KEDA's TLS: one key and certificate signed by the cluster's CA, for the operator's metrics
+# service (gRPC, mutual TLS with the adapter, on loopback) and the adapter's API (the aggregator
+# checks the Service's DNS name).
+make_keda_certs() {
+  local D="$K/keda/certs"
+  # Kept across runs, as the cluster's own certificates are; made again for a new cluster CA.
+  if [ -f "$D/tls.crt" ] && cmp -s "$D/ca.crt" "$K/pki/ca.crt"; then return 0; fi
+  rm -rf "$D" "$D.partial" && mkdir -p "$D.partial"
+  cp "$K/pki/ca.crt" "$D.partial/ca.crt"
+  openssl genrsa -out "$D.partial/tls.key" 2048 2>/dev/null
+  openssl req -new -key "$D.partial/tls.key" -subj /CN=keda -out "$D.partial/tls.csr" 2>/dev/null
+  printf '%s\n' "subjectAltName=DNS:localhost,DNS:keda-metrics-apiserver.$KEDA_NAMESPACE.svc,IP:127.0.0.1,IP:$NODE_IP" \
+    "extendedKeyUsage=serverAuth,clientAuth" >"$D.partial/tls.ext"
+  openssl x509 -req -in "$D.partial/tls.csr" -CA "$K/pki/ca.crt" -CAkey "$K/pki/ca.key" -CAcreateserial -days 3650 \
+    -extfile "$D.partial/tls.ext" -out "$D.partial/tls.crt" 2>/dev/null
+  mv "$D.partial" "$D"
+}
+
+keda() {
+  running kube-apiserver || fail WEIR_K8S_KEDA "the cluster is not running: pnpm k8s:up first"
+  local since=$SECONDS KEDA_DIR
+  BIN=$(bash scripts/k8s/build.sh)
+  KEDA_DIR=$(bash scripts/k8s/build-keda.sh)
+  make_keda_certs
+  local D="$K/keda/certs"
+  log "installing KEDA's CRDs"
+  kubectl_ apply --server-side --force-conflicts -f "$KEDA_DIR/crds.yaml" >/dev/null
+  wait_for "KEDA's CRDs" 60 kube-apiserver \
+    sh -c "'$BIN/kubectl' --kubeconfig '$K/pki/kubeconfig' get crd scaledobjects.keda.sh -o jsonpath='{.status.conditions[?(@.type==\"Established\")].status}' | grep -x >/dev/null True"
+  # The adapter's API as the aggregator finds it: a Service without a selector whose Endpoints
+  # are the node address, where the adapter listens. Applied each time: another server may have
+  # taken external.metrics.k8s.io in between (the cluster test's own HPA metric does).
+  kubectl_ apply -f - 2> >(grep -v "Endpoints is deprecated" >&2) >/dev/null <<YAML
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: Namespace, metadata: {name: $KEDA_NAMESPACE}}
+- apiVersion: v1
+  kind: Service
+  metadata: {name: keda-metrics-apiserver, namespace: $KEDA_NAMESPACE}
+  spec: {ports: [{name: https, port: 443, targetPort: $KEDA_ADAPTER_PORT}]}
+- apiVersion: v1
+  kind: Endpoints
+  metadata: {name: keda-metrics-apiserver, namespace: $KEDA_NAMESPACE}
+  subsets: [{addresses: [{ip: $NODE_IP}], ports: [{name: https, port: $KEDA_ADAPTER_PORT}]}]
+- apiVersion: apiregistration.k8s.io/v1
+  kind: APIService
+  metadata: {name: v1beta1.external.metrics.k8s.io}
+  spec:
+    service: {name: keda-metrics-apiserver, namespace: $KEDA_NAMESPACE, port: 443}
+    group: external.metrics.k8s.io
+    version: v1beta1
+    caBundle: $(base64 -w0 "$K/pki/ca.crt")
+    insecureSkipTLSVerify: false
+    groupPriorityMinimum: 100
+    versionPriority: 100
+YAML
+  # Both read the cluster through the admin kubeconfig (host processes, like the control plane),
+  # keep their cluster-wide objects in the keda namespace and watch every namespace.
+  export KUBECONFIG="$K/pki/kubeconfig" KEDA_CLUSTER_OBJECT_NAMESPACE=$KEDA_NAMESPACE POD_NAMESPACE=$KEDA_NAMESPACE WATCH_NAMESPACE=""
+  start keda-operator "$KEDA_DIR/keda" --leader-elect=false --enable-prometheus-metrics=false \
+    --health-probe-bind-address="127.0.0.1:$KEDA_PROBE_PORT" --metrics-service-bind-address="127.0.0.1:$KEDA_GRPC_PORT" \
+    --cert-dir="$D" --ca-dir="$D" --zap-log-level=info --zap-encoder=console
+  wait_for "the KEDA operator" 120 keda-operator curl -sf "http://127.0.0.1:$KEDA_PROBE_PORT/readyz"
+  start keda-adapter "$KEDA_DIR/keda-adapter" --secure-port="$KEDA_ADAPTER_PORT" --bind-address="$NODE_IP" \
+    --cert-dir="$D" --tls-cert-file="$D/tls.crt" --tls-private-key-file="$D/tls.key" --client-ca-file="$K/pki/ca.crt" \
+    --authentication-kubeconfig="$K/pki/kubeconfig" --authorization-kubeconfig="$K/pki/kubeconfig" \
+    --lister-kubeconfig="$K/pki/kubeconfig" \
+    --metrics-service-address="127.0.0.1:$KEDA_GRPC_PORT" --port="$KEDA_ADAPTER_METRICS_PORT" --v=0
+  wait_for "external.metrics.k8s.io (KEDA's adapter)" 120 keda-adapter \
+    sh -c "'$BIN/kubectl' --kubeconfig '$K/pki/kubeconfig' get apiservice v1beta1.external.metrics.k8s.io -o jsonpath='{.status.conditions[?(@.type==\"Available\")].status}' | grep -x >/dev/null True"
+  log "KEDA $(basename "$KEDA_DIR") running in $((SECONDS - since))s (logs: $K/logs/keda-*.log)"
+}
+
 stop_pid() {
   local name=$1 pid
   pid=$(pid_of "$name") || return 0
@@ -342,6 +426,7 @@ stop_pid() {
 
 down() {
   [ -d "$K/run" ] || { log "no cluster state in $K"; }
+  for name in "${KEDA_COMPONENTS[@]}"; do stop_pid "$name"; done
   stop_pid kubelet
   stop_pid kube-proxy
   if running containerd; then
@@ -383,6 +468,10 @@ status() {
   for name in "${COMPONENTS[@]}"; do
     if running "$name"; then echo "$name: running (pid $(pid_of "$name"), log $K/logs/$name.log)"; else echo "$name: stopped"; all=3; fi
   done
+  # KEDA is optional (pnpm k8s:keda): listed when it runs.
+  for name in "${KEDA_COMPONENTS[@]}"; do
+    if running "$name"; then echo "$name: running (pid $(pid_of "$name"), log $K/logs/$name.log)"; fi
+  done
   if [ $all -eq 0 ]; then
     BIN=$(bash scripts/k8s/build.sh)
     kubectl_ get nodes -o wide --no-headers | sed 's/^/node: /'
@@ -394,5 +483,6 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: bash scripts/k8s/cluster.sh up|down|status" >&2; exit 2 ;;
+  keda) keda ;;
+  *) echo "usage: bash scripts/k8s/cluster.sh up|down|status|keda" >&2; exit 2 ;;
 esac

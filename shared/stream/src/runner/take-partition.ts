@@ -10,7 +10,7 @@ import type { StageMetrics } from '../metrics.js';
 import { retryUntil, type RetryPolicy } from '../retry.js';
 import { restoreState, type Changelog } from '../state/changelog.js';
 import type { KeyedStateStore } from '../state/store.js';
-import type { Delivery } from './delivery.js';
+import type { Delivery, PartitionWriter } from './delivery.js';
 import { PartitionTask } from './partition-task.js';
 
 export interface TakePartitionContext<S> {
@@ -56,16 +56,20 @@ export async function takePartition<S, L>(ctx: TakePartitionContext<S>, tp: Topi
   ctx.metrics.restore(restored.records, (performance.now() - started) / 1000);
   ctx.logger.info({ ...tp, keys: store.size, includesUpTo: restored.includesUpTo }, 'state restored');
   const checkpoint = restored.includesUpTo;
-  if (checkpoint !== undefined) await seekPastCheckpoint(ctx, tp, checkpoint);
+  if (checkpoint !== undefined) await seekPastCheckpoint(ctx, tp, checkpoint, writer);
   return new PartitionTask(tp, writer, store, checkpoint ?? 0);
 }
 
 /**
- * A checkpoint newer than the committed offset (a crash between checkpoint and commit, or
- * transactional offsets Kafka has not applied yet) is where to resume: everything before it
- * is in the state and its outputs were produced.
+ * A checkpoint newer than the committed offset (a crash between checkpoint and commit, a
+ * commit refused because a rebalance took the partition, or transactional offsets Kafka has not
+ * applied yet) is where to resume: everything before it is in the state and its outputs were
+ * produced. It is committed too: otherwise, with no further input on the partition, the group's
+ * offset would stay behind for good, and the lag that autoscalers and dashboards read from it
+ * (KEDA's Kafka scaler, weir_consumer_lag) would never drain — seen on the real cluster as one
+ * partition "left unconsumed" after sessionize scaled down.
  */
-async function seekPastCheckpoint<S>(ctx: TakePartitionContext<S>, tp: TopicPartition, checkpoint: number): Promise<void> {
+async function seekPastCheckpoint<S>(ctx: TakePartitionContext<S>, tp: TopicPartition, checkpoint: number, writer: PartitionWriter): Promise<void> {
   const committed = await ctx.admin
     .fetchCommittedOffsets(ctx.groupId, [tp.topic])
     .then((offsets) => offsets.find((o) => o.partition === tp.partition)?.offset)
@@ -76,5 +80,8 @@ async function seekPastCheckpoint<S>(ctx: TakePartitionContext<S>, tp: TopicPart
   } catch (error) {
     // Revoked meanwhile: the task's skipBelow still keeps replayed records out of the state.
     ctx.logger.debug({ err: error, ...tp }, 'seek past checkpoint skipped');
+    return;
   }
+  await writer.write({ outputs: [], changelog: [], commit: { ...tp, offset: checkpoint } });
+  ctx.logger.info({ ...tp, committed: committed ?? null, checkpoint }, 'committed the restored checkpoint (the previous owner\'s commit was lost)');
 }
