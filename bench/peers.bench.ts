@@ -181,7 +181,17 @@ async function throughputRun(bus: Bus, engine: Engine, input: string, data: Peer
     const doneAt = await waiter.done;
     const events = data.traffic.length;
     const figures = { startup: (ready - launched) / 1000, rate: events / ((doneAt - ready) / 1000) };
-    return engine === 'weir' ? figures : { ...figures, matched: matching(reference, windows) };
+    if (engine === 'weir') return figures;
+    const matched = matching(reference, windows);
+    if (matched < reference.length) {
+      const got = new Map(windows.map((w) => [`${w.customer}|${w.windowStart}`, w]));
+      const differ = reference.filter((r) => got.get(`${r.customer}|${r.windowStart}`)?.events !== r.events).slice(0, 3);
+      for (const r of differ) {
+        const w = got.get(`${r.customer}|${r.windowStart}`);
+        log(`${engine}: ${r.customer} ${new Date(r.windowStart).toISOString()}: reference ${r.sessions} sessions ${r.events} events, got ${w ? `${w.sessions} sessions ${w.events} events` : 'no window'}`);
+      }
+    }
+    return { ...figures, matched };
   } finally {
     await follower.stop();
     await job.stop();

@@ -39,7 +39,7 @@ export function parseStage(output: string): Stage<string, RequestEvent> {
     process: (records) =>
       records.map((record) => {
         const key = record.key?.toString('utf8') ?? '';
-        const customer = key.slice(0, key.indexOf('|'));
+        const customer = key.slice(0, Math.max(0, key.indexOf('|')));
         if (!customer) throw new Error(`WEIR_PEERS_KEY: key ${JSON.stringify(key)} does not start with '<customer>|'`);
         let parser = parsers.get(customer);
         if (!parser) parsers.set(customer, (parser = parserFor('combined', { customer })));
