@@ -27,7 +27,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { WindowSummary } from '../shared/contracts/src/index.js';
@@ -269,7 +269,7 @@ interface EngineFigures {
   p99: number;
 }
 
-function table(figures: Map<Engine, EngineFigures>, env: Env, events: number): string {
+function table(figures: Map<Engine, EngineFigures>, env: Env, events: number, load: readonly number[]): string {
   const spark = figures.get('spark');
   const rows = [...figures].map(([engine, f]) => {
     const ratio = spark && engine !== 'spark' ? ` (${(f.rate / spark.rate).toFixed(2)}× Spark)` : '';
@@ -277,6 +277,7 @@ function table(figures: Map<Engine, EngineFigures>, env: Env, events: number): s
     return `| ${engine} | ${Math.round(f.rate).toLocaleString('en-US')}${ratio} | ${Math.round(f.p50).toLocaleString('en-US')} | ${Math.round(f.p99).toLocaleString('en-US')}${p99ratio} | ${f.startup.toFixed(1)} | ${f.correct} |`;
   });
   return [
+    `${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, 1-minute load average ${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)} during the runs (other work shares the machine)`,
     `${events.toLocaleString('en-US')} events, ${PARTITIONS} partitions, ${CORES} cores each, medians of ${env.runs}; latency over ${env.epochs} epochs at ${env.rate.toLocaleString('en-US')} lines/s`,
     '| engine | events/s | close → output p50 ms | p99 ms | start-up s | windows equal to the reference |',
     '| --- | --- | --- | --- | --- | --- |',
@@ -299,6 +300,10 @@ export async function run(): Promise<BenchResult[]> {
     const rates = new Map<Engine, number[]>(env.engines.map((e) => [e, []]));
     const matched = new Map<Engine, number[]>(env.engines.map((e) => [e, []]));
     const reference = referenceWindows(data.traffic);
+    // The machine is shared: the load beside the runs says how much the absolute figures mean.
+    const load: number[] = [];
+    const sampleLoad = setInterval(() => load.push(loadavg()[0]!), 5_000).unref();
+    load.push(loadavg()[0]!);
     // Back to back, run by run: each engine sees the machine as the others did.
     for (let r = 0; r < env.runs; r++) {
       for (const engine of env.engines) {
@@ -330,7 +335,8 @@ export async function run(): Promise<BenchResult[]> {
         correct: m.length === 0 ? 'n/a (own windows)' : `${Math.min(...m)}/${reference.length}`,
       });
     }
-    console.log(`\n${table(figures, env, data.traffic.length)}\n`);
+    clearInterval(sampleLoad);
+    console.log(`\n${table(figures, env, data.traffic.length, load)}\n`);
     const spark = figures.get('spark');
     return [...figures].flatMap(([engine, f]): BenchResult[] => [
       { name: `${engine} events/s (peers)`, value: f.rate, unit: 'events/s', ...(spark && engine !== 'spark' ? { baseline: { name: 'spark events/s (peers)', value: spark.rate } } : {}) },
