@@ -95,7 +95,15 @@ function commands(engine: Engine, spec: JobSpec, installed: Installed): Command[
   }
 }
 
-function start(command: Command, label: string, log: Log): { child: ChildProcess; ready: Promise<number>; exited: Promise<void> } {
+interface Started {
+  child: ChildProcess;
+  ready: Promise<number>;
+  exited: Promise<void>;
+  /** Set before the bench stops it: an exit after that is no failure (the JVM exits 143 on SIGTERM). */
+  stopping: boolean;
+}
+
+function start(command: Command, label: string, log: Log): Started {
   // Its own process group: Spark's JVM is a child of the Python driver, and stopping the job stops both.
   const child = spawn(command.command, command.args, {
     cwd: repoRoot,
@@ -117,13 +125,14 @@ function start(command: Command, label: string, log: Log): { child: ChildProcess
     child.once('exit', (code, signal) => reject(new Error(`WEIR_PEERS_ENGINE: ${label} exited (${code ?? signal}) before it was ready:\n${stderr}`)));
   });
   ready.catch(() => undefined);
+  const started: Started = { child, ready, exited, stopping: false };
   child.once('exit', (code, signal) => {
-    if (code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGKILL') log(`${label} exited with ${code ?? signal}: ${stderr.split('\n').slice(-20).join('\n')}`);
+    if (!started.stopping) log(`${label} exited with ${code ?? signal} before it was stopped: ${stderr.split('\n').slice(-20).join('\n')}`);
   });
-  return { child, ready, exited };
+  return started;
 }
 
-async function stopGroup(child: ChildProcess, exited: Promise<void>): Promise<void> {
+async function stopGroup({ child, exited }: Started): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const kill = (signal: NodeJS.Signals) => {
     try {
@@ -146,7 +155,8 @@ export function launch(engine: Engine, spec: JobSpec, installed: Installed, log:
   return {
     ready: Promise.all(processes.map((p) => p.ready)).then((times) => Math.max(...times)),
     stop: async () => {
-      await Promise.all(processes.map((p) => stopGroup(p.child, p.exited)));
+      for (const p of processes) p.stopping = true;
+      await Promise.all(processes.map(stopGroup));
     },
   };
 }
