@@ -1,6 +1,6 @@
 /**
- * `pnpm bench [name ...]`: runs every bench/*.bench.ts (or those whose name contains one of
- * the arguments), prints each figure with its same-run baseline and ratio, and writes them all
+ * `pnpm bench [name ...]`: runs every bench/*.bench.ts but the peers comparison (or those whose
+ * name contains one of the arguments), prints each figure with its same-run baseline and ratio, and writes them all
  * as JSON to bench/results.json's path given by WEIR_BENCH_OUT when set.
  */
 import { readdirSync, writeFileSync } from 'node:fs';
@@ -16,10 +16,13 @@ function isBenchModule(value: unknown): value is BenchModule {
   return typeof value === 'object' && value !== null && typeof (value as { run?: unknown }).run === 'function';
 }
 
+/** Run only when named (`pnpm bench peers`): they download other engines and take many minutes. */
+const ONLY_WHEN_NAMED = ['peers.bench.ts'];
+
 const filters = process.argv.slice(2).filter((a) => a !== '--');
 const files = readdirSync(import.meta.dirname)
   .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => filters.length === 0 || filters.some((filter) => f.includes(filter)))
+  .filter((f) => (filters.length === 0 ? !ONLY_WHEN_NAMED.includes(f) : filters.some((filter) => f.includes(filter))))
   .sort();
 
 const all: Record<string, BenchResult[]> = {};

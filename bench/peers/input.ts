@@ -1,0 +1,131 @@
+/**
+ * The records every engine of `pnpm bench peers` reads, and what their outputs must contain.
+ *
+ * One record per simulated log line (combined format), keyed `<customer>|<client ip>|<user agent>`
+ * — the visitor, so Kafka's default partitioner puts all of one visitor's lines in one partition.
+ * After the traffic, per customer and per partition, two sentinel lines far ahead in event time
+ * (+2 h, then +3 h): event time only moves with data, and each engine closes sessions and windows
+ * per partition (Kafka Streams' stream time, weir's sessionizer) or per customer (weir's window),
+ * so without them the last half hour of sessions would never close. The +2 h sentinel's session
+ * closes at +3 h and carries every engine's second stage past the traffic's last window.
+ */
+import { parserFor, type LogParser } from '../../shared/logs/src/index.js';
+import { simulateTraffic } from '../../shared/simulator/src/index.js';
+import { partitionForKey } from '../../shared/stream/src/index.js';
+
+export const GAP_MS = 30 * 60_000;
+export const WINDOW_MS = 60_000;
+export const SENTINEL_AGENT = 'weir-bench-sentinel';
+
+export interface PeerRecord {
+  key: string;
+  line: string;
+  /** Event time, epoch ms. */
+  time: number;
+  customer: string;
+}
+
+export interface PeerInput {
+  /** The simulated traffic, in event-time order. */
+  traffic: PeerRecord[];
+  /** The sentinels, after the traffic. */
+  sentinels: PeerRecord[];
+  /** Per customer, the newest event time of its traffic. */
+  lastTime: Map<string, number>;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function clfTime(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
+}
+
+export function visitorKey(customer: string, clientIp: string, userAgent: string | null): string {
+  return `${customer}|${clientIp}|${userAgent ?? '-'}`;
+}
+
+/** A sentinel line of `customer` at `time` whose key lands on `partition`. */
+function sentinel(customer: string, time: number, partition: number, partitions: number, tag: number): PeerRecord {
+  for (let n = 0; ; n++) {
+    const ip = `10.${200 + tag}.${Math.floor(n / 250)}.${(n % 250) + 1}`;
+    const key = visitorKey(customer, ip, SENTINEL_AGENT);
+    if (partitionForKey(Buffer.from(key), partitions) !== partition) continue;
+    const line = `${ip} - - [${clfTime(time)}] "GET /weir-bench-sentinel HTTP/1.1" 200 0 "-" "${SENTINEL_AGENT}"`;
+    return { key, line, time, customer };
+  }
+}
+
+export function peerInput(options: { minutes: number; customers: number; seed: string; partitions: number }): PeerInput {
+  const parsers = new Map<string, LogParser>();
+  const traffic: PeerRecord[] = [];
+  const lastTime = new Map<string, number>();
+  let lineNo = 0;
+  for (const simulated of simulateTraffic({ customers: options.customers, durationMs: options.minutes * 60_000, seed: options.seed })) {
+    let parser = parsers.get(simulated.customer);
+    if (!parser) parsers.set(simulated.customer, (parser = parserFor('combined', { customer: simulated.customer })));
+    const parsed = parser.parseLine(simulated.line, ++lineNo);
+    // The simulator writes valid lines only; one that is not would be a simulator bug worth hearing of.
+    if (!parsed?.ok) throw new Error(`WEIR_PEERS_INPUT: simulated line ${lineNo} does not parse: ${parsed ? parsed.reason : 'blank'}`);
+    const { customer, clientIp, userAgent, eventTime } = parsed.event;
+    traffic.push({ key: visitorKey(customer, clientIp, userAgent), line: simulated.line, time: eventTime, customer });
+    lastTime.set(customer, Math.max(lastTime.get(customer) ?? 0, eventTime));
+  }
+  const end = Math.max(...lastTime.values());
+  const sentinels: PeerRecord[] = [];
+  for (const [offset, tag] of [[2 * 3_600_000, 0], [3 * 3_600_000, 1]] as const) {
+    for (const customer of [...lastTime.keys()].sort()) {
+      for (let p = 0; p < options.partitions; p++) sentinels.push(sentinel(customer, end + offset, p, options.partitions, tag));
+    }
+  }
+  return { traffic, sentinels, lastTime };
+}
+
+const floorTo = (ms: number, unit: number) => Math.floor(ms / unit) * unit;
+
+/**
+ * The peers' last window per customer: a session counts in the window of its session-window time
+ * (last event + gap, minus a tick), as Spark's `window_time`.
+ */
+export function peersLastWindows(input: PeerInput): Map<string, number> {
+  return new Map([...input.lastTime].map(([c, t]) => [c, floorTo(t + GAP_MS - 1, WINDOW_MS)]));
+}
+
+/** weir's last window per customer: its window stage counts a session in the windows of its records' `lastTime`. */
+export function weirLastWindows(input: PeerInput): Map<string, number> {
+  return new Map([...input.lastTime].map(([c, t]) => [c, floorTo(t, WINDOW_MS)]));
+}
+
+export interface ReferenceWindow {
+  customer: string;
+  windowStart: number;
+  sessions: number;
+  events: number;
+}
+
+/** The peers' job computed directly over the traffic: what their output topics must hold. */
+export function referenceWindows(traffic: readonly PeerRecord[]): ReferenceWindow[] {
+  const open = new Map<string, { customer: string; last: number; events: number }>();
+  const windows = new Map<string, ReferenceWindow>();
+  const close = (s: { customer: string; last: number; events: number }) => {
+    const windowStart = floorTo(s.last + GAP_MS - 1, WINDOW_MS);
+    const id = `${s.customer}|${windowStart}`;
+    const w = windows.get(id) ?? { customer: s.customer, windowStart, sessions: 0, events: 0 };
+    w.sessions += 1;
+    w.events += s.events;
+    windows.set(id, w);
+  };
+  for (const r of [...traffic].sort((a, b) => a.time - b.time)) {
+    const s = open.get(r.key);
+    if (s && r.time - s.last < GAP_MS) {
+      s.last = r.time;
+      s.events += 1;
+      continue;
+    }
+    if (s) close(s);
+    open.set(r.key, { customer: r.customer, last: r.time, events: 1 });
+  }
+  for (const s of open.values()) close(s);
+  return [...windows.values()].sort((a, b) => a.customer.localeCompare(b.customer) || a.windowStart - b.windowStart);
+}
