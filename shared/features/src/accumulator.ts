@@ -66,7 +66,27 @@ export const PREV_HASH = 40; // previous request: path hash, length, directory h
 export const PREV_LENGTH = 41;
 export const PREV_DIR_HASH = 42;
 export const UA_CHANGES = 43;
-export const SCALARS = 44;
+export const LOGGED = 44; // bit mask of the optional fields some request's log format records (LOGGED_*)
+export const SCALARS = 45;
+
+/** Bits of LOGGED: the field is recorded by the log format of at least one request of the session. */
+export const LOGGED_REFERRER = 1;
+export const LOGGED_BYTES = 2;
+export const LOGGED_USER_AGENT = 4;
+export const LOGGED_ALL = LOGGED_REFERRER | LOGGED_BYTES | LOGGED_USER_AGENT;
+
+/** The LOGGED bits of one request: every field but those its format does not record. */
+export function loggedFields(event: Pick<RequestEvent, 'unlogged'>): number {
+  const unlogged = event.unlogged;
+  if (unlogged === undefined || unlogged.length === 0) return LOGGED_ALL;
+  let mask = LOGGED_ALL;
+  for (const field of unlogged) {
+    if (field === 'referrer') mask &= ~LOGGED_REFERRER;
+    else if (field === 'bytes') mask &= ~LOGGED_BYTES;
+    else if (field === 'userAgent') mask &= ~LOGGED_USER_AGENT;
+  }
+  return mask;
+}
 
 export const RING_SIZE = 16;
 export const KMV_SIZE = 32;
@@ -139,6 +159,7 @@ export class SessionAccumulator {
     const n = (s[N] as number) + 1;
     s[N] = n;
     s[BYTES] = (s[BYTES] as number) + (event.bytes > 0 ? event.bytes : 0);
+    s[LOGGED] = (s[LOGGED] as number) | loggedFields(event);
 
     const method = event.method;
     if (method === 'GET') bump(s, GET);

@@ -63,7 +63,7 @@ export class SessionReading {
         const summary = new ParseSummary(this.options.examples ?? 5);
         this.files.push({ source, summary });
         const input = openLines(source.path);
-        const parse: ParseLinesOptions = { format: this.options.format, customer, summary };
+        const parse: ParseLinesOptions = { format: source.format ?? this.options.format, customer, summary };
         if (this.options.sessionKey.sessionIdField !== undefined) parse.sessionIdField = this.options.sessionKey.sessionIdField;
         const progress = () => {
           const share = input.size ? ` ${((100 * input.bytesRead()) / input.size).toFixed(0).padStart(3)}% of` : '';
