@@ -53,7 +53,9 @@ try {
 
   // Rotated files (.1 newest): every line with a request, in time order (a stable sort by time).
   const parser = parserFor('combined', { customer: 'erddap' });
-  const requests: { time: number; line: string }[] = [];
+  // The labels' key is the session key as the sessionizer forms it from the parsed event (`ip|ua`,
+  // `-` for no user agent), so an odd line (quotes inside a field) is keyed as weir reads it.
+  const requests: { time: number; line: string; key: string }[] = [];
   let fragments = 0;
   for (const file of readdirSync(join(work, LOGS)).sort()) {
     for (const line of readFileSync(join(work, LOGS, file), 'utf8').split('\n')) {
@@ -65,7 +67,7 @@ try {
         fragments++;
         continue;
       }
-      requests.push({ time: parsed.event.eventTime, line });
+      requests.push({ time: parsed.event.eventTime, line, key: `${parsed.event.clientIp}|${parsed.event.userAgent ?? '-'}` });
     }
   }
   requests.sort((a, b) => a.time - b.time);
@@ -78,18 +80,13 @@ try {
     if (signals.declaredBot) return { label: 'bot', family: 'declared_crawler' };
     return { label: 'human', family: 'undeclared' };
   };
-  const keyOf = (line: string): string => {
-    const m = /^(\S+) .*"([^"]*)"$/.exec(line);
-    if (!m) throw new Error(`no address and user agent in ${line.slice(0, 200)}`);
-    return `${m[1]}|${m[2] === '' ? '-' : m[2]}`;
-  };
   const csv = (value: string): string => (/[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
-  const write = (dir: string, lines: string[], gzip: boolean): Record<string, number> => {
+  const write = (dir: string, chosen: readonly { line: string; key: string }[], gzip: boolean): Record<string, number> => {
     mkdirSync(dir, { recursive: true });
-    const body = lines.join('\n') + '\n';
+    const body = chosen.map((r) => r.line).join('\n') + '\n';
     const log = gzip ? 'access.log.gz' : 'access.log';
     writeFileSync(join(dir, log), gzip ? gzipSync(body, { level: 9 }) : body);
-    const keys = [...new Set(lines.map(keyOf))].sort();
+    const keys = [...new Set(chosen.map((r) => r.key))].sort();
     const counts: Record<string, number> = {};
     const rows = ['session,label,family'];
     for (const key of keys) {
@@ -104,10 +101,10 @@ try {
   };
 
   rmSync(cache, { recursive: true, force: true });
-  const counts = write(cache, requests.map((r) => r.line), false);
+  const counts = write(cache, requests, false);
   console.log(`${cache}: ${requests.length} requests (${fragments} fragments without a request dropped), visitors (ip|ua) by weak label: ${JSON.stringify(counts)}`);
   if (values.sample !== undefined) {
-    const day = requests.filter((r) => r.line.includes(`[${SAMPLE_DAY}:`)).map((r) => r.line);
+    const day = requests.filter((r) => r.line.includes(`[${SAMPLE_DAY}:`));
     const sampleCounts = write(values.sample, day, true);
     rmSync(join(values.sample, 'dataset.json'));
     console.log(`${values.sample}: ${day.length} requests of ${SAMPLE_DAY}, visitors by weak label: ${JSON.stringify(sampleCounts)}`);
