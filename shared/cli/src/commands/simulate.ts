@@ -21,7 +21,7 @@ import { UsageError } from '../command.js';
 
 const USAGE = `weir simulate --out DIR [options]
 
-Writes DIR/<customer>.log (Combined Log Format, in time order), DIR/labels.csv
+Writes DIR/<customer>.log (Combined Log Format unless --log-formats mixed; in time order), DIR/labels.csv
 (session,label,family; session = "<client IP>|<User-Agent>", the User-Agent as logged, "-" if none)
 and DIR/sessions.ndjson (one line per session). The same flags give byte-identical files.
 
