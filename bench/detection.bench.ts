@@ -8,8 +8,11 @@
  * and for weir also at the threshold it stores (chosen on those same out-of-fold scores, so a little
  * optimistic). Datasets: the simulator, and every real labelled set found under
  * ~/.cache/weir/real-logs (WEIR_REAL_LOGS): a directory with dataset.json ({input, labels, format,
- * sessionKey}, paths relative to it). None is prepared by this repository yet: no real labelled web
- * log could be obtained from the package registries. Figures are printed, never asserted.
+ * sessionKey, weakLabels?}, paths relative to it). `scripts/real-logs/erddap.ts` prepares one: a
+ * real ERDDAP server's nginx log with weak labels from what each user agent declares (marked as
+ * such in the table: with them, the user-agent features nearly give the answer away). No real log
+ * labelled by who was behind each session could be obtained from the package registries. Figures
+ * are printed, never asserted.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
@@ -30,6 +33,8 @@ interface Dataset {
   labels: string[];
   format: string;
   sessionKey: string;
+  /** Labels inferred from the user agents, not known: said so in the table. */
+  weakLabels?: boolean;
 }
 
 const repoRoot = join(import.meta.dirname, '..');
@@ -114,14 +119,15 @@ export async function run(): Promise<BenchResult[]> {
         rows.push([learner, figures(scores, set.labels, 0.5), `${(pySeconds / 3).toFixed(0)} s`]);
       }
     }
-    table.push(`${d.name}: ${set.rows.length} labelled sessions (${bots} bots, ${set.rows.length - bots} humans), 5 folds by session`);
+    const weak = d.weakLabels === true ? ', WEAK labels from the user agents' : '';
+    table.push(`${d.name}: ${set.rows.length} labelled sessions (${bots} bots, ${set.rows.length - bots} humans${weak}), 5 folds by session`);
     table.push(`  ${'learner'.padEnd(40)} ${'accuracy'.padStart(9)} ${'bot F1'.padStart(7)} ${'ROC AUC'.padStart(8)} ${'humans flagged'.padStart(15)} ${'time'.padStart(6)}`);
     for (const [name, f, time] of rows) {
       table.push(`  ${name.padEnd(40)} ${f.accuracy.toFixed(4).padStart(9)} ${f.f1.toFixed(4).padStart(7)} ${(f.rocAuc ?? NaN).toFixed(4).padStart(8)} ${(100 * f.humansFlagged).toFixed(2).padStart(13)} % ${time.padStart(6)}`);
     }
     const best = Math.max(...rows.slice(2).map(([, f]) => f.accuracy));
     results.push({
-      name: `${d.name}: weir out-of-fold accuracy`,
+      name: `${d.name}${d.weakLabels === true ? ' (weak labels)' : ''}: weir out-of-fold accuracy`,
       value: (rows[0] as [string, Figures, string])[1].accuracy,
       unit: '',
       ...(rows.length > 2 ? { baseline: { name: 'best scikit-learn learner', value: best } } : {}),

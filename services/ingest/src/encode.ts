@@ -10,7 +10,7 @@ import type { OutgoingMessage } from '@weir/stream';
 import { bodyLines, type BodyCharset } from './body.js';
 import type { ParserCache } from './parsers.js';
 import type { LogPublisher } from './publish.js';
-import { sessionKeyOf, type SessionKeySpec } from './session-key.js';
+import { NO_ADDRESS, sessionKeyOf, unkeyableReason, type SessionKeySpec } from './session-key.js';
 
 /** How long parsing runs before it gives the event loop a turn. */
 const SLICE_MS = 10;
@@ -28,7 +28,8 @@ export interface LineRejection {
   line: number;
   /**
    * A @weir/logs reject code (`layout`, `bad_time`, ...), `too_large` (over WEIR_INGEST_MAX_LINE_BYTES),
-   * `invalid_utf8` (not the declared charset) or `invalid_record` (the schema refused the event).
+   * `invalid_utf8` (not the declared charset), `invalid_record` (the schema refused the event) or
+   * `no_address` (no client address, and WEIR_SESSION_KEY keys sessions by it).
    */
   code: string;
   reason: string;
@@ -93,6 +94,11 @@ export async function encodeLines(deps: EncodeDeps, body: Buffer, charset: BodyC
     }
     if (!result.ok) {
       reject(lineNo, result.code, result.reason);
+      continue;
+    }
+    const unkeyable = unkeyableReason(result.event, deps.sessionKey, 'WEIR_SESSION_KEY=');
+    if (unkeyable !== null) {
+      reject(lineNo, NO_ADDRESS, unkeyable);
       continue;
     }
     let value: Buffer;

@@ -4,14 +4,23 @@
  * function is @weir/features' own (`sessionKeyer`), the one sessionize uses, so ingest and
  * sessionize cannot disagree on what a session is:
  *
- *   ip_ua        `<clientIp>|<userAgent>` (empty user agent when none was logged)
+ *   ip_ua        `<clientIp>|<userAgent>` (empty user agent when none was logged); a line
+ *                without an address is rejected `no_address` (`unkeyableReason`)
  *   field:NAME   the event's `sessionId`, `clientIp`, `host` or `userAgent` for those names,
  *                else `extra[NAME]`; an event without it falls back to its ip_ua key
  */
 import type { RequestEvent } from '@weir/contracts';
 import { sessionKeyer, type SessionKeyer, type SessionKeySpec } from '@weir/features';
 
-export { DEFAULT_SESSION_KEY, ipUaKey, sessionKeyer, type SessionKeyer, type SessionKeySpec } from '@weir/features';
+export {
+  DEFAULT_SESSION_KEY,
+  ipUaKey,
+  NO_ADDRESS,
+  sessionKeyer,
+  unkeyableReason,
+  type SessionKeyer,
+  type SessionKeySpec,
+} from '@weir/features';
 
 /** What WEIR_SESSION_KEY accepts; field names as log formats and JSON keys spell them. */
 export const SESSION_KEY_PATTERN = /^(ip_ua|field:[A-Za-z0-9_.-]+)$/;

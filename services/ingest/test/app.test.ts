@@ -286,6 +286,34 @@ describe('sessions stay on one partition', () => {
     const keys = (await readTopic(t.bus, t.serde, logsTopic('acme'))).map((r) => r.key).sort();
     assert.deepEqual(keys, ['192.0.2.2|UA', 'abc']);
   });
+
+  test('keyed by ip_ua, a line without an address is rejected no_address with a key that would work; keyed by a cookie it lands', async () => {
+    const redacted = ['-', '0.0.0.0', 'xxx.xxx.xxx.xxx'].map((ip, i) => combinedLine(ip, 'Mozilla/5.0', `/r${i}`));
+    const body = [combinedLine('203.0.113.9', 'Mozilla/5.0', '/kept'), ...redacted].join('\n');
+    const byAddress = app();
+    const res = await byAddress.app.inject({ method: 'POST', url: '/v1/logs', headers: { ...auth(KEYS.acme), 'content-type': 'text/plain' }, payload: body });
+    assert.equal(res.statusCode, 200, res.body);
+    const report = res.json<IngestReport>();
+    assert.equal(report.accepted, 1);
+    assert.deepEqual(report.rejected.map((r) => [r.line, r.code]), [[2, 'no_address'], [3, 'no_address'], [4, 'no_address']]);
+    for (const r of report.rejected) assert.match(r.reason, /no client address .*keyed by ip_ua.*WEIR_SESSION_KEY=field:cookie_session/);
+    const written = await readTopic(byAddress.bus, byAddress.serde, logsTopic('acme'));
+    assert.deepEqual(written.map((r) => r.event.path), ['/kept'], 'no redacted line reached the topic');
+
+    // Keyed by a cookie the same lines need no address: they land, the cookie-less ones as -|user agent.
+    const byCookie = app({ sessionKey: 'field:sid' });
+    const kept = await byCookie.app.inject({ method: 'POST', url: '/v1/logs', headers: { ...auth(KEYS.acme), 'content-type': 'text/plain' }, payload: body });
+    assert.equal(kept.json<IngestReport>().accepted, 4, kept.body);
+    const keys = (await readTopic(byCookie.bus, byCookie.serde, logsTopic('acme'))).map((r) => r.key).sort();
+    assert.deepEqual(keys, ['-|Mozilla/5.0', '-|Mozilla/5.0', '-|Mozilla/5.0', '203.0.113.9|Mozilla/5.0']);
+  });
+
+  test('every line without an address: 422, nothing written', async () => {
+    const t = app();
+    const res = await t.app.inject({ method: 'POST', url: '/v1/logs', headers: { ...auth(KEYS.acme), 'content-type': 'text/plain' }, payload: combinedLine('-', 'curl/8') });
+    assert.equal(res.statusCode, 422, res.body);
+    assert.equal(res.json<IngestReport>().rejected[0]?.code, 'no_address');
+  });
 });
 
 describe('refusals', () => {

@@ -62,3 +62,23 @@ test('weir features keys sessions by a cookie with --session-key field:NAME', as
   const sessions = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SessionFeatures);
   assert.deepEqual(sessions.map((s) => [s.sessionKey, s.requestCount]).sort(), [['a', 2], ['b', 1]]);
 });
+
+test('a simulated directory in mixed log formats is read with each customer\'s own format: what a log does not record is flagged, not read as absent', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'weir-features-mixed-'));
+  const { writeSimulation } = await import('@weir/simulator');
+  const summary = await writeSimulation({ outDir: join(dir, 'sim'), customers: 3, durationMs: 20 * 60_000, seed: 'mixed-formats', logFormats: 'mixed' });
+  const formats = JSON.parse(readFileSync(join(dir, 'sim', 'formats.json'), 'utf8')) as Record<string, string>;
+  assert.deepEqual(Object.keys(formats), summary.customers);
+  const out = join(dir, 'sessions.ndjson');
+  const { code, out: printed } = await run(['--input', join(dir, 'sim'), '--out', out, '--quiet']);
+  assert.equal(code, 0);
+  for (const customer of summary.customers) assert.match(printed, new RegExp(`\\(customer ${customer}\\): (\\d+) lines: \\1 parsed, 0 rejected`));
+  const sessions = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SessionFeatures);
+  const [combined, bare, noReferrer] = summary.customers.map((c) => sessions.filter((s) => s.customer === c));
+  const logged = (list: SessionFeatures[] | undefined, name: string) => new Set((list ?? []).map((s) => s.features[name]));
+  assert.deepEqual([logged(combined, 'referrer_logged'), logged(combined, 'bytes_logged')], [new Set([1]), new Set([1])]);
+  assert.deepEqual([logged(bare, 'referrer_logged'), logged(bare, 'bytes_logged')], [new Set([0]), new Set([0])]);
+  assert.deepEqual([logged(noReferrer, 'referrer_logged'), logged(noReferrer, 'bytes_logged')], [new Set([0]), new Set([1])]);
+  assert.deepEqual(logged(bare, 'share_no_referrer'), new Set([0]), 'no referrer logged is not every request without one');
+  assert.ok((combined ?? []).some((s) => (s.features.share_no_referrer ?? 0) > 0), 'the combined log has absent referrers');
+});

@@ -86,7 +86,7 @@ test('a log whose addresses are redacted to "-" parses whole when keyed by its c
 
   const refused = await runCommand(evaluate, [...input, '--session-key', 'ip_ua']);
   assert.equal(refused.code, 1);
-  assert.match(refused.err, /line 1 has no client address .*--session-key field:cookie_session.*\(WEIR_CLI_SESSION_KEY\)/);
+  assert.match(refused.err, /line 1: no_address: the event has no client address .*--session-key field:cookie_session.*\(WEIR_CLI_SESSION_KEY\)/);
 });
 
 test('a redacted address changes no feature: cookie sessions of the same log with and without addresses are equal', { timeout: 300_000 }, async () => {

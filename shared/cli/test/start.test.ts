@@ -65,9 +65,15 @@ test('weir start serves a live dashboard that shows detections, then reports as 
 
   assert.equal(await exited, 0);
   const report = JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
-  for (const key of ['events', 'sessions', 'precision', 'recall', 'eventsPerSecond']) assert.ok(key in report, `report has ${key}`);
+  for (const key of ['events', 'sessions', 'precision', 'recall', 'humansFlaggedShare', 'eventsPerSecond']) assert.ok(key in report, `report has ${key}`);
   assert.ok((report.events as number) > 1000, 'traffic flowed');
   assert.ok((report.sessions as number) > 50, 'sessions were scored');
+  // Detection as the report measures it: the latest score of every session, open ones included
+  // (an open session has shown less of itself than a closed one), by the shipped model.
+  const { precision, recall, humansFlaggedShare } = report as { precision: number; recall: number; humansFlaggedShare: number };
+  assert.ok(precision >= 0.9, `precision ${precision}`);
+  assert.ok(recall >= 0.8, `recall ${recall}`);
+  assert.ok(humansFlaggedShare <= 0.03, `humans flagged ${humansFlaggedShare}`);
   const perStage = report.eventsPerSecond as Record<string, number>;
   for (const stage of ['ingest', 'sessionize', 'window', 'score']) assert.ok(perStage[stage]! > 0, `${stage} processed records`);
 });

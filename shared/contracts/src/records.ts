@@ -24,7 +24,17 @@ export interface RequestEvent {
   requestTimeMs: number | null;
   /** Every other field the log format carried, by its name in that format. */
   extra: Record<string, string>;
+  /**
+   * The optional fields the line's log format does not record, so their value here is unknown
+   * rather than absent: a `referrer` of null then means "not logged", not "sent none". Absent
+   * (as from producers written before it) and `[]` both mean every field is logged.
+   */
+  unlogged?: readonly UnloggedField[];
 }
+
+/** The fields of a RequestEvent a log format may leave out (time, request and status it may not). */
+export const UNLOGGED_FIELDS = ['referrer', 'bytes', 'userAgent'] as const;
+export type UnloggedField = (typeof UNLOGGED_FIELDS)[number];
 
 /** A visitor session's behaviour so far, published to `weir.sessions` on update and on close. */
 export interface SessionFeatures {

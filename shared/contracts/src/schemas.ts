@@ -28,6 +28,13 @@ export const requestEventSchema = {
     { name: 'sessionId', ...optional('string') },
     { name: 'requestTimeMs', ...optional('double') },
     { name: 'extra', type: { type: 'map', values: 'string' }, default: {} },
+    // Last, with a default: BACKWARD compatible with the schema before it.
+    {
+      name: 'unlogged',
+      doc: 'Fields the log format of this line does not record (referrer, bytes, userAgent): unknown, not absent.',
+      type: { type: 'array', items: 'string' },
+      default: [],
+    },
   ],
 } as const;
 

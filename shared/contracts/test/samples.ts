@@ -23,6 +23,7 @@ export const fullRequest: RequestEvent = {
   sessionId: 'c0ffee',
   requestTimeMs: 12.5,
   extra: { upstream: '10.0.0.1:8080', 'x-forwarded-for': '198.51.100.1', unicode: 'naïve ☕' },
+  unlogged: [],
 };
 
 export const sparseRequest: RequestEvent = {
@@ -41,6 +42,7 @@ export const sparseRequest: RequestEvent = {
   sessionId: null,
   requestTimeMs: null,
   extra: {},
+  unlogged: ['referrer', 'bytes'],
 };
 
 export const fullSession: SessionFeatures = {

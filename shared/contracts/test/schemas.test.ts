@@ -79,3 +79,11 @@ test('fields with defaults may be omitted by writers and come back with their de
   assert.deepStrictEqual(back.extra, {});
   assert.equal(back.userAgent, null);
 });
+
+test('RequestEvent: an event written without unlogged (a producer older than the field) reads as every field logged', () => {
+  const type = parseSchema(requestEventSchema);
+  const { unlogged, ...older } = s.fullRequest;
+  assert.deepEqual(unlogged, []);
+  assert.ok(type.isValid(older), 'the field may be left out');
+  assert.deepStrictEqual(type.fromBuffer(type.toBuffer(older)), { ...older, unlogged: [] });
+});

@@ -5,17 +5,21 @@
  * state never holds NaN or ±Infinity, and -0 is written as 0 (it only ever arises as a zero sum).
  *
  * The form is the one written before the compact store (logical scalar order, counts as plain
- * numbers), so checkpoints of either layout restore with either code.
+ * numbers), so checkpoints of either layout restore with either code. A snapshot of 44 scalars,
+ * written before LOGGED was added, restores with every field logged.
  */
 import {
   AccumulatorStore,
   HISTOGRAM_BUCKETS,
   KMV_LEN,
   KMV_SIZE,
+  LOGGED,
+  LOGGED_ALL,
   RING_LEN,
   RING_NEXT,
   RING_SIZE,
   SCALARS,
+  SCALARS_BEFORE_LOGGED,
   SessionAccumulator,
 } from './accumulator.js';
 import { FeatureError } from './errors.js';
@@ -66,7 +70,7 @@ export function restoreAccumulator(snapshot: AccumulatorSnapshot, store: Accumul
   const { s: scalars, r: ring, k: kmv, h: histogram } = snapshot;
   if (
     !isNumberArray(scalars, SCALARS) ||
-    scalars.length !== SCALARS ||
+    (scalars.length !== SCALARS && scalars.length !== SCALARS_BEFORE_LOGGED) ||
     !isNumberArray(ring, RING_SIZE) ||
     !isNumberArray(kmv, KMV_SIZE) ||
     !kmv.every(isUint32) ||
@@ -78,6 +82,8 @@ export function restoreAccumulator(snapshot: AccumulatorSnapshot, store: Accumul
   const slot = store.allocate();
   try {
     scalars.forEach((value, field) => store.set(slot, field, value));
+    // Written before formats could leave fields out: every field of such a session was logged.
+    if (scalars.length === SCALARS_BEFORE_LOGGED) store.set(slot, LOGGED, LOGGED_ALL);
     ring.forEach((time, i) => store.setRingTime(slot, i, time));
     store.set(slot, RING_LEN, ring.length);
     store.set(slot, RING_NEXT, ring.length % RING_SIZE);

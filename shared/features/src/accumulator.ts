@@ -8,7 +8,7 @@
  * Records live in an `AccumulatorStore`: slabs of 1,024 records in one ArrayBuffer each, every
  * value at the narrowest width that holds it exactly. Doubles (sums, moments, times) take 8
  * bytes, counts and 32-bit hashes 4, histogram buckets 2 (a bucket that passes 65,535 moves the
- * session's histogram to a 32-bit side table): 596 bytes a session, where one Float64Array of 156
+ * session's histogram to a 32-bit side table): 600 bytes a session, where one Float64Array of 156
  * values and its two objects took about 1.5 KB. A session is a slot number, not an object.
  *
  * Requests must arrive in event-time order (the sessionizer's reorder buffer sees to that):
@@ -73,7 +73,29 @@ export const PREV_HASH = 40; // previous request: path hash, length, directory h
 export const PREV_LENGTH = 41;
 export const PREV_DIR_HASH = 42;
 export const UA_CHANGES = 43;
-export const SCALARS = 44;
+export const LOGGED = 44; // bit mask of the optional fields some request's log format records (LOGGED_*)
+export const SCALARS = 45;
+/** Scalars of a snapshot written before LOGGED existed: such a session had every field logged. */
+export const SCALARS_BEFORE_LOGGED = 44;
+
+/** Bits of LOGGED: the field is recorded by the log format of at least one request of the session. */
+export const LOGGED_REFERRER = 1;
+export const LOGGED_BYTES = 2;
+export const LOGGED_USER_AGENT = 4;
+export const LOGGED_ALL = LOGGED_REFERRER | LOGGED_BYTES | LOGGED_USER_AGENT;
+
+/** The LOGGED bits of one request: every field but those its format does not record. */
+export function loggedFields(event: Pick<RequestEvent, 'unlogged'>): number {
+  const unlogged = event.unlogged;
+  if (unlogged === undefined || unlogged.length === 0) return LOGGED_ALL;
+  let mask = LOGGED_ALL;
+  for (const field of unlogged) {
+    if (field === 'referrer') mask &= ~LOGGED_REFERRER;
+    else if (field === 'bytes') mask &= ~LOGGED_BYTES;
+    else if (field === 'userAgent') mask &= ~LOGGED_USER_AGENT;
+  }
+  return mask;
+}
 
 export const RING_SIZE = 16;
 export const KMV_SIZE = 32;
@@ -142,6 +164,7 @@ const U_SEQUENTIAL = U32_AT[SEQUENTIAL] as number;
 const U_UA_CHANGES = U32_AT[UA_CHANGES] as number;
 const U_VIEWS = U32_AT[VIEWS] as number;
 const U_VIEW_SIZE = U32_AT[VIEW_SIZE] as number;
+const U_LOGGED = U32_AT[LOGGED] as number;
 
 const SLAB_SHIFT = 10;
 const SLAB_RECORDS = 1 << SLAB_SHIFT;
@@ -331,6 +354,7 @@ export class AccumulatorStore {
     const n = count + 1;
     u32[u + U_N] = n;
     f64[f + F_BYTES] = (f64[f + F_BYTES] as number) + (event.bytes > 0 ? event.bytes : 0);
+    u32[u + U_LOGGED] = (u32[u + U_LOGGED] as number) | loggedFields(event);
 
     const method = event.method;
     if (method === 'GET') bump(u32, u + U_GET);

@@ -8,6 +8,8 @@ export type FeatureErrorCode =
   | 'WEIR_FEATURES_CONFIG'
   /** An input record the library cannot use (non-finite event time, missing customer...). */
   | 'WEIR_FEATURES_INVALID_INPUT'
+  /** An event the session key needs a client address for, and that has none (a redacted log keyed by ip_ua). */
+  | 'WEIR_FEATURES_NO_ADDRESS'
   /** A record computed by other feature code (its `featureSet` differs from this library's). */
   | 'WEIR_FEATURES_FINGERPRINT_MISMATCH'
   /** A checkpoint that cannot be restored: wrong version, malformed, or built with other settings. */

@@ -30,7 +30,16 @@ export { BROWSER_RELEASES_AS_OF, currentMajor, versionsBehind, type DatedFamily 
 export { localClock, type LocalClock } from './local-time.js';
 export { classifyReferrer, siteHosts, type ReferrerKind, type SiteHosts } from './referrer.js';
 export { analysePath, newPathFacts, type PathFacts, type ResourceKind } from './paths.js';
-export { DEFAULT_SESSION_KEY, ipUaKey, sessionKeyer, type SessionKeyer, type SessionKeySpec } from './session-key.js';
+export {
+  DEFAULT_SESSION_KEY,
+  ipUaKey,
+  keyNeedsAddress,
+  NO_ADDRESS,
+  sessionKeyer,
+  unkeyableReason,
+  type SessionKeyer,
+  type SessionKeySpec,
+} from './session-key.js';
 export {
   SESSIONIZER_DEFAULTS,
   resolveSessionizerConfig,

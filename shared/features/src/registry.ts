@@ -116,6 +116,12 @@ export const FEATURES = [
   f('ua_versions_behind', 'versions', 'user_agent', `Major versions the browser is behind the current release at the session start (release table as of ${BROWSER_RELEASES_AS_OF}, extrapolated by cadence); 0 if unknown.`),
   f('ua_version_known', 'flag', 'user_agent', '1 if ua_versions_behind could be computed (Chrome, Edge, Firefox or Safari with a major version).'),
   f('ua_changes', 'count', 'user_agent', 'Requests whose user agent differs from the previous request of the session.'),
+
+  // What the log format records. A field it does not record is unknown, not absent: the features
+  // read from it are 0 and the flag below is 0, so a model tells "not logged" from "not sent".
+  f('referrer_logged', 'flag', 'referrer', '1 if the log format of some request of the session records the referrer; when 0, every referrer feature is 0.'),
+  f('bytes_logged', 'flag', 'volume', '1 if the log format of some request of the session records the response bytes; when 0, total_bytes and mean_bytes are 0.'),
+  f('ua_logged', 'flag', 'user_agent', '1 if the log format of some request of the session records the user agent; when 0, every ua_ feature is 0.'),
 ] as const;
 
 export type FeatureName = (typeof FEATURES)[number]['name'];

@@ -38,13 +38,19 @@ export function sessionFeatureValues(acc: SessionAccumulator, profile: SessionPr
   const duration = (at(s, A.LAST_TIME) - at(s, A.FIRST_TIME)) / 1000;
   const gapMean = at(s, A.GAP_MEAN);
   const gapStd = n > 1 ? Math.sqrt(at(s, A.GAP_M2) / (n - 1)) : 0;
+  const logged = at(s, A.LOGGED);
+  // A field no request's format records gives 0 to every feature read from it (`known`).
+  const referrer = (logged & A.LOGGED_REFERRER) !== 0 ? 1 : 0;
+  const bytes = (logged & A.LOGGED_BYTES) !== 0 ? 1 : 0;
+  const userAgent = (logged & A.LOGGED_USER_AGENT) !== 0 ? 1 : 0;
   const ua = profile.ua;
-  const family = ua.family;
+  const family = userAgent === 1 ? ua.family : null;
+  const uaFlag = (value: boolean): number => (userAgent === 1 && value ? 1 : 0);
   return {
     request_count: n,
     page_count: at(s, A.PAGE),
-    total_bytes: at(s, A.BYTES),
-    mean_bytes: at(s, A.BYTES) / n,
+    total_bytes: bytes * at(s, A.BYTES),
+    mean_bytes: (bytes * at(s, A.BYTES)) / n,
 
     get_count: at(s, A.GET),
     post_count: at(s, A.POST),
@@ -69,9 +75,9 @@ export function sessionFeatureValues(acc: SessionAccumulator, profile: SessionPr
     html_to_image_ratio: at(s, A.PAGE) / Math.max(at(s, A.IMAGE), 1),
     robots_txt: at(s, A.ROBOTS),
 
-    share_no_referrer: at(s, A.NO_REFERRER) / n,
-    share_referrer_search: at(s, A.SEARCH_REFERRER) / n,
-    share_referrer_external: at(s, A.EXTERNAL_REFERRER) / n,
+    share_no_referrer: (referrer * at(s, A.NO_REFERRER)) / n,
+    share_referrer_search: (referrer * at(s, A.SEARCH_REFERRER)) / n,
+    share_referrer_external: (referrer * at(s, A.EXTERNAL_REFERRER)) / n,
 
     url_depth_mean: at(s, A.DEPTH_MEAN),
     url_depth_std: Math.sqrt(at(s, A.DEPTH_M2) / n),
@@ -92,10 +98,10 @@ export function sessionFeatureValues(acc: SessionAccumulator, profile: SessionPr
     max_pages_12s: at(s, A.MAX_PAGES_12S),
     night_share: at(s, A.NIGHT) / n,
 
-    ua_missing: flag(ua.missing),
-    ua_declared_bot: flag(ua.declaredBot),
-    ua_headless: flag(ua.headless),
-    ua_script_client: flag(ua.scriptClient),
+    ua_missing: uaFlag(ua.missing),
+    ua_declared_bot: uaFlag(ua.declaredBot),
+    ua_headless: uaFlag(ua.headless),
+    ua_script_client: uaFlag(ua.scriptClient),
     ua_family_chrome: flag(family === 'chrome'),
     ua_family_firefox: flag(family === 'firefox'),
     ua_family_safari: flag(family === 'safari'),
@@ -105,8 +111,12 @@ export function sessionFeatureValues(acc: SessionAccumulator, profile: SessionPr
     ua_family_ie: flag(family === 'ie'),
     ua_family_other: flag(family === 'other'),
     ua_family_none: flag(family === 'none'),
-    ua_versions_behind: profile.versionsBehind ?? 0,
-    ua_version_known: flag(profile.versionsBehind !== null),
-    ua_changes: at(s, A.UA_CHANGES),
+    ua_versions_behind: userAgent * (profile.versionsBehind ?? 0),
+    ua_version_known: uaFlag(profile.versionsBehind !== null),
+    ua_changes: userAgent * at(s, A.UA_CHANGES),
+
+    referrer_logged: referrer,
+    bytes_logged: bytes,
+    ua_logged: userAgent,
   } satisfies { readonly [K in FeatureName]: number };
 }

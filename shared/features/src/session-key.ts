@@ -21,6 +21,34 @@ export function ipUaKey(event: RequestEvent): string {
 
 const TOP_LEVEL = new Set(['sessionId', 'clientIp', 'host', 'userAgent']);
 
+/** The reject / dead-letter reason of an event a session key needs an address for and that has none. */
+export const NO_ADDRESS = 'no_address';
+
+/**
+ * Whether `spec` keys every event by its client address. `field:NAME` keys fall back to `ip|ua` only
+ * for events without NAME, and a log keyed by a cookie needs no address: only these two need one.
+ */
+export function keyNeedsAddress(spec: string): boolean {
+  return spec === 'ip_ua' || spec === 'field:clientIp';
+}
+
+/**
+ * Why an event cannot be keyed by `spec`, or null when it can. Keying a log that redacts its
+ * addresses (clientIp `''`) by address would merge every visitor with the same browser into one
+ * session, and the scores of that merged "visitor" would be nonsense: the event is refused (ingest
+ * rejects the line, sessionize dead-letters the record, the CLI stops) with this reason, which
+ * names a key that would work. `setting` is how the caller's user sets the key
+ * (`--session-key`, `WEIR_SESSION_KEY=`).
+ */
+export function unkeyableReason(event: Pick<RequestEvent, 'clientIp'>, spec: string, setting: string): string | null {
+  if (event.clientIp !== '' || !keyNeedsAddress(spec)) return null;
+  return (
+    `${NO_ADDRESS}: the event has no client address ('-', empty, 0.0.0.0 or masked) and sessions are keyed by ${spec}, ` +
+    `which would merge every visitor with the same user agent into one session: key them by another field the log has, ` +
+    `e.g. ${setting}field:cookie_session (a $cookie_NAME or a cookie in a logged Cookie header)`
+  );
+}
+
 /**
  * A keyer for `spec`. With `field:<name>`, an event without the field (or with it empty) falls
  * back to its `ip|ua` key: the first request of a visit often predates its cookie, and a bot that

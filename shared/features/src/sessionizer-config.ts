@@ -53,6 +53,8 @@ export interface ResolvedSessionizerConfig {
 }
 
 export interface ResolvedCustomer {
+  /** The customer's session key, for the check that an event can be keyed by it. */
+  readonly sessionKey: SessionKeySpec;
   readonly keyer: SessionKeyer;
   readonly context: CustomerContext;
 }
@@ -87,8 +89,10 @@ export function resolveSessionizerConfig(config: SessionizerConfig = {}): Resolv
 
   const build = (customer: string): ResolvedCustomer => {
     const own = config.customers?.[customer] ?? {};
+    const sessionKey = own.sessionKey ?? config.sessionKey ?? DEFAULT_SESSION_KEY;
     return {
-      keyer: sessionKeyer(own.sessionKey ?? config.sessionKey ?? DEFAULT_SESSION_KEY),
+      sessionKey,
+      keyer: sessionKeyer(sessionKey),
       context: {
         clock: localClock(own.timeZone ?? config.timeZone ?? 'UTC'),
         site: siteHosts(customer, own.siteHosts ?? config.siteHosts ?? []),

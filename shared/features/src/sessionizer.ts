@@ -32,6 +32,7 @@ import {
   type SessionizerConfig,
 } from './sessionizer-config.js';
 import { checkSessionizerSnapshot, SESSIONIZER_SNAPSHOT_VERSION, type SessionizerSnapshot } from './sessionizer-state.js';
+import { unkeyableReason } from './session-key.js';
 import { detach } from './strings.js';
 import { knownUserAgent, uaSignals, uaVersionsBehind } from './user-agent.js';
 
@@ -167,6 +168,9 @@ export class Sessionizer {
   /** One event in; the records and late events it caused out. */
   push(event: RequestEvent): SessionizerOutput {
     checkEvent(event);
+    // Checked on arrival, not when the event leaves the lateness buffer: the error must blame this event.
+    const unkeyable = unkeyableReason(event, this.config.customer(event.customer).sessionKey, 'WEIR_SESSION_KEY=');
+    if (unkeyable !== null) throw new FeatureError('WEIR_FEATURES_NO_ADDRESS', unkeyable);
     this.counters.events++;
     const watermark = this.watermark;
     if (event.eventTime < watermark) {

@@ -311,3 +311,36 @@ test('paths: query strings are ignored, trailing slashes are pages, unknown exte
   assert.equal(f.share_image, 0.25);
   assert.equal(f.max_requests_per_page, 3); // /blog/ + /feed.xml + /Photo.JPG
 });
+
+test('a field the log format does not record is unknown, not absent: its features are 0 and its _logged flag says so', () => {
+  const logged = featuresOf(sessionA);
+  assert.equal(logged.referrer_logged, 1);
+  assert.equal(logged.bytes_logged, 1);
+  assert.equal(logged.ua_logged, 1);
+  assert.equal(logged.ua_family_chrome, 1);
+
+  // The same requests from a log whose format has no referrer, no byte count and no user agent:
+  // the parser sets what the event would otherwise carry for them (null, 0, null) and says so.
+  const bare = sessionA.map((e) => ({ ...e, referrer: null, bytes: 0, userAgent: null, unlogged: ['referrer', 'bytes', 'userAgent'] as const }));
+  const f = featuresOf(bare);
+  const zero = [
+    'total_bytes', 'mean_bytes', 'share_no_referrer', 'share_referrer_search', 'share_referrer_external',
+    ...FEATURE_NAMES.filter((n) => n.startsWith('ua_')),
+    'referrer_logged', 'bytes_logged',
+  ];
+  for (const name of zero) assert.equal(f[name], 0, name);
+  // What does not depend on those fields is unchanged.
+  for (const name of FEATURE_NAMES.filter((n) => !zero.includes(n))) assert.equal(f[name], logged[name], name);
+
+  // Read as logged, the same nulls would be absences: every request without a referrer, no browser.
+  const absent = featuresOf(sessionA.map((e) => ({ ...e, referrer: null, bytes: 0, userAgent: null })));
+  assert.equal(absent.share_no_referrer, 1);
+  assert.equal(absent.ua_missing, 1);
+  assert.equal(absent.ua_family_none, 1);
+  assert.equal(absent.referrer_logged, 1);
+
+  // One request of the session from a format that logs the field is enough for it to count as logged.
+  const mixed = featuresOf(bare.map((e, i) => (i === 0 ? { ...e, unlogged: [] } : e)));
+  assert.equal(mixed.referrer_logged, 1);
+  assert.equal(mixed.share_no_referrer, 1, 'then the unlogged requests count as sent without a referrer');
+});

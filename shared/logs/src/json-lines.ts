@@ -5,7 +5,7 @@
  * their common names. Every key not used for the event is kept in `extra` (nested objects
  * flattened with dots, numbers and booleans as text, arrays as JSON).
  */
-import type { RequestEvent } from '@weir/contracts';
+import type { RequestEvent, UnloggedField } from '@weir/contracts';
 import { clientAddress } from './client-address.js';
 import { unescapeLogValue } from './escape.js';
 import { cookieValue, firstForwardedAddress } from './headers.js';
@@ -143,6 +143,8 @@ export class JsonLinesParser implements LogParser {
   // Per-line state, reused: the best value found for each slot, its rank and its key.
   private readonly values: unknown[] = new Array<unknown>(SLOTS.length);
   private readonly ranks = new Int32Array(SLOTS.length);
+  /** 1 for a slot one of whose keys the record has, whatever its value (`-` and "" included). */
+  private readonly keyed = new Uint8Array(SLOTS.length);
   private readonly found: string[] = new Array<string>(SLOTS.length).fill('');
 
   constructor(options: ParserOptions = {}) {
@@ -174,9 +176,11 @@ export class JsonLinesParser implements LogParser {
   /** Fills values/ranks/found with the best-ranked present value of each slot. */
   private resolve(obj: JsonObject, keys: readonly string[]): void {
     this.ranks.fill(NONE);
+    this.keyed.fill(0);
     for (const key of keys) {
       const hits = this.byKey.get(key);
       if (hits === undefined) continue;
+      for (const code of hits) this.keyed[code >> 8] = 1;
       const value = obj[key];
       if (!isPresent(value)) continue;
       for (const code of hits) {
@@ -192,6 +196,7 @@ export class JsonLinesParser implements LogParser {
     for (const { slot: s, rank, path } of this.dotted) {
       if (rank >= (this.ranks[s] as number)) continue;
       const value = lookup(obj, path);
+      if (value !== undefined) this.keyed[s] = 1;
       if (!isPresent(value)) continue;
       this.ranks[s] = rank;
       this.values[s] = value;
@@ -303,6 +308,12 @@ export class JsonLinesParser implements LogParser {
       }
     }
 
+    // A key the record does not have at all is a field its logger does not write: unknown, not
+    // absent. A key with an empty or `-` value is logged, and says the request had none.
+    const unlogged: UnloggedField[] = [];
+    if (this.keyed[REFERRER] === 0) unlogged.push('referrer');
+    if (this.keyed[BYTES] === 0) unlogged.push('bytes');
+    if (this.keyed[USER_AGENT] === 0) unlogged.push('userAgent');
     const event: RequestEvent = {
       customer: this.customer,
       eventTime,
@@ -320,6 +331,7 @@ export class JsonLinesParser implements LogParser {
       sessionId,
       requestTimeMs,
       extra,
+      unlogged,
     };
     flatten(obj, keys, '', used, extra);
     return { ok: true, line: lineNo, event };

@@ -3,7 +3,7 @@
  * then only the strings the event needs are cut out. One event, its `extra` and the field values
  * are all a parsed line allocates; the request-line parts and time caches are reused.
  */
-import type { RequestEvent } from '@weir/contracts';
+import type { RequestEvent, UnloggedField } from '@weir/contracts';
 import { LogFormatError } from './errors.js';
 import { unescapeLogValue } from './escape.js';
 import { clientAddress, NO_CLIENT_ADDRESS } from './client-address.js';
@@ -55,6 +55,8 @@ export class TemplateParser implements LogParser {
   private readonly bytesIndex: number;
   private readonly hostIndexes: number[];
   private readonly extraIndexes: number[];
+  /** The optional fields this format does not have: every event it parses says so. */
+  private readonly unlogged: readonly UnloggedField[];
   private readonly sessionIndex: number;
   /** When the session id is a cookie read out of a logged Cookie header. */
   private readonly sessionCookie: string | null;
@@ -99,6 +101,11 @@ export class TemplateParser implements LogParser {
     this.requestTimeIndex = requestTimeRole === undefined ? -1 : this.index(requestTimeRole);
     this.requestTimeShift = requestTimeRole === undefined ? 0 : (MS_SHIFT[requestTimeRole] as number);
     this.bytesIndex = this.has(Role.BodyBytes) ? this.index(Role.BodyBytes) : this.index(Role.BytesSent);
+    this.unlogged = [
+      ...(this.has(Role.Referrer) ? [] : (['referrer'] as const)),
+      ...(this.has(Role.BodyBytes) || this.has(Role.BytesSent) ? [] : (['bytes'] as const)),
+      ...(this.has(Role.UserAgent) ? [] : (['userAgent'] as const)),
+    ];
     this.hostIndexes = [Role.Host, Role.HttpHost, Role.ServerName].filter((r) => this.has(r)).map((r) => this.index(r));
 
     // Kept in extra: fields with no event slot, and slot fields that lost to a better source but
@@ -255,6 +262,8 @@ export class TemplateParser implements LogParser {
       sessionId,
       requestTimeMs,
       extra,
+      // One array per event: a consumer may keep the event, and must not see another's change.
+      unlogged: this.unlogged.length === 0 ? [] : [...this.unlogged],
     };
     return { ok: true, line: lineNo, event };
   }

@@ -28,6 +28,7 @@ test("Apache's combined LogFormat, written with %-directives, reads like the nam
     sessionId: null,
     requestTimeMs: null,
     extra: {},
+    unlogged: [],
   } satisfies RequestEvent);
 });
 

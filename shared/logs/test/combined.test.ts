@@ -27,6 +27,7 @@ test('a Googlebot line becomes the whole event', () => {
     sessionId: null,
     requestTimeMs: null,
     extra: {},
+    unlogged: [],
   } satisfies RequestEvent);
 });
 
@@ -192,6 +193,7 @@ test('common log format: no referrer and no user agent; an identd name is kept',
     sessionId: null,
     requestTimeMs: null,
     extra: { remote_logname: 'user-identifier', remote_user: 'frank' },
+    unlogged: ['referrer', 'userAgent'],
   } satisfies RequestEvent);
   // A combined line is not a common one: the text after the byte count is refused, not dropped.
   const longer = rejected(common.parseLine(GOOGLEBOT, 2));

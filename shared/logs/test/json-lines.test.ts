@@ -35,6 +35,7 @@ test('nginx escape=json lines with the default names', () => {
     sessionId: 'abc',
     requestTimeMs: 12,
     extra: { upstream_response_time: '0.010', cookie_sid: 'abc' },
+    unlogged: [],
   } satisfies RequestEvent);
 });
 
@@ -74,6 +75,7 @@ test('a custom mapping into nested objects, with numbers for time, status and du
     sessionId: 's-1',
     requestTimeMs: 12.5,
     extra: { 'client.asn': '64500', sid: 's-1', tags: '["waf","rate"]' },
+    unlogged: ['referrer'],
   } satisfies RequestEvent);
 });
 
@@ -135,4 +137,12 @@ test('JSON rejections: line number and reason', () => {
   assert.equal(noPath.code, 'missing_field');
   assert.match(noPath.reason, /^no path \(tried request_uri, url, target, uri, path, request\)$/);
   assert.equal(parser.parseLine('  \r', 17), null);
+});
+
+test('a key the record does not have is unlogged; one with an empty or "-" value is logged', () => {
+  const parser = parserFor('json', { customer: 'shop' });
+  const base = { time: 1728568536, remote_addr: '192.0.2.1', request: 'GET / HTTP/1.1', status: 200 };
+  assert.deepEqual(event(parser.parseLine(JSON.stringify(base), 1)).unlogged, ['referrer', 'bytes', 'userAgent']);
+  const dashes = { ...base, http_referer: '-', body_bytes_sent: 0, http_user_agent: '' };
+  assert.deepEqual(event(parser.parseLine(JSON.stringify(dashes), 2)).unlogged, []);
 });

@@ -39,6 +39,7 @@ test('a custom nginx format: timings, upstream lists, cookie session id, unknown
       foo: 'bar-baz',
       http_x_forwarded_for: '203.0.113.9, 10.0.0.1',
     },
+    unlogged: [],
   } satisfies RequestEvent);
 
   // No cookie, no upstream (served from cache), no forwarded header.
@@ -138,4 +139,20 @@ test('compiled templates: literals around fields, nginx names', () => {
     t.fields.map((f) => f.name),
     ['remote_addr', 'time_local', 'request', 'status', 'foo'],
   );
+});
+
+test('a field the format does not record is unlogged on every event, unlike one logged as "-"', () => {
+  const bare = parserFor('$remote_addr [$time_local] "$request" $status', { customer: 'shop' });
+  const lacking = event(bare.parseLine('10.0.3.17 [11/Oct/2024:16:23:07 +0200] "GET / HTTP/1.1" 200', 1));
+  assert.deepEqual(lacking.unlogged, ['referrer', 'bytes', 'userAgent']);
+  assert.equal(lacking.referrer, null);
+  assert.equal(lacking.bytes, 0);
+
+  const withBytesSent = parserFor('$remote_addr [$time_local] "$request" $status $bytes_sent "$http_user_agent"', { customer: 'shop' });
+  assert.deepEqual(event(withBytesSent.parseLine('10.0.3.17 [11/Oct/2024:16:23:07 +0200] "GET / HTTP/1.1" 200 300 "curl/8"', 1)).unlogged, ['referrer']);
+
+  const full = parserFor('combined', { customer: 'shop' });
+  const dashes = event(full.parseLine('10.0.3.17 - - [11/Oct/2024:16:23:07 +0200] "GET / HTTP/1.1" 304 - "-" "-"', 1));
+  assert.deepEqual(dashes.unlogged, [], 'a "-" is a logged absence: no referrer, no body, no user agent sent');
+  assert.equal(dashes.referrer, null);
 });

@@ -17,7 +17,7 @@ import {
 import { featureSetFingerprint, sessionKeyer } from '@weir/features';
 import { parserFor } from '@weir/logs';
 import { untrainedPipeline } from '@weir/model';
-import { simulateTraffic } from '@weir/simulator';
+import { customerLogFormats, resolveOptions, simulateTraffic } from '@weir/simulator';
 import { createEmbeddedBus } from '@weir/stream';
 import { BaselineScorer, MODEL_INPUT_NAMES, ModelScorer, OfflinePipeline, runScore, runSessionize, runWindow, type FinalSession } from '../src/index.js';
 
@@ -25,9 +25,14 @@ function simulatedEvents(): RequestEvent[] {
   const parsers = new Map<string, ReturnType<typeof parserFor>>();
   const events: RequestEvent[] = [];
   let lineNo = 0;
-  for (const line of simulateTraffic({ customers: 2, durationMs: 50 * 60_000, seed: 'parity', ratePerMinute: 6 })) {
+  // Mixed formats: the second customer's log records no referrer and no byte count, so the fields
+  // it does not log (RequestEvent.unlogged) cross the bus too.
+  const options = resolveOptions({ customers: 2, durationMs: 50 * 60_000, seed: 'parity', ratePerMinute: 6, logFormats: 'mixed' });
+  const formats = customerLogFormats(options);
+  assert.deepEqual(Object.values(formats).map((f) => f === 'combined'), [true, false]);
+  for (const line of simulateTraffic(options)) {
     let parser = parsers.get(line.customer);
-    if (!parser) parsers.set(line.customer, (parser = parserFor('combined', { customer: line.customer })));
+    if (!parser) parsers.set(line.customer, (parser = parserFor(formats[line.customer] as string, { customer: line.customer })));
     const result = parser.parseLine(line.line, ++lineNo);
     assert.ok(result?.ok, `simulated line ${lineNo} parses`);
     events.push(result.event);
@@ -50,6 +55,8 @@ test('offline and streaming give identical sessions and final scores', { timeout
   const model = new ModelScorer(() => pipeline);
   const offlineModelScores = model.scoreBatch(finals, thresholds);
   assert.ok(finals.length > 100, `enough sessions to compare (${finals.length})`);
+  const unloggedShare = finals.filter((f) => f.session.features.referrer_logged === 0 && f.session.features.bytes_logged === 0).length / finals.length;
+  assert.ok(unloggedShare > 0.2 && unloggedShare < 0.8, `sessions of both layouts (${unloggedShare} without referrer and bytes)`);
 
   const bus = createEmbeddedBus();
   const registry = {};

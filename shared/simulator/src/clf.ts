@@ -1,4 +1,7 @@
-/** Writing requests as Combined Log Format lines, exactly as Apache's `combined` LogFormat does. */
+/**
+ * Writing requests as Combined Log Format lines, exactly as Apache's `combined` LogFormat does, or
+ * in one of the plainer layouts real servers are configured with (`LOG_LAYOUTS`).
+ */
 import { formatUtcOffset } from './time.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -58,4 +61,28 @@ export function formatClfLine(f: ClfFields): string {
     `${f.clientIp} - - [${f.time}] "${f.method} ${f.target} ${f.protocol}" ${f.status} ` +
     `${f.bytes > 0 ? f.bytes : '-'} "${f.referrer ?? '-'}" "${f.userAgent ?? '-'}"`
   );
+}
+
+/**
+ * Log layouts of real servers that record less than `combined`: the referrer and the byte count
+ * are the fields most often left out. Each is a format string `--format` (and `formats.json` of a
+ * simulated directory) takes as it is.
+ */
+export const LOG_LAYOUTS = {
+  combined: 'combined',
+  no_referrer: '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_user_agent"',
+  no_referrer_no_bytes: '$remote_addr [$time_local] "$request" $status "$http_user_agent"',
+} as const;
+export type LogLayout = keyof typeof LOG_LAYOUTS;
+
+/** One request in `layout`: `combined` as `formatClfLine`, the others with their fields left out. */
+export function formatLogLine(layout: LogLayout, f: ClfFields): string {
+  switch (layout) {
+    case 'combined':
+      return formatClfLine(f);
+    case 'no_referrer':
+      return `${f.clientIp} - - [${f.time}] "${f.method} ${f.target} ${f.protocol}" ${f.status} ${f.bytes} "${f.userAgent ?? '-'}"`;
+    case 'no_referrer_no_bytes':
+      return `${f.clientIp} [${f.time}] "${f.method} ${f.target} ${f.protocol}" ${f.status} "${f.userAgent ?? '-'}"`;
+  }
 }

@@ -26,7 +26,16 @@ export interface SimulationOptions {
    * full of 304s. The default model is trained on `wide`.
    */
   variety?: Variety;
+  /**
+   * `combined` (default): every site logs in Combined Log Format. `mixed`: customers take turns
+   * with layouts that leave fields out (`LOG_LAYOUTS`: no referrer and no byte count; no referrer),
+   * the first customer keeping `combined`, so a model learns what a log without them looks like.
+   */
+  logFormats?: LogFormats;
 }
+
+export type LogFormats = 'combined' | 'mixed';
+export const LOG_FORMAT_CHOICES: readonly LogFormats[] = ['combined', 'mixed'];
 
 export type Variety = 'classic' | 'wide';
 export const VARIETIES: readonly Variety[] = ['classic', 'wide'];
@@ -46,6 +55,7 @@ export const DEFAULTS: ResolvedOptions = {
   ratePerMinute: 10,
   utcOffsets: [0],
   variety: 'classic',
+  logFormats: 'combined',
 };
 
 /** Fills in defaults and checks ranges; throws RangeError with a message meant for a person. */
@@ -60,7 +70,9 @@ export function resolveOptions(options: SimulationOptions = {}): ResolvedOptions
     ratePerMinute: options.ratePerMinute ?? DEFAULTS.ratePerMinute,
     utcOffsets: options.utcOffsets ?? DEFAULTS.utcOffsets,
     variety: options.variety ?? DEFAULTS.variety,
+    logFormats: options.logFormats ?? DEFAULTS.logFormats,
   };
+  if (!LOG_FORMAT_CHOICES.includes(o.logFormats)) throw new RangeError(`log formats must be one of ${LOG_FORMAT_CHOICES.join(', ')}, not ${String(o.logFormats)}`);
   if (!VARIETIES.includes(o.variety)) throw new RangeError(`variety must be one of ${VARIETIES.join(', ')}, not ${String(o.variety)}`);
   if (!Number.isInteger(o.customers) || o.customers < 1 || o.customers > 10_000) {
     throw new RangeError(`customers must be a whole number from 1 to 10000, not ${o.customers}`);

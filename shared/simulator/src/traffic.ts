@@ -6,7 +6,7 @@
  */
 import { BOT_GENERATORS } from './bots/index.js';
 import { buildSite } from './catalogue.js';
-import { ClfClock, formatClfLine } from './clf.js';
+import { ClfClock, formatLogLine, LOG_LAYOUTS, type LogLayout } from './clf.js';
 import { FAMILY_WEIGHTS, labelOf, type Family, type Label } from './families.js';
 import { generateHuman } from './human.js';
 import { IpAllocator } from './ip.js';
@@ -16,7 +16,7 @@ import { resolveOptions, type ResolvedOptions, type SimulationOptions } from './
 import { Rng } from './random.js';
 import { Arrivals, DIURNAL_MAX, diurnal, meanDiurnal } from './rhythm.js';
 import type { PlannedRequest, SessionGenerator } from './session.js';
-import { customerName, themeOf } from './themes.js';
+import { customerName, customerNames, themeOf } from './themes.js';
 import { MINUTE } from './time.js';
 import { browserEra } from './user-agents.js';
 
@@ -59,6 +59,18 @@ type Entry =
   | { kind: 'arrival'; time: number; stream: Stream }
   | { kind: 'session'; session: SimulatedSession; requests: PlannedRequest[]; index: number };
 
+const MIXED_LAYOUTS: readonly LogLayout[] = ['combined', 'no_referrer_no_bytes', 'no_referrer'];
+
+/** The layout customer `customerIndex` logs in: `combined`, or with `mixed` formats its turn among MIXED_LAYOUTS. */
+export function logLayoutOf(options: Pick<ResolvedOptions, 'logFormats'>, customerIndex: number): LogLayout {
+  return options.logFormats === 'mixed' ? (MIXED_LAYOUTS[customerIndex % MIXED_LAYOUTS.length] as LogLayout) : 'combined';
+}
+
+/** Customer → the format string its log is written in (what `--format` takes). */
+export function customerLogFormats(options: ResolvedOptions): Record<string, string> {
+  return Object.fromEntries(customerNames(options.customers).map((name, i) => [name, LOG_LAYOUTS[logLayoutOf(options, i)]]));
+}
+
 /**
  * One customer's traffic in time order. Customers are independent of one another (each has its
  * own random streams and its own share of the address space), so they can be run separately.
@@ -75,6 +87,7 @@ export function* customerTraffic(options: ResolvedOptions, customerIndex: number
   const ips = new IpAllocator(seed, customerIndex, options.customers);
   const era = browserEra(start);
   const clock = new ClfClock(offset);
+  const layout = logLayoutOf(options, customerIndex);
 
   // Rates per ms. People follow the local clock, normalised over this period so that --rate and
   // --bot-share hold whatever hours it covers; bots keep the same pace day and night.
@@ -138,7 +151,7 @@ export function* customerTraffic(options: ResolvedOptions, customerIndex: number
     yield {
       customer,
       time: request.time,
-      line: formatClfLine({
+      line: formatLogLine(layout, {
         clientIp: session.clientIp,
         time: clock.format(request.time),
         method: request.method,

@@ -1,14 +1,18 @@
 /**
  * The file writer: one access log per customer, plus the ground truth as labels.csv (one row per
  * session, joinable on client IP + User-Agent) and sessions.ndjson (every session's details, for
- * joining on any other key). Rows are written as sessions begin, so nothing accumulates.
+ * joining on any other key), and with mixed log formats formats.json (customer → format string).
+ * Rows are written as sessions begin, so nothing accumulates.
  */
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BOT_FAMILIES, type Family } from './families.js';
 import { resolveOptions, type SimulationOptions } from './options.js';
 import { customerNames } from './themes.js';
-import { customerTraffic, labelsSessionKey, type SimulatedSession } from './traffic.js';
+import { customerLogFormats, customerTraffic, labelsSessionKey, type SimulatedSession } from './traffic.js';
+
+/** The file of a simulated directory naming each customer's log format (absent: all `combined`). */
+export const FORMATS_FILE = 'formats.json';
 import { mergeByTime } from './merge.js';
 
 export interface SimulationProgress {
@@ -117,6 +121,9 @@ export async function writeSimulation(options: WriteSimulationOptions): Promise<
   const logPaths = names.map((name) => join(options.outDir, `${name}.log`));
   const labelsPath = join(options.outDir, 'labels.csv');
   const sessionsPath = join(options.outDir, 'sessions.ndjson');
+  // Logs in several layouts: which format each customer's file is in, for `--input DIR`.
+  const formatsPath = resolved.logFormats === 'combined' ? null : join(options.outDir, FORMATS_FILE);
+  if (formatsPath !== null) await writeFile(formatsPath, JSON.stringify(customerLogFormats(resolved), null, 2) + '\n');
 
   const logs = new Map<string, Sink>();
   for (const [i, name] of names.entries()) logs.set(name, new Sink(await open(logPaths[i] as string, 'w')));
@@ -134,7 +141,7 @@ export async function writeSimulation(options: WriteSimulationOptions): Promise<
     linesByCustomer: Object.fromEntries(names.map((n) => [n, 0])),
     lines: 0,
     bytes: 0,
-    files: [...logPaths, labelsPath, sessionsPath],
+    files: [...logPaths, labelsPath, sessionsPath, ...(formatsPath === null ? [] : [formatsPath])],
   };
   const every = options.progressEvery ?? 100_000;
   const report = (time: number): void =>

@@ -3,12 +3,14 @@ import {
   BOT_FAMILIES,
   DEFAULTS,
   isBotFamily,
+  LOG_FORMAT_CHOICES,
   parseDuration,
   parseInstant,
   parseUtcOffset,
   VARIETIES,
   writeSimulation,
   type BotFamily,
+  type LogFormats,
   type Variety,
   type SimulationProgress,
   type SimulationSummary,
@@ -19,7 +21,7 @@ import { UsageError } from '../command.js';
 
 const USAGE = `weir simulate --out DIR [options]
 
-Writes DIR/<customer>.log (Combined Log Format, in time order), DIR/labels.csv
+Writes DIR/<customer>.log (Combined Log Format unless --log-formats mixed; in time order), DIR/labels.csv
 (session,label,family; session = "<client IP>|<User-Agent>", the User-Agent as logged, "-" if none)
 and DIR/sessions.ndjson (one line per session). The same flags give byte-identical files.
 
@@ -33,6 +35,9 @@ and DIR/sessions.ndjson (one line per session). The same flags give byte-identic
   --families a,b        bot families to include (default all: ${BOT_FAMILIES.join(',')})
   --variety V           classic (default) or wide: sites behind CDNs, single-page apps, many paces,
                         people without referrers, long busy sessions full of 304s
+  --log-formats F       combined (default) or mixed: customers take turns with layouts that leave
+                        the referrer, or the referrer and the byte count, out (DIR/formats.json
+                        names each customer's format; --input DIR reads it)
   --timezone +0100,...  UTC offset per customer, cycled; sets log times and the day/night rhythm (default +0000)
   --quiet               no progress and no summary`;
 
@@ -61,6 +66,11 @@ function variety(text: string): Variety {
   return text as Variety;
 }
 
+function logFormats(text: string): LogFormats {
+  if (!(LOG_FORMAT_CHOICES as readonly string[]).includes(text)) throw new Error(`must be one of ${LOG_FORMAT_CHOICES.join(', ')}`);
+  return text as LogFormats;
+}
+
 function families(text: string): BotFamily[] {
   const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
   for (const name of names) {
@@ -85,6 +95,7 @@ const OPTIONS = {
   'bot-share': { type: 'string' },
   families: { type: 'string' },
   variety: { type: 'string' },
+  'log-formats': { type: 'string' },
   timezone: { type: 'string' },
   quiet: { type: 'boolean', default: false },
 } as const;
@@ -116,6 +127,7 @@ export function parseSimulateArgs(argv: string[]): WriteSimulationOptions & { qu
     families: chosen,
     utcOffsets: flag('timezone', values.timezone, (t) => t.split(',').map(parseUtcOffset), [...DEFAULTS.utcOffsets]),
     variety: flag('variety', values.variety, variety, DEFAULTS.variety),
+    logFormats: flag('log-formats', values['log-formats'], logFormats, DEFAULTS.logFormats),
     quiet: values.quiet ?? false,
   };
 }

@@ -9,7 +9,8 @@
  * not make all of B's events late. Files of one customer go through one pipeline, in the order
  * given (rotated logs: oldest first).
  */
-import { hasClientAddress, parseLines, ParseSummary, type ParseLinesOptions } from '@weir/logs';
+import { unkeyableReason } from '@weir/features';
+import { parseLines, ParseSummary, type ParseLinesOptions } from '@weir/logs';
 import { OfflinePipeline, type FinalSession, type OfflineStats } from '@weir/pipeline';
 import { OfflineError } from './errors.js';
 import type { LogSource } from './inputs.js';
@@ -62,16 +63,16 @@ export class SessionReading {
         const summary = new ParseSummary(this.options.examples ?? 5);
         this.files.push({ source, summary });
         const input = openLines(source.path);
-        const parse: ParseLinesOptions = { format: this.options.format, customer, summary };
+        const parse: ParseLinesOptions = { format: source.format ?? this.options.format, customer, summary };
         if (this.options.sessionKey.sessionIdField !== undefined) parse.sessionIdField = this.options.sessionKey.sessionIdField;
         const progress = () => {
           const share = input.size ? ` ${((100 * input.bytesRead()) / input.size).toFixed(0).padStart(3)}% of` : '';
           return `reading${share} ${source.path}: ${count(summary.lines)} lines, ${count(sessions)} sessions`;
         };
-        const needsAddress = this.options.sessionKey.sessionizer === 'ip_ua' || this.options.sessionKey.sessionizer === 'field:clientIp';
         for await (const result of parseLines(input.lines, parse)) {
           if (!result.ok) continue;
-          if (needsAddress && !hasClientAddress(result.event.clientIp)) throw noAddress(source, result.line, this.options.sessionKey.spec);
+          const unkeyable = unkeyableReason(result.event, this.options.sessionKey.sessionizer, '--session-key ');
+          if (unkeyable !== null) throw noAddress(source, result.line, unkeyable);
           for (const final of pipeline.push(result.event)) {
             sessions++;
             yield final;
@@ -101,15 +102,7 @@ export class SessionReading {
   }
 }
 
-/**
- * Keying by address with a log that redacts it would put every visitor with the same browser into
- * one session: refuse, and say which key would work.
- */
-function noAddress(source: LogSource, line: number, spec: string): OfflineError {
-  return new OfflineError(
-    'WEIR_CLI_SESSION_KEY',
-    `${source.path === '-' ? 'stdin' : source.path} line ${line} has no client address ('-', empty, 0.0.0.0 or masked), ` +
-      `and --session-key ${spec} keys sessions by it: key them by another field the log has, ` +
-      'e.g. --session-key field:cookie_session (a $cookie_NAME or a cookie in a logged Cookie header)',
-  );
+/** The sessionizer would refuse it too; the CLI says where, and how its own flag fixes it. */
+function noAddress(source: LogSource, line: number, reason: string): OfflineError {
+  return new OfflineError('WEIR_CLI_SESSION_KEY', `${source.path === '-' ? 'stdin' : source.path} line ${line}: ${reason}`);
 }
