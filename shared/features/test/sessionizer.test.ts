@@ -270,9 +270,20 @@ test('checkpoint → restore → continue gives exactly the uninterrupted run’
   }
 });
 
-/** A checkpoint written by the sessionizer before its compact state layout (fixtures/*-v1-*.json). */
-function v1Fixture<T>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as T;
+/**
+ * A checkpoint written by the sessionizer before its compact state layout (fixtures/*-v1-*.json).
+ * It predates the `*_logged` features too: the feature set is moved to this code's, and the closed
+ * records it holds gain those flags as a fully logged session has them, so what is compared is
+ * the accumulator layout (44 scalars then) and every value computed from it.
+ */
+function v1Fixture<T extends { snapshot: SessionizerSnapshot; closed?: SessionFeatures[] }>(name: string): T {
+  const fixture = JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as T;
+  fixture.snapshot.featureSet = featureSetFingerprint;
+  for (const record of fixture.closed ?? []) {
+    record.featureSet = featureSetFingerprint;
+    record.features = { ...record.features, referrer_logged: 1, bytes_logged: 1, ua_logged: 1 };
+  }
+  return fixture;
 }
 
 test('a checkpoint in the v1 layout (written before the compact state) restores and continues exactly', () => {
