@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSerde, isTransient, logsTopic, type RequestEvent } from '@weir/contracts';
 import { ipUaKey } from '@weir/features';
@@ -61,7 +62,15 @@ export function startService(name: string, env: Record<string, string>): Service
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const append = (chunk: Buffer) => (output += chunk.toString('utf8'));
+  // WEIR_TEST_SERVICE_LOGS=<dir>: each service's whole log also goes to <dir>/<name>-<pid>.log, for
+  // a failure whose cause is older than the last lines a test prints.
+  const logDir = process.env.WEIR_TEST_SERVICE_LOGS;
+  if (logDir) mkdirSync(logDir, { recursive: true });
+  const logFile = logDir ? join(logDir, `${name}-${child.pid}.log`) : null;
+  const append = (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+    if (logFile) appendFileSync(logFile, chunk);
+  };
   child.stdout!.on('data', append);
   child.stderr!.on('data', append);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
