@@ -47,7 +47,7 @@ export class KafkaAdmin implements BusAdmin {
     const deadline = Date.now() + LEADER_WAIT_MS;
     for (;;) {
       try {
-        const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
+        const { topics } = await this.topicMetadata([topic]);
         const partitions = topics.find((t) => t.name === topic)?.partitions ?? [];
         if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return;
       } catch (err) {
@@ -59,6 +59,22 @@ export class KafkaAdmin implements BusAdmin {
         throw new StreamError('WEIR_BUS_KAFKA', `topic "${topic}" has no leader for every partition after ${LEADER_WAIT_MS} ms`);
       }
       await sleep(100);
+    }
+  }
+
+  /**
+   * kafkajs 2.2.4 answers a metadata request with null when no broker it asks answers in time (a
+   * busy broker: its withBroker swallows each failure), and then throws a bare TypeError ("Cannot
+   * read properties of null (reading 'topicMetadata')"). That is a timeout, not a bug of ours: asked again.
+   */
+  private async topicMetadata(topics: string[]): Promise<Awaited<ReturnType<Admin['fetchTopicMetadata']>>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.admin.fetchTopicMetadata({ topics });
+      } catch (err) {
+        if (!isNullMetadata(err) || attempt >= METADATA_ATTEMPTS) throw err;
+        await sleep(100 * 2 ** attempt);
+      }
     }
   }
 
@@ -79,13 +95,13 @@ export class KafkaAdmin implements BusAdmin {
   }
 
   async listTopics(): Promise<string[]> {
-    const topics = await kafkaCall('list topics', () => this.admin.listTopics());
-    return topics.filter((t) => !t.startsWith('__'));
+    const { topics } = await kafkaCall('list topics', () => this.topicMetadata([]));
+    return topics.map((t) => t.name).filter((t) => !t.startsWith('__'));
   }
 
   async partitionCount(topic: string): Promise<number> {
     try {
-      const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
+      const { topics } = await this.topicMetadata([topic]);
       const found = topics.find((t) => t.name === topic);
       if (!found || found.partitions.length === 0) throw unknownTopic(topic);
       return found.partitions.length;
@@ -181,6 +197,12 @@ export class KafkaAdmin implements BusAdmin {
     if (topics.length === 0) return;
     await kafkaCall(`delete topics ${topics.join(', ')}`, () => this.admin.deleteTopics({ topics }));
   }
+}
+
+const METADATA_ATTEMPTS = 5;
+
+function isNullMetadata(err: unknown): boolean {
+  return err instanceof TypeError && /of null \(reading 'topicMetadata'\)|'topicMetadata' of .* null/.test(err.message);
 }
 
 function unknownTopic(topic: string, cause?: unknown): StreamError {
