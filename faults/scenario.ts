@@ -97,7 +97,7 @@ export async function faultRun(bus: Bus, kind: string, options: Omit<PipelineOpt
     },
     async verify(accepted) {
       assert.equal(accepted, expected.lines, 'ingest accepted every line');
-      await settled(pipeline, accepted, LONG ? 600_000 : 240_000);
+      await settled(pipeline, accepted);
       const scores = finalScores(pipeline);
       const missing = [...expected.scores.keys()].filter((id) => !scores.has(id));
       const extra = [...scores.keys()].filter((id) => !expected.scores.has(id));
