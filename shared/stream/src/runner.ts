@@ -236,6 +236,9 @@ class StageRun<In, Out, S, L> {
       // failed the commits of batches that were produced, that is behind what the task holds.
       next = Math.max(task.next, chunk[chunk.length - 1]!.offset + 1);
       const fresh = task.next > chunk[0]!.offset ? chunk.filter((m) => m.offset >= task.next) : chunk;
+      if (fresh.length < chunk.length) {
+        this.logger.info({ ...tp, skipped: chunk.length - fresh.length, from: chunk[0]!.offset, next: task.next }, 'records delivered again are in the state already: skipped');
+      }
       this.metrics.recordsIn(tp.topic, fresh.length);
       const processed = await this.processHeld(task, fresh);
       if (!processed) return;
