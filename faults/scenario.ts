@@ -86,8 +86,11 @@ export async function faultRun(bus: Bus, kind: string, options: Omit<PipelineOpt
         }
         if (!fired && at && accepted >= at.fraction * total) {
           fired = true;
-          // The fault runs beside the posting, which goes on (and retries) through it.
+          // The fault runs beside the posting, which goes on (and retries) through it. Its failure
+          // is awaited below; until then it must not be an unhandled rejection, which would end
+          // the test process before its after() hooks stop the services and private servers.
           fault = at.run();
+          fault.catch(() => undefined);
         }
         // A steady stream, not a burst: the fault lands mid-stream.
         await new Promise((resolve) => setTimeout(resolve, pauseMs));
