@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { ConsumedMessage, PartitionReader, TopicPartitionOffset } from '../bus.js';
 import type { KafkaTuning } from '../config.js';
 import { StreamError } from '../errors.js';
+import { CONSUMER_RETRY } from './client-config.js';
 import { kafkaCall } from './errors.js';
 import { fromKafkaMessage } from './messages.js';
 
@@ -42,6 +43,7 @@ export class KafkaPartitionReader implements PartitionReader {
       maxWaitTimeInMs: tuning.maxWaitTimeMs,
       maxBytesPerPartition: 4 * 1024 * 1024,
       allowAutoTopicCreation: false,
+      retry: CONSUMER_RETRY,
     });
     const reader = new KafkaPartitionReader(consumer, topic);
     await kafkaCall(`open reader of ${topic}`, async () => {
