@@ -45,7 +45,10 @@ for (const [index, file] of files.entries()) {
   const output: string[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => {
     output.push(line);
-    if (line.startsWith('FAULT-RESULT ')) {
+    // The tests' own progress lines ([fault ...]): the spec reporter forwards a test file's
+    // stderr to its stdout.
+    if (line.startsWith('[fault')) log(`  ${line}`);
+    else if (line.startsWith('FAULT-RESULT ')) {
       const r = JSON.parse(line.slice('FAULT-RESULT '.length)) as Record<string, string | number>;
       rows.push({ fault: String(r.fault), recovery: String(r.recovery ?? ''), sessions: String(r.sessions ?? ''), outcome: `pass (largest score difference ${r.largestDiff ?? 0})`, seconds: String(r.seconds ?? '') });
     } else if (/^[✔✖] /.test(line)) {
@@ -58,9 +61,9 @@ for (const [index, file] of files.entries()) {
       }
     }
   });
-  // The tests' own progress lines ([fault ...]) pass straight through.
   createInterface({ input: child.stderr! }).on('line', (line) => {
     if (line.startsWith('[fault')) log(`  ${line}`);
+    else output.push(line);
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   if (code !== 0 && !failures.some((f) => f.startsWith(file))) {

@@ -15,9 +15,20 @@ import { step, type Log } from './progress.js';
 const REQUIREMENTS = ['confluent-kafka[avro]==2.16.1', 'scikit-learn==1.9.1'];
 const IMPORT_CHECK = 'from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer; import sklearn.ensemble';
 
+/**
+ * Importing scikit-learn is CPU-bound: on a saturated machine it took over a minute, and a check
+ * killed at 60 s made a working venv look broken (reinstalled, then "still cannot run"). The bound
+ * is for a hung interpreter only.
+ */
+const IMPORT_CHECK_BOUND_MS = 15 * 60_000;
+
 function importsWork(python: string): boolean {
   if (!existsSync(python)) return false;
-  return spawnSync(python, ['-c', IMPORT_CHECK], { stdio: 'ignore', timeout: 60_000 }).status === 0;
+  const check = spawnSync(python, ['-c', IMPORT_CHECK], { stdio: 'ignore', timeout: IMPORT_CHECK_BOUND_MS });
+  if (check.error && 'code' in check.error && check.error.code === 'ETIMEDOUT') {
+    throw infraError('WEIR_INFRA_INSTALL', `${python} -c '${IMPORT_CHECK}' did not finish in ${IMPORT_CHECK_BOUND_MS / 60_000} minutes`);
+  }
+  return check.status === 0;
 }
 
 /** Returns the venv's python, creating or repairing the venv when the import check fails. */

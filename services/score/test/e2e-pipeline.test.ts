@@ -35,7 +35,7 @@ function identity(score: ScoreRecord, run: PipelineRun): string {
 /** What both runs check: lines accounted for, a final score per closed session, the same in Elasticsearch. */
 async function checkRun(pipeline: PipelineRun, accepted: number, truth: Map<string, SimulatedSession>, started: number): Promise<Map<string, ScoreRecord>> {
   const es = process.env.ELASTICSEARCH_URL!;
-  await settled(pipeline, accepted, 150_000);
+  await settled(pipeline, accepted);
   const closed = closedSessions(pipeline);
   const scores = finalScores(pipeline);
   for (const service of pipeline.services.values()) assert.doesNotMatch(service.output(), /too late to place/, `${service.name}: no late events`);

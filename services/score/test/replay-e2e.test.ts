@@ -60,7 +60,7 @@ test('weir replay of a slice of the live traffic gives the live final scores, in
   const { events, lines } = simulatedEvents(pipeline.customers, TRAFFIC);
   const accepted = await postAll(pipeline, lines, 1000);
   await pipeline.startStages();
-  await settled(pipeline, accepted, 150_000);
+  await settled(pipeline, accepted);
   const live = finalScores(pipeline);
 
   // The middle ten minutes: sessions end on both sides of each edge.

@@ -239,8 +239,16 @@ class StageRun<In, Out, S, L> {
       for (const chunk of chunks(batch.messages, this.maxRecords, this.maxBytes)) {
         if (this.signal.aborted || batch.isStale() || task.lost) return;
         const started = performance.now();
-        next = chunk[chunk.length - 1]!.offset + 1;
-        const fresh = task.skipBelow > chunk[0]!.offset ? chunk.filter((m) => m.offset >= task.skipBelow) : chunk;
+        // Records below task.next are in the state already and their outputs written: the restored
+        // checkpoint's, or this task's own when the consumer fetches them again. kafkajs re-fetches
+        // every partition from its committed offset after each group join, even one it keeps
+        // (no revoke, so the task and its live state stay): after a broker restart, whose outage
+        // failed the commits of batches that were produced, that is behind what the task holds.
+        next = Math.max(task.next, chunk[chunk.length - 1]!.offset + 1);
+        const fresh = task.next > chunk[0]!.offset ? chunk.filter((m) => m.offset >= task.next) : chunk;
+        if (fresh.length < chunk.length) {
+          this.logger.info({ ...tp, skipped: chunk.length - fresh.length, from: chunk[0]!.offset, next: task.next }, 'records delivered again are in the state already: skipped');
+        }
         this.metrics.recordsIn(tp.topic, fresh.length);
         const processed = await this.processHeld(task, fresh);
         if (!processed) return;

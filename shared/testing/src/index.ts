@@ -10,6 +10,8 @@ export {
   tailTopic,
   terminate,
   waitFor,
+  waitForProgress,
+  cpuTicks,
   type ServiceProcess,
   type SimulatedEvents,
   type TopicTail,

@@ -9,7 +9,7 @@ import { SCORES_TOPIC, SESSIONS_TOPIC, logsTopic, type ScoreRecord, type Session
 import { ensurePipelineTopics, namespacedSerde, topicIn } from '@weir/pipeline';
 import type { SimulatedSession } from '@weir/simulator';
 import type { Bus } from '@weir/stream';
-import { deleteTopics, startService, stageStarted, tailTopic, waitFor, type ServiceProcess, type TopicTail } from './services.js';
+import { deleteTopics, startService, stageStarted, tailTopic, waitForProgress, type ServiceProcess, type TopicTail } from './services.js';
 
 export const STAGES = ['sessionize', 'window', 'score'] as const;
 export type StageName = (typeof STAGES)[number];
@@ -165,13 +165,17 @@ export function finalScores(pipeline: PipelineRun): Map<string, ScoreRecord> {
   return new Map(pipeline.scores.records.filter((s) => s.closed && !s.shadow).map((s) => [s.sessionId, s]));
 }
 
-/** Waits until every accepted line is in a closed session and every closed session has its final score. */
-export async function settled(pipeline: PipelineRun, accepted: number, timeoutMs: number): Promise<void> {
+/**
+ * Waits until every accepted line is in a closed session and every closed session has its final
+ * score, for as long as session or score records keep arriving: fails once none has for `stallMs`.
+ */
+export async function settled(pipeline: PipelineRun, accepted: number, stallMs = 120_000): Promise<void> {
   const counted = () => [...closedSessions(pipeline).values()].reduce((n, s) => n + s.requestCount, 0);
   const unscored = () => [...closedSessions(pipeline).keys()].filter((id) => !finalScores(pipeline).has(id));
+  const arrived = () => `${pipeline.sessions.records.length} session and ${pipeline.scores.records.length} score records`;
   try {
-    await waitFor(`${accepted} lines in closed sessions`, () => counted() >= accepted, timeoutMs);
-    await waitFor('a final score for every closed session', () => unscored().length === 0, timeoutMs);
+    await waitForProgress(`${accepted} lines in closed sessions`, () => counted() >= accepted, arrived, stallMs);
+    await waitForProgress('a final score for every closed session', () => unscored().length === 0, arrived, stallMs);
   } catch (err) {
     // What each service last said is what tells a stuck stage from a slow one.
     const logs = [...pipeline.services.values()].map((s) => `--- ${s.name}\n${s.output().split('\n').slice(-15).join('\n')}`);

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSerde, isTransient, logsTopic, type RequestEvent } from '@weir/contracts';
 import { ipUaKey } from '@weir/features';
@@ -19,6 +20,47 @@ export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
 export function requireServers(...extra: string[]): void {
   for (const name of ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', ...extra]) {
     assert.ok(process.env[name], `${name} is not set: this test needs the real servers (run it with 'pnpm test')`);
+  }
+}
+
+/**
+ * Waits until `check` passes for as long as `progress` keeps changing, and fails once it has stood
+ * still for `stallMs`: on a saturated machine work is only slow, and a wall-clock limit would
+ * fail it, while a stall (nothing moving) is the bug worth failing for. The test's own timeout
+ * stays the bound for progress that never ends.
+ */
+export async function waitForProgress<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  progress: () => Promise<string | number> | string | number,
+  stallMs: number,
+): Promise<T> {
+  let last = await progress();
+  let since = Date.now();
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    const now = await progress();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since > stallMs) {
+      throw new Error(`no progress for ${stallMs} ms waiting for ${what} (progress stuck at ${last})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** CPU time (clock ticks) a process has used, from /proc; 0 where there is none. */
+export function cpuTicks(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
   }
 }
 
@@ -61,7 +103,15 @@ export function startService(name: string, env: Record<string, string>): Service
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const append = (chunk: Buffer) => (output += chunk.toString('utf8'));
+  // WEIR_TEST_SERVICE_LOGS=<dir>: each service's whole log also goes to <dir>/<name>-<pid>.log, for
+  // a failure whose cause is older than the last lines a test prints.
+  const logDir = process.env.WEIR_TEST_SERVICE_LOGS;
+  if (logDir) mkdirSync(logDir, { recursive: true });
+  const logFile = logDir ? join(logDir, `${name}-${child.pid}.log`) : null;
+  const append = (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+    if (logFile) appendFileSync(logFile, chunk);
+  };
   child.stdout!.on('data', append);
   child.stderr!.on('data', append);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -69,8 +119,9 @@ export function startService(name: string, env: Record<string, string>): Service
   );
   let exitedYet = false;
   void exited.then(() => (exitedYet = true));
+  // As long as it starts (logs or uses CPU: loading its modules on a saturated machine is slow).
   const listening = (message: string) =>
-    waitFor(
+    waitForProgress(
       `${name} to listen`,
       () => {
         const line = output.split('\n').find((l) => l.includes(message));
@@ -78,6 +129,7 @@ export function startService(name: string, env: Record<string, string>): Service
         if (exitedYet) throw new Error(`${name} exited before listening:\n${output.slice(-4000)}`);
         return undefined;
       },
+      () => `${output.length} bytes logged, ${cpuTicks(child.pid)} CPU ticks`,
       60_000,
     );
   return {
@@ -111,9 +163,22 @@ export async function terminate(service: ServiceProcess, timeoutMs = 30_000): Pr
   }
 }
 
-/** Waits until the service has joined its group and started its stage ("stage started" in its log). */
-export async function stageStarted(service: ServiceProcess, timeoutMs = 90_000): Promise<void> {
-  await waitFor(`${service.name}'s stage to start`, () => service.output().includes('"msg":"stage started"'), timeoutMs);
+/**
+ * Waits until the service has joined its group and started its stage ("stage started" in its
+ * log), for as long as it makes progress (writes its log or uses CPU: loading its modules on a
+ * saturated machine can take minutes); fails once it has done neither for `stallMs`, or exited.
+ */
+export async function stageStarted(service: ServiceProcess, stallMs = 60_000): Promise<void> {
+  await waitForProgress(
+    `${service.name}'s stage to start`,
+    () => {
+      if (service.output().includes('"msg":"stage started"')) return true;
+      if (service.child.exitCode !== null || service.child.signalCode !== null) throw new Error(`${service.name} exited before its stage started:\n${service.output().slice(-4000)}`);
+      return undefined;
+    },
+    () => `${service.output().length} bytes logged, ${cpuTicks(service.child.pid)} CPU ticks`,
+    stallMs,
+  );
 }
 
 export interface SimulatedEvents {

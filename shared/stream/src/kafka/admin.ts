@@ -1,6 +1,7 @@
 import type { Admin, ConfigResourceTypes } from 'kafkajs';
 import type { BusAdmin, PartitionOffsets, TopicPartitionOffset, TopicSpec } from '../bus.js';
 import { StreamError } from '../errors.js';
+import { sleep } from '../sleep.js';
 import { topicEntry, waitForLeaders } from '../client/topics.js';
 import { hasErrorType, kafkaCall, toStreamError } from './errors.js';
 
@@ -32,10 +33,26 @@ export class KafkaAdmin implements BusAdmin {
 
   private waitForLeaders(topic: string): Promise<void> {
     return waitForLeaders(topic, {
-      partitions: async (name) => (await this.admin.fetchTopicMetadata({ topics: [name] })).topics.find((t) => t.name === name)?.partitions ?? [],
+      partitions: async (name) => (await this.topicMetadata([name])).topics.find((t) => t.name === name)?.partitions ?? [],
       notYet: (err) => hasErrorType(err, 'UNKNOWN_TOPIC_OR_PARTITION') || hasErrorType(err, 'LEADER_NOT_AVAILABLE'),
       toError: toStreamError,
     });
+  }
+
+  /**
+   * kafkajs 2.2.4 answers a metadata request with null when no broker it asks answers in time (a
+   * busy broker: its withBroker swallows each failure), and then throws a bare TypeError ("Cannot
+   * read properties of null (reading 'topicMetadata')"). That is a timeout, not a bug of ours: asked again.
+   */
+  private async topicMetadata(topics: string[]): Promise<Awaited<ReturnType<Admin['fetchTopicMetadata']>>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.admin.fetchTopicMetadata({ topics });
+      } catch (err) {
+        if (!isNullMetadata(err) || attempt >= METADATA_ATTEMPTS) throw err;
+        await sleep(100 * 2 ** attempt);
+      }
+    }
   }
 
   /**
@@ -55,13 +72,13 @@ export class KafkaAdmin implements BusAdmin {
   }
 
   async listTopics(): Promise<string[]> {
-    const topics = await kafkaCall('list topics', () => this.admin.listTopics());
-    return topics.filter((t) => !t.startsWith('__'));
+    const { topics } = await kafkaCall('list topics', () => this.topicMetadata([]));
+    return topics.map((t) => t.name).filter((t) => !t.startsWith('__'));
   }
 
   async partitionCount(topic: string): Promise<number> {
     try {
-      const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
+      const { topics } = await this.topicMetadata([topic]);
       const found = topics.find((t) => t.name === topic);
       if (!found || found.partitions.length === 0) throw unknownTopic(topic);
       return found.partitions.length;
@@ -157,6 +174,12 @@ export class KafkaAdmin implements BusAdmin {
     if (topics.length === 0) return;
     await kafkaCall(`delete topics ${topics.join(', ')}`, () => this.admin.deleteTopics({ topics }));
   }
+}
+
+const METADATA_ATTEMPTS = 5;
+
+function isNullMetadata(err: unknown): boolean {
+  return err instanceof TypeError && /of null \(reading 'topicMetadata'\)|'topicMetadata' of .* null/.test(err.message);
 }
 
 function unknownTopic(topic: string, cause?: unknown): StreamError {

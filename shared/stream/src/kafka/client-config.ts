@@ -33,3 +33,10 @@ export function kafkaClientConfig(connection: KafkaConnection, tuning: KafkaTuni
   if (connection.sasl) config.sasl = saslOptions(connection.sasl);
   return config;
 }
+
+/**
+ * kafkajs restarts a crashed consumer (e.g. the broker went away) after its last retry's wait,
+ * which grows to about 16 s by default: after a broker restart, stages and state restores then
+ * sat idle for half of the 30 s the fault campaign allows for recovery. Capped at 2 s a wait.
+ */
+export const CONSUMER_RETRY = { retries: 5, initialRetryTime: 300, maxRetryTime: 2000 };

@@ -2,7 +2,7 @@ import type { Kafka, Producer, RecordMetadata as KafkaRecordMetadata } from 'kaf
 import type { BusProducer, BusTransaction, OutgoingMessage, ProducerOptions, RecordMetadata, TopicPartitionOffset } from '../bus.js';
 import type { KafkaTuning } from '../config.js';
 import { StreamError } from '../errors.js';
-import { kafkaCall } from './errors.js';
+import { hasErrorType, kafkaCall } from './errors.js';
 import { toKafkaMessages, toKafkaOffsets } from './messages.js';
 import { weirPartitioner } from './partitioner.js';
 
@@ -19,25 +19,36 @@ function toMetadata(result: KafkaRecordMetadata[]): RecordMetadata[] {
   return result.map((m) => ({ topic: m.topicName, partition: m.partition, baseOffset: Number(m.baseOffset ?? m.offset ?? -1) }));
 }
 
+/**
+ * What a broker answers an idempotent producer whose sequence numbers it no longer agrees with:
+ * after a broker restart, a batch kafkajs counted as sent may not be in the log. kafkajs keeps
+ * its producer id and sequence, so every later send fails the same way; only a new producer id
+ * (a new kafkajs producer) gets past it.
+ */
+const SEQUENCE_LOST = ['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_ID_MAPPING'];
+
 export class KafkaProducer implements BusProducer {
   private closed = false;
 
   private constructor(
-    private readonly producer: Producer,
+    private producer: Producer,
     private readonly transactionalId: string | undefined,
     private readonly onClosed: (p: KafkaProducer) => void,
+    private readonly create: () => Producer,
   ) {}
 
   /** Connects; a transactional producer also registers its id now, fencing any older holder. */
   static async open(kafka: Kafka, options: ProducerOptions, tuning: KafkaTuning, onClosed: (p: KafkaProducer) => void) {
     const { transactionalId } = options;
-    const producer = kafka.producer({
-      createPartitioner: weirPartitioner,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      retry: SEND_RETRY,
-      ...(transactionalId !== undefined ? { transactionalId, transactionTimeout: tuning.transactionTimeoutMs } : {}),
-    });
+    const create = () =>
+      kafka.producer({
+        createPartitioner: weirPartitioner,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        retry: SEND_RETRY,
+        ...(transactionalId !== undefined ? { transactionalId, transactionTimeout: tuning.transactionTimeoutMs } : {}),
+      });
+    const producer = create();
     await kafkaCall('connect producer', () => producer.connect());
     if (transactionalId !== undefined) {
       // kafkajs registers the id (InitProducerId) lazily, at the first transaction; an empty one
@@ -45,7 +56,7 @@ export class KafkaProducer implements BusProducer {
       // previous holder's open transaction.
       await kafkaCall(`init transactional id ${transactionalId}`, async () => (await producer.transaction()).abort());
     }
-    return new KafkaProducer(producer, transactionalId, onClosed);
+    return new KafkaProducer(producer, transactionalId, onClosed, create);
   }
 
   async send(messages: OutgoingMessage[]): Promise<RecordMetadata[]> {
@@ -54,10 +65,30 @@ export class KafkaProducer implements BusProducer {
       throw new StreamError('WEIR_BUS_TRANSACTION', 'a transactional producer sends inside a transaction');
     }
     if (messages.length === 0) return [];
-    const result = await kafkaCall(`send to ${[...new Set(messages.map((m) => m.topic))].join(', ')}`, () =>
-      this.producer.sendBatch({ topicMessages: toKafkaMessages(messages), acks: -1 }),
-    );
-    return toMetadata(result);
+    const producer = this.producer;
+    try {
+      const result = await kafkaCall(`send to ${[...new Set(messages.map((m) => m.topic))].join(', ')}`, () =>
+        producer.sendBatch({ topicMessages: toKafkaMessages(messages), acks: -1 }),
+      );
+      return toMetadata(result);
+    } catch (error) {
+      // The send still fails (the caller retries, at least once); the next one goes through a
+      // new producer id instead of failing the same way until the broker forgets this one.
+      if (SEQUENCE_LOST.some((type) => hasErrorType(error, type))) await this.renew(producer);
+      throw error;
+    }
+  }
+
+  private async renew(stale: Producer): Promise<void> {
+    if (this.producer !== stale || this.closed) return;
+    const fresh = this.create();
+    await kafkaCall('connect producer', () => fresh.connect());
+    if (this.closed) {
+      await fresh.disconnect().catch(() => undefined);
+      return;
+    }
+    this.producer = fresh;
+    await stale.disconnect().catch(() => undefined);
   }
 
   async beginTransaction(): Promise<BusTransaction> {

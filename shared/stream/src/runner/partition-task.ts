@@ -30,7 +30,10 @@ export class PartitionTask<S, L = never> {
     this.waitsEnd ??= AbortSignal.any([run, this.abandoned.signal]);
     return this.waitsEnd;
   }
-  /** The offset after the last input record processed (or skipped as already in the state). */
+  /**
+   * The offset after the last input record processed and written (or skipped as already in the
+   * state). Records below it are never applied again, however often the consumer delivers them.
+   */
   next: number;
 
   constructor(
@@ -39,8 +42,8 @@ export class PartitionTask<S, L = never> {
     /** null for a stage without state. */
     readonly store: KeyedStateStore<S, L> | null,
     /** Records below this offset are already in the restored state (and their outputs produced). */
-    readonly skipBelow: number,
+    restoredUpTo: number,
   ) {
-    this.next = skipBelow;
+    this.next = restoredUpTo;
   }
 }

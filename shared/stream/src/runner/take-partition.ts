@@ -78,7 +78,7 @@ async function seekPastCheckpoint<S>(ctx: TakePartitionContext<S>, tp: TopicPart
   try {
     ctx.consumer()?.seek({ ...tp, offset: checkpoint });
   } catch (error) {
-    // Revoked meanwhile: the task's skipBelow still keeps replayed records out of the state.
+    // Revoked meanwhile: the task's next offset still keeps replayed records out of the state.
     ctx.logger.debug({ err: error, ...tp }, 'seek past checkpoint skipped');
     return;
   }
