@@ -77,6 +77,41 @@ export interface WindowSummary {
   features: Record<string, FeatureStats>;
 }
 
+/** One feature's mergeable aggregate in a WindowPartial (registry order). */
+export interface FeatureAggregateRecord {
+  n: number;
+  sum: number[];
+  sumSq: number[];
+  /** min and max are meaningless when n is 0. */
+  min: number;
+  max: number;
+  accuracy: number;
+  zero: number;
+  positive: number[];
+  negative: number[];
+}
+
+/**
+ * A record of `weir.window-partials`. `window`: one partition of `weir.sessions`' share of a
+ * customer's window, with `watermark` that partition's watermark of the customer. `progress`:
+ * how far the partition has been read (its newest session time minus the lateness, over every
+ * customer; null once it was closed idle: everything it held is final), customer '' and no window.
+ */
+export interface WindowPartial {
+  kind: 'window' | 'progress';
+  /** The partition of `weir.sessions` this describes, and how many that topic has. */
+  partition: number;
+  partitions: number;
+  watermark: number | null;
+  customer: string;
+  windowStart: number;
+  windowEnd: number;
+  sessionCount: number;
+  closed: boolean;
+  featureSet: string;
+  aggregates: FeatureAggregateRecord[];
+}
+
 /** Why a session scored as it did: one feature's contribution. */
 export interface ScoreReason {
   feature: string;
