@@ -93,16 +93,18 @@ export interface FeatureAggregateRecord {
 
 /**
  * A record of `weir.window-partials`. `window`: one partition of `weir.sessions`' share of a
- * customer's window, with `watermark` that partition's watermark of the customer. `progress`:
- * how far the partition has been read (its newest session time minus the lateness, over every
- * customer; null once it was closed idle: everything it held is final), customer '' and no window.
+ * customer's window, with `watermark` that partition's watermark of the customer and `at` the
+ * time (Kafka timestamp) of the session record that made the partition send it. `progress`: how
+ * far the partition has been read, as `at`: every record stamped before it has been read (null
+ * once the partition was closed idle: everything), with customer '' and no window.
  */
 export interface WindowPartial {
   kind: 'window' | 'progress';
   /** The partition of `weir.sessions` this describes, and how many that topic has. */
   partition: number;
   partitions: number;
-  watermark: number | null;
+  at: number | null;
+  watermark: number;
   customer: string;
   windowStart: number;
   windowEnd: number;
