@@ -62,26 +62,40 @@ export function summaryFromAggregates(
   return { ...window, sessionCount, featureSet: featureSetFingerprint, features };
 }
 
+/** A window's share: its sessions and one aggregate per registry feature. */
+export interface PieceAggregates {
+  sessionCount: number;
+  aggregates: FeatureAggregateRecord[];
+}
+
+/** `pieces` merged into one (exact: any grouping and order gives the same). */
+export function mergePieceAggregates(pieces: Iterable<PieceAggregates>, label = 'window'): PieceAggregates {
+  let merged: FeatureAggregate[] | null = null;
+  let sessionCount = 0;
+  for (const piece of pieces) {
+    if (piece.aggregates.length !== FEATURE_NAMES.length) {
+      throw new FeatureError(
+        'WEIR_FEATURES_INVALID_INPUT',
+        `${label}: a partial has ${piece.aggregates.length} aggregates, this feature set has ${FEATURE_NAMES.length}`,
+      );
+    }
+    sessionCount += piece.sessionCount;
+    const aggregates = piece.aggregates.map(aggregateFromRecord);
+    if (merged === null) merged = aggregates;
+    else aggregates.forEach((aggregate, i) => (merged as FeatureAggregate[])[i]!.merge(aggregate));
+  }
+  return { sessionCount, aggregates: (merged ?? FEATURE_NAMES.map(() => new FeatureAggregate())).map(aggregateRecord) };
+}
+
 /**
  * The summary of a window made of `pieces` (one per input partition that had sessions in it).
  * Which partitions' pieces belong together, and when they are all in, is the caller's business.
  */
 export function mergePieces(
   window: { customer: string; windowStart: number; windowEnd: number; closed: boolean },
-  pieces: Iterable<{ sessionCount: number; aggregates: readonly FeatureAggregateRecord[] }>,
+  pieces: Iterable<PieceAggregates>,
   quantiles: readonly number[] = DEFAULT_QUANTILES,
 ): WindowSummary {
-  const merged = FEATURE_NAMES.map(() => new FeatureAggregate());
-  let sessionCount = 0;
-  for (const piece of pieces) {
-    if (piece.aggregates.length !== FEATURE_NAMES.length) {
-      throw new FeatureError(
-        'WEIR_FEATURES_INVALID_INPUT',
-        `window ${window.customer}@${window.windowStart}: a partial has ${piece.aggregates.length} aggregates, this feature set has ${FEATURE_NAMES.length}`,
-      );
-    }
-    sessionCount += piece.sessionCount;
-    piece.aggregates.forEach((record, i) => (merged[i] as FeatureAggregate).merge(aggregateFromRecord(record)));
-  }
-  return summaryFromAggregates(window, merged, sessionCount, quantiles);
+  const merged = mergePieceAggregates(pieces, `window ${window.customer}@${window.windowStart}`);
+  return summaryFromAggregates(window, merged.aggregates.map(aggregateFromRecord), merged.sessionCount, quantiles);
 }

@@ -17,19 +17,30 @@
  * final summary.
  */
 import type { WindowPartial, WindowSummary } from '@weir/contracts';
-import { mergePieces } from '@weir/features';
+import { mergePieceAggregates, mergePieces, type PieceAggregates } from '@weir/features';
 import type { OutputRecord, Stage, StageContext, StateView } from '@weir/stream';
 
-/** One piece as kept: what the merge needs of a WindowPartial. */
-type Piece = Pick<WindowPartial, 'sessionCount' | 'closed' | 'aggregates'>;
 
 export type MergeEntry =
   /** How far each partition of `weir.sessions` has been read (null: closed idle, everything), and their count. */
   | { kind: 'progress'; partitions: number; by: Record<string, number | null> }
   /** Per customer: its newest watermark, when it was reached, the open windows and the recently closed ones. */
   | { kind: 'customer'; customer: string; watermark: number; watermarkAt: number; open: number[]; closed: number[] }
-  /** An open window: the latest piece of each partition that had sessions in it. */
-  | { kind: 'window'; customer: string; windowStart: number; windowEnd: number; passedAt: number | null; pieces: Record<string, Piece> };
+  /**
+   * An open window: the closed pieces merged so far (one aggregate per feature, however many
+   * partitions), the partitions they came from, and the partitions whose piece is still open.
+   * Open pieces themselves are kept in memory only, for running summaries.
+   */
+  | {
+      kind: 'window';
+      customer: string;
+      windowStart: number;
+      windowEnd: number;
+      passedAt: number | null;
+      done: PieceAggregates | null;
+      closedParts: number[];
+      openParts: number[];
+    };
 
 export interface WindowMergeOptions {
   /** `weir.windows` (namespaced). */
@@ -64,9 +75,8 @@ function storedCustomer(state: StateView<MergeEntry>, customer: string): Custome
 
 function final(window: Window, progress: Progress): boolean {
   if (window.passedAt === null || progress.partitions === 0) return false;
+  if (window.openParts.length > 0) return false;
   for (let p = 0; p < progress.partitions; p++) {
-    const piece = window.pieces[p];
-    if (piece && !piece.closed) return false;
     const read = progress.by[p];
     if (read === null) continue;
     if (read === undefined || read < window.passedAt) return false;
@@ -74,15 +84,16 @@ function final(window: Window, progress: Progress): boolean {
   return true;
 }
 
-function summaryOf(window: Window, closed: boolean, quantiles: readonly number[] | undefined): WindowSummary {
-  const partitions = Object.keys(window.pieces).map(Number).sort((a, b) => a - b);
+function summaryOf(window: Window, open: Iterable<PieceAggregates>, closed: boolean, quantiles: readonly number[] | undefined): WindowSummary {
   const bounds = { customer: window.customer, windowStart: window.windowStart, windowEnd: window.windowEnd, closed };
-  return mergePieces(bounds, partitions.map((p) => window.pieces[p] as Piece), quantiles);
+  return mergePieces(bounds, [...(window.done ? [window.done] : []), ...open], quantiles);
 }
 
 const earliest = (a: number | null, b: number) => (a === null ? b : Math.min(a, b));
 
 export function windowMergeStage(options: WindowMergeOptions): Stage<WindowPartial, WindowSummary, MergeEntry> {
+  /** Window key → partition → its latest open piece (memory only: for running summaries). */
+  const openPieces = new Map<string, Map<number, PieceAggregates>>();
   function out(summary: WindowSummary): OutputRecord<WindowSummary> {
     return { topic: options.topic, key: `${summary.customer}|${summary.windowStart}`, value: summary };
   }
@@ -139,15 +150,38 @@ export function windowMergeStage(options: WindowMergeOptions): Stage<WindowParti
         }
         let window = windowOf(record.customer, record.windowStart);
         if (!window) {
-          window = { kind: 'window', customer: record.customer, windowStart: record.windowStart, windowEnd: record.windowEnd, passedAt: null, pieces: {} };
+          window = {
+            kind: 'window',
+            customer: record.customer,
+            windowStart: record.windowStart,
+            windowEnd: record.windowEnd,
+            passedAt: null,
+            done: null,
+            closedParts: [],
+            openParts: [],
+          };
           if (customer.watermark >= window.windowEnd) window.passedAt = customer.watermarkAt;
           windows.set(windowKey(record.customer, record.windowStart), window);
           customer.open.push(record.windowStart);
         }
-        window.pieces[record.partition] = { sessionCount: record.sessionCount, closed: record.closed, aggregates: record.aggregates };
-        if (record.closed) window.passedAt = earliest(window.passedAt, at);
-        updated.add(windowKey(record.customer, record.windowStart));
-        changed.add(windowKey(record.customer, record.windowStart));
+        const key = windowKey(record.customer, record.windowStart);
+        // A closed piece already merged: an at-least-once repeat of it.
+        if (window.closedParts.includes(record.partition)) continue;
+        const piece = { sessionCount: record.sessionCount, aggregates: record.aggregates };
+        let open = openPieces.get(key);
+        if (!open) openPieces.set(key, (open = new Map()));
+        if (record.closed) {
+          window.done = mergePieceAggregates(window.done ? [window.done, piece] : [piece], key);
+          window.closedParts.push(record.partition);
+          window.openParts = window.openParts.filter((p) => p !== record.partition);
+          window.passedAt = earliest(window.passedAt, at);
+          open.delete(record.partition);
+        } else {
+          if (!window.openParts.includes(record.partition)) window.openParts.push(record.partition);
+          open.set(record.partition, piece);
+        }
+        updated.add(key);
+        changed.add(key);
       }
       ctx.state.set(PROGRESS, progress);
 
@@ -161,7 +195,8 @@ export function windowMergeStage(options: WindowMergeOptions): Stage<WindowParti
       const ordered = [...windows].sort(([, a], [, b]) => a.windowEnd - b.windowEnd || a.windowStart - b.windowStart || a.customer.localeCompare(b.customer));
       for (const [key, window] of ordered) {
         if (final(window, progress)) {
-          outputs.push(out(summaryOf(window, true, options.quantiles)));
+          outputs.push(out(summaryOf(window, [], true, options.quantiles)));
+          openPieces.delete(key);
           const customer = customerOf(window.customer);
           customer.open = customer.open.filter((start) => start !== window.windowStart);
           customer.closed.push(window.windowStart);
@@ -169,7 +204,7 @@ export function windowMergeStage(options: WindowMergeOptions): Stage<WindowParti
           ctx.state.delete(key);
         } else {
           if (changed.has(key)) ctx.state.set(key, window);
-          if (updated.has(key)) outputs.push(out(summaryOf(window, false, options.quantiles)));
+          if (updated.has(key)) outputs.push(out(summaryOf(window, openPieces.get(key)?.values() ?? [], false, options.quantiles)));
         }
       }
       for (const customer of customers.values()) ctx.state.set(customerKey(customer.customer), customer);
