@@ -32,14 +32,21 @@ function offline(run: string) {
   return { records, finals };
 }
 
-async function windowRun(bus: Bus, ns: string, records: readonly SessionFeatures[], instances: number, expected: number) {
+async function windowRun(
+  bus: Bus,
+  ns: string,
+  records: readonly SessionFeatures[],
+  instances: number,
+  expected: number,
+  keyOf: (record: SessionFeatures) => string = (record) => record.sessionId,
+) {
   await ensurePipelineTopics(bus, { namespace: ns, partitions: 6 });
   const serde = namespacedSerde<SessionFeatures>(ns);
   const sessions = topicIn(ns, SESSIONS_TOPIC);
   const producer = await bus.producer();
   for (let i = 0; i < records.length; i += 500) {
     const chunk = records.slice(i, i + 500);
-    await producer.send(await Promise.all(chunk.map(async (r) => ({ topic: sessions, key: r.sessionId, value: await serde.encode(sessions, r) }))));
+    await producer.send(await Promise.all(chunk.map(async (r) => ({ topic: sessions, key: keyOf(r), value: await serde.encode(sessions, r) }))));
   }
   await producer.close();
 
@@ -102,6 +109,23 @@ test('final window summaries: one instance, three instances and the offline pass
   } finally {
     const ours = (await bus.admin.listTopics()).filter((t) => namespaces.some((ns) => t.startsWith(`${ns}.`) || t.startsWith(`${ns}-`)));
     await deleteTopics(bus, ours);
+    await bus.close();
+  }
+});
+
+test('records of the layout before the upgrade (weir.sessions keyed by customer) are read, with the same final windows', { timeout: 600_000 }, async () => {
+  requireServers();
+  const bus = await kafkaBus();
+  const run = `winold-${Date.now().toString(36)}`;
+  try {
+    const { records, finals: expected } = offline(run);
+    // What sessionize wrote before sessions were keyed by session: one partition per customer.
+    const old = await windowRun(bus, run, records, 2, expected.size, (record) => record.customer);
+    assert.equal(old.sessionsRead.reduce((a, b) => a + b, 0), records.length, 'every old-layout record read');
+    assert.deepEqual([...old.finals.keys()].sort(), [...expected.keys()].sort());
+    for (const [key, summary] of expected) assert.deepStrictEqual(old.finals.get(key), summary, `window ${key}`);
+  } finally {
+    await deleteTopics(bus, (await bus.admin.listTopics()).filter((t) => t.startsWith(`${run}.`) || t.startsWith(`${run}-`)));
     await bus.close();
   }
 });
