@@ -2,8 +2,10 @@
  * `pnpm bench scale`: the window and score stages scaled within one customer, on the real broker.
  * Session records of one customer with about 90 % of the traffic and three small ones, keyed by
  * session over 6 partitions of weir.sessions; each stage run as 1 and as 3 service processes
- * (one consumer group), timed from when every process has started until the group has committed
- * the end of weir.sessions. Prints each instance's share of the records it read and its CPU
+ * (one consumer group) in a namespace of its own. The records are produced once every process
+ * has joined the group (no rebalance inside the measure), and the run is timed from the first
+ * record produced until the group has committed the end of weir.sessions. Score's namespace holds
+ * the final window summaries before its sessions arrive, so closed sessions meet their windows. Prints each instance's share of the records it read and its CPU
  * (from /proc), and the total records/s; the 3-instance figure against the 1-instance baseline.
  * On a machine of two shared cores the processes compete for the same CPU: read the CPU column.
  *
@@ -11,11 +13,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { SESSIONS_TOPIC, type SessionFeatures } from '../shared/contracts/src/index.js';
+import { SESSIONS_TOPIC, WINDOWS_TOPIC, type SessionFeatures, type WindowSummary } from '../shared/contracts/src/index.js';
 import { parserFor } from '../shared/logs/src/index.js';
 import { OfflinePipeline, ensurePipelineTopics, namespacedSerde, topicIn } from '../shared/pipeline/src/index.js';
 import { simulateTraffic } from '../shared/simulator/src/index.js';
-import { createBusFromEnv, type Bus } from '../shared/stream/src/index.js';
+import { createBusFromEnv, type Bus, type Serde } from '../shared/stream/src/index.js';
 import { deleteTopics, stageStarted, startService, waitFor, type ServiceProcess } from '../shared/testing/src/services.js';
 import type { BenchResult } from './result.js';
 
@@ -24,9 +26,14 @@ const PARTITIONS = 6;
 const TICKS_PER_SECOND = 100;
 
 /** Session records of `${run}-hot` (about 90 %) and three small customers, in the order sessionize would emit them. */
-function sessionRecords(run: string): SessionFeatures[] {
+function sessionRecords(run: string): { records: SessionFeatures[]; windows: WindowSummary[] } {
   const records: SessionFeatures[] = [];
-  const pipeline = new OfflinePipeline({ window: { allowedLatenessMs: 30 * 60_000 }, onSessionRecord: (r) => records.push(r) });
+  const windows: WindowSummary[] = [];
+  const pipeline = new OfflinePipeline({
+    window: { allowedLatenessMs: 30 * 60_000 },
+    onSessionRecord: (r) => records.push(r),
+    onWindowSummary: (w) => w.closed && windows.push(w),
+  });
   const parsers = new Map<string, ReturnType<typeof parserFor>>();
   const traffic = [
     { name: 'hot', customers: 1, ratePerMinute: 90 },
@@ -43,17 +50,14 @@ function sessionRecords(run: string): SessionFeatures[] {
     }
   }
   pipeline.finish();
-  return records;
+  return { records, windows };
 }
 
-async function produce(bus: Bus, ns: string, records: readonly SessionFeatures[]): Promise<void> {
-  await ensurePipelineTopics(bus, { namespace: ns, partitions: PARTITIONS });
-  const topic = topicIn(ns, SESSIONS_TOPIC);
-  const serde = namespacedSerde<SessionFeatures>(ns);
+async function produce<T>(bus: Bus, topic: string, serde: Serde<T>, records: readonly T[], keyOf: (record: T) => string): Promise<void> {
   const producer = await bus.producer();
   for (let i = 0; i < records.length; i += 1000) {
     const chunk = records.slice(i, i + 1000);
-    await producer.send(await Promise.all(chunk.map(async (r) => ({ topic, key: r.sessionId, value: await serde.encode(topic, r) }))));
+    await producer.send(await Promise.all(chunk.map(async (r) => ({ topic, key: keyOf(r), value: await serde.encode(topic, r) }))));
   }
   await producer.close();
 }
@@ -80,8 +84,15 @@ interface StageRun {
   instances: Array<{ share: number; cpu: number }>;
 }
 
-async function runStage(bus: Bus, stage: 'window' | 'score', ns: string, prefix: string, instances: number, total: number): Promise<StageRun> {
+async function runStage(bus: Bus, stage: 'window' | 'score', ns: string, instances: number, data: ReturnType<typeof sessionRecords>): Promise<StageRun> {
+  const prefix = ns;
+  const total = data.records.length;
+  await ensurePipelineTopics(bus, { namespace: ns, partitions: PARTITIONS });
   const topic = topicIn(ns, SESSIONS_TOPIC);
+  if (stage === 'score') {
+    const windows = topicIn(ns, WINDOWS_TOPIC);
+    await produce(bus, windows, namespacedSerde<WindowSummary>(ns), data.windows, (w) => `${w.customer}|${w.windowStart}`);
+  }
   const env: Record<string, string> = {
     WEIR_TOPIC_NAMESPACE: ns,
     WEIR_GROUP_PREFIX: prefix,
@@ -92,9 +103,10 @@ async function runStage(bus: Bus, stage: 'window' | 'score', ns: string, prefix:
   try {
     await Promise.all(services.map((s) => stageStarted(s, 180_000)));
     const groupId = `${prefix}-${stage}`;
+    await waitFor(`${instances} members in ${groupId}`, async () => (await bus.admin.groupMembers(groupId)) === instances, 120_000);
     const started = performance.now();
     const cpuAtStart = services.map((s) => cpuSeconds(s.child.pid));
-    const base = await committed(bus, groupId, topic);
+    await produce(bus, topic, namespacedSerde<SessionFeatures>(ns), data.records, (r) => r.sessionId);
     let lastReport = started;
     await waitFor(
       `${stage} ×${instances} to read weir.sessions`,
@@ -112,7 +124,7 @@ async function runStage(bus: Bus, stage: 'window' | 'score', ns: string, prefix:
     const read = await Promise.all(services.map((s) => recordsRead(s, topic)));
     const sum = read.reduce((a, b) => a + b, 0) || 1;
     return {
-      recordsPerSecond: (total - base) / seconds,
+      recordsPerSecond: total / seconds,
       instances: services.map((s, i) => ({ share: read[i]! / sum, cpu: (cpuSeconds(s.child.pid) - cpuAtStart[i]!) / seconds })),
     };
   } finally {
@@ -126,18 +138,16 @@ export async function run(): Promise<BenchResult[]> {
   }
   const bus = await createBusFromEnv(undefined, { ...process.env, WEIR_BUS: 'kafka' });
   const run = `scale-${Date.now().toString(36)}`;
-  const namespaces = [`${run}-w1`, `${run}-w3`];
   try {
-    const records = sessionRecords(run);
+    const data = sessionRecords(run);
+    const { records } = data;
     const hot = records.filter((r) => r.customer.startsWith(`${run}-hot-`)).length;
     console.log(`  ${records.length} session records, ${((100 * hot) / records.length).toFixed(1)} % of them the hot customer's, ${PARTITIONS} partitions`);
-    for (const ns of namespaces) await produce(bus, ns, records);
 
     const table: Array<[string, number, StageRun]> = [];
-    // Window runs first, each in its own namespace (its partials and windows topics); score then
-    // reads the sessions and the final windows of the first.
-    for (const [ns, n] of [[namespaces[0]!, 1], [namespaces[1]!, 3]] as const) table.push(['window', n, await runStage(bus, 'window', ns, ns, n, records.length)]);
-    for (const n of [1, 3]) table.push(['score', n, await runStage(bus, 'score', namespaces[0]!, `${run}-s${n}`, n, records.length)]);
+    for (const stage of ['window', 'score'] as const) {
+      for (const n of [1, 3]) table.push([stage, n, await runStage(bus, stage, `${run}-${stage}${n}`, n, data)]);
+    }
 
     console.log('  stage   instances  records/s  share of records per instance   CPU per instance (cores)');
     for (const [stage, n, result] of table) {
