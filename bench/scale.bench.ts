@@ -30,7 +30,6 @@ function sessionRecords(run: string): { records: SessionFeatures[]; windows: Win
   const records: SessionFeatures[] = [];
   const windows: WindowSummary[] = [];
   const pipeline = new OfflinePipeline({
-    window: { allowedLatenessMs: 30 * 60_000 },
     onSessionRecord: (r) => records.push(r),
     onWindowSummary: (w) => w.closed && windows.push(w),
   });
@@ -97,7 +96,8 @@ async function runStage(bus: Bus, stage: 'window' | 'score', ns: string, instanc
     WEIR_TOPIC_NAMESPACE: ns,
     WEIR_GROUP_PREFIX: prefix,
     WEIR_LOG_LEVEL: 'info',
-    ...(stage === 'window' ? { WEIR_WINDOW_LATENESS: '30m', WEIR_CLOSE_IDLE_AFTER: '3s' } : { WEIR_SCORE_MAX_WAIT: '30s' }),
+    // The services' default window settings (a 60 s lateness: a minute or two of windows open).
+    ...(stage === 'window' ? { WEIR_CLOSE_IDLE_AFTER: '3s' } : { WEIR_SCORE_MAX_WAIT: '30s' }),
   };
   const services = Array.from({ length: instances }, () => startService(stage, env));
   try {
