@@ -38,7 +38,9 @@ test('weir topics: plan is a dry run, apply creates and updates, a second apply 
   const plan = await runCommand(command, ['plan', ...flags]);
   assert.equal(plan.code, 0, plan.err);
   const planned = lastJson(plan.out);
-  assert.equal((planned.created as string[]).length, 9);
+  // 4 pipeline topics (sessions, window-partials, windows, scores), 3 changelogs, 3 dead-letter topics.
+  assert.equal((planned.created as string[]).length, 10);
+  assert.ok((planned.created as string[]).includes(`${run}.weir.window-partials`), 'the window stage\'s partials topic is planned');
   assert.deepEqual(await ours(), [], 'plan creates nothing');
 
   const apply = await runCommand(command, ['apply', ...flags]);
@@ -56,14 +58,14 @@ test('weir topics: plan is a dry run, apply creates and updates, a second apply 
   const again = await runCommand(command, ['apply', ...flags]);
   const summary = lastJson(again.out);
   assert.deepEqual([summary.created, summary.partitionsAdded, summary.configured], [[], [], []], again.out);
-  assert.equal((summary.unchanged as string[]).length, 9);
+  assert.equal((summary.unchanged as string[]).length, 10);
 
   const bigger = configFile({ defaults: { partitions: 8 }, topics: { 'weir.scores': { retentionMs: 3_600_000 } } });
   const grown = await runCommand(command, ['apply', '--config', bigger, ...flags]);
   assert.equal(grown.code, 0, grown.err);
   assert.match(grown.out, new RegExp(`add partitions to ${run}\\.weir\\.sessions: 6 → 8`));
   assert.match(grown.out, new RegExp(`configure ${run}\\.weir\\.scores: retention\\.ms 604800000 → 3600000`));
-  assert.equal((lastJson(grown.out).partitionsAdded as string[]).length, 9);
+  assert.equal((lastJson(grown.out).partitionsAdded as string[]).length, 10);
   assert.equal(await bus.admin.partitionCount(`${run}.weir.sessions`), 8);
   assert.equal((await bus.admin.describeTopicConfig(`${run}.weir.scores`, ['retention.ms']))['retention.ms'], '3600000');
   // The other overrides of the topic stay as they were.
@@ -71,7 +73,7 @@ test('weir topics: plan is a dry run, apply creates and updates, a second apply 
 
   const smaller = await runCommand(command, ['plan', '--config', configFile({ defaults: { partitions: 4 } }), ...flags]);
   assert.equal(smaller.code, 0);
-  assert.equal((lastJson(smaller.out).warnings as string[]).length, 9);
+  assert.equal((lastJson(smaller.out).warnings as string[]).length, 10);
   assert.match(smaller.out, /cannot remove partitions/);
 });
 

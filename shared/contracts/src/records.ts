@@ -87,6 +87,43 @@ export interface WindowSummary {
   features: Record<string, FeatureStats>;
 }
 
+/** One feature's mergeable aggregate in a WindowPartial (registry order). */
+export interface FeatureAggregateRecord {
+  n: number;
+  sum: number[];
+  sumSq: number[];
+  /** min and max are meaningless when n is 0. */
+  min: number;
+  max: number;
+  accuracy: number;
+  zero: number;
+  positive: number[];
+  negative: number[];
+}
+
+/**
+ * A record of `weir.window-partials`. `window`: one partition of `weir.sessions`' share of a
+ * customer's window, with `watermark` that partition's watermark of the customer and `at` the
+ * time (Kafka timestamp) of the session record that made the partition send it. `progress`: how
+ * far the partition has been read, as `at`: every record stamped before it has been read (null
+ * once the partition was closed idle: everything), with customer '' and no window.
+ */
+export interface WindowPartial {
+  kind: 'window' | 'progress';
+  /** The partition of `weir.sessions` this describes, and how many that topic has. */
+  partition: number;
+  partitions: number;
+  at: number | null;
+  watermark: number;
+  customer: string;
+  windowStart: number;
+  windowEnd: number;
+  sessionCount: number;
+  closed: boolean;
+  featureSet: string;
+  aggregates: FeatureAggregateRecord[];
+}
+
 /** Why a session scored as it did: one feature's contribution. */
 export interface ScoreReason {
   feature: string;

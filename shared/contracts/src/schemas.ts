@@ -92,6 +92,45 @@ export const windowSummarySchema = {
   ],
 } as const;
 
+const featureAggregateSchema = {
+  type: 'record',
+  name: 'FeatureAggregate',
+  namespace: 'io.weir',
+  doc: 'One feature over some sessions, in mergeable form: exact sums as partials, min, max and DDSketch bins.',
+  fields: [
+    { name: 'n', type: 'long' },
+    { name: 'sum', type: { type: 'array', items: 'double' } },
+    { name: 'sumSq', type: { type: 'array', items: 'double' } },
+    { name: 'min', type: 'double' },
+    { name: 'max', type: 'double' },
+    { name: 'accuracy', type: 'double' },
+    { name: 'zero', type: 'double' },
+    { name: 'positive', type: { type: 'array', items: 'double' } },
+    { name: 'negative', type: { type: 'array', items: 'double' } },
+  ],
+} as const;
+
+export const windowPartialSchema = {
+  type: 'record',
+  name: 'WindowPartial',
+  namespace: 'io.weir',
+  doc: "One weir.sessions partition's share of a customer's window (kind window), or how far that partition has been read (kind progress).",
+  fields: [
+    { name: 'kind', type: { type: 'enum', name: 'WindowPartialKind', symbols: ['window', 'progress'] } },
+    { name: 'partition', type: 'int' },
+    { name: 'partitions', type: 'int' },
+    { name: 'at', ...optional(timestamp) },
+    { name: 'watermark', type: 'long' },
+    { name: 'customer', type: 'string' },
+    { name: 'windowStart', type: timestamp },
+    { name: 'windowEnd', type: timestamp },
+    { name: 'sessionCount', type: 'long' },
+    { name: 'closed', type: 'boolean' },
+    { name: 'featureSet', type: 'string' },
+    { name: 'aggregates', type: { type: 'array', items: featureAggregateSchema } },
+  ],
+} as const;
+
 const scoreReasonSchema = {
   type: 'record',
   name: 'ScoreReason',

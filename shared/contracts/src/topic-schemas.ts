@@ -1,10 +1,10 @@
 /** Which schema each known topic carries, so callers encode by topic without naming schemas. */
 import { ContractError } from './errors.js';
-import type { RequestEvent, ScoreRecord, SessionFeatures, WindowSummary } from './records.js';
-import { requestEventSchema, scoreRecordSchema, sessionFeaturesSchema, windowSummarySchema } from './schemas.js';
-import { LOGS_TOPIC_PATTERN, SCORES_TOPIC, SESSIONS_TOPIC, WINDOWS_TOPIC } from './topics.js';
+import type { RequestEvent, ScoreRecord, SessionFeatures, WindowPartial, WindowSummary } from './records.js';
+import { requestEventSchema, scoreRecordSchema, sessionFeaturesSchema, windowPartialSchema, windowSummarySchema } from './schemas.js';
+import { LOGS_TOPIC_PATTERN, SCORES_TOPIC, SESSIONS_TOPIC, WINDOW_PARTIALS_TOPIC, WINDOWS_TOPIC } from './topics.js';
 
-export type WeirRecord = RequestEvent | SessionFeatures | WindowSummary | ScoreRecord;
+export type WeirRecord = RequestEvent | SessionFeatures | WindowSummary | WindowPartial | ScoreRecord;
 
 /** The record type a topic name carries, at the type level: `TopicRecord<'weir.sessions'>` is `SessionFeatures`. */
 export type TopicRecord<Topic extends string> = Topic extends `weir.logs.${string}`
@@ -15,12 +15,15 @@ export type TopicRecord<Topic extends string> = Topic extends `weir.logs.${strin
       ? WindowSummary
       : Topic extends typeof SCORES_TOPIC
         ? ScoreRecord
-        : never;
+        : Topic extends typeof WINDOW_PARTIALS_TOPIC
+          ? WindowPartial
+          : never;
 
 export type RecordSchema =
   | typeof requestEventSchema
   | typeof sessionFeaturesSchema
   | typeof windowSummarySchema
+  | typeof windowPartialSchema
   | typeof scoreRecordSchema;
 
 /** Maps a topic to the value schema its records are written with. */
@@ -29,6 +32,7 @@ export type TopicSchemaMap = (topic: string) => object;
 const fixedTopics: ReadonlyMap<string, RecordSchema> = new Map<string, RecordSchema>([
   [SESSIONS_TOPIC, sessionFeaturesSchema],
   [WINDOWS_TOPIC, windowSummarySchema],
+  [WINDOW_PARTIALS_TOPIC, windowPartialSchema],
   [SCORES_TOPIC, scoreRecordSchema],
 ]);
 

@@ -3,6 +3,8 @@ export const LOGS_TOPIC_PREFIX = 'weir.logs.';
 export const LOGS_TOPIC_PATTERN = /^weir\.logs\..+$/;
 export const SESSIONS_TOPIC = 'weir.sessions';
 export const WINDOWS_TOPIC = 'weir.windows';
+/** Each window instance's partial baselines (and progress), merged into `weir.windows`. */
+export const WINDOW_PARTIALS_TOPIC = 'weir.window-partials';
 export const SCORES_TOPIC = 'weir.scores';
 
 /** Customer ids become topic name suffixes, so they are held to Kafka's topic alphabet. */

@@ -1,11 +1,15 @@
 /**
- * The distribution of one feature over many sessions, in bounded, mergeable state: Welford
- * moments (count, mean, M2) combined with Chan et al.'s parallel formula, exact min and max, and a
+ * The distribution of one feature over many sessions, in bounded, mergeable state: the count,
+ * the exact sums of the values and of their squares (exact-sum.ts), exact min and max, and a
  * DDSketch for the median, the quantiles and the MAD. Two aggregates merged describe the union
- * of what each saw, so windows can be built from panes or from several partitions.
+ * of what each saw, so windows can be built from panes or from several partitions — and every
+ * statistic depends on the multiset of values alone: however the values were split, ordered and
+ * merged (one window instance, or three whose partials are merged), the stats are bit-identical.
+ * (Welford moments merged with Chan's formula are not: their rounding follows the order.)
  */
 import type { FeatureStats } from '@weir/contracts';
 import { FeatureError } from './errors.js';
+import { exactAdd, exactProduct, exactValue } from './exact-sum.js';
 import {
   newSketch,
   sketchAdd,
@@ -24,8 +28,13 @@ export const DEFAULT_QUANTILES: readonly number[] = [0.01, 0.05, 0.25, 0.5, 0.75
 
 export interface FeatureAggregateState {
   n: number;
-  mean: number;
-  m2: number;
+  /** Exact sum of the values, as non-overlapping partials. */
+  sum?: number[];
+  /** Exact sum of the squares (each square split exactly into two doubles), as partials. */
+  sumSq?: number[];
+  /** Welford moments of checkpoints written before the exact sums (read, converted, never written). */
+  mean?: number;
+  m2?: number;
   /** Null while empty (JSON has no ±Infinity). */
   min: number | null;
   max: number | null;
@@ -34,9 +43,8 @@ export interface FeatureAggregateState {
 
 export class FeatureAggregate {
   n = 0;
-  mean = 0;
-  /** Sum of squared deviations from the mean. */
-  m2 = 0;
+  private sum: number[] = [];
+  private sumSq: number[] = [];
   min = Number.POSITIVE_INFINITY;
   max = Number.NEGATIVE_INFINITY;
   readonly sketch: Sketch;
@@ -46,30 +54,22 @@ export class FeatureAggregate {
   }
 
   add(value: number): void {
-    // Welford: updates the mean and M2 without the cancellation of sum-of-squares formulas.
     this.n++;
-    const delta = value - this.mean;
-    this.mean += delta / this.n;
-    this.m2 += delta * (value - this.mean);
+    exactAdd(this.sum, value);
+    const [square, error] = exactProduct(value, value);
+    exactAdd(this.sumSq, square);
+    if (error !== 0) exactAdd(this.sumSq, error);
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
     sketchAdd(this.sketch, value);
   }
 
-  /** Fold `other` in (Chan, Golub & LeVeque's pairwise combination of moments). */
+  /** Fold `other` in: exact, so the result is the same whichever side holds what. */
   merge(other: FeatureAggregate): void {
     if (other.n === 0) return;
-    if (this.n === 0) {
-      this.n = other.n;
-      this.mean = other.mean;
-      this.m2 = other.m2;
-    } else {
-      const n = this.n + other.n;
-      const delta = other.mean - this.mean;
-      this.mean += (delta * other.n) / n;
-      this.m2 += other.m2 + (delta * delta * this.n * other.n) / n;
-      this.n = n;
-    }
+    this.n += other.n;
+    for (const part of other.sum) exactAdd(this.sum, part);
+    for (const part of other.sumSq) exactAdd(this.sumSq, part);
     if (other.min < this.min) this.min = other.min;
     if (other.max > this.max) this.max = other.max;
     sketchMerge(this.sketch, other.sketch);
@@ -78,11 +78,31 @@ export class FeatureAggregate {
   clone(): FeatureAggregate {
     const copy = new FeatureAggregate(this.sketch.mapping.relativeAccuracy, sketchClone(this.sketch));
     copy.n = this.n;
-    copy.mean = this.mean;
-    copy.m2 = this.m2;
+    copy.sum = [...this.sum];
+    copy.sumSq = [...this.sumSq];
     copy.min = this.min;
     copy.max = this.max;
     return copy;
+  }
+
+  /** The mean: the exact sum, correctly rounded, over n. */
+  get mean(): number {
+    return this.n > 0 ? exactValue(this.sum) / this.n : 0;
+  }
+
+  /**
+   * Sum of squared deviations from q = the mean as rounded: Σx² − 2qΣx + nq², every term exact,
+   * rounded once at the end. Free of the cancellation of a rounded Σx² − (Σx)²/n, and a function
+   * of the exact sums alone.
+   */
+  get m2(): number {
+    if (this.n === 0) return 0;
+    const q = this.mean;
+    const terms = [...this.sumSq];
+    for (const part of this.sum) for (const t of exactProduct(-2 * q, part)) if (t !== 0) exactAdd(terms, t);
+    const [qq, qqError] = exactProduct(q, q);
+    for (const factor of [qq, qqError]) for (const t of exactProduct(this.n, factor)) if (t !== 0) exactAdd(terms, t);
+    return Math.max(0, exactValue(terms));
   }
 
   /** Population variance (M2 / n): the spread of this window's sessions, not an estimate of a wider one. */
@@ -110,8 +130,8 @@ export class FeatureAggregate {
   state(): FeatureAggregateState {
     return {
       n: this.n,
-      mean: this.mean,
-      m2: this.m2,
+      sum: [...this.sum],
+      sumSq: [...this.sumSq],
       min: this.n > 0 ? this.min : null,
       max: this.n > 0 ? this.max : null,
       sketch: sketchState(this.sketch),
@@ -119,13 +139,24 @@ export class FeatureAggregate {
   }
 
   static fromState(state: FeatureAggregateState): FeatureAggregate {
-    if (typeof state?.n !== 'number' || typeof state.mean !== 'number' || typeof state.m2 !== 'number' || !state.sketch) {
+    const exact = Array.isArray(state?.sum) && Array.isArray(state.sumSq);
+    const welford = typeof state?.mean === 'number' && typeof state.m2 === 'number';
+    if (typeof state?.n !== 'number' || !(exact || welford) || !state.sketch) {
       throw new FeatureError('WEIR_FEATURES_SNAPSHOT', 'malformed feature aggregate');
     }
     const aggregate = new FeatureAggregate(state.sketch.accuracy, sketchFromState(state.sketch));
     aggregate.n = state.n;
-    aggregate.mean = state.mean;
-    aggregate.m2 = state.m2;
+    if (exact) {
+      aggregate.sum = [...state.sum!];
+      aggregate.sumSq = [...state.sumSq!];
+    } else {
+      // A checkpoint from before the exact sums: n·mean and M2 + n·mean² as sums (rounded once;
+      // the window it belongs to closes within minutes of the upgrade).
+      const { mean, m2 } = state as { mean: number; m2: number };
+      exactAdd(aggregate.sum, state.n * mean);
+      exactAdd(aggregate.sumSq, m2);
+      exactAdd(aggregate.sumSq, state.n * mean * mean);
+    }
     aggregate.min = state.min ?? Number.POSITIVE_INFINITY;
     aggregate.max = state.max ?? Number.NEGATIVE_INFINITY;
     return aggregate;

@@ -75,6 +75,8 @@ export {
   type WindowStats,
 } from './window.js';
 export { decodeWindowSnapshot, encodeWindowSnapshot, type WindowBaselineSnapshot } from './window-state.js';
+export { aggregateFromRecord, aggregateRecord, mergePieceAggregates, mergePieces, summaryFromAggregates, type PieceAggregates, type WindowPiece } from './window-partial.js';
+export { exactAdd, exactProduct, exactValue } from './exact-sum.js';
 export {
   IQR_TO_SIGMA,
   MAD_TO_SIGMA,

@@ -26,6 +26,7 @@ import type { SessionFeatures, WindowSummary } from '@weir/contracts';
 import { FeatureError } from './errors.js';
 import { DEFAULT_QUANTILES, DEFAULT_RELATIVE_ACCURACY, FeatureAggregate } from './feature-aggregate.js';
 import { FEATURE_NAMES, featureSetFingerprint } from './registry.js';
+import { aggregateRecord, summaryFromAggregates, type WindowPiece } from './window-partial.js';
 import { checkWindowSnapshot, WINDOW_SNAPSHOT_VERSION, type WindowBaselineSnapshot } from './window-state.js';
 import { lastWindowEndFor, windowSpec, windowStartsFor, type WindowSpec } from './windowing.js';
 
@@ -44,6 +45,12 @@ export interface WindowBaselineConfig {
   relativeAccuracy?: number;
   /** Quantiles reported in every FeatureStats, default 0.01 0.05 0.25 0.5 0.75 0.95 0.99. */
   quantiles?: number[];
+  /**
+   * Hand out partial windows (`WindowOutput.partials`: mergeable aggregates) instead of summaries:
+   * one when a window opens, its running state every `updateEveryRecords`, and the final one on
+   * close. The window stage's first phase, whose pieces of every partition are merged later.
+   */
+  partials?: boolean;
 }
 
 export type LateSessionKind =
@@ -67,6 +74,8 @@ export interface LateSessionRecord {
 
 export interface WindowOutput {
   readonly summaries: readonly WindowSummary[];
+  /** Partial mode only (see WindowBaselineConfig.partials). */
+  readonly partials: readonly WindowPiece[];
   readonly late: readonly LateSessionRecord[];
 }
 
@@ -80,7 +89,7 @@ export interface WindowStats {
   pendingSessions: number;
 }
 
-const EMPTY: WindowOutput = Object.freeze({ summaries: Object.freeze([]), late: Object.freeze([]) });
+const EMPTY: WindowOutput = Object.freeze({ summaries: Object.freeze([]), partials: Object.freeze([]), late: Object.freeze([]) });
 
 class OpenWindow {
   /** One aggregate per registry feature, in registry order. */
@@ -144,7 +153,9 @@ export class WindowBaseline {
   private readonly quantiles: readonly number[];
   private readonly customers = new Map<string, CustomerWindows>();
   private readonly counters = { records: 0, late: 0, closedSessionsAfterWindow: 0, stale: 0, windowsClosed: 0 };
+  private readonly partialMode: boolean;
   private summaries: WindowSummary[] = [];
+  private partials: WindowPiece[] = [];
   private late: LateSessionRecord[] = [];
 
   constructor(config: WindowBaselineConfig = {}) {
@@ -153,6 +164,7 @@ export class WindowBaseline {
     this.updateEvery = config.updateEveryRecords ?? 100;
     this.accuracy = config.relativeAccuracy ?? DEFAULT_RELATIVE_ACCURACY;
     this.quantiles = config.quantiles ?? DEFAULT_QUANTILES;
+    this.partialMode = config.partials ?? false;
     if (!Number.isFinite(this.lateness) || this.lateness < 0) {
       throw new FeatureError('WEIR_FEATURES_CONFIG', `allowedLatenessMs ${this.lateness} must be >= 0`);
     }
@@ -216,11 +228,13 @@ export class WindowBaseline {
         if (!starts.includes(start)) state.windows.get(start)?.foldPending(record.sessionId);
       }
     }
+    const opened: OpenWindow[] = [];
     for (const start of starts) {
       let window = state.windows.get(start);
       if (window === undefined) {
         window = new OpenWindow(start, start + this.spec.sizeMs, this.accuracy);
         state.windows.set(start, window);
+        opened.push(window);
       }
       if (record.closed) {
         window.pending.delete(record.sessionId);
@@ -239,13 +253,15 @@ export class WindowBaseline {
 
     if (time > state.maxTime) state.maxTime = time;
     const closing = this.windowsToClose(state, state.maxTime - this.lateness);
-    if (this.updateEvery > 0) {
-      for (const start of starts) {
-        const window = state.windows.get(start) as OpenWindow;
-        if (window.sinceEmit >= this.updateEvery && !closing.includes(window)) {
-          window.sinceEmit = 0;
-          this.summaries.push(this.summary(record.customer, window, false));
-        }
+    for (const start of starts) {
+      const window = state.windows.get(start) as OpenWindow;
+      if (closing.includes(window)) continue;
+      // A partial window is announced as it opens: whoever merges the partitions' pieces then
+      // knows to wait for this partition's final one.
+      const announce = this.partialMode && opened.includes(window);
+      if (announce || (this.updateEvery > 0 && window.sinceEmit >= this.updateEvery)) {
+        window.sinceEmit = 0;
+        this.emit(record.customer, state, window, false);
       }
     }
     for (const window of closing) this.close(record.customer, state, window);
@@ -270,12 +286,52 @@ export class WindowBaseline {
     return this.output();
   }
 
+  /**
+   * How far this baseline has read, over every customer: the newest lastTime minus the lateness
+   * (-Infinity before any record). Its customers' windows ending at or before it are closed, and a
+   * customer it never met (as long as customers' clocks agree within the lateness) has no session
+   * to come here in those windows.
+   */
+  progress(): number {
+    let newest = Number.NEGATIVE_INFINITY;
+    for (const state of this.customers.values()) if (state.maxTime > newest) newest = state.maxTime;
+    return newest - this.lateness;
+  }
+
   private output(): WindowOutput {
-    if (this.summaries.length === 0 && this.late.length === 0) return EMPTY;
-    const out = { summaries: this.summaries, late: this.late };
+    if (this.summaries.length === 0 && this.partials.length === 0 && this.late.length === 0) return EMPTY;
+    const out = { summaries: this.summaries, partials: this.partials, late: this.late };
     this.summaries = [];
+    this.partials = [];
     this.late = [];
     return out;
+  }
+
+  private emit(customer: string, state: CustomerWindows, window: OpenWindow, closed: boolean): void {
+    if (!this.partialMode) {
+      this.summaries.push(this.summary(customer, window, closed));
+      return;
+    }
+    const aggregates = this.aggregatesOf(window);
+    this.partials.push({
+      customer,
+      windowStart: window.start,
+      windowEnd: window.end,
+      sessionCount: window.foldedSessions + window.pending.size,
+      closed,
+      watermark: state.maxTime - this.lateness,
+      aggregates: aggregates.map(aggregateRecord),
+    });
+  }
+
+  /** The window's aggregates with its pending sessions counted (copies when any are pending). */
+  private aggregatesOf(window: OpenWindow): FeatureAggregate[] {
+    if (window.pending.size === 0) return window.folded;
+    const aggregates = window.folded.map((aggregate) => aggregate.clone());
+    for (const values of window.pending.values()) {
+      for (let i = 0; i < aggregates.length; i++) (aggregates[i] as FeatureAggregate).add(values[i] as number);
+    }
+    return aggregates;
   }
 
   private windowsToClose(state: CustomerWindows, watermark: number): OpenWindow[] {
@@ -296,33 +352,13 @@ export class WindowBaseline {
     }
     state.windows.delete(window.start);
     this.counters.windowsClosed++;
-    this.summaries.push(this.summary(customer, window, true));
+    this.emit(customer, state, window, true);
   }
 
   private summary(customer: string, window: OpenWindow, closed: boolean): WindowSummary {
-    let aggregates = window.folded;
-    if (window.pending.size > 0) {
-      aggregates = window.folded.map((aggregate) => aggregate.clone());
-      for (const values of window.pending.values()) {
-        for (let i = 0; i < aggregates.length; i++) (aggregates[i] as FeatureAggregate).add(values[i] as number);
-      }
-    }
-    const features: WindowSummary['features'] = {};
     const sessionCount = window.foldedSessions + window.pending.size;
-    if (sessionCount > 0) {
-      for (let i = 0; i < FEATURE_NAMES.length; i++) {
-        features[FEATURE_NAMES[i] as string] = (aggregates[i] as FeatureAggregate).stats(this.quantiles);
-      }
-    }
-    return {
-      customer,
-      windowStart: window.start,
-      windowEnd: window.end,
-      sessionCount,
-      closed,
-      featureSet: featureSetFingerprint,
-      features,
-    };
+    const bounds = { customer, windowStart: window.start, windowEnd: window.end, closed };
+    return summaryFromAggregates(bounds, sessionCount > 0 ? this.aggregatesOf(window) : window.folded, sessionCount, this.quantiles);
   }
 
   snapshot(): WindowBaselineSnapshot {

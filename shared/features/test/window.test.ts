@@ -58,25 +58,35 @@ test('aggregate mean and variance equal a direct two-pass computation', () => {
   assert.equal(stats.max, Math.max(...xs));
 });
 
-test('merging aggregates (Chan) equals adding everything to one', () => {
-  const xs = values(900, 2);
+test('merged aggregates equal one that saw everything, bit for bit, whatever the split and order', () => {
+  // Values of very different magnitudes, where rounding order shows in a running sum.
+  const xs = values(900, 2).map((x, i) => (i % 7 === 0 ? x * 1e9 : i % 5 === 0 ? x * 1e-7 : x + 0.1));
   const whole = new FeatureAggregate();
   for (const x of xs) whole.add(x);
+  const shuffled = new FeatureAggregate();
+  for (const x of [...xs].reverse()) shuffled.add(x);
   const parts = [new FeatureAggregate(), new FeatureAggregate(), new FeatureAggregate(), new FeatureAggregate()];
   xs.forEach((x, i) => (parts[i < 10 ? 0 : i < 300 ? 1 : i < 899 ? 2 : 3] as FeatureAggregate).add(x));
-  const merged = new FeatureAggregate();
-  for (const part of parts) merged.merge(part);
-  const a = whole.stats();
-  const b = merged.stats();
-  assert.equal(b.count, a.count);
-  assertClose(b.mean, a.mean, 1e-12, 'mean');
-  assertClose(b.variance, a.variance, 1e-12, 'variance');
-  assert.equal(b.min, a.min);
-  assert.equal(b.max, a.max);
-  // The sketch holds integer bin counts: quantiles and MAD come out identical.
-  assert.deepEqual(b.quantiles, a.quantiles);
-  assert.equal(b.median, a.median);
-  assert.equal(b.mad, a.mad);
+  for (const order of [[0, 1, 2, 3], [3, 1, 0, 2], [2, 3, 1, 0]]) {
+    const merged = new FeatureAggregate();
+    for (const i of order) merged.merge(parts[i] as FeatureAggregate);
+    assert.deepStrictEqual(merged.stats(), whole.stats(), `merge order ${order.join(',')}`);
+  }
+  assert.deepStrictEqual(shuffled.stats(), whole.stats(), 'reversed input');
+  // And they are the exact moments, correctly rounded: checked against a two-pass computation.
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  assertClose(whole.stats().mean, mean, 1e-12, 'mean');
+});
+
+test('an aggregate checkpointed as Welford moments (before exact sums) is read', () => {
+  const xs = [1, 2, 3, 4, 100];
+  const fresh = new FeatureAggregate();
+  for (const x of xs) fresh.add(x);
+  const { sum: _sum, sumSq: _sumSq, ...rest } = fresh.state();
+  const old = FeatureAggregate.fromState({ ...rest, mean: 22, m2: 21 ** 2 + 20 ** 2 + 19 ** 2 + 18 ** 2 + 78 ** 2 });
+  assert.equal(old.stats().mean, 22);
+  assertClose(old.stats().variance, fresh.stats().variance, 1e-12, 'variance');
+  assert.deepStrictEqual(old.stats().quantiles, fresh.stats().quantiles);
 });
 
 test('merge handles negative values (the library merge drops them)', () => {

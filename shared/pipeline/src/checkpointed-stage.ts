@@ -1,11 +1,11 @@
-import type { OutputRecord, Stage } from '@weir/stream';
+import type { InputRecord, OutputRecord, Stage } from '@weir/stream';
 import { PartitionCheckpoints, type CheckpointContext, type CheckpointEntry, type Held, type SnapshotParts } from './partition-checkpoint.js';
 
 export interface CheckpointedStageOptions<In, Out, P, Snap, Part, Result> {
   name: string;
   parts: SnapshotParts<P, Snap, Part>;
-  /** One input through the processor. */
-  push(processor: P, input: In): Result;
+  /** One input through the processor (`record`: the input as read, for its timestamp). */
+  push(processor: P, input: In, record: InputRecord<In>): Result;
   /** Everything the processor still holds, as at the end of a file. */
   flush(processor: P): Result;
   toOutputs(result: Result, ctx: CheckpointContext<P, Snap, Part>): OutputRecord<Out>[];
@@ -15,6 +15,8 @@ export interface CheckpointedStageOptions<In, Out, P, Snap, Part, Result> {
    * would never see its last sessions or windows closed. 0 turns it off.
    */
   closeIdleAfterMs?: number;
+  /** Outputs after a batch of input, or after an idle flush (e.g. how far the partition has read). */
+  afterBatch?(processor: P, ctx: CheckpointContext<P, Snap, Part>, reason: 'input' | 'idle'): OutputRecord<Out>[];
 }
 
 /**
@@ -34,8 +36,9 @@ export function checkpointedStage<In, Out, P, Snap, Part, Result>(
       idle.set(`${ctx.topic}:${ctx.partition}`, { lastInput: Date.now(), caughtUpSince: null });
       const processor = checkpoints.processorFor(ctx);
       const outputs: OutputRecord<Out>[] = [];
-      for (const record of records) outputs.push(...options.toOutputs(options.push(processor, record.value), ctx));
+      for (const record of records) outputs.push(...options.toOutputs(options.push(processor, record.value, record), ctx));
       if (records.length > 0) checkpoints.checkpoint(ctx);
+      if (options.afterBatch && records.length > 0) outputs.push(...options.afterBatch(processor, ctx, 'input'));
       return outputs;
     },
     async onTick(now, ctx) {
@@ -63,8 +66,10 @@ export function checkpointedStage<In, Out, P, Snap, Part, Result>(
       if (now - partition.lastInput < idleAfter || now - partition.caughtUpSince < idleAfter / 2) return [];
       // Closed until the next input: no flush (and no checkpoint) on every tick after this one.
       partition.lastInput = Number.POSITIVE_INFINITY;
-      const outputs = options.toOutputs(options.flush(checkpoints.processorFor(ctx)), ctx);
+      const processor = checkpoints.processorFor(ctx);
+      const outputs = options.toOutputs(options.flush(processor), ctx);
       checkpoints.checkpoint(ctx);
+      if (options.afterBatch) outputs.push(...options.afterBatch(processor, ctx, 'idle'));
       return outputs;
     },
   };

@@ -17,6 +17,8 @@ export {
 export { PartitionCheckpoints, type CheckpointEntry, type SnapshotParts } from './partition-checkpoint.js';
 export { sessionizeStage, type SessionizeStageOptions, type SessionizeState } from './sessionize-stage.js';
 export { windowStage, windowKey, type WindowStageOptions, type WindowState } from './window-stage.js';
+export { windowMergeStage, type MergeEntry, type WindowMergeOptions } from './window-merge.js';
+export { broadcastKeys, pieceRecord, progressRecord } from './window-partials.js';
 export { scoreStage, type ScoreStageOptions, type ScoreState } from './score-stage.js';
 export { followWindows, type WindowFollower, type WindowFollowerOptions } from './window-follower.js';
 export { ensurePipelineTopics, namespacedSerde, pipelineTopics, topicIn, type PipelineTopicsOptions } from './topics.js';

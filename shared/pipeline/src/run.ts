@@ -8,12 +8,14 @@ import {
   SCORES_TOPIC,
   SESSIONS_TOPIC,
   WINDOWS_TOPIC,
+  WINDOW_PARTIALS_TOPIC,
   createSerde,
   serdeConfigFromEnv,
   type SerdeConfig,
   type RequestEvent,
   type ScoreRecord,
   type SessionFeatures,
+  type WindowPartial,
   type WindowSummary,
 } from '@weir/contracts';
 import {
@@ -109,18 +111,27 @@ export async function runSessionize(options: SessionizeRunOptions): Promise<void
 }
 
 export interface WindowRunOptions extends StageRunOptions {
-  /** The output topic is the namespace's `weir.windows`. */
-  stage?: Omit<WindowStageOptions, 'topic'>;
+  /** The output topics are the namespace's `weir.window-partials` and `weir.windows`; the partition counts are read from the topics. */
+  stage?: Omit<WindowStageOptions, 'topic' | 'partialsTopic' | 'sessionPartitions' | 'partialsPartitions'>;
 }
 
-/** `weir.sessions` → window baseline → `weir.windows`, with the open windows checkpointed. */
+/**
+ * `weir.sessions` → each partition's pieces of the window baselines → `weir.window-partials` →
+ * merged per customer → `weir.windows`, in one group reading both topics, with the open windows
+ * and the merges checkpointed.
+ */
 export async function runWindow(options: WindowRunOptions): Promise<void> {
   await prepare(options);
+  const sessions = topicIn(options.namespace, SESSIONS_TOPIC);
+  const partials = topicIn(options.namespace, WINDOW_PARTIALS_TOPIC);
+  const [sessionPartitions, partialsPartitions] = await Promise.all(
+    [sessions, partials].map(async (topic) => (await options.bus.admin.fetchTopicOffsets(topic)).length),
+  );
   await runStage({
     ...common(options, 'window'),
-    input: [topicIn(options.namespace, SESSIONS_TOPIC)],
-    stage: windowStage({ ...options.stage, topic: topicIn(options.namespace, WINDOWS_TOPIC) }),
-    serde: stageSerde(pipelineSerde<SessionFeatures>(options), pipelineSerde<WindowSummary>(options)),
+    input: [sessions, partials],
+    stage: windowStage({ ...options.stage, topic: topicIn(options.namespace, WINDOWS_TOPIC), partialsTopic: partials, sessionPartitions, partialsPartitions }),
+    serde: stageSerde(pipelineSerde<SessionFeatures | WindowPartial>(options), pipelineSerde<WindowPartial | WindowSummary>(options)),
     state: { name: 'windows' },
   });
 }

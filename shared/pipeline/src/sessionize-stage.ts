@@ -41,8 +41,10 @@ function sessionizerParts(config: SessionizerConfig): SnapshotParts<Sessionizer,
 
 /**
  * The sessionize stage: request events of `weir.logs.<customer>` in, session feature records out
- * to `weir.sessions`, keyed by customer so that each customer's sessions stay in order for the
- * window stage. The feature code is the same Sessionizer the offline `weir features` runs.
+ * to `weir.sessions`, keyed by session: a session's records stay in order on one partition, and a
+ * customer's sessions spread over every partition, so window and score scale within a customer
+ * (the window stage merges the partitions' pieces of each customer's baseline). The feature code
+ * is the same Sessionizer the offline `weir features` runs.
  */
 export function sessionizeStage(options: SessionizeStageOptions = {}): Stage<RequestEvent, SessionFeatures, SessionizeState, Held<Sessionizer>> {
   const topic = options.topic ?? SESSIONS_TOPIC;
@@ -55,7 +57,7 @@ export function sessionizeStage(options: SessionizeStageOptions = {}): Stage<Req
       if (output.late.length > 0) options.onLate?.(output.late, { topic: ctx.topic, partition: ctx.partition });
       const forced = output.records.filter((r) => r.closeReason === 'max_open_sessions');
       if (forced.length > 0) options.onForceClosed?.(forced, ctx);
-      return output.records.map((record) => ({ topic, key: record.customer, value: record }));
+      return output.records.map((record) => ({ topic, key: record.sessionId, value: record }));
     },
     closeIdleAfterMs: options.closeIdleAfterMs ?? 0,
   });

@@ -7,7 +7,7 @@
  * set configuration entries. It never deletes a topic nor changes an existing topic's replication
  * (that needs a partition reassignment): a difference there is reported, not acted on.
  */
-import { SCORES_TOPIC, SESSIONS_TOPIC, WINDOWS_TOPIC } from '@weir/contracts';
+import { SCORES_TOPIC, SESSIONS_TOPIC, WINDOW_PARTIALS_TOPIC, WINDOWS_TOPIC } from '@weir/contracts';
 import { changelogTopicName, deadLetterTopicName, type BusAdmin } from '@weir/stream';
 import { topicIn } from './topics.js';
 
@@ -29,7 +29,7 @@ export interface TopicConfigFile {
   /** Prefix of the consumer groups, which name the changelog and dead-letter topics (WEIR_GROUP_PREFIX). */
   groupPrefix?: string;
   defaults?: Partial<TopicSettings>;
-  /** Per topic, by its name without the namespace: weir.sessions, weir.windows, weir.scores, changelog:sessionize ... */
+  /** Per topic, by its name without the namespace: weir.sessions, weir.window-partials, weir.windows, weir.scores, changelog:sessionize ... */
   topics?: Record<string, Partial<TopicSettings>>;
 }
 
@@ -76,6 +76,7 @@ export function desiredTopics(file: TopicConfigFile = {}): DesiredTopic[] {
   const compacted: Partial<TopicSettings> = { cleanupPolicy: 'compact', retentionMs: undefined };
   const entries: Array<[string, string, Partial<TopicSettings>]> = [
     [SESSIONS_TOPIC, topicIn(file.namespace, SESSIONS_TOPIC), {}],
+    [WINDOW_PARTIALS_TOPIC, topicIn(file.namespace, WINDOW_PARTIALS_TOPIC), {}],
     [WINDOWS_TOPIC, topicIn(file.namespace, WINDOWS_TOPIC), compacted],
     [SCORES_TOPIC, topicIn(file.namespace, SCORES_TOPIC), {}],
     ...Object.entries(CHANGELOGS).map(([stage, store]): [string, string, Partial<TopicSettings>] => [

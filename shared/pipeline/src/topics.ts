@@ -3,7 +3,7 @@
  * prefix (`staging.weir.sessions`), so that a second pipeline — staging, a test run — shares a
  * cluster without reading the first one's records. Log topics keep their names: ingest writes those.
  */
-import { SCORES_TOPIC, SESSIONS_TOPIC, WINDOWS_TOPIC, createSerde, topicSchema, type RegistrySerde, type SerdeConfig } from '@weir/contracts';
+import { SCORES_TOPIC, SESSIONS_TOPIC, WINDOW_PARTIALS_TOPIC, WINDOWS_TOPIC, createSerde, topicSchema, type RegistrySerde, type SerdeConfig } from '@weir/contracts';
 import type { Bus, TopicSpec } from '@weir/stream';
 
 export interface PipelineTopicsOptions {
@@ -20,12 +20,14 @@ export function topicIn(namespace: string | undefined, topic: string): string {
 /**
  * The topics between stages, created when missing so that every service can start in any order.
  * `weir.windows` is compacted on (customer, window): its readers want each window's last summary.
+ * `weir.window-partials` is not: its readers keep what they need in their own checkpointed state.
  */
 export function pipelineTopics(options: PipelineTopicsOptions = {}): TopicSpec[] {
   const partitions = options.partitions ?? 6;
   const topic = (name: string) => topicIn(options.namespace, name);
   return [
     { topic: topic(SESSIONS_TOPIC), partitions },
+    { topic: topic(WINDOW_PARTIALS_TOPIC), partitions },
     { topic: topic(WINDOWS_TOPIC), partitions, config: { 'cleanup.policy': 'compact' } },
     { topic: topic(SCORES_TOPIC), partitions },
   ];

@@ -6,7 +6,7 @@
  * rebuilds its state from the new position instead of restoring a state of another point in time.
  * The stage must be stopped: Kafka refuses to move a group's offsets while it has members.
  */
-import { SESSIONS_TOPIC } from '@weir/contracts';
+import { SESSIONS_TOPIC, WINDOW_PARTIALS_TOPIC } from '@weir/contracts';
 import { topicIn } from '@weir/pipeline';
 import { changelogTopicName, type Bus, type TopicPartitionOffset } from '@weir/stream';
 import { OnlineError } from '../online/errors.js';
@@ -43,7 +43,12 @@ export async function stageGroup(
 ): Promise<StageGroup> {
   const groupId = `${settings.groupPrefix}-${stage}`;
   const topics = await bus.admin.listTopics();
-  const inputs = stage === 'sessionize' ? topics.filter((t) => settings.logsPattern.test(t)).sort() : [topicIn(settings.namespace, SESSIONS_TOPIC)].filter((t) => topics.includes(t));
+  // The window stage also reads its own partials (its second phase merges them).
+  const own = stage === 'window' ? [SESSIONS_TOPIC, WINDOW_PARTIALS_TOPIC] : [SESSIONS_TOPIC];
+  const inputs =
+    stage === 'sessionize'
+      ? topics.filter((t) => settings.logsPattern.test(t)).sort()
+      : own.map((topic) => topicIn(settings.namespace, topic)).filter((t) => topics.includes(t));
   const store = { sessionize: 'sessions', window: 'windows', score: 'waiting' }[stage];
   return { groupId, inputs, changelogs: [changelogTopicName(groupId, store)] };
 }

@@ -1,0 +1,131 @@
+/**
+ * The two-phase window baseline on the real broker: session records keyed by session over six
+ * partitions, the window stage run as one instance and as three (one group, sharing the
+ * partitions of weir.sessions and weir.window-partials): both publish the same final
+ * WindowSummary of every window, value for value, and both equal the offline pass's, which has
+ * one WindowBaseline see every record.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SESSIONS_TOPIC, WINDOWS_TOPIC, type SessionFeatures, type WindowSummary } from '@weir/contracts';
+import type { WindowBaselineConfig } from '@weir/features';
+import { createLogger, noopMetrics, type Bus } from '@weir/stream';
+import { deleteTopics, kafkaBus, requireServers, simulatedEvents, tailTopic, waitFor } from '@weir/testing';
+import { OfflinePipeline, ensurePipelineTopics, namespacedSerde, runWindow, topicIn } from '../src/index.js';
+
+// Lateness longer than the traffic: no record is late however the partitions' reads interleave,
+// so what each window holds depends on the data alone; the last windows close on idle.
+const WINDOW: WindowBaselineConfig = { sizeMs: 60_000, allowedLatenessMs: 30 * 60_000, updateEveryRecords: 20 };
+
+function offline(run: string) {
+  const customers = [`${run}-hot`, `${run}-cold`];
+  const { events } = simulatedEvents(customers, { durationMs: 25 * 60_000, ratePerMinute: 8, seed: 'window-instances' });
+  const records: SessionFeatures[] = [];
+  const finals = new Map<string, WindowSummary>();
+  const pipeline = new OfflinePipeline({
+    window: WINDOW,
+    onSessionRecord: (record) => records.push(record),
+    onWindowSummary: (summary) => summary.closed && finals.set(`${summary.customer}|${summary.windowStart}`, summary),
+  });
+  for (const event of events) pipeline.push(event);
+  pipeline.finish();
+  return { records, finals };
+}
+
+async function windowRun(
+  bus: Bus,
+  ns: string,
+  records: readonly SessionFeatures[],
+  instances: number,
+  expected: number,
+  keyOf: (record: SessionFeatures) => string = (record) => record.sessionId,
+) {
+  await ensurePipelineTopics(bus, { namespace: ns, partitions: 6 });
+  const serde = namespacedSerde<SessionFeatures>(ns);
+  const sessions = topicIn(ns, SESSIONS_TOPIC);
+  const producer = await bus.producer();
+  for (let i = 0; i < records.length; i += 500) {
+    const chunk = records.slice(i, i + 500);
+    await producer.send(await Promise.all(chunk.map(async (r) => ({ topic: sessions, key: keyOf(r), value: await serde.encode(sessions, r) }))));
+  }
+  await producer.close();
+
+  const windows = await tailTopic(bus, topicIn(ns, WINDOWS_TOPIC), namespacedSerde<WindowSummary>(ns));
+  const abort = new AbortController();
+  const sessionsRead = Array.from({ length: instances }, () => 0);
+  const running = sessionsRead.map((_, i) =>
+    runWindow({
+      bus,
+      namespace: ns,
+      groupId: `${ns}-window`,
+      signal: abort.signal,
+      handleSignals: false,
+      tickIntervalMs: 200,
+      ...(process.env.WININST_LOG ? { logger: createLogger('window', { level: 'debug' }) } : {}),
+      batch: { maxRecords: 100 },
+      metrics: { ...noopMetrics, recordsIn: (topic, count) => void (topic === sessions && (sessionsRead[i]! += count)) },
+      stage: { window: WINDOW, closeIdleAfterMs: 3_000 },
+    }),
+  );
+  const finals = new Map<string, WindowSummary>();
+  try {
+    await waitFor(
+      `${expected} final windows (${ns})`,
+      () => {
+        for (const summary of windows.records) if (summary.closed) finals.set(`${summary.customer}|${summary.windowStart}`, summary);
+        return finals.size >= expected;
+      },
+      240_000,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}: ${finals.size} final, ${windows.records.length} summaries read`);
+    });
+  } finally {
+    abort.abort();
+    await Promise.all(running);
+    await windows.stop();
+  }
+  return { finals, sessionsRead };
+}
+
+test('final window summaries: one instance, three instances and the offline pass agree exactly', { timeout: 600_000 }, async () => {
+  requireServers();
+  const bus = await kafkaBus();
+  const run = `wininst-${Date.now().toString(36)}`;
+  const namespaces = [`${run}-one`, `${run}-three`];
+  try {
+    const { records, finals: expected } = offline(run);
+    assert.ok(expected.size > 20, `enough windows to compare (${expected.size})`);
+
+    const one = await windowRun(bus, namespaces[0]!, records, 1, expected.size);
+    const three = await windowRun(bus, namespaces[1]!, records, 3, expected.size);
+
+    assert.equal(one.sessionsRead[0], records.length, 'the single instance read every session record once');
+    assert.equal(three.sessionsRead.reduce((a, b) => a + b, 0), records.length, 'three instances read every session record once between them');
+    assert.ok(three.sessionsRead.every((n) => n > 0), `each of the three instances had sessions partitions (${three.sessionsRead.join(', ')})`);
+    for (const [label, got] of [['one instance', one.finals], ['three instances', three.finals]] as const) {
+      assert.deepEqual([...got.keys()].sort(), [...expected.keys()].sort(), `${label}: the same windows`);
+      for (const [key, summary] of expected) assert.deepStrictEqual(got.get(key), summary, `${label}: window ${key}`);
+    }
+  } finally {
+    const ours = (await bus.admin.listTopics()).filter((t) => namespaces.some((ns) => t.startsWith(`${ns}.`) || t.startsWith(`${ns}-`)));
+    await deleteTopics(bus, ours);
+    await bus.close();
+  }
+});
+
+test('records of the layout before the upgrade (weir.sessions keyed by customer) are read, with the same final windows', { timeout: 600_000 }, async () => {
+  requireServers();
+  const bus = await kafkaBus();
+  const run = `winold-${Date.now().toString(36)}`;
+  try {
+    const { records, finals: expected } = offline(run);
+    // What sessionize wrote before sessions were keyed by session: one partition per customer.
+    const old = await windowRun(bus, run, records, 2, expected.size, (record) => record.customer);
+    assert.equal(old.sessionsRead.reduce((a, b) => a + b, 0), records.length, 'every old-layout record read');
+    assert.deepEqual([...old.finals.keys()].sort(), [...expected.keys()].sort());
+    for (const [key, summary] of expected) assert.deepStrictEqual(old.finals.get(key), summary, `window ${key}`);
+  } finally {
+    await deleteTopics(bus, (await bus.admin.listTopics()).filter((t) => t.startsWith(`${run}.`) || t.startsWith(`${run}-`)));
+    await bus.close();
+  }
+});
