@@ -50,9 +50,12 @@ if (run('pnpm', ['-s', 'typecheck'], process.env) !== 0) {
 const infraEnv = process.env.WEIR_TEST_INFRA === 'skip' ? {} : await ensureInfra({ log: (line) => console.log(line) });
 const log = (line: string) => console.log(line);
 const env = { ...process.env, ...infraEnv, ...(process.env.WEIR_TEST_INFRA === 'skip' ? {} : ensureTools(log)) };
+// --test-force-exit: a test file's process ends once its tests have, even if a failed test left
+// a client behind (a kafkajs consumer's fetch loop was seen keeping one alive after a timeout):
+// the failure is reported, never a run that hangs until CI's limit.
 const code = run(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
+  ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=spec', '--test-concurrency=2', ...files],
   env,
 );
 process.exit(code);
