@@ -74,11 +74,12 @@ test('a new model is swapped in; one with another feature fingerprint is refused
   assert.match(await metrics(), serving(v2));
 
   // The old model still scores: an open session's update is scored at once, with v2.
-  const session = [...finalSessions(simulatedEvents([`${run}-c`], { durationMs: 2 * 60_000, ratePerMinute: 2, seed: run }).events)][0]!.session;
+  // Enough traffic that every seed makes a session (at 2 a minute about one seed in a hundred made none).
+  const session = [...finalSessions(simulatedEvents([`${run}-c`], { durationMs: 2 * 60_000, ratePerMinute: 30, seed: run }).events)][0]!.session;
   const serde = scoreTopicsSerde<SessionFeatures>(run);
   const producer = await bus.producer();
   const sessions = topicIn(run, SESSIONS_TOPIC);
-  await producer.send([{ topic: sessions, key: session.customer, value: await serde.encode(sessions, { ...session, closed: false }) }]);
+  await producer.send([{ topic: sessions, key: session.sessionId, value: await serde.encode(sessions, { ...session, closed: false }) }]);
   await producer.close();
   const scores = await tailTopic(bus, topicIn(run, SCORES_TOPIC), scoreTopicsSerde<ScoreRecord>(run));
   try {

@@ -53,8 +53,9 @@ export async function openReplayOutputs(bus: Bus, namespace: string, es: EsSinkC
   };
 
   return {
+    // Keyed by session, as the live sessionize stage keys weir.sessions.
     session(record) {
-      queue(sessionSerde.encode(topics.sessions, record).then((value) => ({ topic: topics.sessions, key: record.customer, value })));
+      queue(sessionSerde.encode(topics.sessions, record).then((value) => ({ topic: topics.sessions, key: record.sessionId, value })));
     },
     window(summary) {
       queue(windowSerde.encode(topics.windows, summary).then((value) => ({ topic: topics.windows, key: windowKey(summary), value })));

@@ -17,7 +17,7 @@ import os
 import sys
 import time
 
-from confluent_kafka import DeserializingConsumer
+from confluent_kafka import OFFSET_BEGINNING, DeserializingConsumer, TopicPartition
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 
@@ -57,7 +57,10 @@ def main():
         # No schema_str: the reader uses each record's writer schema, fetched by the id in its header.
         'value.deserializer': AvroDeserializer(registry),
     })
-    consumer.subscribe([args.topic])
+    # Partitions assigned, not subscribed: no group join, which a broker busy with other groups'
+    # rebalances can hold up past the timeout (and then close() waits on leaving the group too).
+    partitions = consumer.list_topics(args.topic, timeout=args.timeout).topics[args.topic].partitions
+    consumer.assign([TopicPartition(args.topic, p, OFFSET_BEGINNING) for p in sorted(partitions)])
     read = 0
     deadline = time.monotonic() + args.timeout
     try:
