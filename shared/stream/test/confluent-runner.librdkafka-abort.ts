@@ -1,3 +1,6 @@
+// Out of `pnpm test` (not named *.test.ts): librdkafka 2.15.1, bundled by @confluentinc/kafka-javascript
+// 1.10.1, aborts the whole process in a rebalance (issue #5573, rd_kafka_assignment_partition_stopped:
+// rktp_started), seen in a fresh-clone CI run. Run by hand: node --import tsx --test <this file>.
 import { confluentTestBus } from './kafka-test-bus.js';
 import { runnerContract } from './runner.contract.js';
 
