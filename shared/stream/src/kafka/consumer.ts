@@ -7,9 +7,14 @@
  *   A watcher lists topics every few seconds and, when a new one matches, stops the consumer,
  *   subscribes to it (from its beginning) and runs again. Committed offsets of the other topics
  *   are kept; their partitions are reported revoked and assigned again, because another member
- *   may have owned them in between.
+ *   may have owned them in between;
+ * - a stop that works while the consumer is still starting: kafkajs's runner ignores a stop until
+ *   it has joined, and the join's next request connects the client again, so a consumer stopped
+ *   mid-join went on fetching with nothing left to stop it. `stop` waits for every start in flight
+ *   (ours, and the restarts after a crash, which this class makes instead of kafkajs for that
+ *   reason) and disconnects after it.
  */
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Consumer, ConsumerRunConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import {
   DEFAULT_MAX_BATCH_BYTES_PER_PARTITION,
@@ -51,6 +56,13 @@ export class KafkaConsumer implements BusConsumer {
   private readonly positions = new Map<string, number>();
   /** Payloads of the batches being handled: their commit still works while kafkajs is stopping. */
   private readonly inFlight = new Set<EachBatchPayload>();
+  /** Starts (connect, subscribe, join) and restarts in progress: `stop` waits for them before disconnecting. */
+  private readonly starting = new Set<Promise<void>>();
+  /** Aborted by `stop`: cuts short the wait before a restart after a crash. */
+  private readonly stopped = new AbortController();
+  private stopping: Promise<void> | null = null;
+  /** Crashes this class restarts after (see restartAfterCrash): their CRASH is no failure. */
+  private readonly restarts = new Set<Error>();
 
   constructor(
     kafka: Kafka,
@@ -74,7 +86,9 @@ export class KafkaConsumer implements BusConsumer {
       readUncommitted: options.isolation === 'read_uncommitted',
       // Subscribing must not create topics: a name that does not exist yet waits for the watcher.
       allowAutoTopicCreation: false,
-      retry: CONSUMER_RETRY,
+      // kafkajs restarts after a retriable crash on a timer of its own, which a stop during the
+      // restart's join cannot reach: this class restarts instead (and never once stopped).
+      retry: { ...CONSUMER_RETRY, restartOnFailure: async (error) => this.restartAfterCrash(error) },
     });
   }
 
@@ -84,6 +98,7 @@ export class KafkaConsumer implements BusConsumer {
   }
 
   async run(handler: BatchHandler): Promise<void> {
+    if (this.state === 'stopped') throw new StreamError('WEIR_BUS_CLOSED', `consumer of group ${this.options.groupId} is stopped`);
     if (this.state !== 'new') throw new StreamError('WEIR_BUS_INVALID', 'run may be called once');
     if (!this.subscription) throw new StreamError('WEIR_BUS_INVALID', 'subscribe before run');
     this.handler = handler;
@@ -99,19 +114,59 @@ export class KafkaConsumer implements BusConsumer {
       // kafkajs stops (and so leaves the group) on our stop, before a restart, and on a crash.
       this.consumer.on(STOP, () => this.lostAll()),
       this.consumer.on(CRASH, ({ payload }) => {
-        this.logger.error({ err: payload.error, restart: payload.restart }, `consumer crashed: ${describeError(payload.error)}`);
-        if (!payload.restart) this.options.onFailure?.(toStreamError(payload.error, `consumer of group ${this.options.groupId}`));
+        const restarting = this.restarts.delete(payload.error);
+        this.logger.error({ err: payload.error, restart: restarting }, `consumer crashed: ${describeError(payload.error)}`);
+        if (!restarting && this.state === 'running') this.options.onFailure?.(toStreamError(payload.error, `consumer of group ${this.options.groupId}`));
       }),
     );
+    await this.track(this.startUp());
+  }
+
+  private async startUp(): Promise<void> {
     await kafkaCall('connect consumer', () => this.consumer.connect());
+    if (this.state !== 'running') return;
     const topics = await this.newMatchingTopics();
     if (this.options.startFrom === 'latest') for (const topic of topics) this.latestTopics.add(topic);
     if (topics.length > 0) await this.start(topics, this.options.startFrom !== 'latest');
-    if (this.subscription instanceof RegExp || this.subscribed.size < this.subscription.length) {
+    if (this.state !== 'running') return;
+    if (this.subscription instanceof RegExp || this.subscribed.size < this.subscription!.length) {
       this.watcher = new TopicWatcher(this.tuning.topicWatchIntervalMs, () => this.subscribeNewTopics(), this.logger);
       this.watcher.start();
     }
     await this.callbacks;
+  }
+
+  /** Runs `start` as a start in flight, which `stop` waits for. */
+  private async track(start: Promise<void>): Promise<void> {
+    this.starting.add(start);
+    try {
+      await start;
+    } finally {
+      this.starting.delete(start);
+    }
+  }
+
+  /**
+   * kafkajs asks before restarting after a retriable crash; the answer is always no, and the
+   * restart is made here, tracked, after the same wait kafkajs would have made. After `stop`,
+   * none is made: the crash then ends the consumer.
+   */
+  private restartAfterCrash(error: Error): boolean {
+    if (this.state !== 'running') return false;
+    this.restarts.add(error);
+    const waitMs = (error as { retryTime?: number }).retryTime ?? CONSUMER_RETRY.initialRetryTime;
+    this.logger.warn({ groupId: this.options.groupId, waitMs }, 'restarting the consumer after a crash');
+    void this.track(
+      (async () => {
+        await sleep(waitMs, this.stopped.signal);
+        if (this.state !== 'running') return;
+        await this.consumer.run(this.runConfig());
+      })(),
+    ).catch((err: unknown) => {
+      this.logger.error({ err }, `consumer restart failed: ${describeError(err)}`);
+      this.options.onFailure?.(toStreamError(err, `consumer of group ${this.options.groupId}`));
+    });
+    return false;
   }
 
   assignment(): TopicPartition[] {
@@ -161,10 +216,22 @@ export class KafkaConsumer implements BusConsumer {
     this.consumer.resume(ownedByTopic(this.assigned, partitions));
   }
 
-  async stop(): Promise<void> {
-    if (this.state === 'stopped') return;
-    this.state = 'stopped';
+  /** Stops the consumer, and every start of it still in flight: once this resolves, nothing of it is connected. */
+  stop(): Promise<void> {
+    if (!this.stopping) {
+      this.state = 'stopped';
+      this.stopped.abort();
+      this.stopping = this.shutDown();
+    }
+    return this.stopping;
+  }
+
+  private async shutDown(): Promise<void> {
+    // The watcher's check may be re-subscribing: a start in flight too.
     await this.watcher?.stop();
+    // A disconnect during a join would not stop it (see the file's comment): let each start end
+    // (joined, or crashed: no restart follows once stopped), then disconnect what it started.
+    while (this.starting.size > 0) await Promise.allSettled([...this.starting]);
     await this.consumer.disconnect().catch((err) => this.logger.warn({ err }, 'consumer disconnect failed'));
     this.lostAll();
     await this.callbacks;
@@ -175,12 +242,17 @@ export class KafkaConsumer implements BusConsumer {
   private async start(topics: string[], fromBeginning: boolean): Promise<void> {
     await kafkaCall(`subscribe to ${topics.join(', ')}`, () => this.consumer.subscribe({ topics, fromBeginning }));
     for (const topic of topics) this.subscribed.add(topic);
-    await this.consumer.run({
+    if (this.state !== 'running') return;
+    await this.consumer.run(this.runConfig());
+  }
+
+  private runConfig(): ConsumerRunConfig {
+    return {
       autoCommit: false,
       eachBatchAutoResolve: true,
       partitionsConsumedConcurrently: Math.max(1, this.options.concurrency ?? 1),
       eachBatch: (payload) => this.deliver(payload),
-    });
+    };
   }
 
   private async newMatchingTopics(): Promise<string[]> {
