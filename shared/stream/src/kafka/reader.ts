@@ -32,6 +32,7 @@ export class KafkaPartitionReader implements PartitionReader {
   }
 
   static async open(kafka: Kafka, topic: string, clientId: string, tuning: KafkaTuning, logger: Logger) {
+    let reader: KafkaPartitionReader | undefined;
     const consumer = kafka.consumer({
       groupId: `${clientId}.reader.${randomUUID()}`,
       sessionTimeout: tuning.sessionTimeoutMs,
@@ -39,16 +40,23 @@ export class KafkaPartitionReader implements PartitionReader {
       maxWaitTimeInMs: tuning.maxWaitTimeMs,
       maxBytesPerPartition: 4 * 1024 * 1024,
       allowAutoTopicCreation: false,
-      retry: CONSUMER_RETRY,
+      // A crash after close must not start the consumer again on kafkajs's timer.
+      retry: { ...CONSUMER_RETRY, restartOnFailure: async () => reader?.closed !== true },
     });
-    const reader = new KafkaPartitionReader(consumer, topic);
-    await kafkaCall(`open reader of ${topic}`, async () => {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      await consumer.run({ autoCommit: false, eachBatch: (payload) => reader.deliver(payload) });
-    });
+    const opened = new KafkaPartitionReader(consumer, topic);
+    reader = opened;
+    try {
+      await kafkaCall(`open reader of ${topic}`, async () => {
+        await consumer.connect();
+        await consumer.subscribe({ topics: [topic], fromBeginning: true });
+        await consumer.run({ autoCommit: false, eachBatch: (payload) => opened.deliver(payload) });
+      });
+    } catch (err) {
+      await opened.close();
+      throw err;
+    }
     logger.debug({ topic }, 'partition reader started');
-    return reader;
+    return opened;
   }
 
   read(
