@@ -93,6 +93,15 @@ export interface ServiceProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
+/**
+ * Every service process still running, killed when the test process exits: a test that failed or
+ * timed out mid-start (its cleanup never saw the service) must not leave it running on the machine.
+ */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** `services/<name>/src/main.ts` as a child process, HTTP on free ports, logging at info. */
 export function startService(name: string, env: Record<string, string>): ServiceProcess {
   // Ingest's admin port (/readyz, /metrics) is free too: tests run side by side.
@@ -102,6 +111,8 @@ export function startService(name: string, env: Record<string, string>): Service
     env: { ...process.env, WEIR_BUS: 'kafka', ...freePorts, WEIR_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let output = '';
   // WEIR_TEST_SERVICE_LOGS=<dir>: each service's whole log also goes to <dir>/<name>-<pid>.log, for
   // a failure whose cause is older than the last lines a test prints.
