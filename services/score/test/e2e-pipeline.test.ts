@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import type { ScoreRecord } from '@weir/contracts';
 import type { SimulatedSession } from '@weir/simulator';
 import type { Bus } from '@weir/stream';
-import { kafkaBus, requireServers, simulatedEvents, terminate, waitFor } from '@weir/testing';
+import { kafkaBus, requireServers, simulatedEvents, terminate, waitFor, waitForProgress } from '@weir/testing';
 import { STAGES, closedSessions, detectionQuality, esFinalScores, finalScores, newRun, postAll, settled, startPipeline, type PipelineRun } from '@weir/testing';
 
 const NAMES = ['shop', 'news', 'bank'];
@@ -60,7 +60,9 @@ test('simulated traffic posted to ingest ends as scores in Kafka and Elasticsear
   requireServers('ELASTICSEARCH_URL');
   const started = Date.now();
   bus = await kafkaBus();
-  const pipeline = await startPipeline(bus, newRun('e2e'), NAMES, { delivery: 'at-least-once', sessionizeIdle: '5s', windowIdle: '15s' });
+  // The window stage closes windows on idle only once sessionize has closed every session
+  // (deferWindowIdle): a sessionize rebalance on a busy machine must not look like the end.
+  const pipeline = await startPipeline(bus, newRun('e2e'), NAMES, { delivery: 'at-least-once', sessionizeIdle: '5s', windowIdle: '5s', deferWindowIdle: true });
   runs.push(pipeline);
   const { lines, sessions: truth } = simulatedEvents(pipeline.customers, TRAFFIC);
   // The logs first, the stages after: the idle closes can only fire once everything is read.
@@ -95,8 +97,14 @@ async function crashRun(delivery: 'exactly-once' | 'at-least-once'): Promise<voi
   // At-least-once replays the records sessionize had not committed at the kill, closes included:
   // the window baseline ignores those replays (window.test.ts). Exactly-once commits none twice.
   // No idle close in the first sessionize (it must not close sessions while the test is between
-  // steps), and a window idle close well beyond the downtime of the restarts.
-  const pipeline = await startPipeline(bus!, newRun(delivery === 'exactly-once' ? 'e2ecrash' : 'e2ecrashalo'), NAMES, { delivery, sessionizeIdle: '0s', windowIdle: '45s' });
+  // steps), nor in the window stage until every session is closed: the restarts' downtime on a
+  // saturated CPU outlasted a 45 s window idle close, which published windows final mid-stream.
+  const pipeline = await startPipeline(bus!, newRun(delivery === 'exactly-once' ? 'e2ecrash' : 'e2ecrashalo'), NAMES, {
+    delivery,
+    sessionizeIdle: '0s',
+    windowIdle: '5s',
+    deferWindowIdle: true,
+  });
   runs.push(pipeline);
   const { lines, sessions: truth } = simulatedEvents(pipeline.customers, TRAFFIC);
   await pipeline.startStages();
@@ -104,7 +112,12 @@ async function crashRun(delivery: 'exactly-once' | 'at-least-once'): Promise<voi
   let accepted = await postAll(pipeline, lines, CHUNK, 0, half);
 
   // Mid-stream: sessionize and score have both written something, and sessions are closing.
-  await waitFor('scores mid-run', () => pipeline.scores.records.length >= 50 && closedSessions(pipeline).size >= 5, 90_000);
+  await waitForProgress(
+    'scores mid-run',
+    () => pipeline.scores.records.length >= 50 && closedSessions(pipeline).size >= 5,
+    () => `${pipeline.sessions.records.length} session and ${pipeline.scores.records.length} score records`,
+    120_000,
+  );
   for (const stage of ['sessionize', 'score'] as const) pipeline.services.get(stage)!.child.kill('SIGKILL');
   await Promise.all(['sessionize', 'score'].map((stage) => pipeline.services.get(stage)!.exited));
   const atKill = { sessions: pipeline.sessions.records.length, scores: pipeline.scores.records.length };

@@ -9,7 +9,7 @@ import { SCORES_TOPIC, SESSIONS_TOPIC, logsTopic, type ScoreRecord, type Session
 import { ensurePipelineTopics, namespacedSerde, topicIn } from '@weir/pipeline';
 import type { SimulatedSession } from '@weir/simulator';
 import type { Bus } from '@weir/stream';
-import { deleteTopics, startService, stageStarted, tailTopic, waitForProgress, type ServiceProcess, type TopicTail } from './services.js';
+import { deleteTopics, startService, stageStarted, tailTopic, terminate, waitForProgress, type ServiceProcess, type TopicTail } from './services.js';
 
 export const STAGES = ['sessionize', 'window', 'score'] as const;
 export type StageName = (typeof STAGES)[number];
@@ -24,6 +24,10 @@ export interface PipelineRun {
   startStages(): Promise<void>;
   /** Starts a stage again (after a kill) with the same settings, but for `overrides`. */
   restart(stage: StageName, overrides?: Record<string, string>): Promise<ServiceProcess>;
+  /** Whether the window stage runs without its idle close until `windowIdleFromEnd` (see PipelineOptions). */
+  readonly windowIdleDeferred: boolean;
+  /** Restarts the window stage (SIGTERM, then start) with its idle close `windowIdle` on. */
+  windowIdleFromEnd(): Promise<void>;
   sessions: TopicTail<SessionFeatures>;
   scores: TopicTail<ScoreRecord>;
   /**
@@ -40,6 +44,14 @@ export interface PipelineOptions {
   sessionizeIdle: string;
   /** The window stage's WEIR_CLOSE_IDLE_AFTER. */
   windowIdle: string;
+  /**
+   * The window stage starts without an idle close, and gets `windowIdle` only once every accepted
+   * line is in a closed session (`settled` restarts it then). An idle close can only tell that its
+   * input is quiet, not that it is complete: with sessionize down or rejoining for longer than
+   * `windowIdle` (a kill and restart on a saturated CPU), windows were published final mid-stream
+   * and the pieces after were not merged.
+   */
+  deferWindowIdle?: boolean;
   /** Server variables (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, ELASTICSEARCH_URL) over the environment's, e.g. a fault test's private servers. */
   servers?: Record<string, string>;
   /** Variables for every stage service (not ingest). */
@@ -66,7 +78,7 @@ export async function startPipeline(bus: Bus, run: string, names: string[], opti
   const shared = { ...servers, ...options.stageEnv, WEIR_TOPIC_NAMESPACE: run, WEIR_GROUP_PREFIX: run, WEIR_DELIVERY: options.delivery, KAFKA_TOPIC_WATCH_INTERVAL: '1s', KAFKA_SESSION_TIMEOUT: '6s' };
   const env: Record<StageName, Record<string, string>> = {
     sessionize: { ...shared, WEIR_LOGS_TOPIC_PATTERN: `^weir\\.logs\\.${run}-.+$`, WEIR_SESSION_GAP: '5m', WEIR_CLOSE_IDLE_AFTER: options.sessionizeIdle },
-    window: { ...shared, WEIR_WINDOW_LATENESS: '30m', WEIR_CLOSE_IDLE_AFTER: options.windowIdle },
+    window: { ...shared, WEIR_WINDOW_LATENESS: '30m', WEIR_CLOSE_IDLE_AFTER: options.deferWindowIdle ? '0s' : options.windowIdle },
     score: { ...shared, WEIR_ES_INDEX_PREFIX: indexPrefix, WEIR_ES_REPLICAS: '0', WEIR_ES_FLUSH_INTERVAL: '200ms' },
   };
   await ensurePipelineTopics(bus, { namespace: run });
@@ -98,6 +110,12 @@ export async function startPipeline(bus: Bus, run: string, names: string[], opti
       services.set(stage, service);
       await stageStarted(service);
       return service;
+    },
+    windowIdleDeferred: options.deferWindowIdle === true,
+    async windowIdleFromEnd() {
+      const window = services.get('window')!;
+      assert.deepEqual(await terminate(window, 60_000), { code: 0, signal: null }, 'the window stage exits 0 on SIGTERM');
+      await this.restart('window', { WEIR_CLOSE_IDLE_AFTER: options.windowIdle });
     },
     async post(customer, lines, retry) {
       const send = () =>
@@ -175,6 +193,8 @@ export async function settled(pipeline: PipelineRun, accepted: number, stallMs =
   const arrived = () => `${pipeline.sessions.records.length} session and ${pipeline.scores.records.length} score records`;
   try {
     await waitForProgress(`${accepted} lines in closed sessions`, () => counted() >= accepted, arrived, stallMs);
+    // The window stage's input is complete now: only from here may it close windows on idle.
+    if (pipeline.windowIdleDeferred) await pipeline.windowIdleFromEnd();
     await waitForProgress('a final score for every closed session', () => unscored().length === 0, arrived, stallMs);
   } catch (err) {
     // What each service last said is what tells a stuck stage from a slow one.
