@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SESSIONS_TOPIC, WINDOWS_TOPIC, type SessionFeatures, type WindowSummary } from '@weir/contracts';
 import type { WindowBaselineConfig } from '@weir/features';
-import { createLogger, noopMetrics, type Bus } from '@weir/stream';
+import { createLogger, noopMetrics, type Bus, type OutgoingMessage } from '@weir/stream';
 import { deleteTopics, kafkaBus, requireServers, simulatedEvents, tailTopic, waitFor } from '@weir/testing';
 import { OfflinePipeline, ensurePipelineTopics, namespacedSerde, runWindow, topicIn } from '../src/index.js';
 
@@ -43,12 +43,7 @@ async function windowRun(
   await ensurePipelineTopics(bus, { namespace: ns, partitions: 6 });
   const serde = namespacedSerde<SessionFeatures>(ns);
   const sessions = topicIn(ns, SESSIONS_TOPIC);
-  const producer = await bus.producer();
-  for (let i = 0; i < records.length; i += 500) {
-    const chunk = records.slice(i, i + 500);
-    await producer.send(await Promise.all(chunk.map(async (r) => ({ topic: sessions, key: keyOf(r), value: await serde.encode(sessions, r) }))));
-  }
-  await producer.close();
+  const groupId = `${ns}-window`;
 
   const windows = await tailTopic(bus, topicIn(ns, WINDOWS_TOPIC), namespacedSerde<WindowSummary>(ns));
   const abort = new AbortController();
@@ -57,7 +52,7 @@ async function windowRun(
     runWindow({
       bus,
       namespace: ns,
-      groupId: `${ns}-window`,
+      groupId,
       signal: abort.signal,
       handleSignals: false,
       tickIntervalMs: 200,
@@ -69,6 +64,10 @@ async function windowRun(
   );
   const finals = new Map<string, WindowSummary>();
   try {
+    // Every instance in the group before there is anything to read: records already there go to
+    // whichever instance joins first, and it may have read them all before the others join.
+    await waitFor(`${instances} members in ${groupId}`, async () => (await bus.admin.groupMembers(groupId)) === instances, 120_000);
+    await produceAtOnce(bus, sessions, await Promise.all(records.map(async (r) => ({ topic: sessions, key: keyOf(r), value: await serde.encode(sessions, r) }))));
     await waitFor(
       `${expected} final windows (${ns})`,
       () => {
@@ -87,6 +86,21 @@ async function windowRun(
   return { finals, sessionsRead };
 }
 
+/**
+ * One transaction: a read_committed stage sees every record at once, so no pause between the
+ * producer's requests (a busy machine) can look like the end of the input to the idle close.
+ */
+async function produceAtOnce(bus: Bus, topic: string, messages: OutgoingMessage[]): Promise<void> {
+  const producer = await bus.producer({ transactionalId: `${topic}-producer` });
+  try {
+    const transaction = await producer.beginTransaction();
+    for (let i = 0; i < messages.length; i += 500) await transaction.send(messages.slice(i, i + 500));
+    await transaction.commit();
+  } finally {
+    await producer.close();
+  }
+}
+
 test('final window summaries: one instance, three instances and the offline pass agree exactly', { timeout: 600_000 }, async () => {
   requireServers();
   const bus = await kafkaBus();
@@ -101,10 +115,8 @@ test('final window summaries: one instance, three instances and the offline pass
 
     assert.equal(one.sessionsRead[0], records.length, 'the single instance read every session record once');
     assert.equal(three.sessionsRead.reduce((a, b) => a + b, 0), records.length, 'three instances read every session record once between them');
-    // Not asserted yet: the first instance can take every partition before the others join (seen
-    // once in CI, 4852/0/0); the test must wait for all three members before producing. Until then
-    // the spread is printed, and the exactness below holds either way.
     console.log(`window instances' session records: ${three.sessionsRead.join(', ')}`);
+    assert.ok(three.sessionsRead.every((n) => n > 0), `every one of the three instances read session records: ${three.sessionsRead.join(', ')}`);
     for (const [label, got] of [['one instance', one.finals], ['three instances', three.finals]] as const) {
       assert.deepEqual([...got.keys()].sort(), [...expected.keys()].sort(), `${label}: the same windows`);
       for (const [key, summary] of expected) assert.deepStrictEqual(got.get(key), summary, `${label}: window ${key}`);
