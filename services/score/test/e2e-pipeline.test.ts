@@ -10,12 +10,21 @@ import { after, test } from 'node:test';
 import type { ScoreRecord } from '@weir/contracts';
 import type { SimulatedSession } from '@weir/simulator';
 import type { Bus } from '@weir/stream';
-import { kafkaBus, requireServers, simulatedEvents, terminate, waitFor, waitForProgress } from '@weir/testing';
+import { kafkaBus, requireServers, simulatedEvents, terminate, waitForProgress } from '@weir/testing';
 import { STAGES, closedSessions, detectionQuality, esFinalScores, finalScores, newRun, postAll, settled, startPipeline, type PipelineRun } from '@weir/testing';
 
 const NAMES = ['shop', 'news', 'bank'];
 const TRAFFIC = { durationMs: 20 * 60_000, ratePerMinute: 3, seed: 'e2e-pipeline' };
 const CHUNK = 1000;
+/** How long nothing may move before a wait fails as stalled: every wait here fails on a stall, not on the clock. */
+const STALL_MS = 60_000;
+/**
+ * Only a bound for progress that never ends. On two cores saturated by other processes the
+ * uninterrupted run took 180 s and more (posting 14k lines, four services loading, the window
+ * stage restarted once the sessions are closed), and ran out of a 240 s timeout while every wait
+ * in it was still moving.
+ */
+const TEST_TIMEOUT_MS = 900_000;
 
 let bus: Bus | undefined;
 const runs: PipelineRun[] = [];
@@ -39,10 +48,17 @@ async function checkRun(pipeline: PipelineRun, accepted: number, truth: Map<stri
   const closed = closedSessions(pipeline);
   const scores = finalScores(pipeline);
   for (const service of pipeline.services.values()) assert.doesNotMatch(service.output(), /too late to place/, `${service.name}: no late events`);
-  const documents = await waitFor('every final score in Elasticsearch', async () => {
-    const found = await esFinalScores(pipeline, es);
-    return [...closed.keys()].every((id) => found.get(id)?.score === scores.get(id)!.score) ? found : undefined;
-  }, 60_000);
+  let inEs = 0;
+  const documents = await waitForProgress(
+    'every final score in Elasticsearch',
+    async () => {
+      const found = await esFinalScores(pipeline, es);
+      inEs = found.size;
+      return [...closed.keys()].every((id) => found.get(id)?.score === scores.get(id)!.score) ? found : undefined;
+    },
+    () => `${inEs} final scores in Elasticsearch`,
+    STALL_MS,
+  );
   const { precision, recall, bots, flagged } = detectionQuality(scores.values(), truth);
   console.log(
     `e2e ${pipeline.run}: ${accepted} lines → ${closed.size} closed sessions → ${scores.size} final scores in Kafka, ${documents.size} in Elasticsearch; ` +
@@ -56,7 +72,7 @@ async function checkRun(pipeline: PipelineRun, accepted: number, truth: Map<stri
   return new Map([...scores.values()].map((s) => [identity(s, pipeline), s]));
 }
 
-test('simulated traffic posted to ingest ends as scores in Kafka and Elasticsearch, every line accounted for', { timeout: 240_000 }, async () => {
+test('simulated traffic posted to ingest ends as scores in Kafka and Elasticsearch, every line accounted for', { timeout: TEST_TIMEOUT_MS }, async () => {
   requireServers('ELASTICSEARCH_URL');
   const started = Date.now();
   bus = await kafkaBus();
@@ -150,8 +166,8 @@ async function crashRun(delivery: 'exactly-once' | 'at-least-once'): Promise<voi
   );
 }
 
-test('SIGKILL of sessionize and score mid-run, restart: the final scores equal the uninterrupted run\'s (exactly-once)', { timeout: 300_000 }, () =>
+test('SIGKILL of sessionize and score mid-run, restart: the final scores equal the uninterrupted run\'s (exactly-once)', { timeout: TEST_TIMEOUT_MS }, () =>
   crashRun('exactly-once'),
 );
 
-test('the same under at-least-once: replayed session records change no final score', { timeout: 300_000 }, () => crashRun('at-least-once'));
+test('the same under at-least-once: replayed session records change no final score', { timeout: TEST_TIMEOUT_MS }, () => crashRun('at-least-once'));
