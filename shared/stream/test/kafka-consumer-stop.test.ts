@@ -104,3 +104,24 @@ test('a closed bus hands out no more clients (a timed-out test body still runnin
   await assert.rejects(closed.producer(), (err: StreamError) => err.code === 'WEIR_BUS_CLOSED');
   await assert.rejects(closed.partitionReader(uniqueName('closed-bus-topic')), (err: StreamError) => err.code === 'WEIR_BUS_CLOSED');
 });
+
+test('a consumer crashed by failing batches restarts itself, and stops for good once stopped', { timeout: 120_000 }, async () => {
+  const topic = await topicWithOneRecord('crash-restart');
+  const groupId = uniqueName('crash-restart-group');
+  // kafkajs retries a failing batch (CONSUMER_RETRY: 5 retries) and then crashes the consumer:
+  // the first 8 deliveries fail, so the record arrives only after a restart.
+  let attempts = 0;
+  let delivered = 0;
+  const failures: Error[] = [];
+  const consumer = bus.consumer({ groupId, startFrom: 'earliest', onFailure: (err) => failures.push(err) });
+  await consumer.subscribe([topic]);
+  await consumer.run(async (batch) => {
+    if (++attempts <= 8) throw new Error(`failing delivery ${attempts}`);
+    delivered += batch.messages.length;
+  });
+  await waitFor('the record after a restart', () => delivered > 0, 90_000);
+  assert.ok(attempts > 8, `delivered after ${attempts} attempts`);
+  assert.deepEqual(failures, [], 'a crash it restarts after is no failure');
+  await consumer.stop();
+  assert.deepEqual(await group(groupId), { state: 'Empty', members: [] }, 'out of the group once stopped');
+});
