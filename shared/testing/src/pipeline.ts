@@ -92,6 +92,12 @@ export async function startPipeline(bus: Bus, run: string, names: string[], opti
   const isolation = options.delivery === 'exactly-once' ? 'read_committed' : 'read_uncommitted';
   const sessions = await tailTopic(bus, topicIn(run, SESSIONS_TOPIC), namespacedSerde<SessionFeatures>(run), isolation);
   const scores = await tailTopic(bus, topicIn(run, SCORES_TOPIC), namespacedSerde<ScoreRecord>(run), isolation);
+  const restart = async (stage: StageName, overrides: Record<string, string> = {}): Promise<ServiceProcess> => {
+    const service = startService(stage, { ...env[stage], ...overrides });
+    services.set(stage, service);
+    await stageStarted(service);
+    return service;
+  };
 
   return {
     run,
@@ -105,17 +111,12 @@ export async function startPipeline(bus: Bus, run: string, names: string[], opti
       for (const stage of STAGES) services.set(stage, startService(stage, env[stage]));
       await Promise.all(STAGES.map((stage) => stageStarted(services.get(stage)!)));
     },
-    async restart(stage, overrides = {}) {
-      const service = startService(stage, { ...env[stage], ...overrides });
-      services.set(stage, service);
-      await stageStarted(service);
-      return service;
-    },
+    restart,
     windowIdleDeferred: options.deferWindowIdle === true,
     async windowIdleFromEnd() {
       const window = services.get('window')!;
       assert.deepEqual(await terminate(window, 60_000), { code: 0, signal: null }, 'the window stage exits 0 on SIGTERM');
-      await this.restart('window', { WEIR_CLOSE_IDLE_AFTER: options.windowIdle });
+      await restart('window', { WEIR_CLOSE_IDLE_AFTER: options.windowIdle });
     },
     async post(customer, lines, retry) {
       const send = () =>
