@@ -47,6 +47,23 @@ const isCounter = (m: unknown): m is Counter<string> => m instanceof Counter;
 const isGauge = (m: unknown): m is Gauge<string> => m instanceof Gauge;
 const isHistogram = (m: unknown): m is Histogram<string> => m instanceof Histogram;
 
+/**
+ * Distinct dead-letter reasons a stage labels; any further one is counted as `other`. Reasons come
+ * from fixed sets in the code (see reasonCode), so this only guards against a reason that is not.
+ */
+export const MAX_DEAD_LETTER_REASONS = 32;
+
+/** A label for each reason, the first `max` distinct ones as they are, later ones as `other`. */
+function boundedLabel(max: number): (value: string) => string {
+  const seen = new Set<string>();
+  return (value) => {
+    if (seen.has(value)) return value;
+    if (seen.size >= max) return 'other';
+    seen.add(value);
+    return value;
+  };
+}
+
 export function promStageMetrics(stage: string, registry: Registry = defaultRegistry): StageMetrics {
   const registers = [registry];
   const counter = (name: string, help: string, labelNames: string[]) =>
@@ -54,6 +71,7 @@ export function promStageMetrics(stage: string, registry: Registry = defaultRegi
   const recordsIn = counter('weir_stage_records_in_total', 'Records consumed by a stage', ['stage', 'topic']);
   const recordsOut = counter('weir_stage_records_out_total', 'Records produced by a stage (outputs, not dead letters)', ['stage', 'topic']);
   const deadLetters = counter('weir_stage_dead_letters_total', 'Records sent to the dead-letter topic, by reason', ['stage', 'reason']);
+  const reasonLabel = boundedLabel(MAX_DEAD_LETTER_REASONS);
   const retries = counter('weir_stage_retries_total', 'Bus operations that failed and were retried', ['stage', 'operation']);
   const restoredRecords = counter('weir_stage_restored_records_total', 'State records read back from changelogs', ['stage']);
   const lag = metric(
@@ -116,7 +134,7 @@ export function promStageMetrics(stage: string, registry: Registry = defaultRegi
   return {
     recordsIn: (topic, count) => recordsIn.inc({ stage, topic }, count),
     recordsOut: (topic, count) => recordsOut.inc({ stage, topic }, count),
-    deadLetters: (reason, count) => deadLetters.inc({ stage, reason }, count),
+    deadLetters: (reason, count) => deadLetters.inc({ stage, reason: reasonLabel(reason) }, count),
     lag: (topic, partition, value) => {
       const labels = { stage, topic, partition: String(partition) };
       if (value === null) lag.remove(labels);
