@@ -20,6 +20,8 @@ export interface StageMetrics {
   waiting(operation: string, waiting: boolean): void;
   /** Keys restored into a partition's state, and how long it took. */
   restore(records: number, seconds: number): void;
+  /** A topic's partition count changed while the stage ran (it stops: WEIR_PARTITIONS_CHANGED). */
+  partitionsChanged(topic: string, from: number, to: number): void;
 }
 
 export const noopMetrics: StageMetrics = {
@@ -31,6 +33,7 @@ export const noopMetrics: StageMetrics = {
   retry: () => undefined,
   waiting: () => undefined,
   restore: () => undefined,
+  partitionsChanged: () => undefined,
 };
 
 /** Registers each metric once per registry; a second stage reuses the first one's. */
@@ -73,6 +76,11 @@ export function promStageMetrics(stage: string, registry: Registry = defaultRegi
   const deadLetters = counter('weir_stage_dead_letters_total', 'Records sent to the dead-letter topic, by reason', ['stage', 'reason']);
   const reasonLabel = boundedLabel(MAX_DEAD_LETTER_REASONS);
   const retries = counter('weir_stage_retries_total', 'Bus operations that failed and were retried', ['stage', 'operation']);
+  const partitionChanges = counter(
+    'weir_stage_partition_changes_total',
+    'Partition count changes of a topic the stage read its count of at start; the stage stops on one (WEIR_PARTITIONS_CHANGED), a restart reads the new count',
+    ['stage', 'topic'],
+  );
   const restoredRecords = counter('weir_stage_restored_records_total', 'State records read back from changelogs', ['stage']);
   const lag = metric(
     registry,
@@ -135,6 +143,7 @@ export function promStageMetrics(stage: string, registry: Registry = defaultRegi
     recordsIn: (topic, count) => recordsIn.inc({ stage, topic }, count),
     recordsOut: (topic, count) => recordsOut.inc({ stage, topic }, count),
     deadLetters: (reason, count) => deadLetters.inc({ stage, reason: reasonLabel(reason) }, count),
+    partitionsChanged: (topic) => partitionChanges.inc({ stage, topic }),
     lag: (topic, partition, value) => {
       const labels = { stage, topic, partition: String(partition) };
       if (value === null) lag.remove(labels);
