@@ -11,21 +11,7 @@ import type { SessionFeatures } from '@weir/contracts';
 import { silentLogger, type InputRecord, type OutputRecord, type StageContext, type StateView } from '@weir/stream';
 import { windowStage, type WindowState } from '../src/index.js';
 import { FIXTURE_WINDOW, fixtureSessions } from './window-checkpoint-input.js';
-
-function stateView(entries: Iterable<[string, WindowState]> = []): StateView<WindowState> & { map: Map<string, WindowState> } {
-  const map = new Map(entries);
-  return {
-    map,
-    get: (k) => map.get(k),
-    has: (k) => map.has(k),
-    set: (k, v) => void map.set(k, v),
-    delete: (k) => void map.delete(k),
-    entries: () => map.entries(),
-    get size() {
-      return map.size;
-    },
-  };
-}
+import { mapState } from './map-state.js';
 
 /** A fresh live slot: the stage rebuilds its baseline from `state`, as after a restart. */
 function restarted<L>(state: StateView<WindowState>): StageContext<WindowState, L> {
@@ -43,11 +29,11 @@ const { first, second } = fixtureSessions();
 
 test('a checkpoint of the layout before (one part per customer) restores exactly, and is rewritten in small parts', async () => {
   const fixture = JSON.parse(readFileSync(new URL('./fixtures/window-checkpoint-v1.json', import.meta.url), 'utf8')) as { entries: Array<[string, WindowState]> };
-  const old = stateView(fixture.entries);
+  const old = mapState(fixture.entries);
   assert.ok(old.map.has('p:acme') && old.map.has('p:globex'), 'the fixture holds one part per customer');
 
   // Reference: the same first batch under this code, then the second batch after a restart.
-  const fresh = stateView();
+  const fresh = mapState<WindowState>();
   await stage().process(input(first, 0), restarted(fresh));
   const expected = await stage().process(input(second, first.length), restarted(fresh));
 
@@ -60,7 +46,7 @@ test('a checkpoint of the layout before (one part per customer) restores exactly
 });
 
 test('each open window, pending session and tracked session is a part of its own; a closed window\'s parts are deleted', async () => {
-  const state = stateView();
+  const state = mapState<WindowState>();
   await stage().process(input(first, 0), restarted(state));
   const kinds = (s: typeof state): string[] => [...s.map.values()].map((e) => (e.kind === 'part' && 'kind' in e.part ? e.part.kind : e.kind));
   for (const kind of ['meta', 'customer', 'window', 'pending', 'session']) assert.ok(kinds(state).includes(kind), `a ${kind} part`);
