@@ -21,7 +21,7 @@ import { after, test } from 'node:test';
 import type { Bus } from '@weir/stream';
 import { STAGES, kafkaBus, requireServers } from '@weir/testing';
 import { startPrivateServers, type PrivateServers } from './private-servers.js';
-import { LONG, counters, deadLetters, faultRun, progress, recoveryTimes, report, type FaultRun } from './scenario.js';
+import { LONG, counters, deadLetters, faultRun, progress, recoveryTimes, report, tearDown, type FaultRun } from './scenario.js';
 
 const DOWN_MS = LONG ? 60_000 : 15_000;
 const NAME = 'broker-restart';
@@ -30,11 +30,7 @@ let servers: PrivateServers | undefined;
 let bus: Bus | undefined;
 let run: FaultRun | undefined;
 
-after(async () => {
-  await run?.pipeline.stop().catch(() => undefined);
-  await bus?.close().catch(() => undefined);
-  await servers?.close();
-});
+after(() => tearDown({ servers, bus, run }));
 
 test(`broker stopped for ${DOWN_MS / 1000} s mid-stream and started again: every stage recovers by itself within 30 s, no final score lost or changed`, { timeout: 900_000 }, async () => {
   requireServers();

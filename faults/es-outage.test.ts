@@ -9,7 +9,7 @@ import { after, test } from 'node:test';
 import type { Bus } from '@weir/stream';
 import { esFinalScores, finalScores, kafkaBus, requireServers, waitFor } from '@weir/testing';
 import { startPrivateServers, type PrivateServers } from './private-servers.js';
-import { LONG, deadLetters, faultRun, progress, report, type FaultRun } from './scenario.js';
+import { LONG, deadLetters, faultRun, progress, report, tearDown, type FaultRun } from './scenario.js';
 
 const DOWN_MS = LONG ? 120_000 : 20_000;
 const NAME = 'es-outage';
@@ -18,11 +18,7 @@ let servers: PrivateServers | undefined;
 let bus: Bus | undefined;
 let run: FaultRun | undefined;
 
-after(async () => {
-  await run?.pipeline.stop().catch(() => undefined);
-  await bus?.close().catch(() => undefined);
-  await servers?.close();
-});
+after(() => tearDown({ servers, bus, run }));
 
 /** Documents of the run's index, by id (session id, `:shadow` for a shadow score). */
 async function documentCount(es: string, index: string): Promise<number> {

@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import type { Bus } from '@weir/stream';
 import { STAGES, kafkaBus, requireServers } from '@weir/testing';
 import { startPrivateServers, type PrivateServers } from './private-servers.js';
-import { LONG, counters, deadLetters, faultRun, progress, recoveryTimes, report, type FaultRun } from './scenario.js';
+import { LONG, counters, deadLetters, faultRun, progress, recoveryTimes, report, tearDown, type FaultRun } from './scenario.js';
 
 const DOWN_MS = LONG ? 60_000 : 20_000;
 const NAME = 'registry-outage';
@@ -21,9 +21,7 @@ let run: FaultRun | undefined;
 
 after(async () => {
   servers?.freeze('registry', false);
-  await run?.pipeline.stop().catch(() => undefined);
-  await bus?.close().catch(() => undefined);
-  await servers?.close();
+  await tearDown({ servers, bus, run });
 });
 
 test(`schema registry down ${DOWN_MS / 1000} s mid-stream, sessionize restarted meanwhile: nothing dead-lettered, the stages resume`, { timeout: 900_000 }, async () => {

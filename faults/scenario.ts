@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import type { ScoreRecord } from '@weir/contracts';
 import { OfflinePipeline, loadScoring, type FinalSession } from '@weir/pipeline';
 import type { Bus } from '@weir/stream';
+import type { PrivateServers } from './private-servers.js';
 import { finalScores, newRun, settled, simulatedEvents, startPipeline, waitFor, type PipelineOptions, type PipelineRun, type ServiceProcess } from '@weir/testing';
 
 export const LONG = process.env.WEIR_CHAOS === 'long';
@@ -121,6 +122,13 @@ export async function faultRun(bus: Bus, kind: string, options: Omit<PipelineOpt
 }
 
 /** Records the stage has taken in (sum of weir_stage_records_in_total), or ingest's accepted lines. */
+/** Stops what a fault test started, also after a failure: the pipeline, the test's bus, then the private servers. */
+export async function tearDown(started: { servers: PrivateServers | undefined; bus: Bus | undefined; run: FaultRun | undefined }): Promise<void> {
+  await started.run?.pipeline.stop().catch(() => undefined);
+  await started.bus?.close().catch(() => undefined);
+  await started.servers?.close();
+}
+
 export async function recordsIn(service: ServiceProcess): Promise<number | null> {
   try {
     const text = await (await fetch(`${await service.adminUrl()}/metrics`, { signal: AbortSignal.timeout(2000) })).text();

@@ -7,7 +7,7 @@
  * client that names its batches (Idempotency-Key, idempotency.ts) can resend without writing
  * anything twice.
  */
-import type { Bus, BusProducer, OutgoingMessage } from '@weir/stream';
+import { chunkMessages, DEFAULT_PRODUCE_CHUNK_BYTES, type Bus, type BusProducer, type OutgoingMessage } from '@weir/stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { IngestError } from './errors.js';
@@ -41,27 +41,7 @@ export interface Publishing {
   settled: Promise<{ ackedChunks: number; ok: boolean }>;
 }
 
-const DEFAULT_CHUNK_BYTES = 512 * 1024;
-const MAX_CHUNK_MESSAGES = 5000;
-
-/** Splits messages into produce calls of bounded size, keeping their order. */
-export function chunkMessages(messages: OutgoingMessage[], maxBytes: number): OutgoingMessage[][] {
-  const chunks: OutgoingMessage[][] = [];
-  let current: OutgoingMessage[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    const size = (message.value?.length ?? 0) + (message.key?.length ?? 0) + 64;
-    if (current.length > 0 && (bytes + size > maxBytes || current.length >= MAX_CHUNK_MESSAGES)) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(message);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
+export { chunkMessages };
 
 function describe(err: unknown): string {
   if (err instanceof Error) {
@@ -78,7 +58,7 @@ export class LogPublisher {
   private readonly maxChunkBytes: number;
 
   constructor(private readonly options: LogPublisherOptions) {
-    this.maxChunkBytes = options.maxChunkBytes ?? DEFAULT_CHUNK_BYTES;
+    this.maxChunkBytes = options.maxChunkBytes ?? DEFAULT_PRODUCE_CHUNK_BYTES;
   }
 
   unavailable(doing: string, err: unknown): IngestError {

@@ -3,7 +3,7 @@ export * from './topics.js';
 export * from './schemas.js';
 export * from './topic-schemas.js';
 export * from './errors.js';
-export { CodedError, errorCode, isTransient } from './coded-error.js';
+export { CodedError, errorCode, isTransient, recordReason } from './coded-error.js';
 export * from './serde.js';
 export { MAGIC_BYTE, HEADER_LENGTH, frame, unframe, type Frame } from './wire-format.js';
 export { MAX_LONG, MIN_LONG, parseSchema, schemaText, type AvroType, type SchemaSource } from './avro.js';

@@ -32,7 +32,7 @@ import {
   type SessionizerConfig,
 } from './sessionizer-config.js';
 import { checkSessionizerSnapshot, SESSIONIZER_SNAPSHOT_VERSION, type SessionizerSnapshot } from './sessionizer-state.js';
-import { unkeyableReason } from './session-key.js';
+import { NO_ADDRESS, unkeyableReason } from './session-key.js';
 import { detach } from './strings.js';
 import { knownUserAgent, uaSignals, uaVersionsBehind } from './user-agent.js';
 
@@ -132,10 +132,10 @@ export function sessionIdOf(customer: string, key: string, firstTime: number): s
 
 function checkEvent(event: RequestEvent): void {
   if (!Number.isFinite(event.eventTime)) {
-    throw new FeatureError('WEIR_FEATURES_INVALID_INPUT', `event time ${event.eventTime} is not a finite number`);
+    throw new FeatureError('WEIR_FEATURES_INVALID_INPUT', `event time ${event.eventTime} is not a finite number`, { reason: 'bad_event_time' });
   }
   if (typeof event.customer !== 'string' || event.customer === '') {
-    throw new FeatureError('WEIR_FEATURES_INVALID_INPUT', 'event has no customer');
+    throw new FeatureError('WEIR_FEATURES_INVALID_INPUT', 'event has no customer', { reason: 'no_customer' });
   }
 }
 
@@ -170,7 +170,7 @@ export class Sessionizer {
     checkEvent(event);
     // Checked on arrival, not when the event leaves the lateness buffer: the error must blame this event.
     const unkeyable = unkeyableReason(event, this.config.customer(event.customer).sessionKey, 'WEIR_SESSION_KEY=');
-    if (unkeyable !== null) throw new FeatureError('WEIR_FEATURES_NO_ADDRESS', unkeyable);
+    if (unkeyable !== null) throw new FeatureError('WEIR_FEATURES_NO_ADDRESS', unkeyable, { reason: NO_ADDRESS });
     this.counters.events++;
     const watermark = this.watermark;
     if (event.eventTime < watermark) {

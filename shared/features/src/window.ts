@@ -138,6 +138,7 @@ function vectorOf(record: SessionFeatures): Float64Array {
       throw new FeatureError(
         'WEIR_FEATURES_INVALID_INPUT',
         `session ${record.sessionId}: feature ${FEATURE_NAMES[i]} is ${String(value)}, expected a finite number`,
+        { reason: 'bad_feature_value' },
       );
     }
     values[i] = value;
@@ -197,6 +198,7 @@ export class WindowBaseline {
       throw new FeatureError(
         'WEIR_FEATURES_FINGERPRINT_MISMATCH',
         `session ${record.sessionId} was computed by feature set ${record.featureSet}, this baseline aggregates ${featureSetFingerprint}`,
+        { reason: 'feature_set_mismatch' },
       );
     }
     const values = vectorOf(record);

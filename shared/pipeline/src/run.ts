@@ -19,6 +19,7 @@ import {
   type WindowSummary,
 } from '@weir/contracts';
 import {
+  changelogTopicName,
   noopMetrics,
   retryUntil,
   runStage,
@@ -30,6 +31,7 @@ import {
   type StageHealth,
   type StageMetrics,
 } from '@weir/stream';
+import { refusingPartitionChanges } from './partition-watch.js';
 import { scoreStage, type ScoreStageOptions } from './score-stage.js';
 import { sessionizeStage, type SessionizeStageOptions } from './sessionize-stage.js';
 import { ensurePipelineTopics, namespacedSerde, topicIn } from './topics.js';
@@ -60,6 +62,8 @@ export interface StageRunOptions {
   /** Default true; a service, and the single-process mode, handle signals once for all stages. */
   handleSignals?: boolean;
   onStarted?: () => void;
+  /** How often the partition counts the stage read at its start are checked (see partition-watch.ts). Default 30 s. */
+  partitionWatchMs?: number;
 }
 
 function registryOf(options: StageRunOptions): SerdeConfig {
@@ -69,6 +73,16 @@ function registryOf(options: StageRunOptions): SerdeConfig {
 /** The pipeline's own topics' serde (namespaced names, plain schemas). */
 function pipelineSerde<T>(options: StageRunOptions) {
   return namespacedSerde<T>(options.namespace, {}, registryOf(options));
+}
+
+function watching(options: StageRunOptions) {
+  return {
+    bus: options.bus,
+    signal: options.signal,
+    logger: options.logger ?? silentLogger(),
+    metrics: options.metrics ?? noopMetrics,
+    ...(options.partitionWatchMs !== undefined ? { intervalMs: options.partitionWatchMs } : {}),
+  };
 }
 
 async function prepare(options: StageRunOptions): Promise<void> {
@@ -101,13 +115,17 @@ export interface SessionizeRunOptions extends StageRunOptions {
 /** `weir.logs.*` → sessionize → `weir.sessions`, with the open sessions checkpointed to a changelog. */
 export async function runSessionize(options: SessionizeRunOptions): Promise<void> {
   await prepare(options);
-  await runStage({
-    ...common(options, 'sessionize'),
-    input: options.input ?? LOGS_TOPIC_PATTERN,
-    stage: sessionizeStage({ ...options.stage, topic: topicIn(options.namespace, SESSIONS_TOPIC) }),
-    serde: stageSerde(createSerde<RequestEvent>(registryOf(options)), pipelineSerde<SessionFeatures>(options)),
-    state: { name: 'sessions' },
-  });
+  const stage = common(options, 'sessionize');
+  await refusingPartitionChanges(watching(options), [changelogTopicName(stage.groupId, 'sessions')], new Map(), (signal) =>
+    runStage({
+      ...stage,
+      signal,
+      input: options.input ?? LOGS_TOPIC_PATTERN,
+      stage: sessionizeStage({ ...options.stage, topic: topicIn(options.namespace, SESSIONS_TOPIC) }),
+      serde: stageSerde(createSerde<RequestEvent>(registryOf(options)), pipelineSerde<SessionFeatures>(options)),
+      state: { name: 'sessions' },
+    }),
+  );
 }
 
 export interface WindowRunOptions extends StageRunOptions {
@@ -127,13 +145,18 @@ export async function runWindow(options: WindowRunOptions): Promise<void> {
   const [sessionPartitions, partialsPartitions] = await Promise.all(
     [sessions, partials].map(async (topic) => (await options.bus.admin.fetchTopicOffsets(topic)).length),
   );
-  await runStage({
-    ...common(options, 'window'),
-    input: [sessions, partials],
-    stage: windowStage({ ...options.stage, topic: topicIn(options.namespace, WINDOWS_TOPIC), partialsTopic: partials, sessionPartitions, partialsPartitions }),
-    serde: stageSerde(pipelineSerde<SessionFeatures | WindowPartial>(options), pipelineSerde<WindowPartial | WindowSummary>(options)),
-    state: { name: 'windows' },
-  });
+  const stage = common(options, 'window');
+  const read = new Map([[sessions, sessionPartitions!], [partials, partialsPartitions!]]);
+  await refusingPartitionChanges(watching(options), [sessions, partials, changelogTopicName(stage.groupId, 'windows')], read, (signal) =>
+    runStage({
+      ...stage,
+      signal,
+      input: [sessions, partials],
+      stage: windowStage({ ...options.stage, topic: topicIn(options.namespace, WINDOWS_TOPIC), partialsTopic: partials, sessionPartitions, partialsPartitions }),
+      serde: stageSerde(pipelineSerde<SessionFeatures | WindowPartial>(options), pipelineSerde<WindowPartial | WindowSummary>(options)),
+      state: { name: 'windows' },
+    }),
+  );
 }
 
 export interface ScoreRunOptions extends StageRunOptions {
@@ -185,13 +208,18 @@ export async function runScore(options: ScoreRunOptions): Promise<void> {
   const table = options.table ?? new WindowTable(options.windows);
   const follower = await startFollowing(options, table);
   try {
-    await runStage({
-      ...common(options, 'score'),
-      input: [topicIn(options.namespace, SESSIONS_TOPIC)],
-      stage: scoreStage({ ...options.stage, windows: table, topic: topicIn(options.namespace, SCORES_TOPIC) }),
-      serde: stageSerde(pipelineSerde<SessionFeatures>(options), pipelineSerde<ScoreRecord>(options)),
-      state: { name: 'waiting' },
-    });
+    const stage = common(options, 'score');
+    const watched = [topicIn(options.namespace, WINDOWS_TOPIC), changelogTopicName(stage.groupId, 'waiting')];
+    await refusingPartitionChanges(watching(options), watched, new Map(), (signal) =>
+      runStage({
+        ...stage,
+        signal,
+        input: [topicIn(options.namespace, SESSIONS_TOPIC)],
+        stage: scoreStage({ ...options.stage, windows: table, topic: topicIn(options.namespace, SCORES_TOPIC) }),
+        serde: stageSerde(pipelineSerde<SessionFeatures>(options), pipelineSerde<ScoreRecord>(options)),
+        state: { name: 'waiting' },
+      }),
+    );
   } finally {
     await follower.stop();
   }

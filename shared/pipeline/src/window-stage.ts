@@ -1,6 +1,6 @@
 import { WINDOW_PARTIALS_TOPIC, WINDOWS_TOPIC, type SessionFeatures, type WindowPartial, type WindowSummary } from '@weir/contracts';
 import {
-  WindowBaseline,
+  type WindowBaseline,
   type LateSessionRecord,
   type WindowBaselineConfig,
   type WindowBaselineSnapshot,
@@ -8,14 +8,14 @@ import {
 } from '@weir/features';
 import type { OutputRecord, Stage, StageContext } from '@weir/stream';
 import { checkpointedStage } from './checkpointed-stage.js';
-import type { CheckpointEntry, Held, SnapshotParts } from './partition-checkpoint.js';
+import type { CheckpointEntry, Held } from './partition-checkpoint.js';
+import { windowCheckpointParts, type WindowPart } from './window-checkpoint.js';
 import { windowMergeStage, type MergeEntry } from './window-merge.js';
 import { broadcastKeys, broadcastProgress, pieceRecord, progressRecord } from './window-partials.js';
 
-type CustomerWindows = WindowBaselineSnapshot['customers'][number];
 /** A partition of `weir.sessions`: its checkpointed baseline. A partition of `weir.window-partials`: its merge state. */
-export type WindowState = CheckpointEntry<WindowBaselineSnapshot, CustomerWindows> | MergeEntry;
-type PartialState = CheckpointEntry<WindowBaselineSnapshot, CustomerWindows>;
+export type WindowState = CheckpointEntry<WindowBaselineSnapshot, WindowPart> | MergeEntry;
+type PartialState = CheckpointEntry<WindowBaselineSnapshot, WindowPart>;
 
 export interface WindowStageOptions {
   window?: WindowBaselineConfig;
@@ -37,17 +37,6 @@ export interface WindowStageOptions {
   caughtUpSlackMs?: number;
   /** Told of a partition's piece that reached the merge after its window was published closed. */
   onLatePiece?: (piece: WindowPartial) => void;
-}
-
-function baselineParts(config: WindowBaselineConfig): SnapshotParts<WindowBaseline, WindowBaselineSnapshot, CustomerWindows> {
-  const partial = { ...config, partials: true };
-  return {
-    create: () => new WindowBaseline(partial),
-    snapshot: (baseline) => baseline.snapshot(),
-    restore: (snapshot) => WindowBaseline.restore(snapshot, partial),
-    split: ({ customers, ...meta }) => ({ meta: { ...meta, customers: [] }, parts: customers.map((c) => [c.customer, c]) }),
-    join: (meta, parts) => ({ ...meta, customers: [...parts].sort((a, b) => a.customer.localeCompare(b.customer)) }),
-  };
 }
 
 /** Window summaries are keyed by customer and window, so a compacted topic keeps each window's last summary. */
@@ -88,9 +77,9 @@ export function windowStage(options: WindowStageOptions = {}): Stage<In, Out, Wi
   const progress = (partition: number, at: number | null): OutputRecord<WindowPartial>[] =>
     broadcastProgress(partialsTopic, keys, progressRecord(partition, partitions, at));
 
-  const partial = checkpointedStage<SessionFeatures, WindowPartial, WindowBaseline, WindowBaselineSnapshot, CustomerWindows, WindowOutput>({
+  const partial = checkpointedStage<SessionFeatures, WindowPartial, WindowBaseline, WindowBaselineSnapshot, WindowPart, WindowOutput>({
     name: 'window',
-    parts: baselineParts(options.window ?? {}),
+    parts: windowCheckpointParts(options.window ?? {}),
     push: (baseline, session, record) => {
       pushing = record.timestamp;
       closedIdle.delete(record.partition);

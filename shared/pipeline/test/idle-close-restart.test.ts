@@ -8,20 +8,7 @@ import assert from 'node:assert/strict';
 import type { RequestEvent } from '@weir/contracts';
 import { silentLogger, type InputRecord, type StageContext, type StateView } from '@weir/stream';
 import { sessionizeStage, type SessionizeState } from '../src/index.js';
-
-function stateView(): StateView<SessionizeState> {
-  const map = new Map<string, SessionizeState>();
-  return {
-    get: (k) => map.get(k),
-    has: (k) => map.has(k),
-    set: (k, v) => void map.set(k, v),
-    delete: (k) => void map.delete(k),
-    entries: () => map.entries(),
-    get size() {
-      return map.size;
-    },
-  };
-}
+import { mapState } from './map-state.js';
 
 // A fresh live slot per call: the stage rebuilds its processor from `state`, as after a restart.
 // The partition is caught up with the broker (no backlog): idle-close.test.ts covers a backlog.
@@ -46,7 +33,7 @@ function event(ip: string, time: number): InputRecord<RequestEvent> {
 }
 
 test('a restarted instance closes the restored sessions of a quiet partition after the idle time', async () => {
-  const state = stateView();
+  const state = mapState<SessionizeState>();
   const first = sessionizeStage({ closeIdleAfterMs: 5_000 });
   const opened = await first.process([event('10.0.0.1', 1_000), event('10.0.0.2', 2_000)], ctx(state));
   assert.ok(opened.every((o) => !o.value.closed), 'sessions open');
@@ -64,6 +51,6 @@ test('a restarted instance closes the restored sessions of a quiet partition aft
 
   // Without an idle time nothing closes on a tick.
   const third = sessionizeStage();
-  await third.process([event('10.0.0.3', 3_000)], ctx(stateView()));
-  assert.deepEqual(await third.onTick!(now + 60_000, ctx(stateView())), []);
+  await third.process([event('10.0.0.3', 3_000)], ctx(mapState<SessionizeState>()));
+  assert.deepEqual(await third.onTick!(now + 60_000, ctx(mapState<SessionizeState>())), []);
 });

@@ -4,20 +4,7 @@ import type { SessionFeatures, WindowSummary } from '@weir/contracts';
 import { featureSetFingerprint } from '@weir/features';
 import { silentLogger, type InputRecord, type StageContext, type StateView } from '@weir/stream';
 import { scoreStage, WindowTable, type Scorer, type ScoreState } from '../src/index.js';
-
-function stateView(): StateView<ScoreState> {
-  const map = new Map<string, ScoreState>();
-  return {
-    get: (k) => map.get(k),
-    has: (k) => map.has(k),
-    set: (k, v) => void map.set(k, v),
-    delete: (k) => void map.delete(k),
-    entries: () => map.entries(),
-    get size() {
-      return map.size;
-    },
-  };
-}
+import { mapState } from './map-state.js';
 
 const noLive = { get: () => undefined, set: () => assert.fail('the score stage keeps no live object') };
 const ctx = (state: StateView<ScoreState>): StageContext<ScoreState> => ({ topic: 'weir.sessions', partition: 0, state, live: noLive, log: silentLogger() });
@@ -43,7 +30,7 @@ test('updates score at once; a closed session waits for the final summary of its
   const windows = new WindowTable();
   let now = 1_000;
   const stage = scoreStage({ windows, scorer: () => scorer, thresholds: () => ({ suspicious: 0.5, bot: 0.8 }), now: () => now, maxWaitMs: 60_000 });
-  const state = stateView();
+  const state = mapState<ScoreState>();
   windows.upsert(window(0, false));
 
   const updates = await stage.process([record(session('a', 30_000, false), 0)], ctx(state));
@@ -79,6 +66,6 @@ test('a shadow model publishes a second, marked score', async () => {
   const windows = new WindowTable();
   const shadow: Scorer = { version: 'shadow-2', scoreBatch: (items) => items.map(() => ({ score: 0.1, label: 'human', reasons: [] })) };
   const stage = scoreStage({ windows, scorer: () => scorer, shadow: () => shadow, thresholds: () => ({ suspicious: 0.5, bot: 0.8 }) });
-  const outputs = await stage.process([record(session('a', 30_000, false), 0)], ctx(stateView()));
+  const outputs = await stage.process([record(session('a', 30_000, false), 0)], ctx(mapState<ScoreState>()));
   assert.deepEqual(outputs.map((o) => [o.value.modelVersion, o.value.shadow, o.value.score]), [['test-1', false, 0.9], ['shadow-2', true, 0.1]]);
 });

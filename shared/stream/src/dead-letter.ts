@@ -4,6 +4,7 @@
  * headers saying why and where from. Operators can read, fix and replay them; the stream goes on.
  */
 import type { ConsumedMessage, OutgoingMessage } from './bus.js';
+import { errorCode, recordReason } from '@weir/contracts';
 import { describeError } from './errors.js';
 
 export const DLQ_HEADERS = {
@@ -19,10 +20,13 @@ export function deadLetterTopicName(groupId: string): string {
   return `${groupId}.dlq`;
 }
 
-/** The error's code when it has one (WEIR_STAGE_DECODE, ...): what metrics count dead letters by. */
+/**
+ * What metrics count a dead letter by: the record's reason when the error carries one anywhere in
+ * its cause chain (`no_address`, `no_customer`: see CodedError.reason), else the error's code
+ * (WEIR_STAGE_DECODE, ...). Both come from fixed sets in the code, never from the data.
+ */
 export function reasonCode(error: unknown): string {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
-  return typeof code === 'string' ? code : 'UNKNOWN';
+  return recordReason(error) ?? errorCode(error) ?? 'UNKNOWN';
 }
 
 export function deadLetter(opts: {

@@ -29,6 +29,11 @@ export type StreamErrorCode =
   /** A state value could not be read back from its changelog. */
   | 'WEIR_STATE_CORRUPT'
   /**
+   * A topic whose partition count a stage read at its start has more partitions now: the stage
+   * stops (a restart reads the new count) rather than run on with the old one.
+   */
+  | 'WEIR_PARTITIONS_CHANGED'
+  /**
    * A dependency a stage calls while processing (Elasticsearch, a remote service) did not answer:
    * transient, so the runner waits and retries the records instead of dead-lettering them.
    */

@@ -20,6 +20,8 @@ export interface StageMetrics {
   waiting(operation: string, waiting: boolean): void;
   /** Keys restored into a partition's state, and how long it took. */
   restore(records: number, seconds: number): void;
+  /** A topic's partition count changed while the stage ran (it stops: WEIR_PARTITIONS_CHANGED). */
+  partitionsChanged(topic: string, from: number, to: number): void;
 }
 
 export const noopMetrics: StageMetrics = {
@@ -31,6 +33,7 @@ export const noopMetrics: StageMetrics = {
   retry: () => undefined,
   waiting: () => undefined,
   restore: () => undefined,
+  partitionsChanged: () => undefined,
 };
 
 /** Registers each metric once per registry; a second stage reuses the first one's. */
@@ -47,6 +50,23 @@ const isCounter = (m: unknown): m is Counter<string> => m instanceof Counter;
 const isGauge = (m: unknown): m is Gauge<string> => m instanceof Gauge;
 const isHistogram = (m: unknown): m is Histogram<string> => m instanceof Histogram;
 
+/**
+ * Distinct dead-letter reasons a stage labels; any further one is counted as `other`. Reasons come
+ * from fixed sets in the code (see reasonCode), so this only guards against a reason that is not.
+ */
+export const MAX_DEAD_LETTER_REASONS = 32;
+
+/** A label for each reason, the first `max` distinct ones as they are, later ones as `other`. */
+function boundedLabel(max: number): (value: string) => string {
+  const seen = new Set<string>();
+  return (value) => {
+    if (seen.has(value)) return value;
+    if (seen.size >= max) return 'other';
+    seen.add(value);
+    return value;
+  };
+}
+
 export function promStageMetrics(stage: string, registry: Registry = defaultRegistry): StageMetrics {
   const registers = [registry];
   const counter = (name: string, help: string, labelNames: string[]) =>
@@ -54,7 +74,13 @@ export function promStageMetrics(stage: string, registry: Registry = defaultRegi
   const recordsIn = counter('weir_stage_records_in_total', 'Records consumed by a stage', ['stage', 'topic']);
   const recordsOut = counter('weir_stage_records_out_total', 'Records produced by a stage (outputs, not dead letters)', ['stage', 'topic']);
   const deadLetters = counter('weir_stage_dead_letters_total', 'Records sent to the dead-letter topic, by reason', ['stage', 'reason']);
+  const reasonLabel = boundedLabel(MAX_DEAD_LETTER_REASONS);
   const retries = counter('weir_stage_retries_total', 'Bus operations that failed and were retried', ['stage', 'operation']);
+  const partitionChanges = counter(
+    'weir_stage_partition_changes_total',
+    'Partition count changes of a topic the stage read its count of at start; the stage stops on one (WEIR_PARTITIONS_CHANGED), a restart reads the new count',
+    ['stage', 'topic'],
+  );
   const restoredRecords = counter('weir_stage_restored_records_total', 'State records read back from changelogs', ['stage']);
   const lag = metric(
     registry,
@@ -116,7 +142,8 @@ export function promStageMetrics(stage: string, registry: Registry = defaultRegi
   return {
     recordsIn: (topic, count) => recordsIn.inc({ stage, topic }, count),
     recordsOut: (topic, count) => recordsOut.inc({ stage, topic }, count),
-    deadLetters: (reason, count) => deadLetters.inc({ stage, reason }, count),
+    deadLetters: (reason, count) => deadLetters.inc({ stage, reason: reasonLabel(reason) }, count),
+    partitionsChanged: (topic) => partitionChanges.inc({ stage, topic }),
     lag: (topic, partition, value) => {
       const labels = { stage, topic, partition: String(partition) };
       if (value === null) lag.remove(labels);

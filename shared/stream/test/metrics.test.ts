@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
-import { promStageMetrics } from '../src/metrics.js';
+import { MAX_DEAD_LETTER_REASONS, promStageMetrics } from '../src/metrics.js';
 
 test('prom-client metrics are labelled by stage and shared by stages of one registry', async () => {
   const registry = new Registry();
@@ -26,4 +26,16 @@ test('prom-client metrics are labelled by stage and shared by stages of one regi
   assert.match(text, /weir_stage_restored_records_total\{stage="window"\} 100/);
   sessionize.lag('weir.logs.acme', 0, null);
   assert.doesNotMatch(await registry.metrics(), /weir_stage_consumer_lag\{stage="sessionize"/);
+});
+
+test('dead-letter reasons beyond the first MAX_DEAD_LETTER_REASONS are counted as other', async () => {
+  const registry = new Registry();
+  const metrics = promStageMetrics('window', registry);
+  for (let i = 0; i < MAX_DEAD_LETTER_REASONS + 8; i++) metrics.deadLetters(`reason_${i}`, 1);
+  metrics.deadLetters('reason_0', 1);
+  const text = await registry.metrics();
+  const labels = [...text.matchAll(/weir_stage_dead_letters_total\{stage="window",reason="([^"]+)"\} (\d+)/g)].map(([, reason, n]) => [reason, Number(n)] as const);
+  assert.equal(labels.length, MAX_DEAD_LETTER_REASONS + 1);
+  assert.deepEqual(labels.find(([reason]) => reason === 'other'), ['other', 8]);
+  assert.deepEqual(labels.find(([reason]) => reason === 'reason_0'), ['reason_0', 2]);
 });

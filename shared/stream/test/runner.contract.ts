@@ -108,6 +108,18 @@ export function runnerContract(name: string, createBus: BusFactory, options: Run
       return { input, output, groupId };
     };
 
+    /** A counter stage over `sent` on fresh topics, run until every record is out, then stopped; `options` start it again. */
+    const countedOnce = async (label: string, partitions: number, sent: Request[]) => {
+      const { input, output, groupId } = await setup(label, partitions);
+      await sendRequests(bus, input, sent);
+      const options = { bus, groupId, input: [input], stage: counterStage({ output }), serde, state: { name: 'counts' }, logger: testLogger(label) };
+      const out = await readTopic(bus, output);
+      const stage = startStage(options);
+      await out.collector.waitForCount(sent.length, 60_000);
+      await stage.stop();
+      return { input, groupId, options, out };
+    };
+
     for (const delivery of ['at-least-once', 'exactly-once'] as const) {
       test(`round trip, ${delivery}: consume, process with state, produce, commit`, async () => {
         const { input, output, groupId } = await setup(`trip-${delivery === 'exactly-once' ? 'eos' : 'alos'}`);
@@ -146,16 +158,7 @@ export function runnerContract(name: string, createBus: BusFactory, options: Run
       const { input, output, groupId } = await setup('dlq', 1);
       const deadLetters = `${groupId}.dlq`;
       const counted: string[] = [];
-      const metrics: StageMetrics = {
-        recordsIn: () => undefined,
-        recordsOut: () => undefined,
-        deadLetters: (reason, n) => counted.push(`${reason}x${n}`),
-        lag: () => undefined,
-        batch: () => undefined,
-        retry: () => undefined,
-        waiting: () => undefined,
-        restore: () => undefined,
-      };
+      const metrics: StageMetrics = { ...noopMetrics, deadLetters: (reason, n) => void counted.push(`${reason}x${n}`) };
       const producer = await bus.producer();
       await producer.send([
         { topic: input, key: 'a', value: Buffer.from(JSON.stringify({ id: 'ok-1', key: 'a' })) },
@@ -193,21 +196,15 @@ export function runnerContract(name: string, createBus: BusFactory, options: Run
     });
 
     test('state is restored from the changelog after a restart, and nothing is counted twice', async () => {
-      const { input, output, groupId } = await setup('restore', 2);
       const first = requests(100, 5, 'a');
-      await sendRequests(bus, input, first);
-      const options = { bus, groupId, input: [input], stage: counterStage({ output }), serde, state: { name: 'counts' }, logger: testLogger('restore') };
-      const out = await readTopic(bus, output);
-      let stage = startStage(options);
-      await out.collector.waitForCount(100, 60_000);
-      await stage.stop();
+      const { input, groupId, options, out } = await countedOnce('restore', 2, first);
 
       const changelog = changelogTopicName(groupId, 'counts');
       assert.deepEqual(await bus.admin.describeTopicConfig(changelog, ['cleanup.policy']), { 'cleanup.policy': 'compact' });
 
       const second = requests(50, 5, 'b');
       await sendRequests(bus, input, second);
-      stage = startStage(options);
+      const stage = startStage(options);
       await out.collector.waitForCount(150, 60_000);
       await stage.stop();
       assertExactCounts(out.collector.messages.map(parse), [...first, ...second]);
@@ -216,19 +213,13 @@ export function runnerContract(name: string, createBus: BusFactory, options: Run
     });
 
     test('a checkpoint ahead of the committed offset (a commit lost in a rebalance) is committed by the next owner: no lag left behind, nothing replayed', async () => {
-      const { input, output, groupId } = await setup('lost-commit', 2);
       const sent = requests(60, 4, 'a');
-      await sendRequests(bus, input, sent);
-      const options = { bus, groupId, input: [input], stage: counterStage({ output }), serde, state: { name: 'counts' }, logger: testLogger('lost-commit') };
-      const out = await readTopic(bus, output);
-      let stage = startStage(options);
-      await out.collector.waitForCount(60, 60_000);
-      await stage.stop();
+      const { input, groupId, options, out } = await countedOnce('lost-commit', 2, sent);
       // As when a rebalance takes the partitions between the checkpoint and the commit: the
       // changelog holds everything, the group's offsets are back at the start. No input follows.
       const ends = await bus.admin.fetchTopicOffsets(input);
       await bus.admin.setCommittedOffsets(groupId, ends.map((e) => ({ topic: input, partition: e.partition, offset: e.low })));
-      stage = startStage(options);
+      const stage = startStage(options);
       const atEnd = async () => {
         const committed = await bus.admin.fetchCommittedOffsets(groupId, [input]);
         return ends.every((e) => committed.find((c) => c.partition === e.partition)?.offset === e.high);

@@ -5,6 +5,7 @@ import { StreamError } from '../errors.js';
 import { hasErrorType, kafkaCall } from './errors.js';
 import { toKafkaMessages, toKafkaOffsets } from './messages.js';
 import { weirPartitioner } from './partitioner.js';
+import { chunkMessages } from '../produce-chunks.js';
 
 /**
  * kafkajs retries an idempotent producer's sends forever by default; bounded here (about 6 s in
@@ -67,10 +68,15 @@ export class KafkaProducer implements BusProducer {
     if (messages.length === 0) return [];
     const producer = this.producer;
     try {
-      const result = await kafkaCall(`send to ${[...new Set(messages.map((m) => m.topic))].join(', ')}`, () =>
-        producer.sendBatch({ topicMessages: toKafkaMessages(messages), acks: -1 }),
-      );
-      return toMetadata(result);
+      // In order, one request at a time (an idempotent producer with one request in flight).
+      const metadata: RecordMetadata[] = [];
+      for (const chunk of chunkMessages(messages)) {
+        const result = await kafkaCall(`send to ${[...new Set(chunk.map((m) => m.topic))].join(', ')}`, () =>
+          producer.sendBatch({ topicMessages: toKafkaMessages(chunk), acks: -1 }),
+        );
+        metadata.push(...toMetadata(result));
+      }
+      return metadata;
     } catch (error) {
       // The send still fails (the caller retries, at least once); the next one goes through a
       // new producer id instead of failing the same way until the broker forgets this one.
@@ -106,10 +112,12 @@ export class KafkaProducer implements BusProducer {
       send: async (messages) => {
         active();
         if (messages.length === 0) return [];
-        const result = await kafkaCall(`send in transaction ${id}`, () =>
-          transaction.sendBatch({ topicMessages: toKafkaMessages(messages), acks: -1 }),
-        );
-        return toMetadata(result);
+        const metadata: RecordMetadata[] = [];
+        for (const chunk of chunkMessages(messages)) {
+          const result = await kafkaCall(`send in transaction ${id}`, () => transaction.sendBatch({ topicMessages: toKafkaMessages(chunk), acks: -1 }));
+          metadata.push(...toMetadata(result));
+        }
+        return metadata;
       },
       sendOffsets: async (groupId: string, offsets: TopicPartitionOffset[]) => {
         active();

@@ -42,6 +42,10 @@ function record<S>(changelog: Changelog<S>, input: TopicPartition, key: string, 
  * The changelog records of one batch: every changed key, then (for batches of input records)
  * the offset the state now includes. The offset record goes last, in the same produce call and
  * partition as the values (one record batch on the broker), so it is never seen without them.
+ * A batch's changes over DEFAULT_PRODUCE_CHUNK_BYTES are sent in several requests (a record batch
+ * must stay under the broker's message.max.bytes): under exactly-once one transaction still holds
+ * them; under at-least-once a crash between those requests leaves values ahead of the offset
+ * record. Stages keep each batch's changes small (one part per session or window) so that stays rare.
  */
 export function changelogRecords<S>(
   changelog: Changelog<S>,

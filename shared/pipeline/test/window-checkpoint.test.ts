@@ -1,0 +1,62 @@
+/**
+ * The window stage's checkpoint of a partition: one small part per customer, open window, pending
+ * session and tracked session, so a customer with many open windows never makes one changelog
+ * record larger than Kafka's message limit; a checkpoint of the layout before (one part per
+ * customer, fixtures/window-checkpoint-v1.json) still restores, exactly.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import type { SessionFeatures } from '@weir/contracts';
+import { silentLogger, type InputRecord, type OutputRecord, type StageContext, type StateView } from '@weir/stream';
+import { windowStage, type WindowState } from '../src/index.js';
+import { FIXTURE_WINDOW, fixtureSessions } from './window-checkpoint-input.js';
+import { mapState } from './map-state.js';
+
+/** A fresh live slot: the stage rebuilds its baseline from `state`, as after a restart. */
+function restarted<L>(state: StateView<WindowState>): StageContext<WindowState, L> {
+  let live: L | undefined;
+  return { topic: 'weir.sessions', partition: 0, state, live: { get: () => live, set: (v) => void (live = v) }, log: silentLogger() };
+}
+
+const input = (records: SessionFeatures[], from: number): InputRecord<SessionFeatures>[] =>
+  records.map((value, i) => ({ topic: 'weir.sessions', partition: 0, offset: from + i, key: Buffer.from(value.sessionId), value, headers: {}, timestamp: value.lastTime }));
+const stage = () => windowStage({ window: FIXTURE_WINDOW, sessionPartitions: 1, partialsPartitions: 1 });
+// The pieces and progress records, without the `at` stamps (each run's own wall clock for progress).
+const comparable = (outputs: OutputRecord<unknown>[]) => JSON.stringify(outputs.map((o) => ({ ...o, value: { ...(o.value as object), at: null } })));
+
+const { first, second } = fixtureSessions();
+
+test('a checkpoint of the layout before (one part per customer) restores exactly, and is rewritten in small parts', async () => {
+  const fixture = JSON.parse(readFileSync(new URL('./fixtures/window-checkpoint-v1.json', import.meta.url), 'utf8')) as { entries: Array<[string, WindowState]> };
+  const old = mapState(fixture.entries);
+  assert.ok(old.map.has('p:acme') && old.map.has('p:globex'), 'the fixture holds one part per customer');
+
+  // Reference: the same first batch under this code, then the second batch after a restart.
+  const fresh = mapState<WindowState>();
+  await stage().process(input(first, 0), restarted(fresh));
+  const expected = await stage().process(input(second, first.length), restarted(fresh));
+
+  const outputs = await stage().process(input(second, first.length), restarted(old));
+  assert.ok(expected.some((o) => (o.value as { kind: string }).kind === 'window' && (o.value as { closed: boolean }).closed), 'the second batch closes windows');
+  assert.equal(comparable(outputs), comparable(expected));
+  // Rewritten in this layout: the customers' parts are small, and the state equals the reference's.
+  assert.deepEqual([...old.map.keys()].sort(), [...fresh.map.keys()].sort());
+  for (const [key, entry] of old.map) assert.deepEqual(entry, fresh.map.get(key), key);
+});
+
+test('each open window, pending session and tracked session is a part of its own; a closed window\'s parts are deleted', async () => {
+  const state = mapState<WindowState>();
+  await stage().process(input(first, 0), restarted(state));
+  const kinds = (s: typeof state): string[] => [...s.map.values()].map((e) => (e.kind === 'part' && 'kind' in e.part ? e.part.kind : e.kind));
+  for (const kind of ['meta', 'customer', 'window', 'pending', 'session']) assert.ok(kinds(state).includes(kind), `a ${kind} part`);
+  const windowKeys = () => [...state.map.keys()].filter((k) => /\u0000w\d+$/.test(k));
+  const before = windowKeys();
+  await stage().process(input(second, first.length), restarted(state));
+  const closedWindows = before.filter((k) => !windowKeys().includes(k));
+  assert.ok(closedWindows.length > 0, 'windows closed');
+  for (const key of closedWindows) assert.ok(![...state.map.keys()].some((k) => k.startsWith(key)), `${key} and its pending sessions deleted`);
+  const largest = Math.max(...[...state.map.values()].map((e) => JSON.stringify(e).length));
+  const customer = JSON.stringify((JSON.parse(readFileSync(new URL('./fixtures/window-checkpoint-v1.json', import.meta.url), 'utf8')) as { entries: Array<[string, WindowState]> }).entries.find(([k]) => k === 'p:acme'));
+  assert.ok(largest < customer.length / 2, `the largest part (${largest} bytes) is a fraction of a customer's whole snapshot (${customer.length})`);
+});
