@@ -49,6 +49,8 @@ interface OwnedPartition {
   /** Bumped by every seek: a batch fetched before it is stale. */
   seeks: number;
   paused: boolean;
+  /** Set once onPartitionsAssigned resolved: nothing is delivered before. */
+  ready: boolean;
   revoked: boolean;
   /** Not fetched before this time (a handler rejected). */
   notBefore: number;
@@ -239,7 +241,7 @@ export class PlatformaticConsumer implements BusConsumer {
     await this.revoke([...this.owned.keys()].filter((key) => !now.has(key)));
     const added = tps.filter((tp) => !this.owned.has(topicPartitionKey(tp)));
     if (added.length === 0) return;
-    const entries = added.map((tp): OwnedPartition => ({ tp, next: undefined, position: undefined, seeks: 0, paused: false, revoked: false, notBefore: 0 }));
+    const entries = added.map((tp): OwnedPartition => ({ tp, next: undefined, position: undefined, seeks: 0, paused: false, ready: false, revoked: false, notBefore: 0 }));
     for (const entry of entries) this.owned.set(topicPartitionKey(entry.tp), entry);
     try {
       await this.startOffsets(entries);
@@ -248,6 +250,7 @@ export class PlatformaticConsumer implements BusConsumer {
       return;
     }
     await this.callback('onPartitionsAssigned', added);
+    for (const entry of entries) entry.ready = true;
     this.wake();
   }
 
@@ -311,7 +314,7 @@ export class PlatformaticConsumer implements BusConsumer {
 
   private fetchable(now: number): OwnedPartition[] {
     const result: OwnedPartition[] = [];
-    for (const p of this.owned.values()) if (!p.paused && !p.revoked && p.next !== undefined && p.notBefore <= now) result.push(p);
+    for (const p of this.owned.values()) if (p.ready && !p.paused && !p.revoked && p.next !== undefined && p.notBefore <= now) result.push(p);
     return result;
   }
 

@@ -75,6 +75,8 @@ export class PlatformaticProducer implements BusProducer {
       idempotent: true,
       acks: -1,
       partitioner: weirPartitioner(),
+      // As kafkajs's and librdkafka's producers: a topic the broker may auto-create is created at the first send.
+      autocreateTopics: true,
       // Header names as text, values as bytes: what the bus's headers are.
       serializers: { headerKey: stringSerializer },
       // The client hands `timeout` to InitProducerId as the transaction timeout.
