@@ -315,6 +315,8 @@ export async function run(): Promise<BenchResult[]> {
   const sessions = sessionRecords(events);
   const windows = windowSummaries(sessions);
   process.stderr.write(`  ${events.length} events, ${sessions.length} session records, ${windows.length} window summaries\n`);
+  // WEIR_BENCH_RELAYS_ONLY=1: only the client relays on the real broker (comparing Kafka clients).
+  if (process.env.WEIR_BENCH_RELAYS_ONLY === '1') return process.env.KAFKA_BROKERS ? clientRelays(events, minutes) : [];
   // WEIR_BENCH_KAFKA_ONLY=1: only the figures on the real broker (a shorter run on a shared machine).
   const kafkaOnly = process.env.WEIR_BENCH_KAFKA_ONLY === '1';
   const results = kafkaOnly ? [] : await stageFigures('embedded', async () => createEmbeddedBus(), events, sessions, windows);

@@ -11,7 +11,7 @@
  * done. Exactly-once output stays safe (KIP-447 refuses the old generation's offsets); an
  * at-least-once member may handle a batch the new owner handles too.
  */
-import { Consumer, FetchIsolationLevels, type GroupAssignment } from '@platformatic/kafka';
+import { ConnectionPool, Consumer, FetchIsolationLevels, type GroupAssignment } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import {
   DEFAULT_MAX_BATCH_BYTES_PER_PARTITION,
@@ -42,8 +42,12 @@ const FETCH_ERROR_PAUSE_MS = 500;
 
 interface OwnedPartition {
   readonly tp: TopicPartition;
-  /** Offset of the next fetch; undefined until the start offset is known. */
+  /** The next record to hand over; undefined until the start offset is known. */
   next: number | undefined;
+  /** Where the next fetch starts: past the batch in hand while one is being handled. */
+  fetchFrom: number | undefined;
+  /** Fetched while the batch in hand is being handled: delivered next. */
+  queued: FetchedPartition | null;
   /** After the last record handled or passed over. */
   position: number | undefined;
   /** Bumped by every seek: a batch fetched before it is stale. */
@@ -71,6 +75,11 @@ export class PlatformaticConsumer implements BusConsumer {
   private watcher: NodeJS.Timeout | null = null;
   private wakeUp: (() => void) | null = null;
   private readonly maxBytes: number;
+  /**
+   * Fetches go on connections of their own: a broker answers one connection's requests in
+   * order, so a commit sent behind a long-polling fetch would wait out its maxWaitTime.
+   */
+  private readonly fetchPool: ConnectionPool;
   private readonly groupOptions: { sessionTimeout: number; rebalanceTimeout: number; heartbeatInterval: number; protocols: Array<{ name: string; version: number }> };
 
   constructor(
@@ -91,8 +100,10 @@ export class PlatformaticConsumer implements BusConsumer {
     };
     this.maxBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES_PER_PARTITION;
     this.slots = new Semaphore(Math.max(1, options.concurrency ?? 1));
+    const clientOptions = platformaticClientOptions(connection, tuning, 'consumer');
+    this.fetchPool = new ConnectionPool(`${clientOptions.clientId}-fetch`, clientOptions);
     this.client = new Consumer<Buffer, Buffer, Buffer, Buffer>({
-      ...platformaticClientOptions(connection, tuning, 'consumer'),
+      ...clientOptions,
       groupId: options.groupId,
       autocommit: false,
       isolationLevel: options.isolation === 'read_uncommitted' ? FetchIsolationLevels.READ_UNCOMMITTED : FetchIsolationLevels.READ_COMMITTED,
@@ -168,7 +179,8 @@ export class PlatformaticConsumer implements BusConsumer {
   seek(position: TopicPartitionOffset): void {
     requireOwned(this.owned, position);
     const partition = this.owned.get(topicPartitionKey(position))!;
-    partition.next = position.offset;
+    partition.next = partition.fetchFrom = position.offset;
+    partition.queued = null;
     partition.seeks++;
     partition.notBefore = 0;
     this.wake();
@@ -205,6 +217,7 @@ export class PlatformaticConsumer implements BusConsumer {
       );
       await this.rebalances.run(() => this.revoke([...this.owned.keys()]));
     }
+    await this.fetchPool.close().catch(() => undefined);
     await this.client.close().catch(() => undefined);
   }
 
@@ -241,7 +254,7 @@ export class PlatformaticConsumer implements BusConsumer {
     await this.revoke([...this.owned.keys()].filter((key) => !now.has(key)));
     const added = tps.filter((tp) => !this.owned.has(topicPartitionKey(tp)));
     if (added.length === 0) return;
-    const entries = added.map((tp): OwnedPartition => ({ tp, next: undefined, position: undefined, seeks: 0, paused: false, ready: false, revoked: false, notBefore: 0 }));
+    const entries = added.map((tp): OwnedPartition => ({ tp, next: undefined, fetchFrom: undefined, queued: null, position: undefined, seeks: 0, paused: false, ready: false, revoked: false, notBefore: 0 }));
     for (const entry of entries) this.owned.set(topicPartitionKey(entry.tp), entry);
     try {
       await this.startOffsets(entries);
@@ -262,7 +275,7 @@ export class PlatformaticConsumer implements BusConsumer {
     for (const topic of topics) for (const { partition, low } of await this.admin.fetchTopicOffsets(topic)) lows.set(topicPartitionKey({ topic, partition }), low);
     for (const entry of entries) {
       const key = topicPartitionKey(entry.tp);
-      entry.next = committed.get(key) ?? this.latestStart.get(key) ?? lows.get(key) ?? 0;
+      entry.next = entry.fetchFrom = committed.get(key) ?? this.latestStart.get(key) ?? lows.get(key) ?? 0;
     }
   }
 
@@ -314,11 +327,17 @@ export class PlatformaticConsumer implements BusConsumer {
 
   private fetchable(now: number): OwnedPartition[] {
     const result: OwnedPartition[] = [];
-    for (const p of this.owned.values()) if (p.ready && !p.paused && !p.revoked && p.next !== undefined && p.notBefore <= now) result.push(p);
+    for (const p of this.owned.values()) {
+      if (p.ready && !p.paused && !p.revoked && p.fetchFrom !== undefined && p.queued === null && p.notBefore <= now) result.push(p);
+    }
     return result;
   }
 
-  /** Fetch what every owned partition has, hand each partition's records over, repeat. */
+  /**
+   * Fetches for every partition that has room, without waiting for the batches in hand: a
+   * partition being handled has its next batch fetched meanwhile (one, kept until the handler
+   * is done), so the handler rarely waits for the broker.
+   */
   private async fetchLoop(): Promise<void> {
     while (this.state === 'running') {
       const wanted = this.fetchable(Date.now());
@@ -326,32 +345,93 @@ export class PlatformaticConsumer implements BusConsumer {
         await this.idle(this.tuning.maxWaitTimeMs);
         continue;
       }
-      let fetched: Array<{ partition: FetchedPartition; owner: OwnedPartition; seeks: number }>;
       try {
-        fetched = await this.fetch(wanted);
+        for (const f of await this.fetch(wanted)) this.fetched(f.owner, f.seeks, f.partition);
       } catch (err) {
         if (this.state !== 'running') break;
         this.logger.warn({ err }, `fetch for group ${this.options.groupId}: ${describeError(err)}`);
         if (hasApiId(err, 'OFFSET_OUT_OF_RANGE')) await this.clampOffsets(wanted);
         await sleep(FETCH_ERROR_PAUSE_MS);
-        continue;
       }
-      await Promise.all(fetched.map((f) => this.deliver(f.partition, f.owner, f.seeks)));
     }
   }
 
   private async fetch(wanted: OwnedPartition[]): Promise<Array<{ partition: FetchedPartition; owner: OwnedPartition; seeks: number }>> {
-    const seeks = new Map(wanted.map((p) => [topicPartitionKey(p.tp), { owner: p, seeks: p.seeks, from: p.next! }]));
+    const asked = new Map(wanted.map((p) => [topicPartitionKey(p.tp), { owner: p, seeks: p.seeks, from: p.fetchFrom! }]));
     const metadata = await this.client.metadata({ topics: [...new Set(wanted.map((p) => p.tp.topic))] });
     const names = topicNamesById(metadata);
-    const requests = fetchRequests(metadata, wanted.map((p) => ({ ...p.tp, offset: p.next! })), this.maxBytes);
-    const responses = await Promise.all([...requests].map(([node, topics]) => this.client.fetch({ node, topics })));
+    const requests = fetchRequests(metadata, wanted.map((p) => ({ ...p.tp, offset: p.fetchFrom! })), this.maxBytes);
+    const responses = await Promise.all([...requests].map(([node, topics]) => this.client.fetch({ node, topics, connectionPool: this.fetchPool })));
     return responses.flatMap((response) =>
-      fetchedPartitions(response, names, (topic, partition) => seeks.get(topicPartitionKey({ topic, partition }))?.from).map((partition) => {
-        const asked = seeks.get(topicPartitionKey(partition))!;
-        return { partition, owner: asked.owner, seeks: asked.seeks };
+      fetchedPartitions(response, names, (topic, partition) => asked.get(topicPartitionKey({ topic, partition }))?.from).map((partition) => {
+        const { owner, seeks } = asked.get(topicPartitionKey(partition))!;
+        return { partition, owner, seeks };
       }),
     );
+  }
+
+  /** A fetch's records for one partition: handed over now, or after the batch in hand. */
+  private fetched(owner: OwnedPartition, seeks: number, fetched: FetchedPartition): void {
+    if (this.isStale(owner, seeks) || this.state !== 'running') return;
+    owner.fetchFrom = fetched.next;
+    if (fetched.messages.length === 0) {
+      // Only markers or aborted records: passed over (after the batch in hand, if any).
+      if (!this.inFlight.has(topicPartitionKey(owner.tp)) && fetched.next > owner.next!) owner.next = owner.position = fetched.next;
+      return;
+    }
+    if (this.inFlight.has(topicPartitionKey(owner.tp))) owner.queued = fetched;
+    else this.startDelivery(owner, seeks, fetched);
+  }
+
+  private isStale(owner: OwnedPartition, seeks: number): boolean {
+    return owner.revoked || owner.seeks !== seeks || this.owned.get(topicPartitionKey(owner.tp)) !== owner;
+  }
+
+  /** Delivers `first`, then what was fetched meanwhile, until nothing is queued. */
+  private startDelivery(owner: OwnedPartition, seeks: number, first: FetchedPartition): void {
+    const key = topicPartitionKey(owner.tp);
+    const delivering = (async () => {
+      let batch: FetchedPartition | null = first;
+      while (batch !== null && !this.isStale(owner, seeks) && this.state === 'running') {
+        const delivered = await this.deliver(owner, seeks, batch);
+        batch = owner.queued;
+        owner.queued = null;
+        // A queued batch is from where this one ended: after a rejected or stale one it is not.
+        if (!delivered || (batch !== null && batch.messages[0]!.offset < owner.next!)) batch = null;
+      }
+      owner.queued = null;
+      if (!this.isStale(owner, seeks)) owner.fetchFrom = owner.next;
+    })().finally(() => {
+      this.inFlight.delete(key);
+      this.wake();
+    });
+    this.inFlight.set(key, delivering);
+  }
+
+  /** Hands one batch to the handler; true when it resolved and the position moved past it. */
+  private async deliver(owner: OwnedPartition, seeks: number, fetched: FetchedPartition): Promise<boolean> {
+    const stale = () => this.isStale(owner, seeks);
+    await this.slots.acquire();
+    try {
+      if (stale() || this.state !== 'running') return false;
+      await this.handler!({
+        topic: fetched.topic,
+        partition: fetched.partition,
+        messages: fetched.messages,
+        highWatermark: fetched.highWatermark,
+        heartbeat: async () => undefined,
+        isStale: stale,
+      });
+      if (stale()) return false;
+      owner.next = owner.position = fetched.next;
+      return true;
+    } catch (err) {
+      this.logger.warn({ err, ...owner.tp }, `batch handler failed, delivered again after a pause: ${describeError(err)}`);
+      owner.notBefore = Date.now() + REDELIVERY_PAUSE_MS;
+      return false;
+    } finally {
+      this.slots.release();
+    }
   }
 
   /** A position outside the log (records deleted, a seek too far): the nearest end. */
@@ -360,42 +440,8 @@ export class PlatformaticConsumer implements BusConsumer {
       const offsets = await this.admin.fetchTopicOffsets(topic).catch(() => []);
       for (const { partition, low, high } of offsets) {
         const p = this.owned.get(topicPartitionKey({ topic, partition }));
-        if (p?.next !== undefined) p.next = Math.min(Math.max(p.next, low), high);
+        if (p?.fetchFrom !== undefined) p.next = p.fetchFrom = Math.min(Math.max(p.fetchFrom, low), high);
       }
     }
-  }
-
-  private async deliver(fetched: FetchedPartition, owner: OwnedPartition, seeks: number): Promise<void> {
-    const stale = () => owner.revoked || owner.seeks !== seeks || this.owned.get(topicPartitionKey(owner.tp)) !== owner;
-    if (stale() || this.state !== 'running') return;
-    if (fetched.messages.length === 0) {
-      // Only markers or aborted records: passed over.
-      if (fetched.next > owner.next!) owner.next = owner.position = fetched.next;
-      return;
-    }
-    const key = topicPartitionKey(owner.tp);
-    await this.slots.acquire();
-    const handled = (async () => {
-      try {
-        if (stale() || this.state !== 'running') return;
-        await this.handler!({
-          topic: fetched.topic,
-          partition: fetched.partition,
-          messages: fetched.messages,
-          highWatermark: fetched.highWatermark,
-          heartbeat: async () => undefined,
-          isStale: stale,
-        });
-        if (!stale()) owner.next = owner.position = fetched.next;
-      } catch (err) {
-        this.logger.warn({ err, ...owner.tp }, `batch handler failed, delivered again after a pause: ${describeError(err)}`);
-        owner.notBefore = Date.now() + REDELIVERY_PAUSE_MS;
-      } finally {
-        this.slots.release();
-      }
-    })();
-    this.inFlight.set(key, handled);
-    await handled;
-    if (this.inFlight.get(key) === handled) this.inFlight.delete(key);
   }
 }
