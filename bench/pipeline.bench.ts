@@ -295,8 +295,9 @@ async function clientRelays(events: RequestEvent[], minutes: number): Promise<Be
   const rates = new Map<string, number[]>(clients.map((c) => [c, []]));
   for (let run = 0; run < RUNS; run++) {
     for (const client of clients) {
-      process.stderr.write(`  relay on ${client} run ${run + 1}/${RUNS}\n`);
-      rates.get(client)!.push(client === 'platformatic' ? await relayOnNode22(client, minutes) : await relayRun(client, events));
+      const rate = client === 'platformatic' ? await relayOnNode22(client, minutes) : await relayRun(client, events);
+      process.stderr.write(`  relay on ${client} run ${run + 1}/${RUNS}: ${Math.round(rate)} records/s\n`);
+      rates.get(client)!.push(rate);
     }
   }
   const kafkajs = median(rates.get('kafkajs')!);
