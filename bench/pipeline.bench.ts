@@ -22,7 +22,8 @@ import { parserFor } from '../shared/logs/src/index.js';
 import { loadModelPipeline, selectBackend, type BackendName, type ModelPipeline } from '../shared/model/src/index.js';
 import { BaselineScorer, DEFAULT_MODEL_DIR, ModelScorer, WindowTable, scoreStage, sessionizeStage, windowStage, runScore, runSessionize, runWindow } from '../shared/pipeline/src/index.js';
 import { simulateTraffic } from '../shared/simulator/src/index.js';
-import { createBusFromEnv, createEmbeddedBus, runStage, silentLogger, stageSerde, type Bus, type Stage } from '../shared/stream/src/index.js';
+import { createBusFromEnv, createEmbeddedBus, runStage, silentLogger, stageSerde, type Bus, type KafkaClientName, type Stage } from '../shared/stream/src/index.js';
+import { relayOnNode22 } from './node22.js';
 import { formatResult, median, type BenchResult } from './result.js';
 
 const RUNS = 3;
@@ -270,46 +271,58 @@ async function latency(events: RequestEvent[], ratePerSecond: number): Promise<B
   ];
 }
 
+/** One bare relay on `client` over fresh topics of its own: records/s from its first batch to its last commit. */
+export async function relayRun(client: KafkaClientName, events: RequestEvent[]): Promise<number> {
+  const bus = await createBusFromEnv(undefined, { ...process.env, WEIR_BUS: 'kafka', KAFKA_CLIENT: client });
+  const suffix = randomUUID().slice(0, 8);
+  const customer = `bench-${suffix}`;
+  const input = logsTopic(customer);
+  await produce(bus, input, events.map((e) => ({ ...e, customer })), sessionKeyer('ip_ua'));
+  const seconds = await timeStage(bus, input, relay<RequestEvent>(`relay-${client}`, logsTopic(`relay-${suffix}`)), false);
+  await bus.admin.deleteTopics([input, logsTopic(`relay-${suffix}`)]).catch(() => undefined);
+  await bus.close();
+  return events.length / seconds;
+}
+
 /**
- * The bare relay on each Kafka client over the same records, runs interleaved so both see the
+ * The bare relay on each Kafka client over the same records, runs interleaved so all see the
  * same machine: `bare relay (kafka)` is the librdkafka client's (the candidate), against kafkajs's.
+ * @platformatic/kafka needs Node >= 22.22: its runs go to a Node 22 child (bench/relay-child.ts),
+ * which simulates the same records (same seed and minutes) and times the relay the same way.
  */
-async function clientRelays(events: RequestEvent[]): Promise<BenchResult[]> {
-  const keyOf = sessionKeyer('ip_ua');
-  const clients = ['kafkajs', 'confluent'] as const;
+async function clientRelays(events: RequestEvent[], minutes: number): Promise<BenchResult[]> {
+  const clients = ['kafkajs', 'confluent', 'platformatic'] as const;
   const rates = new Map<string, number[]>(clients.map((c) => [c, []]));
   for (let run = 0; run < RUNS; run++) {
     for (const client of clients) {
-      process.stderr.write(`  relay on ${client} run ${run + 1}/${RUNS}\n`);
-      const bus = await createBusFromEnv(undefined, { ...process.env, WEIR_BUS: 'kafka', KAFKA_CLIENT: client });
-      const suffix = randomUUID().slice(0, 8);
-      const customer = `bench-${suffix}`;
-      const input = logsTopic(customer);
-      await produce(bus, input, events.map((e) => ({ ...e, customer })), keyOf);
-      const seconds = await timeStage(bus, input, relay<RequestEvent>(`relay-${client}`, logsTopic(`relay-${suffix}`)), false);
-      rates.get(client)!.push(events.length / seconds);
-      await bus.admin.deleteTopics([input, logsTopic(`relay-${suffix}`)]).catch(() => undefined);
-      await bus.close();
+      const rate = client === 'platformatic' ? await relayOnNode22(client, minutes) : await relayRun(client, events);
+      process.stderr.write(`  relay on ${client} run ${run + 1}/${RUNS}: ${Math.round(rate)} records/s\n`);
+      rates.get(client)!.push(rate);
     }
   }
   const kafkajs = median(rates.get('kafkajs')!);
+  const baseline = { name: 'bare relay (kafkajs)', value: kafkajs };
   return [
     { name: 'bare relay (kafkajs)', value: kafkajs, unit: 'records/s' },
-    { name: 'bare relay (kafka)', value: median(rates.get('confluent')!), unit: 'records/s', baseline: { name: 'bare relay (kafkajs)', value: kafkajs } },
+    { name: 'bare relay (kafka)', value: median(rates.get('confluent')!), unit: 'records/s', baseline },
+    { name: 'bare relay (platformatic)', value: median(rates.get('platformatic')!), unit: 'records/s', baseline },
   ];
 }
 
 export async function run(): Promise<BenchResult[]> {
   // WEIR_BENCH_MINUTES: minutes of simulated traffic (15): more makes a group join's cost smaller beside the run.
-  const events = simulatedEvents(Number(process.env.WEIR_BENCH_MINUTES ?? 15));
+  const minutes = Number(process.env.WEIR_BENCH_MINUTES ?? 15);
+  const events = simulatedEvents(minutes);
   const sessions = sessionRecords(events);
   const windows = windowSummaries(sessions);
   process.stderr.write(`  ${events.length} events, ${sessions.length} session records, ${windows.length} window summaries\n`);
+  // WEIR_BENCH_RELAYS_ONLY=1: only the client relays on the real broker (comparing Kafka clients).
+  if (process.env.WEIR_BENCH_RELAYS_ONLY === '1') return process.env.KAFKA_BROKERS ? clientRelays(events, minutes) : [];
   // WEIR_BENCH_KAFKA_ONLY=1: only the figures on the real broker (a shorter run on a shared machine).
   const kafkaOnly = process.env.WEIR_BENCH_KAFKA_ONLY === '1';
   const results = kafkaOnly ? [] : await stageFigures('embedded', async () => createEmbeddedBus(), events, sessions, windows);
   if (process.env.KAFKA_BROKERS) {
-    results.push(...(await clientRelays(events)));
+    results.push(...(await clientRelays(events, minutes)));
     // The chosen client (KAFKA_CLIENT; kafkajs when unset), its own relay as the baseline; every input is a fresh topic per run.
     const kafka = () => createBusFromEnv(undefined, { ...process.env, WEIR_BUS: 'kafka' });
     results.push(...(await stageFigures('kafka', kafka, events, sessions, windows, ['sessionize', 'window', 'score'])));

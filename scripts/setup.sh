@@ -41,6 +41,10 @@ fi
 echo "setup: installing dependencies" >&2
 CKJS_LINKING=dynamic pnpm install --frozen-lockfile >&2
 
+# Node 22 beside the project's Node 20, for the @platformatic/kafka bus adapter (it needs Node
+# >= 22.22): its tests and bench run on it in child processes. From npm, cached in ~/.cache/weir.
+bash scripts/node22.sh >/dev/null
+
 # --test: Debian's chromium (the dashboard test drives it headless), and what the real-cluster
 # test needs: etcd, containerd, runc and the CNI plugins for the node, iptables and conntrack for
 # kube-proxy, socat for the relays to the servers, mmdebstrap and buildah for `pnpm image`, gcc

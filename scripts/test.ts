@@ -3,6 +3,8 @@
  * when they are not), then runs every test file with Node's test runner against them.
  * Set WEIR_TEST_INFRA=skip to run only the tests that need no server (they then fail loudly
  * if they do need one: nothing is skipped silently).
+ * Files named *.node22.test.ts run on Node 22 (scripts/node22.sh fetches it from npm): the
+ * @platformatic/kafka bus adapter needs Node >= 22.22, the project runs on Node 20.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -54,9 +56,19 @@ const env = { ...process.env, ...infraEnv, ...(process.env.WEIR_TEST_INFRA === '
 // a client behind, so the failure is reported, never a run that hangs until CI's limit. The leak
 // it was added for is fixed (a kafkajs consumer stopped mid-join went on fetching:
 // shared/stream/test/kafka-consumer-stop.test.ts); it stays for the ones nobody has seen yet.
-const code = run(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=spec', '--test-concurrency=2', ...files],
-  env,
-);
+const testArgs = ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=spec', '--test-concurrency=2'];
+const onNode22 = files.filter((f) => f.endsWith('.node22.test.ts'));
+const onNode20 = files.filter((f) => !onNode22.includes(f));
+let code = onNode20.length > 0 ? run(process.execPath, [...testArgs, ...onNode20], env) : 0;
+if (onNode22.length > 0) {
+  const node22 = spawnSync('bash', [join(root, 'scripts', 'node22.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (node22.status !== 0) {
+    console.error('scripts/node22.sh found no Node 22: the *.node22.test.ts files cannot run');
+    code ||= 1;
+  } else {
+    console.log(`on ${node22.stdout.trim()}: ${onNode22.join(' ')}`);
+    const node22Code = run(node22.stdout.trim(), [...testArgs, ...onNode22], env);
+    code ||= node22Code;
+  }
+}
 process.exit(code);

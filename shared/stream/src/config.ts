@@ -2,7 +2,7 @@
  * Which bus to use and how to reach Kafka, from the environment, validated at start-up:
  *
  *   WEIR_BUS              kafka (default) | embedded
- *   KAFKA_CLIENT          confluent (default: librdkafka) | kafkajs
+ *   KAFKA_CLIENT          kafkajs (default) | confluent (librdkafka) | platformatic (@platformatic/kafka, Node >= 22.22)
  *   KAFKA_BROKERS         host:port,host:port          required for kafka
  *   KAFKA_CLIENT_ID       default "weir"
  *   KAFKA_SSL             true to connect with TLS
@@ -58,7 +58,7 @@ export const DEFAULT_KAFKA_TUNING: KafkaTuning = {
 };
 
 /** Which Node client speaks to Kafka: librdkafka through @confluentinc/kafka-javascript, or kafkajs. */
-export type KafkaClientName = 'confluent' | 'kafkajs';
+export type KafkaClientName = 'confluent' | 'kafkajs' | 'platformatic';
 
 export type BusConfig =
   | { kind: 'embedded' }
@@ -68,7 +68,7 @@ const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/;
 
 export const busEnv = {
   bus: env.oneOf('WEIR_BUS', ['kafka', 'embedded']).default('kafka').describe('Message bus; embedded is in-process (one-process runs and tests)'),
-  client: env.oneOf('KAFKA_CLIENT', ['confluent', 'kafkajs']).default('kafkajs').describe('Kafka client: kafkajs, or confluent (librdkafka: faster, not yet the default)'),
+  client: env.oneOf('KAFKA_CLIENT', ['confluent', 'kafkajs', 'platformatic']).default('kafkajs').describe('Kafka client: kafkajs, confluent (librdkafka: faster, not yet the default) or platformatic (@platformatic/kafka; needs Node >= 22.22)'),
   brokers: env.list('KAFKA_BROKERS', { item: HOST_PORT, expected: 'host:port, comma-separated' }).optional().describe('Kafka bootstrap brokers; required when WEIR_BUS=kafka'),
   clientId: env.string('KAFKA_CLIENT_ID', { pattern: /^[A-Za-z0-9._-]+$/, expected: 'letters, digits, . _ -' }).default('weir').describe('Kafka client id'),
   ssl: env.bool('KAFKA_SSL').default(false).describe('Connect to Kafka with TLS (system CAs unless KAFKA_SSL_CA_FILE)'),

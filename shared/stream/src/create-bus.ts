@@ -9,6 +9,12 @@ export async function createBus(config: BusConfig, logger?: Logger): Promise<Bus
   if (config.kind === 'embedded') return createEmbeddedBus(logger ? { logger } : {});
   const options = { connection: config.connection, tuning: config.tuning, ...(logger ? { logger } : {}) };
   if (config.client === 'kafkajs') return connectKafkaBus(options);
+  if (config.client === 'platformatic') {
+    // Same reason, and @platformatic/kafka needs Node >= 22.22: a Node 20 process never loads it.
+    const platformaticModule = './platformatic/index.js';
+    const { connectPlatformaticBus } = (await import(platformaticModule)) as typeof import('./platformatic/index.js');
+    return connectPlatformaticBus(options);
+  }
   // Loaded only when chosen: the librdkafka binding is a native addon that a process on kafkajs
   // need not load. A specifier in a variable, so the production bundle (which runs on kafkajs)
   // leaves it out rather than hoisting the addon's import.

@@ -37,6 +37,7 @@ export {
   busEnv,
   DEFAULT_KAFKA_TUNING,
   type BusConfig,
+  type KafkaClientName,
   type KafkaConnection,
   type KafkaTls,
   type KafkaTuning,

@@ -2,24 +2,11 @@
  * The Kafka bus for tests, on the broker named by KAFKA_BROKERS (the test runner provides it).
  * Without one the test FAILS: a suite that silently skips would pass on a machine that tests nothing.
  */
-import type { Logger } from 'pino';
-import { busConfigFromEnv } from '../src/config.js';
 import { connectConfluentBus, type ConfluentBus } from '../src/confluent/index.js';
 import { connectKafkaBus, type KafkaBus } from '../src/kafka/index.js';
-import { createLogger } from '../src/log.js';
+import { kafkaTestConnection, testLogger } from './test-connection.js';
 
-export function kafkaTestConnection() {
-  if (!process.env.KAFKA_BROKERS) {
-    throw new Error('KAFKA_BROKERS is not set: these tests need a real broker (run them with `pnpm test`, which starts one)');
-  }
-  const config = busConfigFromEnv({ ...process.env, WEIR_BUS: 'kafka' });
-  if (config.kind !== 'kafka') throw new Error('unreachable: WEIR_BUS=kafka');
-  return config;
-}
-
-export function testLogger(name: string): Logger {
-  return createLogger(name, { level: process.env.WEIR_TEST_LOG_LEVEL ?? 'error' });
-}
+export { kafkaTestConnection, testLogger };
 
 export async function kafkaTestBus(name = 'kafka-test'): Promise<KafkaBus> {
   const { connection, tuning } = kafkaTestConnection();

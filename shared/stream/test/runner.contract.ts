@@ -16,7 +16,7 @@ import { changelogTopicName } from '../src/state/changelog.js';
 import { counterStage, type Count, type KeyState, type Request } from './fixtures/counter-stage.js';
 import { Collector, deleteTestTopics, uniqueName, waitFor } from './helpers.js';
 import type { BusFactory } from './bus.contract.js';
-import { testLogger } from './kafka-test-bus.js';
+import { testLogger } from './test-connection.js';
 
 const serde = jsonSerde<Request | Count>();
 
