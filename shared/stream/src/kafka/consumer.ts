@@ -24,7 +24,6 @@ import type { KafkaTuning } from '../config.js';
 import { describeError, StreamError } from '../errors.js';
 import { sleep } from '../sleep.js';
 import type { KafkaAdmin } from './admin.js';
-import { CONSUMER_RETRY } from './client-config.js';
 import { kafkaCall, toStreamError } from './errors.js';
 import { fromClientMessages } from '../client/messages.js';
 import { ownedByTopic, ownedOffsetsAt, requireOwned } from '../client/owned-partitions.js';
@@ -74,7 +73,6 @@ export class KafkaConsumer implements BusConsumer {
       readUncommitted: options.isolation === 'read_uncommitted',
       // Subscribing must not create topics: a name that does not exist yet waits for the watcher.
       allowAutoTopicCreation: false,
-      retry: CONSUMER_RETRY,
     });
   }
 

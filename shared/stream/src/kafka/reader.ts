@@ -13,7 +13,6 @@ import type { ConsumedMessage, PartitionReader, TopicPartitionOffset } from '../
 import type { KafkaTuning } from '../config.js';
 import { PartitionReadQueues, type ReadRequest } from '../client/read-queues.js';
 import { StreamError } from '../errors.js';
-import { CONSUMER_RETRY } from './client-config.js';
 import { kafkaCall } from './errors.js';
 import { fromClientMessage } from '../client/messages.js';
 
@@ -39,7 +38,6 @@ export class KafkaPartitionReader implements PartitionReader {
       maxWaitTimeInMs: tuning.maxWaitTimeMs,
       maxBytesPerPartition: 4 * 1024 * 1024,
       allowAutoTopicCreation: false,
-      retry: CONSUMER_RETRY,
     });
     const reader = new KafkaPartitionReader(consumer, topic);
     await kafkaCall(`open reader of ${topic}`, async () => {
