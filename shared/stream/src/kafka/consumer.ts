@@ -24,7 +24,8 @@ import type { KafkaTuning } from '../config.js';
 import { describeError, StreamError } from '../errors.js';
 import { sleep } from '../sleep.js';
 import type { KafkaAdmin } from './admin.js';
-import { kafkaCall, toStreamError } from './errors.js';
+import { CLIENT_RETRY } from './client-config.js';
+import { isBrokerUnreachable, kafkaCall, toStreamError } from './errors.js';
 import { fromClientMessages } from '../client/messages.js';
 import { ownedByTopic, ownedOffsetsAt, requireOwned } from '../client/owned-partitions.js';
 import { toKafkaOffsets } from './messages.js';
@@ -98,7 +99,9 @@ export class KafkaConsumer implements BusConsumer {
       this.consumer.on(STOP, () => this.lostAll()),
       this.consumer.on(CRASH, ({ payload }) => {
         this.logger.error({ err: payload.error, restart: payload.restart }, `consumer crashed: ${describeError(payload.error)}`);
-        if (!payload.restart) this.options.onFailure?.(toStreamError(payload.error, `consumer of group ${this.options.groupId}`));
+        if (payload.restart || this.state !== 'running') return;
+        if (isBrokerUnreachable(payload.error)) void this.restartAfterCrash();
+        else this.options.onFailure?.(toStreamError(payload.error, `consumer of group ${this.options.groupId}`));
       }),
     );
     await kafkaCall('connect consumer', () => this.consumer.connect());
@@ -171,8 +174,10 @@ export class KafkaConsumer implements BusConsumer {
   }
 
   private async start(topics: string[], fromBeginning: boolean): Promise<void> {
-    await kafkaCall(`subscribe to ${topics.join(', ')}`, () => this.consumer.subscribe({ topics, fromBeginning }));
-    for (const topic of topics) this.subscribed.add(topic);
+    if (topics.length > 0) {
+      await kafkaCall(`subscribe to ${topics.join(', ')}`, () => this.consumer.subscribe({ topics, fromBeginning }));
+      for (const topic of topics) this.subscribed.add(topic);
+    }
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: true,
@@ -202,6 +207,23 @@ export class KafkaConsumer implements BusConsumer {
     if (this.state !== 'running') return;
     await this.start(fresh, true);
     await this.callbacks;
+  }
+
+  /**
+   * kafkajs gives up on a consumer whose crash it deems fatal, some of which only mean the broker
+   * did not answer (it restarts): started again here, after the client's longest retry wait, as
+   * kafkajs restarts the others. A start that meets the broker still away crashes the same way
+   * and comes back here, until the broker answers or the consumer is stopped.
+   */
+  private async restartAfterCrash(): Promise<void> {
+    await sleep(CLIENT_RETRY.maxRetryTime);
+    if (this.state !== 'running') return;
+    this.logger.warn({ groupId: this.options.groupId }, 'restarting the consumer: the broker did not answer');
+    try {
+      await this.restart([]);
+    } catch (err) {
+      this.options.onFailure?.(toStreamError(err, `restart consumer of group ${this.options.groupId}`));
+    }
   }
 
   private joined(memberId: string, memberAssignment: Record<string, number[]>): void {

@@ -13,7 +13,9 @@ import type { ConsumedMessage, PartitionReader, TopicPartitionOffset } from '../
 import type { KafkaTuning } from '../config.js';
 import { PartitionReadQueues, type ReadRequest } from '../client/read-queues.js';
 import { StreamError } from '../errors.js';
-import { kafkaCall } from './errors.js';
+import { sleep } from '../sleep.js';
+import { CLIENT_RETRY } from './client-config.js';
+import { isBrokerUnreachable, kafkaCall } from './errors.js';
 import { fromClientMessage } from '../client/messages.js';
 
 
@@ -40,10 +42,22 @@ export class KafkaPartitionReader implements PartitionReader {
       allowAutoTopicCreation: false,
     });
     const reader = new KafkaPartitionReader(consumer, topic);
+    const run = () => consumer.run({ autoCommit: false, eachBatch: (payload) => reader.deliver(payload) });
+    // As a stage's consumer (KafkaConsumer.restartAfterCrash): a crash kafkajs does not restart
+    // from, though it only says no broker answered, would leave every later restore failing with
+    // "Consumer group was not initialized".
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || reader.closed || !isBrokerUnreachable(payload.error)) return;
+      void sleep(CLIENT_RETRY.maxRetryTime).then(async () => {
+        if (reader.closed) return;
+        logger.warn({ topic }, 'restarting the partition reader: the broker did not answer');
+        await run().catch((err: unknown) => logger.warn({ err, topic }, 'partition reader restart failed'));
+      });
+    });
     await kafkaCall(`open reader of ${topic}`, async () => {
       await consumer.connect();
       await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      await consumer.run({ autoCommit: false, eachBatch: (payload) => reader.deliver(payload) });
+      await run();
     });
     logger.debug({ topic }, 'partition reader started');
     return reader;
