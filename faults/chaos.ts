@@ -66,8 +66,9 @@ for (const [index, file] of files.entries()) {
     else output.push(line);
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (code !== 0 && !failures.some((f) => f.startsWith(file))) {
-    failures.push(`${file}: exit ${code}`);
+  if (code !== 0) {
+    // The failure's message and the services' last lines are in the test's own output.
+    if (!failures.some((f) => f.startsWith(file))) failures.push(`${file}: exit ${code}`);
     process.stderr.write(output.slice(-60).join('\n') + '\n');
   }
 }
