@@ -53,6 +53,8 @@ for (const [index, file] of files.entries()) {
       rows.push({ fault: String(r.fault), recovery: String(r.recovery ?? ''), sessions: String(r.sessions ?? ''), outcome: `pass (largest score difference ${r.largestDiff ?? 0})`, seconds: String(r.seconds ?? '') });
     } else if (/^[✔✖] /.test(line)) {
       log(`  ${line}`);
+      // The spec reporter repeats each failure under its "failing tests:" summary: one row each.
+      if (line === '✖ failing tests:' || failures.includes(`${file}: ${line}`)) return;
       if (line.startsWith('✖')) {
         failures.push(`${file}: ${line}`);
         rows.push({ fault: line.slice(2, 90), recovery: '', sessions: '', outcome: 'FAIL', seconds: '' });
