@@ -53,6 +53,8 @@ for (const [index, file] of files.entries()) {
       rows.push({ fault: String(r.fault), recovery: String(r.recovery ?? ''), sessions: String(r.sessions ?? ''), outcome: `pass (largest score difference ${r.largestDiff ?? 0})`, seconds: String(r.seconds ?? '') });
     } else if (/^[✔✖] /.test(line)) {
       log(`  ${line}`);
+      // The spec reporter repeats each failure under its "failing tests:" summary: one row each.
+      if (line === '✖ failing tests:' || failures.includes(`${file}: ${line}`)) return;
       if (line.startsWith('✖')) {
         failures.push(`${file}: ${line}`);
         rows.push({ fault: line.slice(2, 90), recovery: '', sessions: '', outcome: 'FAIL', seconds: '' });
@@ -66,8 +68,9 @@ for (const [index, file] of files.entries()) {
     else output.push(line);
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (code !== 0 && !failures.some((f) => f.startsWith(file))) {
-    failures.push(`${file}: exit ${code}`);
+  if (code !== 0) {
+    // The failure's message and the services' last lines are in the test's own output.
+    if (!failures.some((f) => f.startsWith(file))) failures.push(`${file}: exit ${code}`);
     process.stderr.write(output.slice(-60).join('\n') + '\n');
   }
 }

@@ -72,7 +72,7 @@ export function elasticsearchService(config: InfraConfig): Service {
     port,
     movedBy: 'WEIR_ES_PORT',
     otherPorts: [{ port: config.ports.elasticsearchTransport, movedBy: 'WEIR_ES_PORT (transport = port + 100)' }],
-    startTimeoutMs: 240_000,
+    startStallMs: 240_000,
     env: { ELASTICSEARCH_URL: url },
     readiness: async () => {
       const root = await httpGet(url);

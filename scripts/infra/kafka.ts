@@ -95,7 +95,7 @@ export function kafkaService(config: InfraConfig): Service {
       { port: config.ports.kafkaController, movedBy: 'WEIR_KAFKA_PORT (controller = port + 1)' },
       { port: config.ports.kafkaPods, movedBy: 'WEIR_KAFKA_PORT (listener for the local cluster\'s pods = port + 2)' },
     ],
-    startTimeoutMs: 120_000,
+    startStallMs: 120_000,
     env: { KAFKA_BROKERS: `${HOST}:${port}` },
     readiness: async () => ((await liveBrokerCount(HOST, port)) > 0 ? undefined : 'no live broker registered yet'),
 

@@ -44,17 +44,24 @@ export function httpGet(url: string, timeoutMs = 5_000, headers: Record<string, 
 export type Readiness = () => Promise<string | undefined>;
 
 export interface WaitOptions {
-  timeoutMs: number;
+  /**
+   * How long the server may go without answering and without progress: on a saturated machine a
+   * server starts slowly, not wrongly, so only a stall fails the wait, never a deadline.
+   */
+  stallMs: number;
   intervalMs?: number;
   /** Gives up early once this says the server process is gone. */
   alive?: () => boolean;
+  /** Something that moves while the server works its way up (its log's size); each change restarts the stall clock. */
+  progress?: () => number;
 }
 
 export type WaitResult = { ready: true } | { ready: false; reason: string; died: boolean };
 
 export async function waitUntilReady(check: Readiness, options: WaitOptions): Promise<WaitResult> {
-  const deadline = Date.now() + options.timeoutMs;
   let reason = 'not checked yet';
+  let last = options.progress?.();
+  let movedAt = Date.now();
   for (;;) {
     try {
       const why = await check();
@@ -64,7 +71,13 @@ export async function waitUntilReady(check: Readiness, options: WaitOptions): Pr
       reason = err instanceof Error ? err.message : String(err);
     }
     if (options.alive && !options.alive()) return { ready: false, reason, died: true };
-    if (Date.now() >= deadline) return { ready: false, reason, died: false };
+    const now = options.progress?.();
+    if (now !== last) {
+      last = now;
+      movedAt = Date.now();
+    } else if (Date.now() - movedAt >= options.stallMs) {
+      return { ready: false, reason, died: false };
+    }
     await sleep(options.intervalMs ?? 500);
   }
 }

@@ -46,7 +46,7 @@ export function registryService(config: InfraConfig): Service {
     port,
     movedBy: 'WEIR_REGISTRY_PORT',
     otherPorts: [{ port: config.ports.registryManagement, movedBy: 'WEIR_REGISTRY_PORT (management = port + 10)' }],
-    startTimeoutMs: 180_000,
+    startStallMs: 180_000,
     env: { SCHEMA_REGISTRY_URL: base },
     readiness: async () => {
       const answer = await httpGet(`${base}/subjects`);

@@ -2,7 +2,7 @@
  * What every server has in common: reuse it when it already answers, otherwise install (cached),
  * start detached, and wait until it answers; stop it; say what state it is in.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HOST, type InfraConfig } from './config.js';
 import { infraError } from './errors.js';
@@ -30,7 +30,8 @@ export interface Service {
   /** Ports the server also binds, with the variable that moves them, for a clear "busy" error. */
   otherPorts: { port: number; movedBy: string }[];
   movedBy: string;
-  startTimeoutMs: number;
+  /** How long a start may go without answering and without writing to its log before it counts as stuck. */
+  startStallMs: number;
   /** The variables that point clients at this server. */
   env: Record<string, string>;
   readiness: Readiness;
@@ -75,14 +76,17 @@ async function awaitReady(ctx: ServiceContext, service: Service, pid: number, si
   const { pidFile, logFile } = paths(ctx.config, service);
   const record = runningFrom(pidFile);
   const result = await waitUntilReady(service.readiness, {
-    timeoutMs: service.startTimeoutMs,
+    stallMs: service.startStallMs,
     alive: () => record !== undefined && isOurs(record),
+    // A server busy starting logs as it goes (Kafka: its logs loaded, the quorum, the broker's
+    // registration): what it wrote is its progress.
+    progress: () => (existsSync(logFile) ? statSync(logFile).size : 0),
   });
   if (result.ready) {
     ctx.log(`${service.title}: ${how} on ${HOST}:${service.port} (pid ${pid}, ${seconds(since)})`);
     return;
   }
-  const what = result.died ? 'exited before it answered' : `did not answer within ${service.startTimeoutMs / 1000}s`;
+  const what = result.died ? 'exited before it answered' : `neither answered nor wrote to its log for ${service.startStallMs / 1000}s`;
   throw infraError(
     'WEIR_INFRA_START',
     `${service.title} (pid ${pid}) ${what}: ${result.reason}\nlast lines of ${logFile}:\n${logTail(logFile)}`,

@@ -22,7 +22,7 @@ export const scoreEnv = {
   modelPoll: env.duration('WEIR_MODEL_POLL', { min: '100ms' }).default('5s').describe('How often the model directories are checked for a new model'),
   thresholds: EnvVar.of('WEIR_THRESHOLDS', 'suspicious=0.5,bot=0.8', parseThresholds).optional().describe('Score thresholds of the suspicious and bot labels (unset: the model ones)'),
   customerThresholds: EnvVar.of('WEIR_CUSTOMER_THRESHOLDS', 'customer:suspicious=0.6,bot=0.9;other:...', parseCustomerThresholds).optional().describe('Thresholds per customer, overriding WEIR_THRESHOLDS'),
-  maxWait: env.duration('WEIR_SCORE_MAX_WAIT', { min: '1s' }).default('5m').describe('Longest a closed session waits (wall clock) for its window to close before it is scored against the newest baseline there is'),
+  maxWait: env.duration('WEIR_SCORE_MAX_WAIT', { min: '1s' }).default('5m').describe('Longest a closed session waits (wall clock) for its window to close before a provisional score (closed false) against the newest baseline there is; its final score still waits for the window'),
   windowRetention: env
     .duration('WEIR_SCORE_WINDOW_RETENTION', { min: '1s' })
     .default('271m')

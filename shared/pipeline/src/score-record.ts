@@ -8,6 +8,11 @@ export interface ScoreRecordMeta {
   shadow: boolean;
   /** Wall-clock ms of scoring. */
   scoredAt: number;
+  /**
+   * True for a closed session scored before the final summary of its window (after the score
+   * stage's longest wait): published with `closed` false, since its final score is still to come.
+   */
+  provisional?: boolean;
 }
 
 /**
@@ -24,7 +29,8 @@ export function scoreRecord({ session, baseline }: ScoringItem, result: SessionS
     firstTime: session.firstTime,
     lastTime: session.lastTime,
     requestCount: session.requestCount,
-    closed: session.closed,
+    // `closed` marks a session's final score: one per session, from its window's final summary.
+    closed: session.closed && !meta.provisional,
     score: result.score,
     label: result.label,
     modelVersion: meta.modelVersion,

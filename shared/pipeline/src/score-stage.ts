@@ -9,6 +9,8 @@ export interface ScoreState {
   session: SessionFeatures;
   /** Wall-clock ms it started waiting. */
   since: number;
+  /** True once its provisional score (after maxWaitMs) is published: one is enough. */
+  provisional?: boolean;
 }
 
 export interface ScoreStageOptions {
@@ -21,8 +23,9 @@ export interface ScoreStageOptions {
   /** Output topic, `weir.scores` by default. */
   topic?: string;
   /**
-   * Longest a closed session waits for its window to close before it is scored against the
-   * newest baseline there is (wall clock). Default 5 minutes.
+   * Longest a closed session waits (wall clock) for its window to close before a provisional
+   * score (`closed` false) against the newest baseline there is is published; it goes on waiting
+   * for its final score. Default 5 minutes.
    */
   maxWaitMs?: number;
   now?: () => number;
@@ -36,20 +39,27 @@ export interface ScoreStageOptions {
  * waits (in checkpointed state) until that window has closed. The final score then depends on
  * the data alone, not on which topic happened to be read first, and a restarted stage gives the
  * same final scores as an uninterrupted one.
+ *
+ * A closed session's final score is published only from that final summary, never from a
+ * baseline that may still change: a session still waiting after `maxWaitMs` gets a provisional
+ * score (`closed` false) and waits on. Were the provisional score final, a session delivered
+ * again after a rejoin or restart would get a second final score, from the window's final
+ * summary, and which of the two counted would depend on timing. Only a session whose window the
+ * table can no longer hold (beyond its retention) is finished against the newest baseline there is.
  */
 export function scoreStage(options: ScoreStageOptions): Stage<SessionFeatures, ScoreRecord, ScoreState> {
   const topic = options.topic ?? SCORES_TOPIC;
   const now = options.now ?? Date.now;
   const maxWait = options.maxWaitMs ?? 5 * 60_000;
 
-  function score(items: ScoringItem[]): OutputRecord<ScoreRecord>[] {
+  function score(items: ScoringItem[], provisional = false): OutputRecord<ScoreRecord>[] {
     if (items.length === 0) return [];
     const scoredAt = now();
     const outputs: OutputRecord<ScoreRecord>[] = [];
     const publish = (scorer: Scorer, shadow: boolean) => {
       const results = scorer.scoreBatch(items, options.thresholds);
       items.forEach((item, i) => {
-        const value = scoreRecord(item, results[i]!, { modelVersion: scorer.version, shadow, scoredAt });
+        const value = scoreRecord(item, results[i]!, { modelVersion: scorer.version, shadow, scoredAt, provisional });
         outputs.push({ topic, key: item.session.sessionId, value });
       });
     };
@@ -76,7 +86,8 @@ export function scoreStage(options: ScoreStageOptions): Stage<SessionFeatures, S
         if (baseline) {
           ctx.state.delete(session.sessionId);
           ready.push({ session, baseline });
-        } else {
+        } else if (!ctx.state.has(session.sessionId)) {
+          // Delivered again (a rejoin, a restart): it keeps its wait and its provisional score.
           ctx.state.set(session.sessionId, { session, since: now() });
         }
       }
@@ -85,17 +96,27 @@ export function scoreStage(options: ScoreStageOptions): Stage<SessionFeatures, S
     onTick(tickNow, ctx) {
       if (ctx.state.size === 0) return [];
       const ready: ScoringItem[] = [];
-      for (const [sessionId, waiting] of ctx.state.entries()) {
-        const baseline = finalBaseline(waiting.session);
-        const expired = tickNow - waiting.since >= maxWait;
-        if (!baseline && !expired) continue;
-        ctx.state.delete(sessionId);
-        ready.push({
-          session: waiting.session,
-          baseline: baseline ?? options.windows.lookup(waiting.session.customer, waiting.session.lastTime),
-        });
+      const provisional: ScoringItem[] = [];
+      const newest = (session: SessionFeatures) => options.windows.lookup(session.customer, session.lastTime);
+      for (const [sessionId, waiting] of [...ctx.state.entries()]) {
+        const { session } = waiting;
+        const baseline = finalBaseline(session);
+        if (baseline) {
+          ctx.state.delete(sessionId);
+          ready.push({ session, baseline });
+        } else if (options.windows.beyondRetention(session.customer, session.lastTime)) {
+          ctx.state.delete(sessionId);
+          ready.push({ session, baseline: newest(session) });
+        } else if (!waiting.provisional && tickNow - waiting.since >= maxWait) {
+          ctx.state.set(sessionId, { ...waiting, provisional: true });
+          provisional.push({ session, baseline: newest(session) });
+        }
       }
-      return score(ready);
+      if (provisional.length > 0) {
+        // Seen in a service's log, this says why its final scores came later than maxWaitMs.
+        ctx.log.warn({ sessions: provisional.length, maxWaitMs: maxWait }, 'closed sessions waited longer than the longest wait for their window\'s final summary: provisional scores published, final ones to come');
+      }
+      return [...score(ready), ...score(provisional, true)];
     },
   };
 }

@@ -89,6 +89,20 @@ export class WindowTable {
     return null;
   }
 
+  /**
+   * True once the window holding `time` can never be held again: the customer's newest window
+   * ends more than the retention after any window holding `time` ends, so that window is evicted
+   * (or would be, on arrival). A closed session there will never meet its final summary.
+   */
+  beyondRetention(customer: string, time: number): boolean {
+    const windows = this.byCustomer.get(customer);
+    if (!windows || windows.length === 0) return false;
+    const size = windows[0]!.windowEnd - windows[0]!.windowStart;
+    let newestEnd = -Infinity;
+    for (const w of windows) newestEnd = Math.max(newestEnd, w.windowEnd);
+    return time + size + this.retainMs < newestEnd;
+  }
+
   customers(): string[] {
     return [...this.byCustomer.keys()];
   }

@@ -52,7 +52,7 @@ test('updates score at once; a closed session waits for the final summary of its
   assert.equal(released[0]?.value.modelVersion, 'test-1');
   assert.equal(state.size, 0);
 
-  // A closed session whose window never closes is scored with what there is, after maxWaitMs.
+  // A closed session whose window does not close gets a provisional score with what there is, after maxWaitMs.
   await stage.process([record(session('b', 90_000, true), 2)], ctx(state));
   now += 59_000;
   assert.equal((await stage.onTick!(now, ctx(state))).length, 0);
@@ -60,6 +60,59 @@ test('updates score at once; a closed session waits for the final summary of its
   const expired = await stage.onTick!(now, ctx(state));
   assert.equal(expired[0]?.value.sessionId, 'b');
   assert.equal(expired[0]?.value.windowStart, 0, 'the newest window before it');
+  assert.equal(expired[0]?.value.closed, false, 'provisional: not its final score');
+  assert.equal(state.size, 1, 'it waits on for its final score');
+});
+
+/** Scores a session by its baseline's session count: which baseline it met shows in its score. */
+const baselineScorer: Scorer = {
+  version: 'by-baseline',
+  scoreBatch: (items) => items.map(({ baseline }) => ({ score: (baseline?.sessionCount ?? 0) / 100, label: 'human', reasons: [] })),
+};
+const counted = (start: number, sessionCount: number, closed: boolean): WindowSummary => ({ ...window(start, closed), sessionCount });
+
+test('a closed session has one final score, from its window\'s final summary, however late that comes and however often the session is delivered', async () => {
+  const windows = new WindowTable();
+  let now = 1_000;
+  const stage = scoreStage({ windows, scorer: () => baselineScorer, thresholds: () => ({ suspicious: 0.5, bot: 0.8 }), now: () => now, maxWaitMs: 60_000 });
+  const state = stateView();
+  const published: { closed: boolean; score: number }[] = [];
+  const keep = (outputs: Awaited<ReturnType<typeof stage.process>>) => published.push(...outputs.map((o) => ({ closed: o.value.closed, score: o.value.score })));
+
+  windows.upsert(counted(0, 1, false));
+  const closing = record(session('a', 30_000, true), 7);
+  keep(await stage.process([closing], ctx(state)));
+  // The window stays open past the longest wait (a slow or restarting window stage).
+  now += 60_000;
+  keep(await stage.onTick!(now, ctx(state)));
+  now += 60_000;
+  keep(await stage.onTick!(now, ctx(state)));
+  // More sessions join the window, which then closes; meanwhile the stage rejoins its group and
+  // the closed session is delivered again, before and after the close.
+  windows.upsert(counted(0, 2, false));
+  keep(await stage.process([closing], ctx(state)));
+  windows.upsert(counted(0, 3, true));
+  keep(await stage.onTick!(now, ctx(state)));
+  keep(await stage.process([closing], ctx(state)));
+
+  const finals = published.filter((p) => p.closed).map((p) => p.score);
+  assert.deepEqual([...new Set(finals)], [0.03], `every final score from the final summary (published: ${JSON.stringify(published)})`);
+  assert.deepEqual(published.filter((p) => !p.closed).map((p) => p.score), [0.01], 'one provisional score, from the running summary');
+  assert.equal(state.size, 0);
+});
+
+test('a closed session whose window the table can no longer hold is finished against the newest baseline there is', async () => {
+  const windows = new WindowTable({ retainMs: 120_000 });
+  const stage = scoreStage({ windows, scorer: () => baselineScorer, thresholds: () => ({ suspicious: 0.5, bot: 0.8 }), now: () => 0, maxWaitMs: 60_000 });
+  const state = stateView();
+  windows.upsert(counted(0, 1, false));
+  assert.deepEqual(await stage.process([record(session('late', 30_000, true), 0)], ctx(state)), []);
+  windows.upsert(counted(120_000, 4, false));
+  assert.deepEqual(await stage.onTick!(0, ctx(state)), [], 'window 0 could still be held');
+  windows.upsert(counted(240_000, 5, false));
+  const finished = await stage.onTick!(0, ctx(state));
+  assert.deepEqual(finished.map((o) => [o.value.sessionId, o.value.closed]), [['late', true]]);
+  assert.equal(state.size, 0);
 });
 
 test('a shadow model publishes a second, marked score', async () => {

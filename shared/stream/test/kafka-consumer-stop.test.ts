@@ -108,7 +108,7 @@ test('a closed bus hands out no more clients (a timed-out test body still runnin
 test('a consumer crashed by failing batches restarts itself, and stops for good once stopped', { timeout: 120_000 }, async () => {
   const topic = await topicWithOneRecord('crash-restart');
   const groupId = uniqueName('crash-restart-group');
-  // kafkajs retries a failing batch (CONSUMER_RETRY: 5 retries) and then crashes the consumer:
+  // kafkajs retries a failing batch (CLIENT_RETRY: 5 retries) and then crashes the consumer:
   // the first 8 deliveries fail, so the record arrives only after a restart.
   let attempts = 0;
   let delivered = 0;

@@ -3,7 +3,14 @@ import type { TopicSpec } from '../bus.js';
 import { StreamError } from '../errors.js';
 import { sleep } from '../sleep.js';
 
-const LEADER_WAIT_MS = 30_000;
+/**
+ * How long the broker may show no progress at all (neither on the topic's partitions nor on the
+ * topics it lists) before the wait gives up: a stall, as the project's other waits measure one.
+ */
+export const LEADER_STALL_MS = 60_000;
+const POLL_MS = 100;
+/** How often, while the topic's own state stands still, the broker's topic list is asked for. */
+const PROGRESS_POLL_MS = 1_000;
 
 /** One topic of a CreateTopics request (both clients take the KafkaJS shape). */
 export function topicEntry(spec: TopicSpec) {
@@ -19,24 +26,70 @@ export function topicEntry(spec: TopicSpec) {
 export interface LeaderProbe {
   /** The topic's partitions as the cluster's metadata lists them now. */
   partitions(topic: string): Promise<ReadonlyArray<{ leader: number }>>;
+  /**
+   * The topics the broker's metadata lists now. It moves whenever the broker applies metadata
+   * (any client's topic created or deleted), so a broker that is slow, not stuck, shows progress
+   * here while the new topic is not listed yet.
+   */
+  topics(): Promise<readonly string[]>;
   /** Whether an error of `partitions` only means "not there yet" (unknown topic, no leader). */
   notYet(err: unknown): boolean;
   toError(err: unknown, operation: string): Error;
 }
 
-/** Until every partition of a (new) topic has a leader, so producing to it works at once. */
-export async function waitForLeaders(topic: string, probe: LeaderProbe): Promise<void> {
-  const deadline = Date.now() + LEADER_WAIT_MS;
+export interface LeaderWaitOptions {
+  stallMs?: number;
+  /** For tests: the clock and the pause between polls. */
+  now?: () => number;
+  pause?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Until every partition of a (new) topic has a leader, so producing to it works at once. A busy
+ * machine can hold a broker's metadata back for long (over 30 s seen at a load of 79 on 2 cores),
+ * so there is no deadline: the wait fails on an error from the broker, or when the broker shows no
+ * progress for `stallMs` (the topic's partitions and led partitions, and the topics it lists, all
+ * unchanged).
+ */
+export async function waitForLeaders(topic: string, probe: LeaderProbe, options: LeaderWaitOptions = {}): Promise<void> {
+  const { stallMs = LEADER_STALL_MS, now = Date.now, pause = sleep } = options;
+  let state = '';
+  let listed = '';
+  let movedAt = now();
+  let listedAt = Number.NEGATIVE_INFINITY;
   for (;;) {
+    let current = 'not listed';
     try {
       const partitions = await probe.partitions(topic);
-      if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return;
+      const led = partitions.filter((p) => p.leader >= 0).length;
+      if (partitions.length > 0 && led === partitions.length) return;
+      current = `${led} of ${partitions.length} partitions led`;
     } catch (err) {
       if (!probe.notYet(err)) throw probe.toError(err, `wait for leaders of ${topic}`);
     }
-    if (Date.now() > deadline) {
-      throw new StreamError('WEIR_BUS_KAFKA', `topic "${topic}" has no leader for every partition after ${LEADER_WAIT_MS} ms`);
+    if (current !== state) {
+      state = current;
+      movedAt = now();
+    } else if (now() - listedAt >= PROGRESS_POLL_MS) {
+      listedAt = now();
+      let topics: readonly string[];
+      try {
+        topics = await probe.topics();
+      } catch (err) {
+        throw probe.toError(err, `wait for leaders of ${topic}: list topics`);
+      }
+      const fingerprint = [...topics].sort().join('\n');
+      if (fingerprint !== listed) {
+        listed = fingerprint;
+        movedAt = now();
+      }
     }
-    await sleep(100);
+    if (now() - movedAt > stallMs) {
+      throw new StreamError(
+        'WEIR_BUS_KAFKA',
+        `topic "${topic}" has no leader for every partition (${state}), and the broker's metadata showed no progress for ${stallMs} ms`,
+      );
+    }
+    await pause(POLL_MS);
   }
 }

@@ -32,6 +32,7 @@ export class ConfluentAdmin implements BusAdmin {
   private waitForLeaders(topic: string): Promise<void> {
     return waitForLeaders(topic, {
       partitions: async (name) => (await this.admin.fetchTopicMetadata({ topics: [name] }))[0]?.partitions ?? [],
+      topics: () => this.admin.listTopics(),
       notYet: (err) => {
         const code = errorCode(err);
         return code === UNKNOWN_TOPIC_OR_PART || code === LEADER_NOT_AVAILABLE;

@@ -34,6 +34,7 @@ export class KafkaAdmin implements BusAdmin {
   private waitForLeaders(topic: string): Promise<void> {
     return waitForLeaders(topic, {
       partitions: async (name) => (await this.topicMetadata([name])).topics.find((t) => t.name === name)?.partitions ?? [],
+      topics: async () => (await this.topicMetadata([])).topics.map((t) => t.name),
       notYet: (err) => hasErrorType(err, 'UNKNOWN_TOPIC_OR_PARTITION') || hasErrorType(err, 'LEADER_NOT_AVAILABLE'),
       toError: toStreamError,
     });

@@ -24,6 +24,7 @@ export function kafkaClientConfig(connection: KafkaConnection, tuning: KafkaTuni
     requestTimeout: tuning.requestTimeoutMs,
     logLevel: kafkaLogLevel(logger),
     logCreator: kafkaLogCreator(logger),
+    retry: CLIENT_RETRY,
   };
   if (connection.tls) {
     const { ca, cert, key } = connection.tls;
@@ -35,8 +36,10 @@ export function kafkaClientConfig(connection: KafkaConnection, tuning: KafkaTuni
 }
 
 /**
- * kafkajs restarts a crashed consumer (e.g. the broker went away) after its last retry's wait,
- * which grows to about 16 s by default: after a broker restart, stages and state restores then
- * sat idle for half of the 30 s the fault campaign allows for recovery. Capped at 2 s a wait.
+ * kafkajs restarts a crashed consumer (e.g. the broker went away) after the wait its failed call's
+ * last retry came to, which grows to about 17 s by default: after a broker restart, stages and
+ * state restores then sat idle for half of the 30 s the fault campaign allows for recovery. The
+ * call that fails there is the connection to the broker, retried by the client's cluster with the
+ * client's `retry` (not the consumer's own), so the cap is set on the client: at most 2 s a wait.
  */
-export const CONSUMER_RETRY = { retries: 5, initialRetryTime: 300, maxRetryTime: 2000 };
+export const CLIENT_RETRY = { retries: 5, initialRetryTime: 300, maxRetryTime: 2000 };

@@ -29,8 +29,8 @@ import type { KafkaTuning } from '../config.js';
 import { describeError, StreamError } from '../errors.js';
 import { sleep } from '../sleep.js';
 import type { KafkaAdmin } from './admin.js';
-import { CONSUMER_RETRY } from './client-config.js';
-import { kafkaCall, toStreamError } from './errors.js';
+import { CLIENT_RETRY } from './client-config.js';
+import { isBrokerUnreachable, kafkaCall, toStreamError } from './errors.js';
 import { fromClientMessages } from '../client/messages.js';
 import { ownedByTopic, ownedOffsetsAt, requireOwned } from '../client/owned-partitions.js';
 import { toKafkaOffsets } from './messages.js';
@@ -88,7 +88,7 @@ export class KafkaConsumer implements BusConsumer {
       allowAutoTopicCreation: false,
       // kafkajs restarts after a retriable crash on a timer of its own, which a stop during the
       // restart's join cannot reach: this class restarts instead (and never once stopped).
-      retry: { ...CONSUMER_RETRY, restartOnFailure: async (error) => this.restartAfterCrash(error) },
+      retry: { ...CLIENT_RETRY, restartOnFailure: async (error) => this.restartAfterCrash(error) },
     });
   }
 
@@ -116,7 +116,11 @@ export class KafkaConsumer implements BusConsumer {
       this.consumer.on(CRASH, ({ payload }) => {
         const restarting = this.restarts.delete(payload.error);
         this.logger.error({ err: payload.error, restart: restarting }, `consumer crashed: ${describeError(payload.error)}`);
-        if (!restarting && this.state === 'running') this.options.onFailure?.(toStreamError(payload.error, `consumer of group ${this.options.groupId}`));
+        if (restarting || this.state !== 'running') return;
+        // kafkajs deems some crashes fatal that only say no broker answered (it restarts): those
+        // are started again too, after the client's longest retry wait, until the broker answers.
+        if (isBrokerUnreachable(payload.error)) this.scheduleRestart(CLIENT_RETRY.maxRetryTime);
+        else this.options.onFailure?.(toStreamError(payload.error, `consumer of group ${this.options.groupId}`));
       }),
     );
     await this.track(this.startUp());
@@ -154,7 +158,12 @@ export class KafkaConsumer implements BusConsumer {
   private restartAfterCrash(error: Error): boolean {
     if (this.state !== 'running') return false;
     this.restarts.add(error);
-    const waitMs = (error as { retryTime?: number }).retryTime ?? CONSUMER_RETRY.initialRetryTime;
+    this.scheduleRestart((error as { retryTime?: number }).retryTime ?? CLIENT_RETRY.initialRetryTime);
+    return false;
+  }
+
+  /** Runs the consumer again after `waitMs`, as a start in flight that `stop` waits for (and cuts short). */
+  private scheduleRestart(waitMs: number): void {
     this.logger.warn({ groupId: this.options.groupId, waitMs }, 'restarting the consumer after a crash');
     void this.track(
       (async () => {
@@ -166,7 +175,6 @@ export class KafkaConsumer implements BusConsumer {
       this.logger.error({ err }, `consumer restart failed: ${describeError(err)}`);
       this.options.onFailure?.(toStreamError(err, `consumer of group ${this.options.groupId}`));
     });
-    return false;
   }
 
   assignment(): TopicPartition[] {
@@ -240,8 +248,10 @@ export class KafkaConsumer implements BusConsumer {
   }
 
   private async start(topics: string[], fromBeginning: boolean): Promise<void> {
-    await kafkaCall(`subscribe to ${topics.join(', ')}`, () => this.consumer.subscribe({ topics, fromBeginning }));
-    for (const topic of topics) this.subscribed.add(topic);
+    if (topics.length > 0) {
+      await kafkaCall(`subscribe to ${topics.join(', ')}`, () => this.consumer.subscribe({ topics, fromBeginning }));
+      for (const topic of topics) this.subscribed.add(topic);
+    }
     if (this.state !== 'running') return;
     await this.consumer.run(this.runConfig());
   }

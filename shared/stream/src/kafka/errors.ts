@@ -5,7 +5,7 @@ import { StreamError } from '../errors.js';
 const FENCED_CODES = new Set([47, 90]);
 const FENCED_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
 
-function field(err: unknown, name: 'code' | 'type' | 'cause' | 'message'): unknown {
+function field(err: unknown, name: 'code' | 'type' | 'cause' | 'message' | 'name'): unknown {
   return typeof err === 'object' && err !== null && name in err ? Reflect.get(err, name) : undefined;
 }
 
@@ -21,6 +21,20 @@ export function isFenced(err: unknown): boolean {
     const code = field(e, 'code');
     const type = field(e, 'type');
     return (typeof code === 'number' && FENCED_CODES.has(code)) || (typeof type === 'string' && FENCED_TYPES.has(type));
+  });
+}
+
+/**
+ * kafkajs errors that only say no broker answered (down, restarting, unreachable). kafkajs treats
+ * some of them as fatal to a consumer (KafkaJSGroupCoordinatorNotFound: every broker refused the
+ * FindCoordinator while the broker restarted), though the broker's return fixes them.
+ */
+const UNREACHABLE = new Set(['KafkaJSGroupCoordinatorNotFound', 'KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSBrokerNotFound']);
+
+export function isBrokerUnreachable(err: unknown): boolean {
+  return chain(err).some((e) => {
+    const name = field(e, 'name');
+    return typeof name === 'string' && UNREACHABLE.has(name);
   });
 }
 

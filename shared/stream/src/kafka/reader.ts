@@ -13,8 +13,9 @@ import type { ConsumedMessage, PartitionReader, TopicPartitionOffset } from '../
 import type { KafkaTuning } from '../config.js';
 import { PartitionReadQueues, type ReadRequest } from '../client/read-queues.js';
 import { StreamError } from '../errors.js';
-import { CONSUMER_RETRY } from './client-config.js';
-import { kafkaCall } from './errors.js';
+import { sleep } from '../sleep.js';
+import { CLIENT_RETRY } from './client-config.js';
+import { isBrokerUnreachable, kafkaCall } from './errors.js';
 import { fromClientMessage } from '../client/messages.js';
 
 
@@ -41,15 +42,27 @@ export class KafkaPartitionReader implements PartitionReader {
       maxBytesPerPartition: 4 * 1024 * 1024,
       allowAutoTopicCreation: false,
       // A crash after close must not start the consumer again on kafkajs's timer.
-      retry: { ...CONSUMER_RETRY, restartOnFailure: async () => reader?.closed !== true },
+      retry: { ...CLIENT_RETRY, restartOnFailure: async () => reader?.closed !== true },
     });
     const opened = new KafkaPartitionReader(consumer, topic);
     reader = opened;
+    const run = () => consumer.run({ autoCommit: false, eachBatch: (payload) => opened.deliver(payload) });
+    // As a stage's consumer (KafkaConsumer's restart after a crash): a crash kafkajs does not
+    // restart from, though it only says no broker answered, would leave every later restore failing
+    // with "Consumer group was not initialized".
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || opened.closed || !isBrokerUnreachable(payload.error)) return;
+      void sleep(CLIENT_RETRY.maxRetryTime).then(async () => {
+        if (opened.closed) return;
+        logger.warn({ topic }, 'restarting the partition reader: the broker did not answer');
+        await run().catch((err: unknown) => logger.warn({ err, topic }, 'partition reader restart failed'));
+      });
+    });
     try {
       await kafkaCall(`open reader of ${topic}`, async () => {
         await consumer.connect();
         await consumer.subscribe({ topics: [topic], fromBeginning: true });
-        await consumer.run({ autoCommit: false, eachBatch: (payload) => opened.deliver(payload) });
+        await run();
       });
     } catch (err) {
       await opened.close();
