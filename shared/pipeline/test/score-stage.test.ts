@@ -75,7 +75,7 @@ test('a closed session has one final score, from its window\'s final summary, ho
   const windows = new WindowTable();
   let now = 1_000;
   const stage = scoreStage({ windows, scorer: () => baselineScorer, thresholds: () => ({ suspicious: 0.5, bot: 0.8 }), now: () => now, maxWaitMs: 60_000 });
-  const state = stateView();
+  const state = mapState<ScoreState>();
   const published: { closed: boolean; score: number }[] = [];
   const keep = (outputs: Awaited<ReturnType<typeof stage.process>>) => published.push(...outputs.map((o) => ({ closed: o.value.closed, score: o.value.score })));
 
@@ -104,7 +104,7 @@ test('a closed session has one final score, from its window\'s final summary, ho
 test('a closed session whose window the table can no longer hold is finished against the newest baseline there is', async () => {
   const windows = new WindowTable({ retainMs: 120_000 });
   const stage = scoreStage({ windows, scorer: () => baselineScorer, thresholds: () => ({ suspicious: 0.5, bot: 0.8 }), now: () => 0, maxWaitMs: 60_000 });
-  const state = stateView();
+  const state = mapState<ScoreState>();
   windows.upsert(counted(0, 1, false));
   assert.deepEqual(await stage.process([record(session('late', 30_000, true), 0)], ctx(state)), []);
   windows.upsert(counted(120_000, 4, false));

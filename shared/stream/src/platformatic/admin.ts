@@ -38,6 +38,7 @@ export class PlatformaticAdmin implements BusAdmin {
   private waitForLeaders(topic: string): Promise<void> {
     return waitForLeaders(topic, {
       partitions: async (name) => (await this.metadata([name], true)).topics.get(name)?.partitions ?? [],
+      topics: () => this.listTopics(),
       notYet: (err) => isUnknownTopic(err) || hasApiId(err, 'LEADER_NOT_AVAILABLE'),
       toError: toStreamError,
     });
