@@ -79,7 +79,8 @@ export class AtLeastOnceDelivery implements Delivery {
   ) {}
 
   static async create(ctx: DeliveryContext, consumer: () => BusConsumer): Promise<AtLeastOnceDelivery> {
-    const producer = await retried(ctx, 'open producer', () => ctx.bus.producer());
+    // Nothing reads where the records landed: a client may spare its per-record reports.
+    const producer = await retried(ctx, 'open producer', () => ctx.bus.producer({ recordMetadata: false }));
     return new AtLeastOnceDelivery(ctx, producer, consumer);
   }
 
@@ -174,7 +175,7 @@ class TransactionalWriter implements PartitionWriter {
   async connect(): Promise<void> {
     await this.producer?.close().catch(() => undefined);
     this.producer = null;
-    this.producer = await retried(this.ctx, 'open transactional producer', () => this.ctx.bus.producer({ transactionalId: this.transactionalId }));
+    this.producer = await retried(this.ctx, 'open transactional producer', () => this.ctx.bus.producer({ transactionalId: this.transactionalId, recordMetadata: false }));
   }
 
   async write(unit: DeliveryUnit): Promise<void> {
