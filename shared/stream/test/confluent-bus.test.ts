@@ -1,11 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { isStreamError } from '../src/errors.js';
 import { busContract } from './bus.contract.js';
 import { deleteTestTopics, text, uniqueName } from './helpers.js';
 import { confluentTestBus } from './kafka-test-bus.js';
 
 busContract('kafka (confluent)', () => confluentTestBus('confluent-bus-test'));
+
+test('the binding runs on librdkafka 2.16 or later (2.15.1, bundled by the npm package, aborts in rebalances: librdkafka #5573)', () => {
+  const { librdkafkaVersion } = createRequire(import.meta.url)('@confluentinc/kafka-javascript') as { librdkafkaVersion: string };
+  const [major, minor] = librdkafkaVersion.split('.').map(Number) as [number, number];
+  assert.ok(major > 2 || (major === 2 && minor >= 16), `librdkafka ${librdkafkaVersion} is loaded: run scripts/setup.sh`);
+});
 
 test('without record metadata, a record the broker refuses fails its send (only failures are reported)', async () => {
   const bus = await confluentTestBus('confluent-failed-send-test');
