@@ -307,10 +307,15 @@ export async function run(): Promise<BenchResult[]> {
   process.stderr.write(`  ${events.length} events, ${sessions.length} session records, ${windows.length} window summaries\n`);
   // WEIR_BENCH_KAFKA_ONLY=1: only the figures on the real broker (a shorter run on a shared machine).
   const kafkaOnly = process.env.WEIR_BENCH_KAFKA_ONLY === '1';
+  // WEIR_BENCH_RELAYS_ONLY=1: only the two clients' bare relays (the Kafka client's own figure).
+  if (process.env.WEIR_BENCH_RELAYS_ONLY === '1') {
+    if (!process.env.KAFKA_BROKERS) throw new Error('WEIR_BENCH_RELAYS_ONLY needs KAFKA_BROKERS');
+    return clientRelays(events);
+  }
   const results = kafkaOnly ? [] : await stageFigures('embedded', async () => createEmbeddedBus(), events, sessions, windows);
   if (process.env.KAFKA_BROKERS) {
     results.push(...(await clientRelays(events)));
-    // The chosen client (KAFKA_CLIENT; kafkajs when unset), its own relay as the baseline; every input is a fresh topic per run.
+    // The chosen client (KAFKA_CLIENT; confluent when unset), its own relay as the baseline; every input is a fresh topic per run.
     const kafka = () => createBusFromEnv(undefined, { ...process.env, WEIR_BUS: 'kafka' });
     results.push(...(await stageFigures('kafka', kafka, events, sessions, windows, ['sessionize', 'window', 'score'])));
   }
