@@ -68,7 +68,7 @@ const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/;
 
 export const busEnv = {
   bus: env.oneOf('WEIR_BUS', ['kafka', 'embedded']).default('kafka').describe('Message bus; embedded is in-process (one-process runs and tests)'),
-  client: env.oneOf('KAFKA_CLIENT', ['confluent', 'kafkajs']).default('confluent').describe('Kafka client: confluent (librdkafka), or kafkajs (what the container image runs on)'),
+  client: env.oneOf('KAFKA_CLIENT', ['confluent', 'kafkajs']).default('kafkajs').describe('Kafka client: kafkajs, or confluent (librdkafka: faster, not yet the default)'),
   brokers: env.list('KAFKA_BROKERS', { item: HOST_PORT, expected: 'host:port, comma-separated' }).optional().describe('Kafka bootstrap brokers; required when WEIR_BUS=kafka'),
   clientId: env.string('KAFKA_CLIENT_ID', { pattern: /^[A-Za-z0-9._-]+$/, expected: 'letters, digits, . _ -' }).default('weir').describe('Kafka client id'),
   ssl: env.bool('KAFKA_SSL').default(false).describe('Connect to Kafka with TLS (system CAs unless KAFKA_SSL_CA_FILE)'),
