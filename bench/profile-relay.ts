@@ -71,7 +71,7 @@ const session = new Session();
 session.connect();
 await session.post('Profiler.enable');
 await session.post('Profiler.start');
-// WEIR_RELAY_CONCURRENCY / WEIR_RELAY_MAX_RECORDS: the runner's partitions at once and records per chunk (defaults 2 / 500).
+// WEIR_RELAY_CONCURRENCY / WEIR_RELAY_MAX_RECORDS: the runner's partitions at once and records per chunk (defaults 16 / 500).
 const tuning = {
   ...(process.env.WEIR_RELAY_CONCURRENCY ? { concurrency: Number(process.env.WEIR_RELAY_CONCURRENCY) } : {}),
   ...(process.env.WEIR_RELAY_MAX_RECORDS ? { batch: { maxRecords: Number(process.env.WEIR_RELAY_MAX_RECORDS) } } : {}),

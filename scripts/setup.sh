@@ -32,14 +32,20 @@ apt_install() {
 # @confluentinc/kafka-javascript's prebuilt binary is downloaded from GitHub, which may be out
 # of reach; with CKJS_LINKING=dynamic it is built here instead (2-5 min), with the librdkafka
 # its npm package carries (2.15 in 1.10.1) linked against Debian's ssl, sasl, zstd, lz4, zlib
-# and curl libraries installed below.
+# and curl libraries installed below. scripts/librdkafka.sh then swaps that librdkafka for
+# 2.16 (from the confluent-kafka wheel on PyPI, hence pip): 2.15.1 aborts in rebalances.
 if ! dpkg -s librdkafka-dev >/dev/null 2>&1; then
   echo "setup: installing Debian's librdkafka and a C++ toolchain (the Kafka client is built with them)" >&2
   apt_install librdkafka-dev libssl-dev libsasl2-dev libzstd-dev liblz4-dev zlib1g-dev libcurl4-openssl-dev build-essential python3
 fi
+if ! python3 -m pip --version >/dev/null 2>&1; then
+  echo "setup: installing pip (librdkafka 2.16 comes from a PyPI wheel)" >&2
+  apt_install python3-pip
+fi
 
 echo "setup: installing dependencies" >&2
 CKJS_LINKING=dynamic pnpm install --frozen-lockfile >&2
+bash scripts/librdkafka.sh
 
 # Node 22 beside the project's Node 20, for the @platformatic/kafka bus adapter (it needs Node
 # >= 22.22): its tests and bench run on it in child processes. From npm, cached in ~/.cache/weir.

@@ -99,6 +99,13 @@ export interface ProducerOptions {
    * it had open is aborted.
    */
   transactionalId?: string | undefined;
+  /**
+   * Whether `send` reports where the records landed (default true). Without it, a send may
+   * resolve with an empty array, once its records are durable (in a transaction: once they are
+   * in it; the commit then fails if any was not written). That spares a client like librdkafka a
+   * delivery report per record, which costs more than the produce itself.
+   */
+  recordMetadata?: boolean | undefined;
 }
 
 /** Producers are idempotent: a retried send never writes a record twice. */

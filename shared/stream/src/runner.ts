@@ -115,6 +115,14 @@ class StageRun<In, Out, S, L> {
       this.logger.info({ reason: describeError(this.signal.reason) }, 'stopping');
     } finally {
       if (ticker) clearInterval(ticker);
+      // The writes batches left in flight become durable (commits included) while the consumer
+      // still owns their partitions; no batch starts a new one once the run is stopping.
+      await Promise.all(
+        [...this.tasks.values()].map(async (task) => {
+          await task.lock.run(() => task.settled());
+          await task.writer.flush();
+        }),
+      );
       // Stopping the consumer waits for the batch in hand and revokes every partition.
       await this.consumer?.stop().catch((err) => this.logger.error({ err }, 'consumer stop failed'));
       await this.reader?.close().catch(() => undefined);
@@ -207,7 +215,8 @@ class StageRun<In, Out, S, L> {
         if (!task) return;
         this.tasks.delete(key);
         task.lost = true;
-        await task.lock.run(async () => undefined);
+        // The batch in hand, then the write it left in flight.
+        await task.lock.run(() => task.settled());
         await task.writer.close();
         this.metrics.lag(tp.topic, tp.partition, null);
       }),
@@ -226,75 +235,73 @@ class StageRun<In, Out, S, L> {
   /**
    * Chunk by chunk, each chunk's write (produce, checkpoint, commit: durable before the next is
    * started, so units stay in order) overlaps the processing of the chunk after it, which builds
-   * on its state. The state layer is therefore committed to memory before its write is durable:
-   * a write that does not succeed ends this partition's work (the run stops, or the partition was
-   * lost and its state is dropped with the task), so no later write can carry state whose
-   * outputs and checkpoint were not written.
+   * on its state, in this batch or the next one: the handler returns once its last chunk's write
+   * has started, so the consumer fetches and hands over the next batch while that write is in
+   * flight. The state layer is therefore committed to memory before its write is durable: a
+   * write that does not succeed ends this partition's work (the partition was lost and its state
+   * is dropped with the task, or the run stops), so no later write can carry state whose outputs
+   * and checkpoint were not written. Whoever gives the partition up (revoke, stop) waits for the
+   * write in flight first.
    */
   private async processBatch(task: PartitionTask<S, L>, batch: MessageBatch): Promise<void> {
     const tp = task.partition;
     let next = batch.messages[0]!.offset;
-    let pending: Promise<boolean> | null = null;
-    try {
-      for (const chunk of chunks(batch.messages, this.maxRecords, this.maxBytes)) {
-        if (this.signal.aborted || batch.isStale() || task.lost) return;
-        const started = performance.now();
-        // Records below task.next are in the state already and their outputs written: the restored
-        // checkpoint's, or this task's own when the consumer fetches them again. kafkajs re-fetches
-        // every partition from its committed offset after each group join, even one it keeps
-        // (no revoke, so the task and its live state stay): after a broker restart, whose outage
-        // failed the commits of batches that were produced, that is behind what the task holds.
-        next = Math.max(task.next, chunk[chunk.length - 1]!.offset + 1);
-        const fresh = task.next > chunk[0]!.offset ? chunk.filter((m) => m.offset >= task.next) : chunk;
-        if (fresh.length < chunk.length) {
-          this.logger.info({ ...tp, skipped: chunk.length - fresh.length, from: chunk[0]!.offset, next: task.next }, 'records delivered again are in the state already: skipped');
-        }
-        this.metrics.recordsIn(tp.topic, fresh.length);
-        const processed = await this.processHeld(task, fresh);
-        if (!processed) return;
-        const { result, layer } = processed;
-        const changelog = layer && this.changelog ? changelogRecords(this.changelog, tp, layer.changes(), next) : [];
-        layer?.commit();
-        const previous = pending;
-        pending = null;
-        if (previous && !(await previous)) return;
-        pending = this.writeChunk(task, result, changelog, next, chunk.length, started, batch);
-        // Awaited before the next write or on the way out; marked handled so a failure while the
-        // next chunk is processed is not an unhandled rejection.
-        pending.catch(() => undefined);
+    for (const chunk of chunks(batch.messages, this.maxRecords, this.maxBytes)) {
+      if (this.signal.aborted || batch.isStale() || task.lost) return;
+      const started = performance.now();
+      // Records below task.applied are in the state already and their outputs written or being
+      // written: the restored checkpoint's, or this task's own when the consumer fetches them
+      // again. kafkajs re-fetches every partition from its committed offset after each group join,
+      // even one it keeps (no revoke, so the task and its live state stay): after a broker
+      // restart, whose outage failed the commits of batches that were produced, that is behind
+      // what the task holds.
+      next = Math.max(task.applied, chunk[chunk.length - 1]!.offset + 1);
+      const fresh = task.applied > chunk[0]!.offset ? chunk.filter((m) => m.offset >= task.applied) : chunk;
+      if (fresh.length < chunk.length) {
+        this.logger.info({ ...tp, skipped: chunk.length - fresh.length, from: chunk[0]!.offset, next: task.applied }, 'records delivered again are in the state already: skipped');
       }
-      const last = pending;
-      pending = null;
-      if (last && !(await last)) return;
-    } finally {
-      // Leaving early (stop, lost partition, an error): the write in flight still finishes before
-      // the partition's lock is released, so a revoke or the next batch never overtakes it.
-      if (pending) await pending.catch(() => undefined);
+      this.metrics.recordsIn(tp.topic, fresh.length);
+      const processed = await this.processHeld(task, fresh);
+      if (!processed) return;
+      const { result, layer } = processed;
+      const changelog = layer && this.changelog ? changelogRecords(this.changelog, tp, layer.changes(), next) : [];
+      layer?.commit();
+      task.applied = next;
+      if (!(await task.settled())) return;
+      task.startWrite(this.writeChunk(task, result, changelog, next, chunk.length, started));
+      await batch.heartbeat();
     }
     this.metrics.lag(tp.topic, tp.partition, Math.max(0, batch.highWatermark - next));
   }
 
-  /** One chunk's unit through the partition's writer; false when nothing was written (see `write`). */
-  private async writeChunk(
-    task: PartitionTask<S, L>,
-    result: ChunkResult,
-    changelog: OutgoingMessage[],
-    next: number,
-    records: number,
-    started: number,
-    batch: MessageBatch,
-  ): Promise<boolean> {
-    const written = await this.write(task, {
-      outputs: [...result.outputs, ...result.deadLetters.map((d) => d.message)],
-      changelog,
-      commit: { ...task.partition, offset: next },
-    });
-    if (!written) return false;
+  /**
+   * One chunk's unit through the partition's writer; false when nothing was written (see
+   * `write`). Never rejects: nobody may be waiting for it yet. A failure other than the partition
+   * being lost or the run stopping (write retries every transient error) stops the run, as a
+   * partition that cannot be taken does: its state is ahead of what was written.
+   */
+  private async writeChunk(task: PartitionTask<S, L>, result: ChunkResult, changelog: OutgoingMessage[], next: number, records: number, started: number): Promise<boolean> {
+    try {
+      const written = await this.write(task, {
+        outputs: [...result.outputs, ...result.deadLetters.map((d) => d.message)],
+        changelog,
+        commit: { ...task.partition, offset: next },
+      });
+      if (!written) {
+        task.lost = true;
+        return false;
+      }
+    } catch (error) {
+      task.lost = true;
+      this.logger.error({ err: error, ...task.partition }, `write failed, stopping: ${describeError(error)}`);
+      this.failure ??= error instanceof Error ? error : new Error(String(error));
+      this.shutdown.stop(error);
+      return false;
+    }
     task.next = next;
     this.countOutputs(result.outputs);
     for (const { reason } of result.deadLetters) this.metrics.deadLetters(reason, 1);
     this.metrics.batch(records, (performance.now() - started) / 1000);
-    await batch.heartbeat();
     return true;
   }
 
@@ -347,6 +354,8 @@ class StageRun<In, Out, S, L> {
       return;
     }
     const changelog = this.changelog ? changelogRecords(this.changelog, task.partition, changes, undefined) : [];
+    // After the write a batch left in flight: a partition's writes stay in order.
+    if (!(await task.settled())) return;
     if (await this.write(task, { outputs, changelog })) {
       layer?.commit();
       this.countOutputs(outputs);
@@ -360,7 +369,7 @@ class StageRun<In, Out, S, L> {
       if (!ends.has(topic)) ends.set(topic, this.options.bus.admin.fetchTopicOffsets(topic));
       const offsets = await ends.get(topic)!;
       const end = offsets.find((o) => o.partition === partition)?.high;
-      const position = Math.max(task.next, this.consumer?.position(task.partition) ?? 0);
+      const position = Math.max(task.applied, this.consumer?.position(task.partition) ?? 0);
       return end !== undefined && position >= end;
     } catch (error) {
       this.logger.debug({ err: error, topic, partition }, `cannot tell whether the partition is caught up: ${describeError(error)}`);

@@ -82,6 +82,20 @@ export function busContract(name: string, createBus: BusFactory): void {
       await producer.close();
     });
 
+    test('a producer without record metadata resolves a send once its records are written, concurrent sends too', async () => {
+      const topic = uniqueName('no-metadata');
+      await bus.admin.createTopics([{ topic, partitions: 3 }]);
+      const producer = await bus.producer({ recordMetadata: false });
+      const batch = (n: number) => Array.from({ length: 200 }, (_, i) => ({ topic, key: `k${n}-${i}`, value: text(`v${n}-${i}`) }));
+      await Promise.all([producer.send(batch(0)), producer.send(batch(1)), producer.send(batch(2))]);
+      // Resolved means written: the offsets already count every record, with no wait.
+      const written = (await bus.admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + p.high, 0);
+      assert.equal(written, 600);
+      await producer.send(batch(3));
+      assert.equal((await bus.admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + p.high, 0), 800);
+      await producer.close();
+    });
+
     test('a group restarted after a commit resumes from the committed offset', async () => {
       const topic = uniqueName('resume');
       const groupId = uniqueName('g');

@@ -37,11 +37,12 @@ const MAX_BATCH_RECORDS = -1;
 /** librdkafka's RD_KAFKA_OFFSET_INVALID in an assignment: start at the committed offset (else auto.offset.reset). */
 const FROM_COMMITTED = -1001;
 /**
- * Cooperative rebalancing: a rebalance moves only the partitions that change owner. Known
- * problem: one run of the runner suite out of three aborted the process inside librdkafka
- * 2.15.1 (rd_kafka_assignment_partition_stopped: assertion rktp_started) as a second member
- * joined. Eager ('roundrobin') avoids that path but fails the bus suite's pattern test: a
- * rebalance on a new topic restarts uncommitted partitions from their beginning.
+ * Cooperative rebalancing: a rebalance moves only the partitions that change owner. librdkafka
+ * 2.15.1 (the binding's own) aborted the process here now and then as a second member joined
+ * (rd_kafka_assignment_partition_stopped: assertion rktp_started, librdkafka #5573), hence
+ * librdkafka 2.16 under the binding (scripts/librdkafka.sh). Eager ('roundrobin') avoids that path
+ * but fails the bus suite's pattern test: a rebalance on a new topic restarts uncommitted
+ * partitions from their beginning.
  */
 const ASSIGNMENT_STRATEGY = 'cooperative-sticky';
 

@@ -3,8 +3,9 @@
  * dead letters, the state changelog records, and the input offset to commit.
  *
  * At-least-once: produce outputs (acks from all in-sync replicas), then the changelog, then
- * commit the offset. A crash in between replays the batch: outputs may repeat; state does not
- * double-count, because the changelog's offset record says what the state already includes.
+ * commit the offset, behind the next unit's produce. A crash in between replays the batch:
+ * outputs may repeat; state does not double-count, because the changelog's offset record says
+ * what the state already includes.
  *
  * Exactly-once: all three in one Kafka transaction, so a read_committed reader sees a batch's
  * outputs exactly once, together with the state and offsets that produced them.
@@ -34,8 +35,14 @@ export interface DeliveryUnit {
 
 /** Writes the units of one input partition. */
 export interface PartitionWriter {
-  /** Resolves once durable; throws WEIR_BUS_FENCED when the partition now belongs to someone else. */
+  /**
+   * Resolves once the outputs and changelog are durable (and, exactly-once, the offset with
+   * them); throws WEIR_BUS_FENCED when the partition now belongs to someone else.
+   */
   write(unit: DeliveryUnit): Promise<void>;
+  /** Resolves once every offset written so far is committed (or its commit given up on). */
+  flush(): Promise<void>;
+  /** Flushes, then lets go of the partition. */
   close(): Promise<void>;
 }
 
@@ -72,23 +79,23 @@ export class AtLeastOnceDelivery implements Delivery {
   ) {}
 
   static async create(ctx: DeliveryContext, consumer: () => BusConsumer): Promise<AtLeastOnceDelivery> {
-    const producer = await retried(ctx, 'open producer', () => ctx.bus.producer());
+    // Nothing reads where the records landed: a client may spare its per-record reports.
+    const producer = await retried(ctx, 'open producer', () => ctx.bus.producer({ recordMetadata: false }));
     return new AtLeastOnceDelivery(ctx, producer, consumer);
   }
 
   async open(partition: TopicPartition): Promise<PartitionWriter> {
-    return {
-      write: (unit) => this.write(partition, unit),
-      close: async () => undefined,
-    };
+    return new AtLeastOnceWriter(this, partition);
   }
 
-  private async write(partition: TopicPartition, unit: DeliveryUnit): Promise<void> {
+  /** Outputs, then the changelog: a checkpoint never covers outputs that are not durable. */
+  async produce(unit: DeliveryUnit): Promise<void> {
+    if (unit.outputs.length > 0) await retried(this.ctx, 'produce', () => this.producer.send(unit.outputs));
+    if (unit.changelog.length > 0) await retried(this.ctx, 'checkpoint', () => this.producer.send(unit.changelog));
+  }
+
+  async commit(partition: TopicPartition, offset: TopicPartitionOffset): Promise<void> {
     const { ctx } = this;
-    if (unit.outputs.length > 0) await retried(ctx, 'produce', () => this.producer.send(unit.outputs));
-    if (unit.changelog.length > 0) await retried(ctx, 'checkpoint', () => this.producer.send(unit.changelog));
-    const offset = unit.commit;
-    if (!offset) return;
     try {
       await retried(
         ctx,
@@ -100,7 +107,6 @@ export class AtLeastOnceDelivery implements Delivery {
         (e) => notFenced(e) && !isStreamError(e, 'WEIR_BUS_NOT_ASSIGNED'),
       );
     } catch (error) {
-      if (!isStreamError(error)) throw error;
       // Usually a rebalance took the partition: whoever owns it now replays from the last commit,
       // which at-least-once allows; the changelog offset keeps state from counting twice.
       ctx.logger.warn({ err: error, partition }, `offset not committed, the batch may be replayed: ${describeError(error)}`);
@@ -109,6 +115,39 @@ export class AtLeastOnceDelivery implements Delivery {
 
   async close(): Promise<void> {
     await this.producer.close();
+  }
+}
+
+/**
+ * A unit is written once its outputs and changelog are durable; its offset is committed behind
+ * it, in order, while the next unit is produced: a commit only says where a replay starts, and
+ * at-least-once allows a replay. An offset already overtaken by a newer one queued behind it is
+ * not sent.
+ */
+class AtLeastOnceWriter implements PartitionWriter {
+  private commits: Promise<void> = Promise.resolve();
+  private newest: TopicPartitionOffset | null = null;
+
+  constructor(
+    private readonly delivery: AtLeastOnceDelivery,
+    private readonly partition: TopicPartition,
+  ) {}
+
+  async write(unit: DeliveryUnit): Promise<void> {
+    await this.delivery.produce(unit);
+    const offset = unit.commit;
+    if (!offset) return;
+    this.newest = offset;
+    // commit() never rejects: a failed commit is logged there.
+    this.commits = this.commits.then(() => (this.newest === offset ? this.delivery.commit(this.partition, offset) : undefined));
+  }
+
+  flush(): Promise<void> {
+    return this.commits;
+  }
+
+  close(): Promise<void> {
+    return this.commits;
   }
 }
 
@@ -136,7 +175,7 @@ class TransactionalWriter implements PartitionWriter {
   async connect(): Promise<void> {
     await this.producer?.close().catch(() => undefined);
     this.producer = null;
-    this.producer = await retried(this.ctx, 'open transactional producer', () => this.ctx.bus.producer({ transactionalId: this.transactionalId }));
+    this.producer = await retried(this.ctx, 'open transactional producer', () => this.ctx.bus.producer({ transactionalId: this.transactionalId, recordMetadata: false }));
   }
 
   async write(unit: DeliveryUnit): Promise<void> {
@@ -186,6 +225,9 @@ class TransactionalWriter implements PartitionWriter {
     }
     return false;
   }
+
+  /** A unit's offset is committed with its transaction. */
+  async flush(): Promise<void> {}
 
   async close(): Promise<void> {
     await this.producer?.close().catch(() => undefined);

@@ -37,7 +37,11 @@ export interface RunStageOptions<In, Out, S = never, L = never> {
   deadLetterTopic?: string;
   /** Most records and bytes handed to one `process` call (and committed together). Default 500 / 1 MiB. */
   batch?: { maxRecords?: number; maxBytes?: number };
-  /** Partitions processed at once: the bound on in-flight work. Default 2. */
+  /**
+   * Partitions processed at once: the bound on in-flight work. Default 16, enough for every
+   * partition a member owns here: with fewer, the partitions left out wait for a slot while the
+   * others wait for their broker round trips.
+   */
   concurrency?: number;
   /** How often `stage.onTick` runs for each owned partition. Default 1000 ms. */
   tickIntervalMs?: number;
@@ -65,7 +69,7 @@ export interface RunStageOptions<In, Out, S = never, L = never> {
 export const DEFAULTS = {
   maxRecords: 500,
   maxBytes: 1024 * 1024,
-  concurrency: 2,
+  concurrency: 16,
   tickIntervalMs: 1000,
   patternChangelogPartitions: 6,
 } as const;

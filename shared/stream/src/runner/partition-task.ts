@@ -36,6 +36,34 @@ export class PartitionTask<S, L = never> {
    */
   next: number;
 
+  /**
+   * The offset after the last input record applied to the state. Ahead of `next` while the write
+   * of its chunk is in flight: records below it are never applied again either.
+   */
+  applied: number;
+
+  /**
+   * The partition's write in flight, started by the last chunk processed and not awaited by its
+   * batch (the next batch is processed meanwhile); true once durable, false when nothing was
+   * written (the partition's work then ends). Writes of a partition never overlap: each waits
+   * for this one (`settled`) before it starts.
+   */
+  private writing: Promise<boolean> | null = null;
+
+  /** Hands the partition's next write over; call only after `settled` resolved true. */
+  startWrite(write: Promise<boolean>): void {
+    this.writing = write;
+  }
+
+  /** Waits for the write in flight; false when it wrote nothing (then nothing more is written). */
+  async settled(): Promise<boolean> {
+    const writing = this.writing;
+    if (writing === null) return !this.lost;
+    const written = await writing;
+    if (this.writing === writing) this.writing = null;
+    return written && !this.lost;
+  }
+
   constructor(
     readonly partition: TopicPartition,
     readonly writer: PartitionWriter,
@@ -45,5 +73,6 @@ export class PartitionTask<S, L = never> {
     restoredUpTo: number,
   ) {
     this.next = restoredUpTo;
+    this.applied = restoredUpTo;
   }
 }
