@@ -325,7 +325,8 @@ export async function run(): Promise<BenchResult[]> {
     results.push(...(await clientRelays(events, minutes)));
     // The chosen client (KAFKA_CLIENT; kafkajs when unset), its own relay as the baseline; every input is a fresh topic per run.
     const kafka = () => createBusFromEnv(undefined, { ...process.env, WEIR_BUS: 'kafka' });
-    results.push(...(await stageFigures('kafka', kafka, events, sessions, windows, ['sessionize', 'window', 'score'])));
+    // The score stage with the shipped model too: the target is the product's scoring, not the statistical fallback's.
+    results.push(...(await stageFigures('kafka', kafka, events, sessions, windows, ['sessionize', 'window', 'score', 'score with the shipped model (wasm)'])));
   }
   if (!kafkaOnly) results.push(...(await latency(events, 1000)));
   return results;

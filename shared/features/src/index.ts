@@ -50,6 +50,9 @@ export {
   Sessionizer,
   sessionIdOf,
   type LateEvent,
+  BUFFER_CHUNK,
+  type BufferChunk,
+  type SessionizerChanges,
   type SessionizerOutput,
   type SessionizerStats,
 } from './sessionizer.js';

@@ -31,7 +31,7 @@ import {
   type ResolvedSessionizerConfig,
   type SessionizerConfig,
 } from './sessionizer-config.js';
-import { checkSessionizerSnapshot, SESSIONIZER_SNAPSHOT_VERSION, type SessionizerSnapshot } from './sessionizer-state.js';
+import { checkSessionizerSnapshot, SESSIONIZER_SNAPSHOT_VERSION, type SessionSnapshot, type SessionizerSnapshot } from './sessionizer-state.js';
 import { NO_ADDRESS, unkeyableReason } from './session-key.js';
 import { detach } from './strings.js';
 import { knownUserAgent, uaSignals, uaVersionsBehind } from './user-agent.js';
@@ -71,6 +71,49 @@ const EMPTY: SessionizerOutput = Object.freeze({ records: Object.freeze([]), lat
 interface BufferedEvent extends HeapItem {
   readonly event: RequestEvent;
 }
+
+/**
+ * Buffered events are checkpointed in chunks of this many consecutive arrival numbers: events
+ * leave the buffer roughly in arrival order, so a batch rewrites a few chunks (the newest, and
+ * the oldest it drained) instead of the whole buffer, or one record per event.
+ */
+export const BUFFER_CHUNK = 256;
+
+/** The buffered events of one chunk (`seq / BUFFER_CHUNK`); none left: the chunk is gone. */
+export interface BufferChunk {
+  chunk: number;
+  events: Array<{ seq: number; event: RequestEvent }>;
+}
+
+/**
+ * What changed since the previous `takeChanges`: the sessions touched and still open, the ones
+ * closed, and the buffer chunks that gained or lost events. With `meta` (the snapshot without
+ * sessions and buffer) it is everything a checkpoint must rewrite, so a batch costs what it
+ * touched, not what is open.
+ */
+export interface SessionizerChanges {
+  meta: SessionizerSnapshot;
+  sessions: SessionSnapshot[];
+  closed: Array<{ customer: string; key: string }>;
+  bufferChunks: BufferChunk[];
+}
+
+interface ChangeLog {
+  touched: Set<OpenSession>;
+  closed: Map<string, { customer: string; key: string }>;
+  chunks: Set<number>;
+}
+
+interface Tracking {
+  log: ChangeLog;
+  /** The buffer by chunk, then arrival seq. */
+  buffer: Map<number, Map<number, BufferedEvent>>;
+}
+
+const newChangeLog = (): ChangeLog => ({ touched: new Set(), closed: new Map(), chunks: new Set() });
+const chunkOf = (seq: number) => Math.floor(seq / BUFFER_CHUNK);
+
+const changeKey = (customer: string, key: string) => `${customer}\u0000${key}`;
 
 /**
  * One open session: what decides its timer, its strings and its accumulator slot. Whatever can
@@ -151,6 +194,8 @@ export class Sessionizer {
   private readonly counters = { events: 0, lateEvents: 0, sessionsOpened: 0, sessionsClosed: 0, sessionsForceClosed: 0, updates: 0 };
   private records: SessionFeatures[] = [];
   private late: LateEvent[] = [];
+  /** Only while a checkpointing caller asked for changes (`trackChanges`): offline runs keep none. */
+  private tracking: Tracking | null = null;
 
   constructor(config: SessionizerConfig = {}) {
     this.config = resolveSessionizerConfig(config);
@@ -177,7 +222,9 @@ export class Sessionizer {
       this.counters.lateEvents++;
       this.late.push({ event, watermark, lateByMs: watermark - event.eventTime });
     } else {
-      this.buffer.push({ event, time: event.eventTime, seq: this.nextArrivalSeq++, heapIndex: -1 });
+      const item: BufferedEvent = { event, time: event.eventTime, seq: this.nextArrivalSeq++, heapIndex: -1 };
+      this.buffer.push(item);
+      if (this.tracking !== null) this.trackBuffered(this.tracking, item);
       if (event.eventTime > this.maxTime) this.maxTime = event.eventTime;
       this.drain(this.watermark);
     }
@@ -229,6 +276,7 @@ export class Sessionizer {
         this.fire(timer);
       } else if (next !== undefined && eventTime !== Number.POSITIVE_INFINITY) {
         this.buffer.pop();
+        if (this.tracking !== null) this.trackReleased(this.tracking, next);
         this.process(next.event);
       } else {
         return;
@@ -260,6 +308,7 @@ export class Sessionizer {
     // Fired early (the key lagged) or after an update: wait for the real next due time.
     session.time = this.nextDue(session);
     this.timers.update(session);
+    this.tracking?.log.touched.add(session);
   }
 
   private close(session: OpenSession, reason: CloseReason = null): void {
@@ -269,6 +318,10 @@ export class Sessionizer {
     if (byKey?.size === 0) this.sessions.delete(session.customer);
     this.accumulators.release(session.slot);
     this.counters.sessionsClosed++;
+    if (this.tracking !== null) {
+      this.tracking.log.touched.delete(session);
+      this.tracking.log.closed.set(changeKey(session.customer, session.key), { customer: session.customer, key: session.key });
+    }
   }
 
   /**
@@ -285,6 +338,7 @@ export class Sessionizer {
       if (first.time < due) {
         first.time = due;
         this.timers.update(first);
+        this.tracking?.log.touched.add(first);
         continue;
       }
       this.timers.remove(first);
@@ -367,29 +421,67 @@ export class Sessionizer {
       session.time = due;
       this.timers.update(session);
     }
+    this.tracking?.log.touched.add(session);
   }
 
   /** Everything needed to continue exactly where this sessionizer is, as a JSON-safe object. */
   snapshot(): SessionizerSnapshot {
     const sessions: SessionizerSnapshot['sessions'] = [];
     for (const byKey of this.sessions.values()) {
-      for (const session of byKey.values()) {
-        sessions.push({
-          seq: session.seq,
-          customer: session.customer,
-          key: session.key,
-          id: sessionIdOf(session.customer, session.key, this.accumulators.get(session.slot, FIRST_TIME)),
-          clientIp: addressOf(session),
-          userAgent: session.userAgent,
-          ...(session.previousUserAgent === session.userAgent ? {} : { previousUserAgent: session.previousUserAgent }),
-          timer: session.time,
-          pending: session.pending,
-          dirtySince: session.dirtySince,
-          acc: snapshotAccumulator(new SessionAccumulator(this.accumulators, session.slot)),
-        });
-      }
+      for (const session of byKey.values()) sessions.push(this.sessionSnapshot(session));
     }
-    const buffered = this.buffer.sorted();
+    return { ...this.meta(), buffer: this.buffer.sorted().map((item) => ({ seq: item.seq, event: item.event })), sessions };
+  }
+
+  /**
+   * From now on, record what changes for `takeChanges`. A checkpointing caller turns it on once
+   * its state holds this sessionizer's full snapshot (a fresh one, or the one it was restored from).
+   * `rewriteBuffer`: report every buffer chunk as changed (the state held the buffer elsewhere).
+   */
+  trackChanges(options: { rewriteBuffer?: boolean } = {}): void {
+    if (this.tracking !== null) return;
+    const tracking: Tracking = { log: newChangeLog(), buffer: new Map() };
+    for (const item of this.buffer.sorted()) this.trackBuffered(tracking, item);
+    if (!options.rewriteBuffer) tracking.log.chunks.clear();
+    this.tracking = tracking;
+  }
+
+  private trackBuffered(tracking: Tracking, item: BufferedEvent): void {
+    const chunk = chunkOf(item.seq);
+    let events = tracking.buffer.get(chunk);
+    if (events === undefined) tracking.buffer.set(chunk, (events = new Map()));
+    events.set(item.seq, item);
+    tracking.log.chunks.add(chunk);
+  }
+
+  private trackReleased(tracking: Tracking, item: BufferedEvent): void {
+    const chunk = chunkOf(item.seq);
+    const events = tracking.buffer.get(chunk);
+    events?.delete(item.seq);
+    if (events?.size === 0) tracking.buffer.delete(chunk);
+    tracking.log.chunks.add(chunk);
+  }
+
+  /** What changed since the previous call (or `trackChanges`), and starts recording afresh. */
+  takeChanges(): SessionizerChanges {
+    const tracking = this.tracking;
+    if (tracking === null) throw new FeatureError('WEIR_FEATURES_INVALID_INPUT', 'takeChanges before trackChanges');
+    const { touched, closed, chunks } = tracking.log;
+    tracking.log = newChangeLog();
+    const sessions: SessionSnapshot[] = [];
+    for (const session of touched) {
+      closed.delete(changeKey(session.customer, session.key));
+      sessions.push(this.sessionSnapshot(session));
+    }
+    const bufferChunks: BufferChunk[] = [];
+    for (const chunk of chunks) {
+      const events = tracking.buffer.get(chunk);
+      bufferChunks.push({ chunk, events: events === undefined ? [] : [...events.values()].map((item) => ({ seq: item.seq, event: item.event })) });
+    }
+    return { meta: { ...this.meta(), buffer: [], sessions: [] }, sessions, closed: [...closed.values()], bufferChunks };
+  }
+
+  private meta(): Omit<SessionizerSnapshot, 'buffer' | 'sessions'> {
     return {
       version: SESSIONIZER_SNAPSHOT_VERSION,
       featureSet: featureSetFingerprint,
@@ -397,8 +489,22 @@ export class Sessionizer {
       nextSessionSeq: this.nextSessionSeq,
       nextArrivalSeq: this.nextArrivalSeq,
       counters: { ...this.counters },
-      buffer: buffered.map((item) => ({ seq: item.seq, event: item.event })),
-      sessions,
+    };
+  }
+
+  private sessionSnapshot(session: OpenSession): SessionSnapshot {
+    return {
+      seq: session.seq,
+      customer: session.customer,
+      key: session.key,
+      id: sessionIdOf(session.customer, session.key, this.accumulators.get(session.slot, FIRST_TIME)),
+      clientIp: addressOf(session),
+      userAgent: session.userAgent,
+      ...(session.previousUserAgent === session.userAgent ? {} : { previousUserAgent: session.previousUserAgent }),
+      timer: session.time,
+      pending: session.pending,
+      dirtySince: session.dirtySince,
+      acc: snapshotAccumulator(new SessionAccumulator(this.accumulators, session.slot)),
     };
   }
 

@@ -11,6 +11,17 @@ export interface SnapshotParts<P, Snap, Part> {
   restore(snapshot: Snap): P;
   split(snapshot: Snap): { meta: Omit<Snap, never>; parts: Array<[string, Part]> };
   join(meta: Snap, parts: Part[]): Snap;
+  /**
+   * Incremental checkpoints, for processors that record what they change: `track` starts the
+   * record on a processor whose full snapshot the state already holds (a fresh or a restored one),
+   * `changes` returns the parts written or removed since the previous call. Without them every
+   * checkpoint snapshots the whole processor and compares each part with the one last written.
+   */
+  incremental?: {
+    /** `restoredFrom`: the meta entry it was restored from, if any. */
+    track(processor: P, restoredFrom: Snap | undefined): void;
+    changes(processor: P): { meta: Snap; parts: Array<[string, Part]>; removed: string[] };
+  };
 }
 
 export type CheckpointEntry<Snap, Part> =
@@ -21,7 +32,7 @@ export type CheckpointEntry<Snap, Part> =
 export interface Held<P> {
   processor: P;
   generation: number;
-  /** Part key → the JSON last written, to skip unchanged parts. */
+  /** Part key → the JSON last written, to skip unchanged parts (empty for incremental processors). */
   written: Map<string, string>;
 }
 
@@ -48,6 +59,15 @@ export class PartitionCheckpoints<P, Snap, Part> {
   /** Writes the parts that changed since the last checkpoint, and the meta entry. */
   checkpoint(ctx: CheckpointContext<P, Snap, Part>): void {
     const held = this.current(ctx);
+    const incremental = this.parts.incremental;
+    if (incremental !== undefined) {
+      const { meta, parts, removed } = incremental.changes(held.processor);
+      for (const key of removed) ctx.state.delete(partKey(key));
+      for (const [key, part] of parts) ctx.state.set(partKey(key), { kind: 'part', part });
+      held.generation++;
+      ctx.state.set(META, { kind: 'meta', generation: held.generation, meta });
+      return;
+    }
     const { meta, parts } = this.parts.split(this.parts.snapshot(held.processor));
     const seen = new Set<string>();
     for (const [key, part] of parts) {
@@ -69,7 +89,9 @@ export class PartitionCheckpoints<P, Snap, Part> {
   private current(ctx: CheckpointContext<P, Snap, Part>): Held<P> {
     const held = ctx.live.get();
     if (held) return held;
-    const restored = this.restore(ctx.state, ctx.state.get(META));
+    const stored = ctx.state.get(META);
+    const restored = this.restore(ctx.state, stored);
+    this.parts.incremental?.track(restored.processor, stored?.kind === 'meta' ? stored.meta : undefined);
     ctx.live.set(restored);
     return restored;
   }
@@ -80,10 +102,12 @@ export class PartitionCheckpoints<P, Snap, Part> {
     }
     const parts: Part[] = [];
     const written = new Map<string, string>();
+    // Incremental processors know what they change: no copy of every part to compare with.
+    const compare = this.parts.incremental === undefined;
     for (const [key, entry] of state.entries()) {
       if (entry.kind !== 'part') continue;
       parts.push(entry.part);
-      written.set(key.slice(2), JSON.stringify(entry.part));
+      if (compare) written.set(key.slice(2), JSON.stringify(entry.part));
     }
     const processor = this.parts.restore(this.parts.join(stored.meta, parts));
     return { processor, generation: stored.generation, written };

@@ -1,6 +1,8 @@
 import { SESSIONS_TOPIC, type RequestEvent, type SessionFeatures } from '@weir/contracts';
 import {
+  BUFFER_CHUNK,
   Sessionizer,
+  type BufferChunk,
   type LateEvent,
   type SessionizerConfig,
   type SessionizerOutput,
@@ -11,7 +13,26 @@ import type { OutputRecord, Stage } from '@weir/stream';
 import { checkpointedStage } from './checkpointed-stage.js';
 import type { CheckpointEntry, Held, SnapshotParts } from './partition-checkpoint.js';
 
-export type SessionizeState = CheckpointEntry<SessionizerSnapshot, SessionSnapshot>;
+/** A part of the sessionizer's checkpoint: one open session (key `<customer> NUL <session key>`) or one chunk of the reorder buffer (`NUL <chunk>`). */
+export type SessionizerPart = SessionSnapshot | BufferChunk;
+
+export type SessionizeState = CheckpointEntry<SessionizerSnapshot, SessionizerPart>;
+
+const isBuffered = (part: SessionizerPart): part is BufferChunk => 'chunk' in part;
+const sessionPartKey = (customer: string, key: string) => `${customer}\u0000${key}`;
+/** A customer is never empty (the sessionizer refuses such events), so these never meet a session's key. */
+const bufferPartKey = (chunk: number) => `\u0000${chunk}`;
+
+function bufferChunks(buffer: SessionizerSnapshot['buffer']): BufferChunk[] {
+  const chunks = new Map<number, BufferChunk>();
+  for (const item of buffer) {
+    const chunk = Math.floor(item.seq / BUFFER_CHUNK);
+    let part = chunks.get(chunk);
+    if (part === undefined) chunks.set(chunk, (part = { chunk, events: [] }));
+    part.events.push(item);
+  }
+  return [...chunks.values()];
+}
 
 export interface SessionizeStageOptions {
   sessionizer?: SessionizerConfig;
@@ -25,17 +46,50 @@ export interface SessionizeStageOptions {
   onForceClosed?: (sessions: readonly SessionFeatures[], ctx: { topic: string; partition: number }) => void;
 }
 
-function sessionizerParts(config: SessionizerConfig): SnapshotParts<Sessionizer, SessionizerSnapshot, SessionSnapshot> {
+/**
+ * The sessionizer's checkpoint as one meta entry and one part per open session and per buffered
+ * event, written incrementally: a batch rewrites the sessions it touched and the events it
+ * buffered or released (in chunks), not every open session and the whole reorder buffer (at a
+ * live rate the buffer holds the allowed lateness's worth of events: at 20k events/s, more than
+ * Kafka's 1 MB message limit within a second of lateness). Checkpoints written with the buffer in
+ * the meta entry (before this layout) restore too.
+ */
+function sessionizerParts(config: SessionizerConfig): SnapshotParts<Sessionizer, SessionizerSnapshot, SessionizerPart> {
   return {
     create: () => new Sessionizer(config),
     snapshot: (sessionizer) => sessionizer.snapshot(),
     restore: (snapshot) => Sessionizer.restore(snapshot, config),
-    split: ({ sessions, ...meta }) => ({
-      meta: { ...meta, sessions: [] },
-      parts: sessions.map((s) => [`${s.customer}\u0000${s.key}`, s]),
+    split: ({ sessions, buffer, ...meta }) => ({
+      meta: { ...meta, buffer: [], sessions: [] },
+      parts: [
+        ...sessions.map((s): [string, SessionizerPart] => [sessionPartKey(s.customer, s.key), s]),
+        ...bufferChunks(buffer).map((c): [string, SessionizerPart] => [bufferPartKey(c.chunk), c]),
+      ],
     }),
-    // Sessions are restored in creation order: it decides the order timers fire in.
-    join: (meta, parts) => ({ ...meta, sessions: [...parts].sort((a, b) => a.seq - b.seq) }),
+    join: (meta, parts) => ({
+      ...meta,
+      buffer: [...meta.buffer, ...parts.filter(isBuffered).flatMap((c) => c.events)],
+      // Sessions are restored in creation order: it decides the order timers fire in.
+      sessions: parts.filter((p): p is SessionSnapshot => !isBuffered(p)).sort((a, b) => a.seq - b.seq),
+    }),
+    incremental: {
+      // A checkpoint of the older layout kept the buffer in its meta entry: from now on it is in chunks.
+      track: (sessionizer, restoredFrom) => sessionizer.trackChanges({ rewriteBuffer: (restoredFrom?.buffer.length ?? 0) > 0 }),
+      changes: (sessionizer) => {
+        const changes = sessionizer.takeChanges();
+        return {
+          meta: changes.meta,
+          parts: [
+            ...changes.sessions.map((s): [string, SessionizerPart] => [sessionPartKey(s.customer, s.key), s]),
+            ...changes.bufferChunks.filter((c) => c.events.length > 0).map((c): [string, SessionizerPart] => [bufferPartKey(c.chunk), c]),
+          ],
+          removed: [
+            ...changes.closed.map((c) => sessionPartKey(c.customer, c.key)),
+            ...changes.bufferChunks.filter((c) => c.events.length === 0).map((c) => bufferPartKey(c.chunk)),
+          ],
+        };
+      },
+    },
   };
 }
 

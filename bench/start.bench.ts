@@ -1,0 +1,82 @@
+/**
+ * `pnpm start`'s throughput end to end, against the simulator's own limit.
+ *
+ * - Baseline: the traffic feeder `weir start` uses (simulate, parse, key, encode, send to the
+ *   embedded bus) alone, with nothing reading: the most events/s `pnpm start` could be fed here.
+ * - `pnpm start events/s`: `weir start --speed 1000000` (simulated time as fast as it goes) for
+ *   WEIR_START_SECONDS (20), its report's events/s through sessionize (every event), with ingest's
+ *   (fed), window's and score's rates printed beside it. Median of WEIR_START_RUNS (3).
+ */
+import { spawn } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { TrafficFeeder } from '../shared/cli/src/embedded/traffic-feeder.js';
+import { simulateTraffic } from '../shared/simulator/src/index.js';
+import { createEmbeddedBus } from '../shared/stream/src/index.js';
+import { median, type BenchResult } from './result.js';
+
+const RUNS = Number(process.env.WEIR_START_RUNS ?? 3);
+const SECONDS = Number(process.env.WEIR_START_SECONDS ?? 20);
+
+/** Events/s the feeder alone sends for `seconds`, as fast as simulated time allows. */
+async function feederAlone(seconds: number): Promise<number> {
+  const bus = createEmbeddedBus();
+  const feeder = new TrafficFeeder({
+    bus,
+    registry: {},
+    speed: 1_000_000,
+    partitions: 3,
+    traffic: simulateTraffic({ customers: 3, durationMs: 7 * 24 * 3_600_000, seed: 'start-bench' })[Symbol.iterator](),
+  });
+  const started = performance.now();
+  while (performance.now() - started < seconds * 1000) await feeder.tick(Date.now());
+  const rate = feeder.lines / ((performance.now() - started) / 1000);
+  await feeder.close();
+  await bus.close();
+  return rate;
+}
+
+interface StartReport {
+  events: number;
+  seconds: number;
+  eventsPerSecond: Record<string, number>;
+}
+
+async function startRun(seconds: number): Promise<StartReport> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'shared/cli/src/main.ts', 'start', '--duration', `${seconds}s`, '--speed', '1000000', '--port', '0'], {
+    cwd: new URL('..', import.meta.url).pathname,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const last = output.trim().split('\n').at(-1) ?? '';
+  if (code !== 0 || !last.startsWith('{')) throw new Error(`weir start exited ${code}:\n${output.slice(-2000)}`);
+  return JSON.parse(last) as StartReport;
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const caps: number[] = [];
+  const reports: StartReport[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    process.stderr.write(`  simulator alone run ${i + 1}/${RUNS}\n`);
+    caps.push(await feederAlone(Math.min(10, SECONDS)));
+    process.stderr.write(`  weir start run ${i + 1}/${RUNS}\n`);
+    const report = await startRun(SECONDS);
+    process.stderr.write(`    ${JSON.stringify(report.eventsPerSecond)}\n`);
+    reports.push(report);
+  }
+  const cap = median(caps);
+  const stage = (name: string) => median(reports.map((r) => r.eventsPerSecond[name] ?? 0));
+  return [
+    { name: 'simulator alone (the cap of pnpm start)', value: cap, unit: 'events/s' },
+    { name: 'pnpm start events/s (through sessionize)', value: stage('sessionize'), unit: 'events/s', baseline: { name: 'simulator alone (the cap of pnpm start)', value: cap } },
+    { name: 'pnpm start events/s fed (ingest)', value: stage('ingest'), unit: 'events/s' },
+    { name: 'pnpm start session records/s (window)', value: stage('window'), unit: 'records/s' },
+    { name: 'pnpm start session records/s (score)', value: stage('score'), unit: 'records/s' },
+  ];
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { formatResult } = await import('./result.js');
+  for (const result of await run()) console.log(formatResult(result));
+}
