@@ -36,6 +36,8 @@ import { createBusFromEnv, type Bus, type BusConsumer } from '../shared/stream/s
 import { CORES, cpuProfileDir, ENGINES, installPeers, launch, weirProcesses, type Engine } from './peers/engines.js';
 import { topSelf, type Profile } from './profile.js';
 import { peerInput, peersLastWindows, weirLastWindows, type PeerInput, type PeerRecord } from './peers/input.js';
+import { WEIR_SESSIONIZER } from './peers/weir-job.js';
+import { weirReferenceWindows, weirWindow, WEIR_WINDOW_FIELDS } from './peers/weir-reference.js';
 import { compareWindows, describeDisagreement, referenceSessions, referenceWindows, WINDOW_FIELDS, type Agreement, type PeerWindow } from './peers/reference.js';
 import { formatResult, median, type BenchResult } from './result.js';
 
@@ -85,8 +87,8 @@ function outputTopic(engine: Engine, run: string): string {
 interface ClosedWindow {
   customer: string;
   windowStart: number;
-  /** The peers' aggregates, checked against the reference job (weir's windows count sessions its own way). */
-  aggregates?: PeerWindow;
+  /** The aggregates checked against the reference (weir's: its session count, against weir's offline pipeline). */
+  aggregates: PeerWindow;
   /** The broker's append time. */
   at: number;
 }
@@ -114,7 +116,7 @@ async function follow(bus: Bus, engine: Engine, topic: string, registry: string,
       if (!m.value) continue;
       if (serde) {
         const w = await serde.decode(batch.topic, m.value);
-        if (w.closed) onWindow({ customer: w.customer, windowStart: w.windowStart, at: m.timestamp });
+        if (w.closed) onWindow({ customer: w.customer, windowStart: w.windowStart, aggregates: weirWindow(w.customer, w.windowStart, w.sessionCount), at: m.timestamp });
       } else {
         const w = peerWindow(m.value.toString('utf8'));
         onWindow({ customer: w.customer, windowStart: w.windowStart, aggregates: w, at: m.timestamp });
@@ -180,15 +182,22 @@ async function deleteRunTopics(bus: Bus, run: string): Promise<void> {
   if (topics.length > 0) await bus.admin.deleteTopics(topics).catch((err: unknown) => log(`could not delete ${topics.join(', ')}: ${String(err)}`));
 }
 
+/** The windows each engine must write: the peers' job's, and weir's own (from its offline pipeline). */
+interface References {
+  peers: PeerWindow[];
+  weir: PeerWindow[];
+}
+
 interface ThroughputFigures {
   startup: number;
   rate: number;
-  /** The output against the reference job's (peers only). */
-  agreement?: Agreement;
+  /** The output against the reference's. */
+  agreement: Agreement;
 }
 
 /** One throughput run: start-up seconds and events/s over the pre-loaded topic. */
-async function throughputRun(bus: Bus, engine: Engine, input: string, data: PeerInput, reference: readonly PeerWindow[], env: Env, { installed }: Installed): Promise<ThroughputFigures> {
+async function throughputRun(bus: Bus, engine: Engine, input: string, data: PeerInput, references: References, env: Env, { installed }: Installed): Promise<ThroughputFigures> {
+  const reference = engine === 'weir' ? references.weir : references.peers;
   const run = `peers-${engine.replace('-', '')}-${randomUUID().slice(0, 8)}`;
   const stateDir = mkdtempSync(join(tmpdir(), `${run}-`));
   const output = await createOutput(bus, engine, run);
@@ -196,31 +205,28 @@ async function throughputRun(bus: Bus, engine: Engine, input: string, data: Peer
   const seen = new Map<string, number>();
   const waiter = waitFor(expected, seen, 20 * 60_000, `${engine} throughput`);
   // An engine writes one batch's windows from several tasks: a customer's last window can land
-  // before its earlier ones. The peers' run ends with every window of the reference seen.
-  const everyWindow = engine === 'weir' ? undefined : waitForAll(reference, seen);
+  // before its earlier ones. A run ends with every window of the reference seen.
+  const everyWindow = waitForAll(reference, seen);
   const windows: ClosedWindow[] = [];
   let lastOutput = Date.now();
   const follower = await follow(bus, engine, output, env.registry, (w) => {
     lastOutput = Date.now();
     windows.push(w);
     waiter.offer(w);
-    everyWindow?.offer();
+    everyWindow.offer();
   });
   const launched = Date.now();
   const job = launch(engine, { brokers: env.brokers, registry: env.registry, input, output, run, stateDir }, installed, log);
   try {
     const ready = await job.ready;
     let doneAt = await waiter.done;
-    if (everyWindow) {
-      // A wrong engine never writes some: once its output has been quiet for a while, it wrote all it will.
-      const complete = await Promise.race([everyWindow.done.then(() => true), quiet(() => lastOutput, QUIET_MS).then(() => false)]);
-      if (!complete) log(`${engine}: no output for ${QUIET_MS / 1000} s with windows of the reference still unseen`);
-      doneAt = Math.max(doneAt, ...reference.flatMap((r) => seen.get(`${r.customer}|${r.windowStart}`) ?? []));
-    }
+    // A wrong engine never writes some: once its output has been quiet for a while, it wrote all it will.
+    const complete = await Promise.race([everyWindow.done.then(() => true), quiet(() => lastOutput, QUIET_MS).then(() => false)]);
+    if (!complete) log(`${engine}: no output for ${QUIET_MS / 1000} s with windows of the reference still unseen`);
+    doneAt = Math.max(doneAt, ...reference.flatMap((r) => seen.get(`${r.customer}|${r.windowStart}`) ?? []));
     const events = data.traffic.length;
     const figures = { startup: (ready - launched) / 1000, rate: events / ((doneAt - ready) / 1000) };
-    if (engine === 'weir') return figures;
-    const agreement = compareWindows(reference, windows.flatMap((w) => (w.aggregates ? [w.aggregates] : [])));
+    const agreement = compareWindows(reference, windows.map((w) => w.aggregates), engine === 'weir' ? WEIR_WINDOW_FIELDS : WINDOW_FIELDS);
     for (const line of describeDisagreement(agreement)) log(`${engine}: ${line}`);
     if (!agrees(agreement)) {
       const file = join(tmpdir(), `${run}-disagreement.json`);
@@ -371,7 +377,10 @@ export async function run(): Promise<BenchResult[]> {
     const startups = new Map<Engine, number[]>(env.engines.map((e) => [e, []]));
     const rates = new Map<Engine, number[]>(env.engines.map((e) => [e, []]));
     const agreements = new Map<Engine, Agreement[]>(env.engines.map((e) => [e, []]));
-    const reference = referenceWindows(referenceSessions(data.traffic));
+    const references: References = {
+      peers: referenceWindows(referenceSessions(data.traffic)),
+      weir: weirReferenceWindows(data, PARTITIONS, WEIR_SESSIONIZER),
+    };
     // The machine is shared: the load beside the runs says how much the absolute figures mean.
     const load: number[] = [];
     const sampleLoad = setInterval(() => load.push(loadavg()[0]!), 5_000).unref();
@@ -380,10 +389,10 @@ export async function run(): Promise<BenchResult[]> {
     for (let r = 0; r < env.runs; r++) {
       for (const engine of env.engines) {
         log(`${engine} throughput run ${r + 1}/${env.runs} ...`);
-        const { startup, rate, agreement } = await throughputRun(bus, engine, input, data, reference, env, installed);
-        const check = agreement ? `, ${agreementText(agreement)}` : '';
+        const { startup, rate, agreement } = await throughputRun(bus, engine, input, data, references, env, installed);
+        const check = `, ${agreementText(agreement)}`;
         log(`${engine} throughput run ${r + 1}/${env.runs}: ${Math.round(rate)} events/s, start-up ${startup.toFixed(1)} s${check}`);
-        if (agreement) agreements.get(engine)!.push(agreement);
+        agreements.get(engine)!.push(agreement);
         startups.get(engine)!.push(startup);
         rates.get(engine)!.push(rate);
       }
@@ -407,7 +416,7 @@ export async function run(): Promise<BenchResult[]> {
         rate: median(rates.get(engine)!),
         p50: quantile(latencies, 0.5),
         p99: quantile(latencies, 0.99),
-        correct: worst ? agreementText(worst) : 'n/a (own windows)',
+        correct: worst ? `${agreementText(worst)}${engine === 'weir' ? ' (sessions per window, vs weir offline)' : ''}` : 'not run',
         agrees: !worst || agrees(worst),
       });
     }

@@ -4,6 +4,7 @@ import { partitionForKey } from '../../shared/stream/src/index.js';
 import type { RequestEvent } from '../../shared/contracts/src/index.js';
 import { OfflinePipeline } from '../../shared/pipeline/src/index.js';
 import { peerInput, peersLastWindows, weirLastWindows } from './input.js';
+import { weirReferenceWindows } from './weir-reference.js';
 import { compareWindows, GAP_MS, referenceSessions, referenceWindows, WINDOW_FIELDS, WINDOW_MS, type PeerWindow } from './reference.js';
 import { parseStage } from './weir-job.js';
 
@@ -93,6 +94,19 @@ test("the reference job's sessions are weir's: its offline sessionizer closes th
   const reference = referenceSessions(data.traffic).map((s) => `${s.key.replace(/\|-$/, '|')} ${s.first} ${s.last} ${s.events}`);
   assert.ok(reference.length > 100, `${reference.length} sessions`);
   assert.deepEqual(reference.sort(), weir.sort());
+});
+
+test("weir's reference windows count every session in the window of its last event, through its updates", () => {
+  const data = peerInput({ minutes: 40, customers: 2, seed: 'peers-weir', partitions: 4 });
+  const windows = new Map(weirReferenceWindows(data, 4, {}).map((w) => [`${w.customer}|${w.windowStart}`, w.sessions]));
+  const ending = new Map<string, number>();
+  for (const s of referenceSessions(data.traffic)) {
+    const id = `${s.customer}|${Math.floor(s.last / WINDOW_MS) * WINDOW_MS}`;
+    ending.set(id, (ending.get(id) ?? 0) + 1);
+  }
+  // A window also counts the sessions still going on in it: at least those that ended there.
+  for (const [id, n] of ending) assert.ok((windows.get(id) ?? 0) >= n, `${id}: ${windows.get(id)} sessions counted, ${n} ended there`);
+  assert.ok([...windows.values()].reduce((a, b) => a + b, 0) > [...ending.values()].reduce((a, b) => a + b, 0));
 });
 
 test('the comparison finds missing, extra and differing windows, and leaves the sentinels\' own windows out', () => {

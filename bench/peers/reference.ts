@@ -118,8 +118,8 @@ export interface Agreement {
   differing: { reference: PeerWindow; got: PeerWindow; fields: WindowField[] }[];
 }
 
-/** An engine's closed windows (the last written of each, should one be written twice) against the reference. */
-export function compareWindows(reference: readonly PeerWindow[], got: readonly PeerWindow[]): Agreement {
+/** An engine's closed windows (the last written of each, should one be written twice) against the reference, on `fields`. */
+export function compareWindows(reference: readonly PeerWindow[], got: readonly PeerWindow[], fields: readonly WindowField[] = WINDOW_FIELDS): Agreement {
   const byId = new Map(got.map((w) => [`${w.customer}|${w.windowStart}`, w]));
   const lastOf = new Map<string, number>();
   for (const r of reference) lastOf.set(r.customer, Math.max(lastOf.get(r.customer) ?? -Infinity, r.windowStart));
@@ -132,9 +132,9 @@ export function compareWindows(reference: readonly PeerWindow[], got: readonly P
       agreement.missing.push(r);
       continue;
     }
-    const fields = WINDOW_FIELDS.filter((f) => w[f] !== r[f]);
-    if (fields.length === 0) agreement.equal += 1;
-    else agreement.differing.push({ reference: r, got: w, fields });
+    const differ = fields.filter((f) => w[f] !== r[f]);
+    if (differ.length === 0) agreement.equal += 1;
+    else agreement.differing.push({ reference: r, got: w, fields: differ });
   }
   for (const w of byId.values()) if (w.windowStart <= (lastOf.get(w.customer) ?? -Infinity)) agreement.extra.push(w);
   return agreement;
