@@ -35,7 +35,7 @@ import { namespacedSerde } from '../shared/pipeline/src/index.js';
 import { createBusFromEnv, type Bus, type BusConsumer } from '../shared/stream/src/index.js';
 import { CORES, cpuProfileDir, ENGINES, installPeers, launch, weirProcesses, type Engine } from './peers/engines.js';
 import { topSelf, type Profile } from './profile.js';
-import { peerInput, peersLastWindows, weirLastWindows, type PeerInput, type PeerRecord } from './peers/input.js';
+import { peerInput, peersLastWindows, sentinelsAfter, weirLastWindows, type PeerInput, type PeerRecord } from './peers/input.js';
 import { WEIR_SESSIONIZER } from './peers/weir-job.js';
 import { weirReferenceWindows, weirWindow, WEIR_WINDOW_FIELDS } from './peers/weir-reference.js';
 import { compareWindows, describeDisagreement, referenceSessions, referenceWindows, WINDOW_FIELDS, type Agreement, type PeerWindow } from './peers/reference.js';
@@ -302,7 +302,9 @@ async function latencyRun(bus: Bus, engine: Engine, epoch: PeerInput, env: Env, 
       }
       const expected = new Map([...last].map(([c, s]) => [c, s + by]));
       current = waitFor(expected, seen, 5 * 60_000, `${engine} latency epoch ${k}`);
-      await producer.send(epoch.sentinels.map((r) => shifted(r, by)).map((r) => ({ topic: input, key: r.key, value: Buffer.from(r.line) })));
+      // Made for the epoch's own time, not shifted: which weir sessions partition a sentinel lands on depends on its time.
+      const sentinels = sentinelsAfter([...epoch.lastTime.keys()], Math.max(...epoch.lastTime.values()) + by, PARTITIONS);
+      await producer.send(sentinels.map((r) => ({ topic: input, key: r.key, value: Buffer.from(r.line) })));
       const closedAt = Date.now();
       await current.done;
       const epochLatencies = [...expected].map(([c, s]) => seen.get(`${c}|${s}`)! - closedAt);
@@ -402,7 +404,7 @@ export async function run(): Promise<BenchResult[]> {
     const epochEnd = Math.max(...epochTraffic.map((t) => t.time));
     const epochLast = new Map<string, number>();
     for (const t of epochTraffic) epochLast.set(t.customer, Math.max(epochLast.get(t.customer) ?? 0, t.time));
-    const epoch: PeerInput = { traffic: epochTraffic, lastTime: epochLast, sentinels: data.sentinels.map((s) => shifted(s, epochEnd - Math.max(...data.lastTime.values()))) };
+    const epoch: PeerInput = { traffic: epochTraffic, lastTime: epochLast, sentinels: sentinelsAfter([...epochLast.keys()], epochEnd, PARTITIONS) };
     const figures = new Map<Engine, EngineFigures>();
     for (const engine of env.engines) {
       // WEIR_PEERS_EPOCHS=0 leaves the latency runs out (a correctness or throughput check alone).

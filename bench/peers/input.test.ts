@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { partitionForKey } from '../../shared/stream/src/index.js';
 import type { RequestEvent } from '../../shared/contracts/src/index.js';
+import { ipUaKey, sessionIdOf } from '../../shared/features/src/index.js';
 import { OfflinePipeline } from '../../shared/pipeline/src/index.js';
 import { peerInput, peersLastWindows, weirLastWindows } from './input.js';
 import { weirReferenceWindows } from './weir-reference.js';
@@ -10,17 +11,20 @@ import { parseStage } from './weir-job.js';
 
 const input = peerInput({ minutes: 3, customers: 2, seed: 'peers-test', partitions: 4 });
 
-test('every customer has both sentinels in every partition, after all its traffic', () => {
+test('every customer has both sentinels in every input partition × weir sessions partition, after all its traffic', () => {
   const customers = [...input.lastTime.keys()].sort();
   assert.equal(customers.length, 2);
   for (const customer of customers) {
     for (const offset of [2, 3]) {
       const due = Math.max(...input.lastTime.values()) + offset * 3_600_000;
-      const partitions = input.sentinels
+      const pairs = input.sentinels
         .filter((s) => s.customer === customer && s.time === due)
-        .map((s) => partitionForKey(Buffer.from(s.key), 4))
+        .map((s) => {
+          const session = sessionIdOf(customer, ipUaKey(s.event), s.event.eventTime);
+          return `${partitionForKey(Buffer.from(s.key), 4)}/${partitionForKey(Buffer.from(session), 4)}`;
+        })
         .sort();
-      assert.deepEqual(partitions, [0, 1, 2, 3], `${customer} +${offset} h`);
+      assert.deepEqual(pairs, [0, 1, 2, 3].flatMap((p) => [0, 1, 2, 3].map((q) => `${p}/${q}`)), `${customer} +${offset} h`);
     }
   }
   // Each sentinel line carries its own time, which the engines read from the line.

@@ -10,6 +10,7 @@
  * closes at +3 h and carries every engine's second stage past the traffic's last window.
  */
 import type { RequestEvent } from '../../shared/contracts/src/index.js';
+import { sessionIdOf } from '../../shared/features/src/index.js';
 import { parserFor, type LogParser } from '../../shared/logs/src/index.js';
 import { simulateTraffic } from '../../shared/simulator/src/index.js';
 import { partitionForKey } from '../../shared/stream/src/index.js';
@@ -48,16 +49,35 @@ export function visitorKey(customer: string, clientIp: string, userAgent: string
   return `${customer}|${clientIp}|${userAgent ?? '-'}`;
 }
 
-/** A sentinel line of `customer` at `time` whose key lands on `partition`. */
-function sentinel(customer: string, time: number, partition: number, partitions: number, tag: number): PeerRecord {
+/**
+ * A sentinel line of `customer` at `time` whose key lands on input `partition`, and whose weir
+ * session (keyed by its id: customer, ip|ua and first event time) lands on `sessionPartition` of
+ * `weir.sessions`: weir's window stage closes a customer's window once every sessions partition
+ * is past it, so each needs a closed session of every customer after the traffic.
+ */
+function sentinel(customer: string, time: number, partition: number, sessionPartition: number, partitions: number, tag: number): PeerRecord {
   const parser = parserFor('combined', { customer });
   for (let n = 0; ; n++) {
     const ip = `10.${200 + tag}.${Math.floor(n / 250)}.${(n % 250) + 1}`;
     const key = visitorKey(customer, ip, SENTINEL_AGENT);
     if (partitionForKey(Buffer.from(key), partitions) !== partition) continue;
+    if (partitionForKey(Buffer.from(sessionIdOf(customer, `${ip}|${SENTINEL_AGENT}`, time)), partitions) !== sessionPartition) continue;
     const line = `${ip} - - [${clfTime(time)}] "GET /weir-bench-sentinel HTTP/1.1" 200 0 "-" "${SENTINEL_AGENT}"`;
     return { key, line, time, customer, event: parsedLine(parser, line, 0) };
   }
+}
+
+/** The sentinels of traffic ending at `end`: per customer, input partition and sessions partition, one line at +2 h and one at +3 h. */
+export function sentinelsAfter(customers: readonly string[], end: number, partitions: number): PeerRecord[] {
+  const sentinels: PeerRecord[] = [];
+  for (const [offset, tag] of [[2 * 3_600_000, 0], [3 * 3_600_000, 1]] as const) {
+    for (const customer of [...customers].sort()) {
+      for (let p = 0; p < partitions; p++) {
+        for (let q = 0; q < partitions; q++) sentinels.push(sentinel(customer, end + offset, p, q, partitions, tag));
+      }
+    }
+  }
+  return sentinels;
 }
 
 /** The simulator writes valid lines only; one that does not parse would be a simulator bug worth hearing of. */
@@ -80,13 +100,7 @@ export function peerInput(options: { minutes: number; customers: number; seed: s
     traffic.push({ key: visitorKey(customer, clientIp, userAgent), line: simulated.line, time: eventTime, customer, event });
     lastTime.set(customer, Math.max(lastTime.get(customer) ?? 0, eventTime));
   }
-  const end = Math.max(...lastTime.values());
-  const sentinels: PeerRecord[] = [];
-  for (const [offset, tag] of [[2 * 3_600_000, 0], [3 * 3_600_000, 1]] as const) {
-    for (const customer of [...lastTime.keys()].sort()) {
-      for (let p = 0; p < options.partitions; p++) sentinels.push(sentinel(customer, end + offset, p, options.partitions, tag));
-    }
-  }
+  const sentinels = sentinelsAfter([...lastTime.keys()], Math.max(...lastTime.values()), options.partitions);
   return { traffic, sentinels, lastTime };
 }
 
