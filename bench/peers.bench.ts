@@ -13,15 +13,17 @@
  * - start-up: process launch → the job is ready (Spark's query started, Kafka Streams RUNNING,
  *   every weir stage in its group);
  * - events/s: the traffic pre-loaded in one fresh topic, read from the start: events ÷ (ready →
- *   the broker's append time of the last closed window of every customer);
+ *   the broker's append time of the last of the reference's closed windows to appear);
  * - close → output latency: epochs of traffic produced live at WEIR_PEERS_RATE lines/s, each
  *   followed by the sentinels that close its last windows; latency = the broker's append time of
  *   a customer's last closed window of the epoch − the time its closing sentinels were produced.
  *   (An event's own latency through a session window is its gap by definition; this is what an
  *   engine adds on top.) A first warm-up epoch is run and not counted.
  *
- * Every engine gets two cores: Spark local[2], 2 Kafka Streams threads, weir's three stage
- * processes (single-threaded Node). Nothing of this runs in `pnpm test`; `pnpm bench` runs it only
+ * Every engine gets the same two cores: its processes are pinned to them by taskset (engines.ts),
+ * one engine at a time; Spark local[2], 2 Kafka Streams threads, weir's three stage processes
+ * (single-threaded Node). Every engine's closed windows are checked against a reference
+ * (reference.ts, weir-reference.ts): any difference fails the bench after the table. Nothing of this runs in `pnpm test`; `pnpm bench` runs it only
  * when named (`pnpm bench peers`). Downloads (PySpark, the connector, Kafka Streams) are cached in
  * ~/.cache/weir and show progress.
  */
@@ -33,7 +35,7 @@ import { pathToFileURL } from 'node:url';
 import type { WindowSummary } from '../shared/contracts/src/index.js';
 import { namespacedSerde } from '../shared/pipeline/src/index.js';
 import { createBusFromEnv, type Bus, type BusConsumer } from '../shared/stream/src/index.js';
-import { CORES, cpuProfileDir, ENGINES, installPeers, launch, weirProcesses, type Engine } from './peers/engines.js';
+import { CORES, cpuProfileDir, engineCpus, ENGINES, installPeers, launch, weirProcesses, type Engine } from './peers/engines.js';
 import { topSelf, type Profile } from './profile.js';
 import { peerInput, peersLastWindows, sentinelsAfter, weirLastWindows, type PeerInput, type PeerRecord } from './peers/input.js';
 import { WEIR_SESSIONIZER } from './peers/weir-job.js';
@@ -358,7 +360,7 @@ function table(figures: Map<Engine, EngineFigures>, env: Env, events: number, lo
   });
   return [
     `${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, 1-minute load average ${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)} during the runs (other work shares the machine)`,
-    `${events.toLocaleString('en-US')} events, ${PARTITIONS} partitions, ${CORES} cores each, medians of ${env.runs}; latency over ${env.epochs} epochs at ${env.rate.toLocaleString('en-US')} lines/s`,
+    `${events.toLocaleString('en-US')} events, ${PARTITIONS} partitions, ${CORES} cores each (every engine's processes pinned to CPUs ${engineCpus()} by taskset, one engine at a time), medians of ${env.runs}; latency over ${env.epochs} epochs at ${env.rate.toLocaleString('en-US')} lines/s`,
     '| engine | events/s | close → output p50 ms | p99 ms | start-up s | windows equal to the reference |',
     '| --- | --- | --- | --- | --- | --- |',
     ...rows,
