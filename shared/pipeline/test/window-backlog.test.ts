@@ -86,12 +86,15 @@ test('a backlog with one log partition far ahead of the other: closed windows ho
   ];
   const closed = new Map<string, WindowSummary>();
   const summarySerde = createSerde<WindowSummary>(registry);
+  /** Per partition of weir.windows, the offset after the last summary read. */
+  const windowsRead = new Map<number, number>();
   const reader = bus.consumer({ groupId: 'backlog-reader' });
   await reader.subscribe([WINDOWS_TOPIC]);
   await reader.run(async (batch) => {
     for (const message of batch.messages) {
       const summary = await summarySerde.decode(batch.topic, message.value!);
       if (summary.closed) closed.set(windowId(summary.customer, summary.windowStart), summary);
+      windowsRead.set(batch.partition, message.offset + 1);
     }
   });
 
@@ -119,6 +122,8 @@ test('a backlog with one log partition far ahead of the other: closed windows ho
     previous = read ? now : '';
     await new Promise((r) => setTimeout(r, 500));
   }
+  const windowEnds = await bus.admin.fetchTopicOffsets(WINDOWS_TOPIC);
+  while (windowEnds.some((o) => (windowsRead.get(o.partition) ?? 0) < o.high) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   abort.abort();
   await Promise.all(running);
   await reader.stop();
