@@ -1,7 +1,9 @@
 /**
  * How `pnpm bench peers` starts each engine's job as child processes, and stops it. Every engine
- * gets the same two cores: Spark `local[2]` (and 2 shuffle partitions), Kafka Streams 2 stream
- * threads, weir one process per stage (three single-threaded Node processes).
+ * gets the same two cores, and only those: each of its processes (and every thread of theirs: the
+ * JVMs' GC and client threads too) is pinned to the same CPUs with `taskset`, and the engines run
+ * one at a time. Within them, Spark runs `local[2]` (and 2 shuffle partitions), Kafka Streams 2
+ * stream threads, weir one process per stage (three single-threaded Node processes).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -14,6 +16,21 @@ import { READY_LINE, STAGES } from './weir-job.js';
 export const ENGINES = ['spark', 'kafka-streams', 'weir'] as const;
 export type Engine = (typeof ENGINES)[number];
 export const CORES = 2;
+
+/**
+ * The CPUs every engine is pinned to: WEIR_PEERS_CPUS (a taskset list, e.g. `2,3`) or the first
+ * CORES of the machine. The bench's own producer and follower are not pinned: they are the same for all.
+ */
+export function engineCpus(env: NodeJS.ProcessEnv = process.env): string {
+  const list = env.WEIR_PEERS_CPUS ?? Array.from({ length: CORES }, (_, i) => i).join(',');
+  const count = list.split(',').reduce((n, part) => {
+    const [from, to] = part.split('-').map(Number);
+    if (!Number.isInteger(from) || (to !== undefined && !(Number.isInteger(to) && to >= from!))) throw new Error(`WEIR_PEERS_CPUS: ${list} is not a CPU list such as 0,1 or 2-3`);
+    return n + (to === undefined ? 1 : to - from! + 1);
+  }, 0);
+  if (count !== CORES) throw new Error(`WEIR_PEERS_CPUS: ${list} names ${count} CPUs; every engine gets ${CORES}`);
+  return list;
+}
 
 export interface JobSpec {
   brokers: string;
@@ -54,6 +71,29 @@ interface Command {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * How weir's three stages are spread over processes: WEIR_PEERS_WEIR_PROCESSES, processes separated
+ * by `/`, the stages of one by `,` (default `parse/sessionize/window`: one process per stage, as the
+ * services run). Every stage exactly once.
+ */
+export function weirProcesses(env: NodeJS.ProcessEnv = process.env): string[] {
+  const layout = env.WEIR_PEERS_WEIR_PROCESSES ?? STAGES.join('/');
+  const processes = layout.split('/');
+  const stages = processes.flatMap((p) => p.split(','));
+  if (stages.length !== STAGES.length || !STAGES.every((s) => stages.includes(s))) {
+    throw new Error(`WEIR_PEERS_WEIR_PROCESSES: ${layout} must name each of ${STAGES.join(', ')} once (processes split by /, stages by ,)`);
+  }
+  return processes;
+}
+
+/** WEIR_PEERS_CPU_PROF=<dir>: each weir process writes a V8 CPU profile of its whole run there, `<run>-<its stages>.cpuprofile`, on exit. */
+export const cpuProfileDir = (): string | undefined => process.env.WEIR_PEERS_CPU_PROF || undefined;
+
+function cpuProfileArgs(name: string): string[] {
+  const dir = cpuProfileDir();
+  return dir ? ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `${name}.cpuprofile`] : [];
+}
+
 function commands(engine: Engine, spec: JobSpec, installed: Installed): Command[] {
   switch (engine) {
     case 'spark':
@@ -87,9 +127,9 @@ function commands(engine: Engine, spec: JobSpec, installed: Installed): Command[
         },
       ];
     case 'weir':
-      return STAGES.map((stage) => ({
+      return weirProcesses().map((stages) => ({
         command: process.execPath,
-        args: ['--import', 'tsx', join(import.meta.dirname, 'weir-job.ts'), spec.input, spec.run, stage],
+        args: [...cpuProfileArgs(`${spec.run}-${stages}`), '--import', 'tsx', join(import.meta.dirname, 'weir-job.ts'), spec.input, spec.run, stages],
         env: { KAFKA_BROKERS: spec.brokers, SCHEMA_REGISTRY_URL: spec.registry },
       }));
   }
@@ -103,9 +143,10 @@ interface Started {
   stopping: boolean;
 }
 
-function start(command: Command, label: string, log: Log): Started {
+function start(command: Command, cpus: string, label: string, log: Log): Started {
   // Its own process group: Spark's JVM is a child of the Python driver, and stopping the job stops both.
-  const child = spawn(command.command, command.args, {
+  // Pinned by taskset: the affinity is inherited by every thread and child (the driver's JVM too).
+  const child = spawn('taskset', ['--cpu-list', cpus, command.command, ...command.args], {
     cwd: repoRoot,
     env: { ...process.env, ...command.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -151,7 +192,8 @@ async function stopGroup({ child, exited }: Started): Promise<void> {
 
 export function launch(engine: Engine, spec: JobSpec, installed: Installed, log: Log): RunningJob {
   mkdirSync(spec.stateDir, { recursive: true });
-  const processes = commands(engine, spec, installed).map((c, i) => start(c, `${engine}[${i}]`, log));
+  const cpus = engineCpus();
+  const processes = commands(engine, spec, installed).map((c, i) => start(c, cpus, `${engine}[${i}]`, log));
   return {
     ready: Promise.all(processes.map((p) => p.ready)).then((times) => Math.max(...times)),
     stop: async () => {

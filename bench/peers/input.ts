@@ -9,12 +9,13 @@
  * so without them the last half hour of sessions would never close. The +2 h sentinel's session
  * closes at +3 h and carries every engine's second stage past the traffic's last window.
  */
+import type { RequestEvent } from '../../shared/contracts/src/index.js';
+import { sessionIdOf } from '../../shared/features/src/index.js';
 import { parserFor, type LogParser } from '../../shared/logs/src/index.js';
 import { simulateTraffic } from '../../shared/simulator/src/index.js';
 import { partitionForKey } from '../../shared/stream/src/index.js';
+import { WINDOW_MS, sessionWindowStart } from './reference.js';
 
-export const GAP_MS = 30 * 60_000;
-export const WINDOW_MS = 60_000;
 export const SENTINEL_AGENT = 'weir-bench-sentinel';
 
 export interface PeerRecord {
@@ -23,6 +24,8 @@ export interface PeerRecord {
   /** Event time, epoch ms. */
   time: number;
   customer: string;
+  /** The line as weir's parser reads it: what the reference job is computed from. */
+  event: RequestEvent;
 }
 
 export interface PeerInput {
@@ -46,15 +49,42 @@ export function visitorKey(customer: string, clientIp: string, userAgent: string
   return `${customer}|${clientIp}|${userAgent ?? '-'}`;
 }
 
-/** A sentinel line of `customer` at `time` whose key lands on `partition`. */
-function sentinel(customer: string, time: number, partition: number, partitions: number, tag: number): PeerRecord {
+/**
+ * A sentinel line of `customer` at `time` whose key lands on input `partition`, and whose weir
+ * session (keyed by its id: customer, ip|ua and first event time) lands on `sessionPartition` of
+ * `weir.sessions`: weir's window stage closes a customer's window once every sessions partition
+ * is past it, so each needs a closed session of every customer after the traffic.
+ */
+function sentinel(customer: string, time: number, partition: number, sessionPartition: number, partitions: number, tag: number): PeerRecord {
+  const parser = parserFor('combined', { customer });
   for (let n = 0; ; n++) {
     const ip = `10.${200 + tag}.${Math.floor(n / 250)}.${(n % 250) + 1}`;
     const key = visitorKey(customer, ip, SENTINEL_AGENT);
     if (partitionForKey(Buffer.from(key), partitions) !== partition) continue;
+    if (partitionForKey(Buffer.from(sessionIdOf(customer, `${ip}|${SENTINEL_AGENT}`, time)), partitions) !== sessionPartition) continue;
     const line = `${ip} - - [${clfTime(time)}] "GET /weir-bench-sentinel HTTP/1.1" 200 0 "-" "${SENTINEL_AGENT}"`;
-    return { key, line, time, customer };
+    return { key, line, time, customer, event: parsedLine(parser, line, 0) };
   }
+}
+
+/** The sentinels of traffic ending at `end`: per customer, input partition and sessions partition, one line at +2 h and one at +3 h. */
+export function sentinelsAfter(customers: readonly string[], end: number, partitions: number): PeerRecord[] {
+  const sentinels: PeerRecord[] = [];
+  for (const [offset, tag] of [[2 * 3_600_000, 0], [3 * 3_600_000, 1]] as const) {
+    for (const customer of [...customers].sort()) {
+      for (let p = 0; p < partitions; p++) {
+        for (let q = 0; q < partitions; q++) sentinels.push(sentinel(customer, end + offset, p, q, partitions, tag));
+      }
+    }
+  }
+  return sentinels;
+}
+
+/** The simulator writes valid lines only; one that does not parse would be a simulator bug worth hearing of. */
+function parsedLine(parser: LogParser, line: string, lineNo: number): RequestEvent {
+  const parsed = parser.parseLine(line, lineNo);
+  if (!parsed?.ok) throw new Error(`WEIR_PEERS_INPUT: line ${lineNo} does not parse: ${parsed ? parsed.reason : 'blank'}: ${line}`);
+  return parsed.event;
 }
 
 export function peerInput(options: { minutes: number; customers: number; seed: string; partitions: number }): PeerInput {
@@ -65,20 +95,12 @@ export function peerInput(options: { minutes: number; customers: number; seed: s
   for (const simulated of simulateTraffic({ customers: options.customers, durationMs: options.minutes * 60_000, seed: options.seed })) {
     let parser = parsers.get(simulated.customer);
     if (!parser) parsers.set(simulated.customer, (parser = parserFor('combined', { customer: simulated.customer })));
-    const parsed = parser.parseLine(simulated.line, ++lineNo);
-    // The simulator writes valid lines only; one that is not would be a simulator bug worth hearing of.
-    if (!parsed?.ok) throw new Error(`WEIR_PEERS_INPUT: simulated line ${lineNo} does not parse: ${parsed ? parsed.reason : 'blank'}`);
-    const { customer, clientIp, userAgent, eventTime } = parsed.event;
-    traffic.push({ key: visitorKey(customer, clientIp, userAgent), line: simulated.line, time: eventTime, customer });
+    const event = parsedLine(parser, simulated.line, ++lineNo);
+    const { customer, clientIp, userAgent, eventTime } = event;
+    traffic.push({ key: visitorKey(customer, clientIp, userAgent), line: simulated.line, time: eventTime, customer, event });
     lastTime.set(customer, Math.max(lastTime.get(customer) ?? 0, eventTime));
   }
-  const end = Math.max(...lastTime.values());
-  const sentinels: PeerRecord[] = [];
-  for (const [offset, tag] of [[2 * 3_600_000, 0], [3 * 3_600_000, 1]] as const) {
-    for (const customer of [...lastTime.keys()].sort()) {
-      for (let p = 0; p < options.partitions; p++) sentinels.push(sentinel(customer, end + offset, p, options.partitions, tag));
-    }
-  }
+  const sentinels = sentinelsAfter([...lastTime.keys()], Math.max(...lastTime.values()), options.partitions);
   return { traffic, sentinels, lastTime };
 }
 
@@ -89,43 +111,10 @@ const floorTo = (ms: number, unit: number) => Math.floor(ms / unit) * unit;
  * (last event + gap, minus a tick), as Spark's `window_time`.
  */
 export function peersLastWindows(input: PeerInput): Map<string, number> {
-  return new Map([...input.lastTime].map(([c, t]) => [c, floorTo(t + GAP_MS - 1, WINDOW_MS)]));
+  return new Map([...input.lastTime].map(([c, t]) => [c, sessionWindowStart(t)]));
 }
 
 /** weir's last window per customer: its window stage counts a session in the windows of its records' `lastTime`. */
 export function weirLastWindows(input: PeerInput): Map<string, number> {
   return new Map([...input.lastTime].map(([c, t]) => [c, floorTo(t, WINDOW_MS)]));
-}
-
-export interface ReferenceWindow {
-  customer: string;
-  windowStart: number;
-  sessions: number;
-  events: number;
-}
-
-/** The peers' job computed directly over the traffic: what their output topics must hold. */
-export function referenceWindows(traffic: readonly PeerRecord[]): ReferenceWindow[] {
-  const open = new Map<string, { customer: string; last: number; events: number }>();
-  const windows = new Map<string, ReferenceWindow>();
-  const close = (s: { customer: string; last: number; events: number }) => {
-    const windowStart = floorTo(s.last + GAP_MS - 1, WINDOW_MS);
-    const id = `${s.customer}|${windowStart}`;
-    const w = windows.get(id) ?? { customer: s.customer, windowStart, sessions: 0, events: 0 };
-    w.sessions += 1;
-    w.events += s.events;
-    windows.set(id, w);
-  };
-  for (const r of [...traffic].sort((a, b) => a.time - b.time)) {
-    const s = open.get(r.key);
-    if (s && r.time - s.last < GAP_MS) {
-      s.last = r.time;
-      s.events += 1;
-      continue;
-    }
-    if (s) close(s);
-    open.set(r.key, { customer: r.customer, last: r.time, events: 1 });
-  }
-  for (const s of open.values()) close(s);
-  return [...windows.values()].sort((a, b) => a.customer.localeCompare(b.customer) || a.windowStart - b.windowStart);
 }

@@ -11,11 +11,20 @@
  * stage it runs has joined its group. KAFKA_BROKERS and SCHEMA_REGISTRY_URL as for the services.
  */
 import { logsTopic, type RequestEvent, createSerde } from '../../shared/contracts/src/index.js';
+import type { SessionizerConfig } from '../../shared/features/src/index.js';
 import { parserFor, type LogParser } from '../../shared/logs/src/index.js';
 import { runSessionize, runWindow } from '../../shared/pipeline/src/index.js';
 import { createBusFromEnv, runStage, silentLogger, stageSerde, type Serde, type Stage } from '../../shared/stream/src/index.js';
 
 export const READY_LINE = 'weir-peer ready';
+
+/**
+ * The sessionizer's settings in this job (and in the offline reference its windows are checked
+ * against): weir's defaults. Not without the open sessions' updates, though the peers window closed
+ * sessions only: a closed session's record comes a whole gap (30 min) after its last event, past
+ * the window stage's lateness, so weir's windows count a session through its updates.
+ */
+export const WEIR_SESSIONIZER: SessionizerConfig = {};
 export const STAGES = ['parse', 'sessionize', 'window'] as const;
 export type PeerStage = (typeof STAGES)[number];
 
@@ -85,7 +94,7 @@ async function main(): Promise<void> {
             onStarted,
           });
         case 'sessionize':
-          return runSessionize({ ...common, groupId: `${run}-sessionize`, input: new RegExp(`^${logs.replace(/\./g, '\\.')}$`) });
+          return runSessionize({ ...common, groupId: `${run}-sessionize`, input: new RegExp(`^${logs.replace(/\./g, '\\.')}$`), stage: { sessionizer: WEIR_SESSIONIZER } });
         case 'window':
           return runWindow({ ...common, groupId: `${run}-window` });
       }

@@ -1,82 +1,78 @@
 package weir.peers;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
-/** The ten aggregates of one session, mergeable (session windows merge when a late event bridges two). */
+/**
+ * A session's ten aggregates: nine counters and the distinct paths it requested (kept exactly: a
+ * session holds a few dozen at most, and the bench compares every aggregate exactly).
+ */
 final class Session {
-  long events;
-  long first = Long.MAX_VALUE;
-  long last = Long.MIN_VALUE;
-  long bytes;
-  long maxBytes;
-  int errors;
-  int nonGet;
-  int assets;
-  int noReferrer;
-  /** Distinct paths, approximately: a 64-bit linear-counting bitmap (Spark uses HyperLogLog++). */
-  long pathBits;
+  static final Aggregate.Layout LAYOUT = new Aggregate.Layout(
+      "events:sum", "first:min", "last:max", "bytes:sum", "maxBytes:max", "errors:sum", "nonGet:sum", "assets:sum", "noReferrer:sum");
+
+  final Aggregate counts;
+  final Set<String> paths;
+
+  Session() {
+    this(new Aggregate(LAYOUT), new HashSet<>());
+  }
+
+  private Session(Aggregate counts, Set<String> paths) {
+    this.counts = counts;
+    this.paths = paths;
+  }
 
   Session add(Line line) {
-    events++;
-    first = Math.min(first, line.time);
-    last = Math.max(last, line.time);
-    bytes += line.bytes;
-    maxBytes = Math.max(maxBytes, line.bytes);
-    if (line.status >= 400) errors++;
-    if (!line.method.equals("GET")) nonGet++;
-    if (line.isAsset()) assets++;
-    if (line.noReferrer) noReferrer++;
-    pathBits |= 1L << (line.path.hashCode() & 63);
+    counts.add(new Aggregate(LAYOUT, 1, line.time, line.time, line.bytes, line.bytes, line.status >= 400 ? 1 : 0,
+        line.method.equals("GET") ? 0 : 1, line.isAsset() ? 1 : 0, line.noReferrer ? 1 : 0));
+    paths.add(line.path);
     return this;
   }
 
   Session merge(Session other) {
-    Session s = new Session();
-    s.events = events + other.events;
-    s.first = Math.min(first, other.first);
-    s.last = Math.max(last, other.last);
-    s.bytes = bytes + other.bytes;
-    s.maxBytes = Math.max(maxBytes, other.maxBytes);
-    s.errors = errors + other.errors;
-    s.nonGet = nonGet + other.nonGet;
-    s.assets = assets + other.assets;
-    s.noReferrer = noReferrer + other.noReferrer;
-    s.pathBits = pathBits | other.pathBits;
-    return s;
+    Set<String> both = new HashSet<>(paths);
+    both.addAll(other.paths);
+    return new Session(counts.merged(other.counts), both);
   }
 
-  double distinctPaths() {
-    int zeros = 64 - Long.bitCount(pathBits);
-    return zeros == 0 ? 64 : -64 * Math.log(zeros / 64.0);
+  /** The session as a window's aggregate of one session. */
+  Aggregate asWindow() {
+    long events = counts.get("events");
+    return new Aggregate(Window.LAYOUT, 1, events, (counts.get("last") - counts.get("first")) / 1000, events, counts.get("bytes"),
+        counts.get("maxBytes"), counts.get("errors"), counts.get("nonGet"), counts.get("assets"), counts.get("noReferrer"), paths.size());
   }
-
-  static final int BYTES = 8 * 6 + 4 * 4;
 
   static Serde<Session> serde() {
     Serializer<Session> ser = (topic, s) -> {
       if (s == null) return null;
-      return ByteBuffer.allocate(BYTES).putLong(s.events).putLong(s.first).putLong(s.last).putLong(s.bytes).putLong(s.maxBytes)
-          .putLong(s.pathBits).putInt(s.errors).putInt(s.nonGet).putInt(s.assets).putInt(s.noReferrer).array();
+      byte[][] encoded = s.paths.stream().map((p) -> p.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
+      int size = s.counts.size() + Integer.BYTES;
+      for (byte[] p : encoded) size += Integer.BYTES + p.length;
+      ByteBuffer buffer = ByteBuffer.allocate(size);
+      s.counts.writeTo(buffer);
+      buffer.putInt(encoded.length);
+      for (byte[] p : encoded) buffer.putInt(p.length).put(p);
+      return buffer.array();
     };
     Deserializer<Session> de = (topic, data) -> {
       if (data == null) return null;
-      ByteBuffer b = ByteBuffer.wrap(data);
-      Session s = new Session();
-      s.events = b.getLong();
-      s.first = b.getLong();
-      s.last = b.getLong();
-      s.bytes = b.getLong();
-      s.maxBytes = b.getLong();
-      s.pathBits = b.getLong();
-      s.errors = b.getInt();
-      s.nonGet = b.getInt();
-      s.assets = b.getInt();
-      s.noReferrer = b.getInt();
-      return s;
+      ByteBuffer buffer = ByteBuffer.wrap(data);
+      Aggregate counts = Aggregate.readFrom(LAYOUT, buffer);
+      int n = buffer.getInt();
+      Set<String> paths = new HashSet<>(n * 2);
+      for (int i = 0; i < n; i++) {
+        byte[] p = new byte[buffer.getInt()];
+        buffer.get(p);
+        paths.add(new String(p, StandardCharsets.UTF_8));
+      }
+      return new Session(counts, paths);
     };
     return Serdes.serdeFrom(ser, de);
   }
