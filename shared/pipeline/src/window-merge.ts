@@ -19,6 +19,7 @@
 import type { WindowPartial, WindowSummary } from '@weir/contracts';
 import { mergePieceAggregates, mergePieces, type PieceAggregates } from '@weir/features';
 import type { OutputRecord, Stage, StageContext, StateView } from '@weir/stream';
+import { createHash } from 'node:crypto';
 
 
 export type MergeEntry =
@@ -39,6 +40,13 @@ export type MergeEntry =
       passedAt: number | null;
       done: PieceAggregates | null;
       closedParts: number[];
+      /**
+       * `partition:digest` of every closed piece merged: a partition closed idle sends a second
+       * piece of a window when a session of it comes after the idle close, and only the digest
+       * tells that new piece from an at-least-once repeat of the first. Absent in state written
+       * before it: every closed piece of a partition there counts as a repeat.
+       */
+      closedPieces?: string[];
       openParts: number[];
     };
 
@@ -90,6 +98,23 @@ function summaryOf(window: Window, open: Iterable<PieceAggregates>, closed: bool
 }
 
 const earliest = (a: number | null, b: number) => (a === null ? b : Math.min(a, b));
+
+/** A closed piece's identity: its partition and content (a repeat has the same sessions, so the same aggregates). */
+function pieceDigest(record: WindowPartial): string {
+  const content = createHash('sha1').update(JSON.stringify([record.sessionCount, record.aggregates])).digest('hex');
+  return `${record.partition}:${content}`;
+}
+
+/** Whether a piece of `record`'s partition repeats one already merged (at-least-once), rather than adding sessions. */
+function repeated(window: Window, record: WindowPartial): boolean {
+  if (!window.closedParts.includes(record.partition)) return false;
+  // State from before closedPieces: the old rule, any piece after the partition's closed one.
+  if (!window.closedPieces) return true;
+  // An open piece after the partition's closed one: a new piece (after an idle close) or a
+  // repeat; taken as open either way, and a repeated closed piece clears it again below.
+  if (!record.closed) return false;
+  return window.closedPieces.includes(pieceDigest(record));
+}
 
 export function windowMergeStage(options: WindowMergeOptions): Stage<WindowPartial, WindowSummary, MergeEntry> {
   /** Window key → partition → its latest open piece (memory only: for running summaries). */
@@ -158,6 +183,7 @@ export function windowMergeStage(options: WindowMergeOptions): Stage<WindowParti
             passedAt: null,
             done: null,
             closedParts: [],
+            closedPieces: [],
             openParts: [],
           };
           if (customer.watermark >= window.windowEnd) window.passedAt = customer.watermarkAt;
@@ -165,14 +191,22 @@ export function windowMergeStage(options: WindowMergeOptions): Stage<WindowParti
           customer.open.push(record.windowStart);
         }
         const key = windowKey(record.customer, record.windowStart);
-        // A closed piece already merged: an at-least-once repeat of it.
-        if (window.closedParts.includes(record.partition)) continue;
+        // A closed piece already merged: an at-least-once repeat of it (ending any repeat of its open piece).
+        if (repeated(window, record)) {
+          if (record.closed && window.openParts.includes(record.partition)) {
+            window.openParts = window.openParts.filter((p) => p !== record.partition);
+            openPieces.get(key)?.delete(record.partition);
+            changed.add(key);
+          }
+          continue;
+        }
         const piece = { sessionCount: record.sessionCount, aggregates: record.aggregates };
         let open = openPieces.get(key);
         if (!open) openPieces.set(key, (open = new Map()));
         if (record.closed) {
           window.done = mergePieceAggregates(window.done ? [window.done, piece] : [piece], key);
-          window.closedParts.push(record.partition);
+          if (!window.closedParts.includes(record.partition)) window.closedParts.push(record.partition);
+          window.closedPieces?.push(pieceDigest(record));
           window.openParts = window.openParts.filter((p) => p !== record.partition);
           window.passedAt = earliest(window.passedAt, at);
           open.delete(record.partition);
