@@ -50,3 +50,28 @@ test('a metadata answer that stays null fails with a stream error, after a bound
   await assert.rejects(new KafkaAdmin(never.admin).listTopics(), (err: unknown) => err instanceof StreamError && err.code === 'WEIR_BUS_KAFKA' && /list topics: .*topicMetadata/.test(err.message));
   assert.equal(never.calls(), 5);
 });
+
+test('fetching offsets waits for the leaders and asks again after a leader moved (NOT_LEADER_FOR_PARTITION past kafkajs retries)', async () => {
+  let offsetCalls = 0;
+  const metadata = flakyAdmin(0);
+  const admin = {
+    ...metadata.admin,
+    fetchTopicOffsets: async () => {
+      offsetCalls++;
+      if (offsetCalls === 1) {
+        const notLeader = Object.assign(new Error('This server is not the leader for that topic-partition'), { type: 'NOT_LEADER_FOR_PARTITION' });
+        throw Object.assign(new Error(notLeader.message), { name: 'KafkaJSNumberOfRetriesExceeded', cause: notLeader });
+      }
+      return [{ partition: 0, offset: '7', high: '7', low: '0' }, { partition: 1, offset: '3', high: '3', low: '0' }];
+    },
+  } as unknown as Admin;
+  const offsets = await new KafkaAdmin(admin).fetchTopicOffsets('b');
+  assert.equal(offsetCalls, 2);
+  assert.ok(metadata.calls() >= 1, 'the leaders were waited for before asking again');
+  assert.deepEqual(offsets, [{ partition: 0, low: 0, high: 7 }, { partition: 1, low: 0, high: 3 }]);
+});
+
+test('another error while fetching offsets still fails at once', async () => {
+  const admin = { ...flakyAdmin(0).admin, fetchTopicOffsets: async () => { throw Object.assign(new Error('no such topic'), { type: 'UNKNOWN_TOPIC_OR_PARTITION' }); } } as unknown as Admin;
+  await assert.rejects(new KafkaAdmin(admin).fetchTopicOffsets('b'), (err: unknown) => err instanceof StreamError && /fetch offsets of b/.test(err.message));
+});

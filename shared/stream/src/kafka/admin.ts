@@ -59,14 +59,16 @@ export class KafkaAdmin implements BusAdmin {
   /**
    * kafkajs 2.2.4 throws a bare TypeError, which its retrier does not retry, when its cached
    * metadata lists no partition of a topic created moments ago (by another client). Waiting for
-   * the topic's leaders refreshes that cache, after which the call succeeds.
+   * the topic's leaders refreshes that cache, after which the call succeeds. The same wait follows
+   * a leader that moved or is not elected yet, after kafkajs's own retries ran out (seen on a
+   * starved broker: a window service exited at its start on NOT_LEADER_FOR_PARTITION).
    */
   private async topicOffsets(topic: string): Promise<Awaited<ReturnType<Admin['fetchTopicOffsets']>>> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.admin.fetchTopicOffsets(topic);
       } catch (err) {
-        if (!(err instanceof TypeError) || attempt >= 3) throw toStreamError(err, `fetch offsets of ${topic}`);
+        if (!(err instanceof TypeError || isLeaderMoving(err)) || attempt >= 3) throw toStreamError(err, `fetch offsets of ${topic}`);
         await this.waitForLeaders(topic);
       }
     }
@@ -185,4 +187,8 @@ function isNullMetadata(err: unknown): boolean {
 
 function unknownTopic(topic: string, cause?: unknown): StreamError {
   return new StreamError('WEIR_BUS_UNKNOWN_TOPIC', `topic "${topic}" does not exist`, { cause });
+}
+
+function isLeaderMoving(err: unknown): boolean {
+  return hasErrorType(err, 'NOT_LEADER_FOR_PARTITION') || hasErrorType(err, 'LEADER_NOT_AVAILABLE');
 }
