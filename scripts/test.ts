@@ -56,7 +56,11 @@ const env = { ...process.env, ...infraEnv, ...(process.env.WEIR_TEST_INFRA === '
 // a client behind, so the failure is reported, never a run that hangs until CI's limit. The leak
 // it was added for is fixed (a kafkajs consumer stopped mid-join went on fetching:
 // shared/stream/test/kafka-consumer-stop.test.ts); it stays for the ones nobody has seen yet.
-const testArgs = ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=spec', '--test-concurrency=2'];
+// --test-timeout: no test may hang the run. The runner prints a file's results only once every
+// file before it has ended, so one test waiting for ever hid the whole rest of the run until
+// CI's limit killed it (a service stopped during its start that never exited). 20 minutes is far
+// past the longest test (the Kubernetes cluster's, about 2 minutes), so it bounds hangs, not speed.
+const testArgs = ['--import', 'tsx', '--test', '--test-force-exit', '--test-timeout=1200000', '--test-reporter=spec', '--test-concurrency=2'];
 const onNode22 = files.filter((f) => f.endsWith('.node22.test.ts'));
 const onNode20 = files.filter((f) => !onNode22.includes(f));
 let code = onNode20.length > 0 ? run(process.execPath, [...testArgs, ...onNode20], env) : 0;

@@ -11,6 +11,12 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+// Bounds on a hang, not on speed: a service is ready in seconds and stops within its own
+// shutdown timeout (25 s by default), even on a busy machine.
+const READY_WITHIN_MS = 180_000;
+const STOP_WITHIN_MS = 60_000;
 
 const root = join(import.meta.dirname, '..', '..', '..');
 
@@ -21,6 +27,14 @@ function readmeBlock(heading: string): string[] {
   const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1];
   assert.ok(block, `the "${heading}" section has no sh block`);
   return block.split('\n').filter((line) => line.trim() !== '');
+}
+
+function parseJson(line: string): { msg?: string; url?: string } | undefined {
+  try {
+    return JSON.parse(line) as { msg?: string; url?: string };
+  } catch {
+    return undefined; // not a log line of the service's: kept in the output shown on failure
+  }
 }
 
 test('eval "$(pnpm -s infra:up)" then a service started from that shell becomes ready on Kafka', async () => {
@@ -39,27 +53,37 @@ test('eval "$(pnpm -s infra:up)" then a service started from that shell becomes 
   const child = spawn('bash', ['-c', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // Every stdout line is read to the end: a pipe nobody reads fills up, and the service then
+  // blocks on its next log line.
+  const logLines: string[] = [];
+  const listening = new Promise<string | undefined>((resolve) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      logLines.push(line);
+      const parsed = parseJson(line);
+      if (parsed?.msg === 'listening') resolve(parsed.url);
+    });
+    lines.on('close', () => resolve(undefined));
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const output = () => `stdout:\n${logLines.slice(-30).join('\n')}\nstderr:\n${stderr}`;
   try {
-    let url: string | undefined;
-    for await (const line of createInterface({ input: child.stdout })) {
-      const parsed = JSON.parse(line) as { msg?: string; url?: string };
-      if (parsed.msg === 'listening') {
-        url = parsed.url;
-        break;
-      }
-    }
-    assert.ok(url, `the service never listened; stderr:\n${stderr}`);
+    const url = await Promise.race([listening, sleep(READY_WITHIN_MS).then(() => undefined)]);
+    assert.ok(url, `the service never listened; ${output()}`);
     // Ready means Kafka and the registry answered from the variables the eval exported.
     let ready = false;
-    while (!ready && child.exitCode === null) {
+    const readyBy = Date.now() + READY_WITHIN_MS;
+    while (!ready && child.exitCode === null && Date.now() < readyBy) {
       const response = await fetch(`${url}/readyz`).catch(() => undefined);
       ready = response?.status === 200;
-      if (!ready) await new Promise((r) => setTimeout(r, 200));
+      if (!ready) await sleep(200);
     }
-    assert.equal(ready, true, `the service exited before it was ready; stderr:\n${stderr}`);
+    assert.equal(ready, true, `the service was not ready within ${READY_WITHIN_MS / 1000} s or exited; ${output()}`);
   } finally {
     child.kill('SIGTERM');
   }
-  assert.equal(await exited, 0, `the service did not stop cleanly on SIGTERM; stderr:\n${stderr}`);
+  // A stage stopped as it starts must still end: one used to run on, /readyz "draining", for ever.
+  const code = await Promise.race([exited, sleep(STOP_WITHIN_MS).then(() => 'running' as const)]);
+  if (code === 'running') child.kill('SIGKILL');
+  assert.equal(code, 0, `the service did not stop cleanly within ${STOP_WITHIN_MS / 1000} s of SIGTERM; ${output()}`);
 });

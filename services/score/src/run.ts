@@ -37,9 +37,8 @@ export async function runScoreService(config: ScoreConfig, context: StageRunCont
   logger.info({ shadow: shadow?.version ?? null }, `scoring with ${scoring.description}`);
 
   const stop = new AbortController();
-  const onStop = () => stop.abort(context.signal.reason);
-  context.signal.addEventListener('abort', onStop, { once: true });
-  const inner: StageRunContext = { ...context, signal: stop.signal };
+  // Loading the model takes a while: the process may have been told to stop already.
+  const inner: StageRunContext = { ...context, signal: AbortSignal.any([context.signal, stop.signal]) };
   const stopOnFailure = (run: Promise<void>) => run.catch((err: unknown) => (stop.abort(err), Promise.reject(err)));
   try {
     const score = runScore({
@@ -62,7 +61,6 @@ export async function runScoreService(config: ScoreConfig, context: StageRunCont
     const failed = (await Promise.allSettled(runs)).find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
   } finally {
-    context.signal.removeEventListener('abort', onStop);
     scoring.close();
   }
 }

@@ -39,8 +39,9 @@ export async function refusingPartitionChanges(
 ): Promise<void> {
   const counts = new Map(known);
   const stop = new AbortController();
-  const stopWith = () => stop.abort();
-  options.signal.addEventListener('abort', stopWith, { once: true });
+  // any() rather than an 'abort' listener: a signal aborted already (SIGTERM during the start)
+  // fires no event, and the stage would then run on after its process was told to stop.
+  const signal = AbortSignal.any([options.signal, stop.signal]);
   const found: { change: PartitionChange | null } = { change: null };
   const check = async () => {
     let now: Map<string, number>;
@@ -65,10 +66,9 @@ export async function refusingPartitionChanges(
   let checking: Promise<void> = check();
   const timer = setInterval(() => (checking = checking.then(check)), options.intervalMs ?? DEFAULT_PARTITION_WATCH_MS);
   try {
-    await run(stop.signal);
+    await run(signal);
   } finally {
     clearInterval(timer);
-    options.signal.removeEventListener('abort', stopWith);
     await checking;
   }
   if (found.change) throw new StreamError('WEIR_PARTITIONS_CHANGED', message(found.change));

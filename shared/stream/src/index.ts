@@ -54,4 +54,5 @@ export { DLQ_HEADERS, deadLetterTopicName } from './dead-letter.js';
 export { noopMetrics, promStageMetrics, type StageMetrics } from './metrics.js';
 export { createLogger, silentLogger, type Logger } from './log.js';
 export { sleep } from './sleep.js';
+export { whenAborted } from './aborted.js';
 export { chunkMessages, DEFAULT_PRODUCE_CHUNK_BYTES } from './produce-chunks.js';

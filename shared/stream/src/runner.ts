@@ -25,6 +25,7 @@ import { DEFAULTS, type RunStageOptions } from './runner/options.js';
 import { PartitionTask } from './runner/partition-task.js';
 import { ChunkProcessor, NoState, type ChunkResult } from './runner/process-batch.js';
 import { takePartition } from './runner/take-partition.js';
+import { whenAborted } from './aborted.js';
 import { shutdownSignal } from './shutdown.js';
 import { jsonStateCodec } from './state/codec.js';
 import { changelogRecords, changelogTopicName, type Changelog } from './state/changelog.js';
@@ -111,7 +112,7 @@ class StageRun<In, Out, S, L> {
       if (stage.onTick) {
         ticker = setInterval(() => void this.tickAll(), this.options.tickIntervalMs ?? DEFAULTS.tickIntervalMs);
       }
-      await aborted(this.signal);
+      await whenAborted(this.signal);
       this.logger.info({ reason: describeError(this.signal.reason) }, 'stopping');
     } finally {
       if (ticker) clearInterval(ticker);
@@ -400,7 +401,3 @@ class StageRun<In, Out, S, L> {
   }
 }
 
-function aborted(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-}

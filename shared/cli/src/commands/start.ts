@@ -5,7 +5,7 @@ import { FEATURES } from '@weir/features';
 import { BACKEND_CHOICES, isBackendChoice } from '@weir/model';
 import { loadScoring, runScore, runSessionize, runWindow } from '@weir/pipeline';
 import { parseDuration, simulateTraffic } from '@weir/simulator';
-import { createEmbeddedBus } from '@weir/stream';
+import { createEmbeddedBus, whenAborted } from '@weir/stream';
 import { UsageError, type Command } from '../command.js';
 import { detectionReport } from '../embedded/detection-report.js';
 import { dashboardMetrics } from '../embedded/stage-meters.js';
@@ -155,7 +155,7 @@ export const command: Command = {
     }, summaryEvery);
     const deadline = runFor === null ? null : setTimeout(stop, runFor);
 
-    await new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }));
+    await whenAborted(abort.signal);
     clearInterval(feeding);
     clearInterval(summary);
     if (deadline) clearTimeout(deadline);
