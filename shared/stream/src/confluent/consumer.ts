@@ -19,7 +19,8 @@ import {
   type TopicPartitionOffset,
 } from '../bus.js';
 import type { KafkaTuning } from '../config.js';
-import { describeError, StreamError } from '../errors.js';
+import { describeError } from '../errors.js';
+import { checkRun, checkSubscribe, groupSessionTimeout, heartbeatInterval, rebalanceCallback, type ConsumerState, type Subscription } from '../client/consumer-guards.js';
 import type { ConfluentAdmin } from './admin.js';
 import { clientLogger, clientLogLevel, type RdKafkaConfig } from './client-config.js';
 import { ASSIGN_PARTITIONS, clientCall, toStreamError } from './errors.js';
@@ -53,8 +54,8 @@ interface WithInternalClient {
 
 export class ConfluentConsumer implements BusConsumer {
   private readonly consumer: KafkaJS.Consumer;
-  private subscription: string[] | RegExp | null = null;
-  private state: 'new' | 'running' | 'stopped' = 'new';
+  private subscription: Subscription | null = null;
+  private state: ConsumerState = 'new';
   private readonly assigned = new Map<string, TopicPartition>();
   /**
    * Starting from latest: the end of every partition of the subscription's topics when run()
@@ -75,8 +76,7 @@ export class ConfluentConsumer implements BusConsumer {
     private readonly logger: Logger,
     private readonly onStopped: (c: ConfluentConsumer) => void,
   ) {
-    if (!options.groupId) throw new StreamError('WEIR_BUS_INVALID', 'a consumer needs a non-empty groupId');
-    const sessionTimeout = options.sessionTimeoutMs ?? tuning.sessionTimeoutMs;
+    const sessionTimeout = groupSessionTimeout(options, tuning);
     const kafka = new KafkaJS.Kafka({});
     this.consumer = kafka.consumer({
       ...base,
@@ -84,7 +84,7 @@ export class ConfluentConsumer implements BusConsumer {
       'group.id': options.groupId,
       'partition.assignment.strategy': ASSIGNMENT_STRATEGY,
       'session.timeout.ms': sessionTimeout,
-      'heartbeat.interval.ms': Math.min(3000, Math.floor(sessionTimeout / 3)),
+      'heartbeat.interval.ms': heartbeatInterval(sessionTimeout),
       'enable.auto.commit': false,
       // Uncommitted partitions start at their beginning; "latest" is fixed at assignment (below).
       'auto.offset.reset': 'earliest',
@@ -112,15 +112,13 @@ export class ConfluentConsumer implements BusConsumer {
     return this.state === 'running';
   }
 
-  async subscribe(topics: string[] | RegExp): Promise<void> {
-    if (this.state !== 'new') throw new StreamError('WEIR_BUS_INVALID', 'subscribe before run');
+  async subscribe(topics: Subscription): Promise<void> {
+    checkSubscribe(this.state);
     this.subscription = topics;
   }
 
   async run(handler: BatchHandler): Promise<void> {
-    if (this.state !== 'new') throw new StreamError('WEIR_BUS_INVALID', 'run may be called once');
-    const subscription = this.subscription;
-    if (!subscription) throw new StreamError('WEIR_BUS_INVALID', 'subscribe before run');
+    const subscription = checkRun(this.state, this.subscription);
     this.handler = handler;
     this.state = 'running';
     if (this.options.startFrom === 'latest') {
@@ -234,7 +232,7 @@ export class ConfluentConsumer implements BusConsumer {
     this.assigning = starts;
     try {
       await this.startUncommittedAtLatest(added);
-      await this.callback('onPartitionsAssigned', added);
+      await rebalanceCallback(this.options, 'onPartitionsAssigned', added, this.logger);
     } finally {
       this.assigning = null;
     }
@@ -248,7 +246,7 @@ export class ConfluentConsumer implements BusConsumer {
     const keys = revoked.map(topicPartitionKey);
     await Promise.all(keys.map((key) => this.inFlight.get(key)));
     for (const key of keys) this.assigned.delete(key);
-    await this.callback('onPartitionsRevoked', revoked);
+    await rebalanceCallback(this.options, 'onPartitionsRevoked', revoked, this.logger);
   }
 
   /** "latest" means the end as of run(), for partitions the group never committed. */
@@ -264,16 +262,6 @@ export class ConfluentConsumer implements BusConsumer {
       }
     } catch (err) {
       this.logger.warn({ err }, `could not fix the starting position at the end: ${describeError(err)}`);
-    }
-  }
-
-  private async callback(name: 'onPartitionsAssigned' | 'onPartitionsRevoked', partitions: TopicPartition[]): Promise<void> {
-    const callback = this.options[name];
-    if (!callback) return;
-    try {
-      await callback(partitions);
-    } catch (err) {
-      this.logger.error({ err, partitions }, `${name} callback failed: ${describeError(err)}`);
     }
   }
 

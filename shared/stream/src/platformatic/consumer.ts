@@ -23,7 +23,8 @@ import {
   type TopicPartitionOffset,
 } from '../bus.js';
 import type { KafkaConnection, KafkaTuning } from '../config.js';
-import { describeError, StreamError } from '../errors.js';
+import { describeError } from '../errors.js';
+import { checkRun, checkSubscribe, groupSessionTimeout, heartbeatInterval, rebalanceCallback, type ConsumerState, type Subscription } from '../client/consumer-guards.js';
 import { ownedByTopic, ownedOffsetsAt, requireOwned } from '../client/owned-partitions.js';
 import { Mutex } from '../mutex.js';
 import { Semaphore } from '../semaphore.js';
@@ -62,8 +63,8 @@ interface OwnedPartition {
 
 export class PlatformaticConsumer implements BusConsumer {
   readonly client: Consumer<Buffer, Buffer, Buffer, Buffer>;
-  private subscription: string[] | RegExp | null = null;
-  private state: 'new' | 'running' | 'stopped' = 'new';
+  private subscription: Subscription | null = null;
+  private state: ConsumerState = 'new';
   private readonly owned = new Map<string, OwnedPartition>();
   /** Assignments are applied one at a time, in the order the group hands them out. */
   private readonly rebalances = new Mutex();
@@ -90,12 +91,11 @@ export class PlatformaticConsumer implements BusConsumer {
     private readonly logger: Logger,
     private readonly onStopped: (c: PlatformaticConsumer) => void,
   ) {
-    if (!options.groupId) throw new StreamError('WEIR_BUS_INVALID', 'a consumer needs a non-empty groupId');
-    const sessionTimeout = options.sessionTimeoutMs ?? tuning.sessionTimeoutMs;
+    const sessionTimeout = groupSessionTimeout(options, tuning);
     this.groupOptions = {
       sessionTimeout,
       rebalanceTimeout: Math.max(sessionTimeout, 30_000),
-      heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
+      heartbeatInterval: heartbeatInterval(sessionTimeout),
       protocols: [{ name: ASSIGNMENT_STRATEGY, version: 1 }],
     };
     this.maxBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES_PER_PARTITION;
@@ -132,15 +132,13 @@ export class PlatformaticConsumer implements BusConsumer {
     return new GroupMembership(this.client, true);
   }
 
-  async subscribe(topics: string[] | RegExp): Promise<void> {
-    if (this.state !== 'new') throw new StreamError('WEIR_BUS_INVALID', 'subscribe before run');
+  async subscribe(topics: Subscription): Promise<void> {
+    checkSubscribe(this.state);
     this.subscription = topics;
   }
 
   async run(handler: BatchHandler): Promise<void> {
-    if (this.state !== 'new') throw new StreamError('WEIR_BUS_INVALID', 'run may be called once');
-    const subscription = this.subscription;
-    if (!subscription) throw new StreamError('WEIR_BUS_INVALID', 'subscribe before run');
+    const subscription = checkRun(this.state, this.subscription);
     this.handler = handler;
     this.state = 'running';
     const topics = await this.matchingTopics();
@@ -262,7 +260,7 @@ export class PlatformaticConsumer implements BusConsumer {
       this.fail(err);
       return;
     }
-    await this.callback('onPartitionsAssigned', added);
+    await rebalanceCallback(this.options, 'onPartitionsAssigned', added, this.logger);
     for (const entry of entries) entry.ready = true;
     this.wake();
   }
@@ -285,17 +283,7 @@ export class PlatformaticConsumer implements BusConsumer {
     for (const p of revoked) p.revoked = true;
     await Promise.all(revoked.map((p) => this.inFlight.get(topicPartitionKey(p.tp))));
     for (const p of revoked) this.owned.delete(topicPartitionKey(p.tp));
-    await this.callback('onPartitionsRevoked', revoked.map((p) => p.tp));
-  }
-
-  private async callback(name: 'onPartitionsAssigned' | 'onPartitionsRevoked', partitions: TopicPartition[]): Promise<void> {
-    const callback = this.options[name];
-    if (!callback) return;
-    try {
-      await callback(partitions);
-    } catch (err) {
-      this.logger.error({ err, partitions }, `${name} callback failed: ${describeError(err)}`);
-    }
+    await rebalanceCallback(this.options, 'onPartitionsRevoked', revoked.map((p) => p.tp), this.logger);
   }
 
   private fail(err: unknown): void {
