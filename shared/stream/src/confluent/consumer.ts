@@ -20,7 +20,7 @@ import {
 } from '../bus.js';
 import type { KafkaTuning } from '../config.js';
 import { describeError } from '../errors.js';
-import { checkRun, checkSubscribe, groupSessionTimeout, heartbeatInterval, rebalanceCallback, type ConsumerState, type Subscription } from '../client/consumer-guards.js';
+import { GroupConsumer, groupSessionTimeout, heartbeatInterval } from '../client/group-consumer.js';
 import type { ConfluentAdmin } from './admin.js';
 import { clientLogger, clientLogLevel, type RdKafkaConfig } from './client-config.js';
 import { ASSIGN_PARTITIONS, clientCall, toStreamError } from './errors.js';
@@ -52,10 +52,8 @@ interface WithInternalClient {
   _getInternalClient(): RdKafka.KafkaConsumer;
 }
 
-export class ConfluentConsumer implements BusConsumer {
+export class ConfluentConsumer extends GroupConsumer implements BusConsumer {
   private readonly consumer: KafkaJS.Consumer;
-  private subscription: Subscription | null = null;
-  private state: ConsumerState = 'new';
   private readonly assigned = new Map<string, TopicPartition>();
   /**
    * Starting from latest: the end of every partition of the subscription's topics when run()
@@ -66,16 +64,16 @@ export class ConfluentConsumer implements BusConsumer {
   private assigning: Map<string, number> | null = null;
   /** Batches being handled, per partition: a revocation waits for them. */
   private readonly inFlight = new Map<string, Promise<void>>();
-  private handler: BatchHandler | null = null;
 
   constructor(
     base: RdKafkaConfig,
     private readonly admin: ConfluentAdmin,
-    private readonly options: ConsumerOptions,
+    options: ConsumerOptions,
     tuning: KafkaTuning,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly onStopped: (c: ConfluentConsumer) => void,
   ) {
+    super(options, logger);
     const sessionTimeout = groupSessionTimeout(options, tuning);
     const kafka = new KafkaJS.Kafka({});
     this.consumer = kafka.consumer({
@@ -104,23 +102,8 @@ export class ConfluentConsumer implements BusConsumer {
     return (this.consumer as unknown as WithInternalClient)._getInternalClient();
   }
 
-  get groupId(): string {
-    return this.options.groupId;
-  }
-
-  isRunning(): boolean {
-    return this.state === 'running';
-  }
-
-  async subscribe(topics: Subscription): Promise<void> {
-    checkSubscribe(this.state);
-    this.subscription = topics;
-  }
-
   async run(handler: BatchHandler): Promise<void> {
-    const subscription = checkRun(this.state, this.subscription);
-    this.handler = handler;
-    this.state = 'running';
+    const subscription = this.startRunning(handler);
     if (this.options.startFrom === 'latest') {
       const existing = await this.admin.listTopics();
       const matching = subscription instanceof RegExp ? existing.filter((t) => subscription.test(t)) : subscription.filter((t) => existing.includes(t));
@@ -232,7 +215,7 @@ export class ConfluentConsumer implements BusConsumer {
     this.assigning = starts;
     try {
       await this.startUncommittedAtLatest(added);
-      await rebalanceCallback(this.options, 'onPartitionsAssigned', added, this.logger);
+      await this.rebalanceCallback('onPartitionsAssigned', added);
     } finally {
       this.assigning = null;
     }
@@ -246,7 +229,7 @@ export class ConfluentConsumer implements BusConsumer {
     const keys = revoked.map(topicPartitionKey);
     await Promise.all(keys.map((key) => this.inFlight.get(key)));
     for (const key of keys) this.assigned.delete(key);
-    await rebalanceCallback(this.options, 'onPartitionsRevoked', revoked, this.logger);
+    await this.rebalanceCallback('onPartitionsRevoked', revoked);
   }
 
   /** "latest" means the end as of run(), for partitions the group never committed. */

@@ -27,7 +27,7 @@ import {
 } from '../bus.js';
 import type { KafkaTuning } from '../config.js';
 import { describeError, StreamError } from '../errors.js';
-import { checkRun, checkSubscribe, groupSessionTimeout, heartbeatInterval, rebalanceCallback, type ConsumerState, type RebalanceCallbackName, type Subscription } from '../client/consumer-guards.js';
+import { GroupConsumer, groupSessionTimeout, heartbeatInterval, type RebalanceCallbackName } from '../client/group-consumer.js';
 import { sleep } from '../sleep.js';
 import type { KafkaAdmin } from './admin.js';
 import { CLIENT_RETRY } from './client-config.js';
@@ -38,9 +38,8 @@ import { toKafkaOffsets } from './messages.js';
 import { TopicWatcher, topicsToSubscribe } from './topic-watcher.js';
 
 
-export class KafkaConsumer implements BusConsumer {
+export class KafkaConsumer extends GroupConsumer implements BusConsumer {
   private readonly consumer: Consumer;
-  private subscription: Subscription | null = null;
   private readonly subscribed = new Set<string>();
   /** Topics of the first subscription when starting from latest (topics found later start at their beginning). */
   private readonly latestTopics = new Set<string>();
@@ -49,9 +48,7 @@ export class KafkaConsumer implements BusConsumer {
   private assigned = new Map<string, TopicPartition>();
   /** Rebalance callbacks run one after another; deliveries wait for the chain. */
   private callbacks: Promise<void> = Promise.resolve();
-  private handler: BatchHandler | null = null;
   private watcher: TopicWatcher | null = null;
-  private state: ConsumerState = 'new';
   private readonly removeListeners: Array<() => void> = [];
   /** Per partition, the offset after the last record delivered and handled, or passed over. */
   private readonly positions = new Map<string, number>();
@@ -68,11 +65,12 @@ export class KafkaConsumer implements BusConsumer {
   constructor(
     kafka: Kafka,
     private readonly admin: KafkaAdmin,
-    private readonly options: ConsumerOptions,
+    options: ConsumerOptions,
     private readonly tuning: KafkaTuning,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly onStopped: (c: KafkaConsumer) => void,
   ) {
+    super(options, logger);
     const sessionTimeout = groupSessionTimeout(options, tuning);
     this.consumer = kafka.consumer({
       groupId: options.groupId,
@@ -92,16 +90,9 @@ export class KafkaConsumer implements BusConsumer {
     });
   }
 
-  async subscribe(topics: Subscription): Promise<void> {
-    checkSubscribe(this.state);
-    this.subscription = topics;
-  }
-
   async run(handler: BatchHandler): Promise<void> {
     if (this.state === 'stopped') throw new StreamError('WEIR_BUS_CLOSED', `consumer of group ${this.options.groupId} is stopped`);
-    checkRun(this.state, this.subscription);
-    this.handler = handler;
-    this.state = 'running';
+    this.startRunning(handler);
     const { GROUP_JOIN, STOP, CRASH, END_BATCH_PROCESS } = this.consumer.events;
     this.removeListeners.push(
       // A fetch holding only transaction markers or aborted records never reaches eachBatch, but
@@ -340,7 +331,7 @@ export class KafkaConsumer implements BusConsumer {
 
   private chain(name: RebalanceCallbackName, partitions: TopicPartition[]): void {
     if (!this.options[name] || partitions.length === 0) return;
-    this.callbacks = this.callbacks.then(() => rebalanceCallback(this.options, name, partitions, this.logger));
+    this.callbacks = this.callbacks.then(() => this.rebalanceCallback(name, partitions));
   }
 
   private async deliver(payload: EachBatchPayload): Promise<void> {

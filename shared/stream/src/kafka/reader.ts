@@ -13,7 +13,7 @@ import type { PartitionReader, TopicPartitionOffset } from '../bus.js';
 import type { KafkaTuning } from '../config.js';
 import { PartitionReadQueues, type ReadRequest } from '../client/read-queues.js';
 import { sleep } from '../sleep.js';
-import { heartbeatInterval } from '../client/consumer-guards.js';
+import { heartbeatInterval } from '../client/group-consumer.js';
 import { CLIENT_RETRY } from './client-config.js';
 import { isBrokerUnreachable, kafkaCall } from './errors.js';
 import { fromClientMessage } from '../client/messages.js';

@@ -24,7 +24,7 @@ import {
 } from '../bus.js';
 import type { KafkaConnection, KafkaTuning } from '../config.js';
 import { describeError } from '../errors.js';
-import { checkRun, checkSubscribe, groupSessionTimeout, heartbeatInterval, rebalanceCallback, type ConsumerState, type Subscription } from '../client/consumer-guards.js';
+import { GroupConsumer, groupSessionTimeout, heartbeatInterval } from '../client/group-consumer.js';
 import { ownedByTopic, ownedOffsetsAt, requireOwned } from '../client/owned-partitions.js';
 import { Mutex } from '../mutex.js';
 import { Semaphore } from '../semaphore.js';
@@ -61,17 +61,14 @@ interface OwnedPartition {
   notBefore: number;
 }
 
-export class PlatformaticConsumer implements BusConsumer {
+export class PlatformaticConsumer extends GroupConsumer implements BusConsumer {
   readonly client: Consumer<Buffer, Buffer, Buffer, Buffer>;
-  private subscription: Subscription | null = null;
-  private state: ConsumerState = 'new';
   private readonly owned = new Map<string, OwnedPartition>();
   /** Assignments are applied one at a time, in the order the group hands them out. */
   private readonly rebalances = new Mutex();
   private readonly latestStart = new Map<string, number>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly slots: Semaphore;
-  private handler: BatchHandler | null = null;
   private loop: Promise<void> | null = null;
   private watcher: NodeJS.Timeout | null = null;
   private wakeUp: (() => void) | null = null;
@@ -86,11 +83,12 @@ export class PlatformaticConsumer implements BusConsumer {
   constructor(
     connection: KafkaConnection,
     private readonly admin: PlatformaticAdmin,
-    private readonly options: ConsumerOptions,
+    options: ConsumerOptions,
     private readonly tuning: KafkaTuning,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly onStopped: (c: PlatformaticConsumer) => void,
   ) {
+    super(options, logger);
     const sessionTimeout = groupSessionTimeout(options, tuning);
     this.groupOptions = {
       sessionTimeout,
@@ -119,28 +117,13 @@ export class PlatformaticConsumer implements BusConsumer {
     });
   }
 
-  get groupId(): string {
-    return this.options.groupId;
-  }
-
-  isRunning(): boolean {
-    return this.state === 'running';
-  }
-
   /** This member as a transaction's offsets are committed under (KIP-447). */
   membership(): GroupMembership {
     return new GroupMembership(this.client, true);
   }
 
-  async subscribe(topics: Subscription): Promise<void> {
-    checkSubscribe(this.state);
-    this.subscription = topics;
-  }
-
   async run(handler: BatchHandler): Promise<void> {
-    const subscription = checkRun(this.state, this.subscription);
-    this.handler = handler;
-    this.state = 'running';
+    const subscription = this.startRunning(handler);
     const topics = await this.matchingTopics();
     if (this.options.startFrom === 'latest') {
       for (const topic of topics) {
@@ -260,7 +243,7 @@ export class PlatformaticConsumer implements BusConsumer {
       this.fail(err);
       return;
     }
-    await rebalanceCallback(this.options, 'onPartitionsAssigned', added, this.logger);
+    await this.rebalanceCallback('onPartitionsAssigned', added);
     for (const entry of entries) entry.ready = true;
     this.wake();
   }
@@ -283,7 +266,7 @@ export class PlatformaticConsumer implements BusConsumer {
     for (const p of revoked) p.revoked = true;
     await Promise.all(revoked.map((p) => this.inFlight.get(topicPartitionKey(p.tp))));
     for (const p of revoked) this.owned.delete(topicPartitionKey(p.tp));
-    await rebalanceCallback(this.options, 'onPartitionsRevoked', revoked.map((p) => p.tp), this.logger);
+    await this.rebalanceCallback('onPartitionsRevoked', revoked.map((p) => p.tp));
   }
 
   private fail(err: unknown): void {
