@@ -1,7 +1,8 @@
 /**
  * The setup of a fault test on private servers: the servers it stops or freezes, the test's bus
  * (on them when the broker is one), and the whole pipeline on them with its stages started. The
- * test file's after() hook stops all of it, also after a failure.
+ * test file's after() hook stops all of it, also after a failure: a server the failure left
+ * frozen is thawed first, so that the services' stop does not wait on it.
  */
 import { after } from 'node:test';
 import type { Bus } from '@weir/stream';
@@ -19,6 +20,8 @@ export interface PrivateFaultSetup {
   kind: string;
   sessionizeIdle: string;
   windowIdle: string;
+  /** Runs once the servers answer, before the test's bus connects. */
+  onServers?: (servers: PrivateServers) => void;
 }
 
 export interface PrivateFault {
@@ -33,14 +36,29 @@ export interface PrivateFault {
 /** Call at the top of a test file (it registers the after() hook); the function it returns starts the fault's setup. */
 export function privateFault(): (setup: PrivateFaultSetup) => Promise<PrivateFault> {
   const held: { servers: PrivateServers | undefined; bus: Bus | undefined; run: FaultRun | undefined } = { servers: undefined, bus: undefined, run: undefined };
-  after(() => tearDown(held));
-  return async ({ name, basePort, servers, kind, sessionizeIdle, windowIdle }) => {
+  let ours: ServerName[] = [];
+  after(async () => {
+    for (const server of ours) thaw(held.servers, server);
+    await tearDown(held);
+  });
+  return async ({ name, basePort, servers, kind, sessionizeIdle, windowIdle, onServers }) => {
     requireServers();
     const started = Date.now();
     const privateServers = (held.servers = await startPrivateServers(name, basePort, servers, (line) => progress(name, line)));
+    ours = servers;
+    onServers?.(privateServers);
     const bus = (held.bus = await kafkaBus(privateServers.env));
     const run = (held.run = await faultRun(bus, kind, { servers: privateServers.env, sessionizeIdle, windowIdle }));
     await run.pipeline.startStages();
     return { servers: privateServers, bus, run, pipeline: run.pipeline, started };
   };
+}
+
+/** A frozen server goes on; one that is stopped (the fault stops it) stays stopped. */
+function thaw(servers: PrivateServers | undefined, name: ServerName): void {
+  try {
+    servers?.freeze(name, false);
+  } catch {
+    // Not running: nothing to thaw.
+  }
 }
