@@ -18,11 +18,10 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { createSerde, logsTopic, topicSchema, type RequestEvent, type ScoreRecord, type SessionFeatures, type WindowSummary } from '../shared/contracts/src/index.js';
 import { Sessionizer, WindowBaseline, featureSetFingerprint, sessionKeyer } from '../shared/features/src/index.js';
-import { parserFor } from '../shared/logs/src/index.js';
 import { loadModelPipeline, selectBackend, type BackendName, type ModelPipeline } from '../shared/model/src/index.js';
 import { BaselineScorer, DEFAULT_MODEL_DIR, ModelScorer, WindowTable, scoreStage, sessionizeStage, windowStage, runScore, runSessionize, runWindow } from '../shared/pipeline/src/index.js';
-import { simulateTraffic } from '../shared/simulator/src/index.js';
 import { createBusFromEnv, createEmbeddedBus, runStage, silentLogger, stageSerde, type Bus, type KafkaClientName, type Stage } from '../shared/stream/src/index.js';
+import { parsedEvents } from '../shared/testing/src/simulated-traffic.js';
 import { relayOnNode22 } from './node22.js';
 import { formatResult, median, type BenchResult } from './result.js';
 
@@ -35,16 +34,7 @@ export const SESSIONS_PREFIX = 'bench.sessions.';
 const schemaOf = (topic: string) => topicSchema(topic === RELAY_TOPIC || topic.startsWith(SESSIONS_PREFIX) ? 'weir.sessions' : topic);
 
 export function simulatedEvents(minutes: number): RequestEvent[] {
-  const parsers = new Map<string, ReturnType<typeof parserFor>>();
-  const events: RequestEvent[] = [];
-  let lineNo = 0;
-  for (const line of simulateTraffic({ customers: 3, durationMs: minutes * 60_000, seed: 'bench' })) {
-    let parser = parsers.get(line.customer);
-    if (!parser) parsers.set(line.customer, (parser = parserFor('combined', { customer: line.customer })));
-    const result = parser.parseLine(line.line, ++lineNo);
-    if (result?.ok) events.push(result.event);
-  }
-  return events;
+  return parsedEvents({ customers: 3, durationMs: minutes * 60_000, seed: 'bench' });
 }
 
 export function sessionRecords(events: RequestEvent[]): SessionFeatures[] {

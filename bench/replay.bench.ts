@@ -11,31 +11,20 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { createSerde, logsTopic, type RequestEvent } from '../shared/contracts/src/index.js';
 import { sessionKeyer } from '../shared/features/src/index.js';
-import { parserFor } from '../shared/logs/src/index.js';
 import { BaselineScorer, loadScoring, type Scoring } from '../shared/pipeline/src/index.js';
-import { simulateTraffic } from '../shared/simulator/src/index.js';
 import { createBusFromEnv, createEmbeddedBus, type Bus } from '../shared/stream/src/index.js';
 import { openReplayOutputs } from '../shared/cli/src/replay/outputs.js';
 import { partitionSpans, readSpans } from '../shared/cli/src/replay/partitions.js';
 import { ReplayProgress } from '../shared/cli/src/replay/progress.js';
 import { replay } from '../shared/cli/src/replay/replay.js';
+import { parsedEvents } from '../shared/testing/src/simulated-traffic.js';
 import { formatResult, median, type BenchResult } from './result.js';
 
 const RUNS = 3;
 const MINUTES = 30;
 
 function simulatedEvents(run: string): RequestEvent[] {
-  const parsers = new Map<string, ReturnType<typeof parserFor>>();
-  const events: RequestEvent[] = [];
-  let lineNo = 0;
-  for (const line of simulateTraffic({ customers: 3, durationMs: MINUTES * 60_000, seed: 'bench-replay' })) {
-    const customer = `${run}-${line.customer}`;
-    let parser = parsers.get(customer);
-    if (!parser) parsers.set(customer, (parser = parserFor('combined', { customer })));
-    const result = parser.parseLine(line.line, ++lineNo);
-    if (result?.ok) events.push(result.event);
-  }
-  return events;
+  return parsedEvents({ customers: 3, durationMs: MINUTES * 60_000, seed: 'bench-replay' }, { customer: (simulated) => `${run}-${simulated}` });
 }
 
 async function produce(bus: Bus, events: RequestEvent[]): Promise<string[]> {

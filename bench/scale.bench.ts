@@ -14,11 +14,10 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { SESSIONS_TOPIC, WINDOWS_TOPIC, type SessionFeatures, type WindowSummary } from '../shared/contracts/src/index.js';
-import { parserFor } from '../shared/logs/src/index.js';
 import { OfflinePipeline, ensurePipelineTopics, namespacedSerde, topicIn } from '../shared/pipeline/src/index.js';
-import { simulateTraffic } from '../shared/simulator/src/index.js';
 import { createBusFromEnv, type Bus, type Serde } from '../shared/stream/src/index.js';
 import { deleteTopics, stageStarted, startService, waitFor, type ServiceProcess } from '../shared/testing/src/services.js';
+import { parsedTraffic } from '../shared/testing/src/simulated-traffic.js';
 import type { BenchResult } from './result.js';
 
 const MINUTES = Number(process.env.WEIR_BENCH_SCALE_MINUTES ?? 20);
@@ -33,20 +32,13 @@ function sessionRecords(run: string): { records: SessionFeatures[]; windows: Win
     onSessionRecord: (r) => records.push(r),
     onWindowSummary: (w) => w.closed && windows.push(w),
   });
-  const parsers = new Map<string, ReturnType<typeof parserFor>>();
   const traffic = [
     { name: 'hot', customers: 1, ratePerMinute: 90 },
     { name: 'small', customers: 3, ratePerMinute: 3.3 },
   ];
-  let lineNo = 0;
   for (const { name, customers, ratePerMinute } of traffic) {
-    for (const line of simulateTraffic({ customers, durationMs: MINUTES * 60_000, ratePerMinute, seed: `bench-scale-${name}` })) {
-      const customer = `${run}-${name}-${line.customer}`;
-      let parser = parsers.get(customer);
-      if (!parser) parsers.set(customer, (parser = parserFor('combined', { customer })));
-      const parsed = parser.parseLine(line.line, ++lineNo);
-      if (parsed?.ok) pipeline.push(parsed.event, customer);
-    }
+    const simulation = { customers, durationMs: MINUTES * 60_000, ratePerMinute, seed: `bench-scale-${name}` };
+    for (const event of parsedTraffic(simulation, { customer: (simulated) => `${run}-${name}-${simulated}` })) pipeline.push(event, event.customer);
   }
   pipeline.finish();
   return { records, windows };

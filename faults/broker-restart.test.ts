@@ -10,30 +10,19 @@
  * "records delivered again ... not applied twice").
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
-import type { Bus } from '@weir/stream';
-import { STAGES, kafkaBus, requireServers } from '@weir/testing';
-import { startPrivateServers, type PrivateServers } from './private-servers.js';
-import { LONG, counters, deadLetters, faultRun, progress, recoveryTimes, report, tearDown, type FaultRun } from './scenario.js';
+import { test } from 'node:test';
+import { STAGES } from '@weir/testing';
+import { privateFault } from './private-fault.js';
+import { LONG, counters, deadLetters, progress, recoveryTimes, report } from './scenario.js';
 
 const DOWN_MS = LONG ? 60_000 : 15_000;
 const NAME = 'broker-restart';
 
-let servers: PrivateServers | undefined;
-let bus: Bus | undefined;
-let run: FaultRun | undefined;
-
-after(() => tearDown({ servers, bus, run }));
+const startFault = privateFault();
 
 test(`broker stopped for ${DOWN_MS / 1000} s mid-stream and started again: every stage recovers by itself within 30 s, no final score lost or changed`, { timeout: 900_000 }, async () => {
-  requireServers();
-  const started = Date.now();
-  servers = await startPrivateServers(NAME, 21000, ['kafka'], (line) => progress(NAME, line));
-  bus = await kafkaBus(servers.env);
   // Idle closes longer than the client's retry pauses, shorter than the test.
-  run = await faultRun(bus, 'broker', { servers: servers.env, sessionizeIdle: '10s', windowIdle: '20s' });
-  const { pipeline } = run;
-  await pipeline.startStages();
+  const { servers, bus, run, pipeline, started } = await startFault({ name: NAME, basePort: 21000, servers: ['kafka'], kind: 'broker', sessionizeIdle: '10s', windowIdle: '20s' });
   const names = ['ingest', ...STAGES];
   let recovery = new Map<string, number>();
   let outage = 0;
@@ -42,13 +31,13 @@ test(`broker stopped for ${DOWN_MS / 1000} s mid-stream and started again: every
       fraction: 0.4,
       run: async () => {
         progress(NAME, `stopping Kafka for ${DOWN_MS / 1000} s`);
-        await servers!.stop('kafka');
+        await servers.stop('kafka');
         const stopped = Date.now();
         await new Promise((resolve) => setTimeout(resolve, DOWN_MS));
         // Counted as the broker starts, not as it stopped: what a stage fetched before the outage
         // and took in during it is no sign of recovery.
         const before = await counters(pipeline, names);
-        await servers!.start('kafka');
+        await servers.start('kafka');
         const back = Date.now();
         outage = (back - stopped) / 1000;
         progress(NAME, `Kafka answers again after ${outage.toFixed(0)} s down`);

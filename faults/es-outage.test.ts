@@ -5,20 +5,15 @@
  * slot, holding the session's final score. CI: 20 s down; `pnpm chaos`: 2 minutes.
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
-import type { Bus } from '@weir/stream';
-import { esFinalScores, finalScores, kafkaBus, requireServers, waitFor } from '@weir/testing';
-import { startPrivateServers, type PrivateServers } from './private-servers.js';
-import { LONG, deadLetters, faultRun, progress, report, tearDown, type FaultRun } from './scenario.js';
+import { test } from 'node:test';
+import { esFinalScores, finalScores, waitFor } from '@weir/testing';
+import { privateFault } from './private-fault.js';
+import { LONG, deadLetters, progress, report } from './scenario.js';
 
 const DOWN_MS = LONG ? 120_000 : 20_000;
 const NAME = 'es-outage';
 
-let servers: PrivateServers | undefined;
-let bus: Bus | undefined;
-let run: FaultRun | undefined;
-
-after(() => tearDown({ servers, bus, run }));
+const startFault = privateFault();
 
 /** Documents of the run's index, by id (session id, `:shadow` for a shadow score). */
 async function documentCount(es: string, index: string): Promise<number> {
@@ -28,14 +23,9 @@ async function documentCount(es: string, index: string): Promise<number> {
 }
 
 test(`Elasticsearch down ${DOWN_MS / 1000} s mid-stream: scores keep flowing to Kafka, ES catches up, every document arrives once`, { timeout: 900_000 }, async () => {
-  requireServers();
-  const started = Date.now();
-  servers = await startPrivateServers(NAME, 21400, ['elasticsearch'], (line) => progress(NAME, line));
+  // The test's bus is on the shared broker: the private servers are Elasticsearch alone.
+  const { servers, bus, run, pipeline, started } = await startFault({ name: NAME, basePort: 21400, servers: ['elasticsearch'], kind: 'esdown', sessionizeIdle: '10s', windowIdle: '20s' });
   const es = servers.env.ELASTICSEARCH_URL!;
-  bus = await kafkaBus();
-  run = await faultRun(bus, 'esdown', { servers: { ELASTICSEARCH_URL: es }, sessionizeIdle: '10s', windowIdle: '20s' });
-  const { pipeline } = run;
-  await pipeline.startStages();
   let flowedWhileDown = 0;
   let caughtUp = 0;
   const accepted = await run.postAll({
@@ -43,11 +33,11 @@ test(`Elasticsearch down ${DOWN_MS / 1000} s mid-stream: scores keep flowing to 
       fraction: 0.3,
       run: async () => {
         progress(NAME, `stopping Elasticsearch for ${DOWN_MS / 1000} s`);
-        await servers!.stop('elasticsearch');
+        await servers.stop('elasticsearch');
         const scoresAtStop = pipeline.scores.records.length;
         await new Promise((resolve) => setTimeout(resolve, DOWN_MS));
         flowedWhileDown = pipeline.scores.records.length - scoresAtStop;
-        await servers!.start('elasticsearch');
+        await servers.start('elasticsearch');
         progress(NAME, `Elasticsearch answers again; ${flowedWhileDown} scores reached Kafka while it was down`);
       },
     },

@@ -6,36 +6,29 @@
  * score equals the offline pipeline's. CI: 20 s; `pnpm chaos`: 60 s.
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
-import type { Bus } from '@weir/stream';
-import { STAGES, kafkaBus, requireServers } from '@weir/testing';
-import { startPrivateServers, type PrivateServers } from './private-servers.js';
-import { LONG, counters, deadLetters, faultRun, progress, recoveryTimes, report, tearDown, type FaultRun } from './scenario.js';
+import { test } from 'node:test';
+import { STAGES } from '@weir/testing';
+import { privateFault } from './private-fault.js';
+import { LONG, counters, deadLetters, progress, recoveryTimes, report } from './scenario.js';
 
 const DOWN_MS = LONG ? 60_000 : 20_000;
 const NAME = 'registry-outage';
 
-let servers: PrivateServers | undefined;
-let bus: Bus | undefined;
-let run: FaultRun | undefined;
-
-after(async () => {
-  servers?.freeze('registry', false);
-  await tearDown({ servers, bus, run });
-});
+const startFault = privateFault();
 
 test(`schema registry down ${DOWN_MS / 1000} s mid-stream, sessionize restarted meanwhile: nothing dead-lettered, the stages resume`, { timeout: 900_000 }, async () => {
-  requireServers();
-  const started = Date.now();
-  servers = await startPrivateServers(NAME, 21600, ['registry'], (line) => progress(NAME, line));
-  // The test's own readers decode through the same (private) registry as the services.
-  process.env.SCHEMA_REGISTRY_URL = servers.env.SCHEMA_REGISTRY_URL;
-  bus = await kafkaBus(servers.env);
   // The window stage's idle close must outlast sessionize's downtime (outage + restart): its input
   // is quiet then, and an idle close would close windows that sessions are still to reach.
-  run = await faultRun(bus, 'regdown', { servers: servers.env, sessionizeIdle: '10s', windowIdle: LONG ? '150s' : '60s' });
-  const { pipeline } = run;
-  await pipeline.startStages();
+  const { servers, bus, run, pipeline, started } = await startFault({
+    name: NAME,
+    basePort: 21600,
+    servers: ['registry'],
+    kind: 'regdown',
+    sessionizeIdle: '10s',
+    windowIdle: LONG ? '150s' : '60s',
+    // The test's own readers decode through the same (private) registry as the services.
+    onServers: (ours) => void (process.env.SCHEMA_REGISTRY_URL = ours.env.SCHEMA_REGISTRY_URL),
+  });
   // Ingest has its schema cached before the outage and never waits; the stages are what must resume.
   const names = STAGES;
   let recovery = new Map<string, number>();
@@ -46,7 +39,7 @@ test(`schema registry down ${DOWN_MS / 1000} s mid-stream, sessionize restarted 
       fraction: 0.3,
       run: async () => {
         progress(NAME, `freezing the registry for ${DOWN_MS / 1000} s`);
-        servers!.freeze('registry', true);
+        servers.freeze('registry', true);
         const frozen = Date.now();
         const sessionize = pipeline.services.get('sessionize')!;
         sessionize.child.kill('SIGKILL');
@@ -54,7 +47,7 @@ test(`schema registry down ${DOWN_MS / 1000} s mid-stream, sessionize restarted 
         const restarting = pipeline.restart('sessionize');
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, DOWN_MS - (Date.now() - frozen))));
         const before = await counters(pipeline, names);
-        servers!.freeze('registry', false);
+        servers.freeze('registry', false);
         const back = Date.now();
         progress(NAME, 'the registry answers again');
         await restarting;

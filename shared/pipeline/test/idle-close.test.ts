@@ -9,27 +9,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createSerde, logsTopic, type RequestEvent, type SessionFeatures } from '@weir/contracts';
 import { sessionKeyer } from '@weir/features';
-import { parserFor } from '@weir/logs';
-import { simulateTraffic } from '@weir/simulator';
 import { createEmbeddedBus, runStage, stageSerde, type Stage } from '@weir/stream';
-import { waitForProgress } from '@weir/testing';
+import { parsedEvents, waitForProgress } from '@weir/testing';
 import { finalSessions, sessionizeStage, type SessionizeState } from '../src/index.js';
 
 const SESSIONIZER = { gapMs: 5 * 60_000 };
-
-function events(): RequestEvent[] {
-  const parsers = new Map<string, ReturnType<typeof parserFor>>();
-  const out: RequestEvent[] = [];
-  let lineNo = 0;
-  for (const line of simulateTraffic({ customers: 2, durationMs: 12 * 60_000, seed: 'idle-close', ratePerMinute: 6 })) {
-    let parser = parsers.get(line.customer);
-    if (!parser) parsers.set(line.customer, (parser = parserFor('combined', { customer: line.customer })));
-    const result = parser.parseLine(line.line, ++lineNo);
-    assert.ok(result?.ok);
-    out.push(result.event);
-  }
-  return out;
-}
 
 /** The sessionize stage with every chunk taking `delayMs` more. */
 function slow(stage: Stage<RequestEvent, SessionFeatures, SessionizeState>, delayMs: number): Stage<RequestEvent, SessionFeatures, SessionizeState> {
@@ -44,7 +28,7 @@ function slow(stage: Stage<RequestEvent, SessionFeatures, SessionizeState>, dela
 }
 
 test('a partition with a backlog is not closed as idle while its batches are slow to come', { timeout: 600_000 }, async () => {
-  const input = events();
+  const input = parsedEvents({ customers: 2, durationMs: 12 * 60_000, seed: 'idle-close', ratePerMinute: 6 });
   const expected = new Map([...finalSessions(input, { sessionizer: SESSIONIZER })].map(({ session }) => [session.sessionId, session]));
   const customers = [...new Set(input.map((e) => e.customer))];
   for (const customer of customers) {

@@ -15,29 +15,19 @@ import {
   type SessionFeatures,
 } from '@weir/contracts';
 import { featureSetFingerprint, sessionKeyer } from '@weir/features';
-import { parserFor } from '@weir/logs';
 import { untrainedPipeline } from '@weir/model';
-import { customerLogFormats, resolveOptions, simulateTraffic } from '@weir/simulator';
+import { customerLogFormats, resolveOptions } from '@weir/simulator';
 import { createEmbeddedBus } from '@weir/stream';
+import { parsedEvents } from '@weir/testing';
 import { BaselineScorer, MODEL_INPUT_NAMES, ModelScorer, OfflinePipeline, runScore, runSessionize, runWindow, type FinalSession } from '../src/index.js';
 
 function simulatedEvents(): RequestEvent[] {
-  const parsers = new Map<string, ReturnType<typeof parserFor>>();
-  const events: RequestEvent[] = [];
-  let lineNo = 0;
   // Mixed formats: the second customer's log records no referrer and no byte count, so the fields
   // it does not log (RequestEvent.unlogged) cross the bus too.
   const options = resolveOptions({ customers: 2, durationMs: 50 * 60_000, seed: 'parity', ratePerMinute: 6, logFormats: 'mixed' });
   const formats = customerLogFormats(options);
   assert.deepEqual(Object.values(formats).map((f) => f === 'combined'), [true, false]);
-  for (const line of simulateTraffic(options)) {
-    let parser = parsers.get(line.customer);
-    if (!parser) parsers.set(line.customer, (parser = parserFor(formats[line.customer] as string, { customer: line.customer })));
-    const result = parser.parseLine(line.line, ++lineNo);
-    assert.ok(result?.ok, `simulated line ${lineNo} parses`);
-    events.push(result.event);
-  }
-  return events;
+  return parsedEvents(options, { formats });
 }
 
 test('offline and streaming give identical sessions and final scores', { timeout: 240_000 }, async () => {

@@ -6,23 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { featureSetFingerprint } from '@weir/features';
-import { parserFor } from '@weir/logs';
 import { loadModelPipeline, reasonAgreement } from '@weir/model';
-import { simulateTraffic } from '@weir/simulator';
+import { parsedTraffic } from '@weir/testing';
 import { DEFAULT_MODEL_DIR, MODEL_INPUT_NAMES, OfflinePipeline, modelRow, reasonFeatureOf, type FinalSession } from '../src/index.js';
 
 function simulatedSessions(): FinalSession[] {
-  const parsers = new Map<string, ReturnType<typeof parserFor>>();
   const offline = new OfflinePipeline();
   const finals: FinalSession[] = [];
-  let lineNo = 0;
-  for (const line of simulateTraffic({ customers: 2, durationMs: 40 * 60_000, seed: 'reasons', ratePerMinute: 8 })) {
-    let parser = parsers.get(line.customer);
-    if (!parser) parsers.set(line.customer, (parser = parserFor('combined', { customer: line.customer })));
-    const result = parser.parseLine(line.line, ++lineNo);
-    assert.ok(result?.ok, `simulated line ${lineNo} parses`);
-    finals.push(...offline.push(result.event));
-  }
+  for (const event of parsedTraffic({ customers: 2, durationMs: 40 * 60_000, seed: 'reasons', ratePerMinute: 8 })) finals.push(...offline.push(event));
   finals.push(...offline.finish());
   return finals;
 }

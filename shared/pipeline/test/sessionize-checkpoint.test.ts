@@ -8,23 +8,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RequestEvent, SessionFeatures } from '@weir/contracts';
 import { Sessionizer } from '@weir/features';
-import { parserFor } from '@weir/logs';
-import { simulateTraffic } from '@weir/simulator';
 import { silentLogger, type InputRecord, type LiveSlot, type StageContext, type StateView } from '@weir/stream';
+import { parsedEvents } from '@weir/testing';
 import { sessionizeStage, type SessionizeState } from '../src/index.js';
 
 const CONFIG = { gapMs: 5 * 60_000, allowedLatenessMs: 60_000, updateEveryEvents: 4, updateAfterMs: 30_000 };
 
-function events(): RequestEvent[] {
-  const parser = parserFor('combined', { customer: 'shop' });
-  const out: RequestEvent[] = [];
-  let line = 0;
-  for (const l of simulateTraffic({ customers: 1, durationMs: 40 * 60_000, seed: 'checkpoint' })) {
-    const parsed = parser.parseLine(l.line, ++line);
-    if (parsed?.ok) out.push(parsed.event);
-  }
-  return out;
-}
+const events = () => parsedEvents({ customers: 1, durationMs: 40 * 60_000, seed: 'checkpoint' }, { customer: () => 'shop' });
 
 /** The changelog's view of a partition: values as JSON, as they are written and read back. */
 class PlainState implements StateView<SessionizeState> {

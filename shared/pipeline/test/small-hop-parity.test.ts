@@ -8,29 +8,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SCORES_TOPIC, createSerde, logsTopic, type RequestEvent, type ScoreRecord } from '@weir/contracts';
 import { sessionKeyer, type WindowBaselineConfig } from '@weir/features';
-import { parserFor } from '@weir/logs';
-import { simulateTraffic } from '@weir/simulator';
 import { createEmbeddedBus } from '@weir/stream';
+import { parsedEvents } from '@weir/testing';
 import { BaselineScorer, OfflinePipeline, runScore, runSessionize, runWindow, type FinalSession } from '../src/index.js';
 
 const window: WindowBaselineConfig = { sizeMs: 5_000, hopMs: 5_000 };
 
-function simulatedEvents(): RequestEvent[] {
-  const parsers = new Map<string, ReturnType<typeof parserFor>>();
-  const events: RequestEvent[] = [];
-  let lineNo = 0;
-  for (const line of simulateTraffic({ customers: 1, durationMs: 45 * 60_000, seed: 'small-hop', ratePerMinute: 12 })) {
-    let parser = parsers.get(line.customer);
-    if (!parser) parsers.set(line.customer, (parser = parserFor('combined', { customer: line.customer })));
-    const result = parser.parseLine(line.line, ++lineNo);
-    assert.ok(result?.ok, `simulated line ${lineNo} parses`);
-    events.push(result.event);
-  }
-  return events;
-}
-
 test('windows of 5 s: streaming and offline final scores agree', { timeout: 240_000 }, async () => {
-  const events = simulatedEvents();
+  const events = parsedEvents({ customers: 1, durationMs: 45 * 60_000, seed: 'small-hop', ratePerMinute: 12 });
   const scorer = new BaselineScorer();
   const thresholds = () => ({ suspicious: 0.5, bot: 0.8 });
   const offline = new OfflinePipeline({ window });

@@ -8,28 +8,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SESSIONS_TOPIC, WINDOW_PARTIALS_TOPIC, WINDOWS_TOPIC, createSerde, logsTopic, type RequestEvent, type WindowSummary } from '@weir/contracts';
 import { sessionKeyer } from '@weir/features';
-import { parserFor } from '@weir/logs';
-import { resolveOptions, simulateTraffic } from '@weir/simulator';
 import { createEmbeddedBus, partitionForKey } from '@weir/stream';
+import { parsedEvents } from '@weir/testing';
 import { OfflinePipeline, runSessionize, runWindow } from '../src/index.js';
 
 const LOG_PARTITIONS = 2;
 const CUSTOMER_MINUTES = 40;
-
-function simulatedEvents(): RequestEvent[] {
-  const parsers = new Map<string, ReturnType<typeof parserFor>>();
-  const events: RequestEvent[] = [];
-  let lineNo = 0;
-  const options = resolveOptions({ customers: 1, durationMs: CUSTOMER_MINUTES * 60_000, seed: 'window-backlog', ratePerMinute: 20 });
-  for (const line of simulateTraffic(options)) {
-    let parser = parsers.get(line.customer);
-    if (!parser) parsers.set(line.customer, (parser = parserFor('combined', { customer: line.customer })));
-    const result = parser.parseLine(line.line, ++lineNo);
-    assert.ok(result?.ok, `simulated line ${lineNo} parses`);
-    events.push(result.event);
-  }
-  return events;
-}
 
 const windowId = (customer: string, start: number) => `${customer}|${start}`;
 
@@ -42,7 +26,7 @@ test('a backlog with one log partition far ahead of the other: closed windows ho
   timeout: 240_000,
   todo: 'window watermark is the newest over log partitions, not the minimum',
 }, async () => {
-  const events = simulatedEvents();
+  const events = parsedEvents({ customers: 1, durationMs: CUSTOMER_MINUTES * 60_000, seed: 'window-backlog', ratePerMinute: 20 });
   const keyOf = sessionKeyer('ip_ua');
   const partitionOf = (e: RequestEvent) => partitionForKey(Buffer.from(keyOf(e)), LOG_PARTITIONS);
   const byPartition = Array.from({ length: LOG_PARTITIONS }, (_, p) => events.filter((e) => partitionOf(e) === p));

@@ -9,9 +9,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SessionFeatures, WindowPartial, WindowSummary } from '@weir/contracts';
 import { WindowBaseline, type WindowOutput } from '@weir/features';
-import { parserFor } from '@weir/logs';
-import { simulateTraffic } from '@weir/simulator';
 import { silentLogger, type StageContext, type StateView } from '@weir/stream';
+import { parsedTraffic } from '@weir/testing';
 import { OfflinePipeline, pieceRecord, progressRecord, windowMergeStage, type MergeEntry } from '../src/index.js';
 
 const LATENESS = { allowedLatenessMs: 30 * 60_000 };
@@ -20,13 +19,7 @@ const LATENESS = { allowedLatenessMs: 30 * 60_000 };
 function sessionsOfOneWindow(): SessionFeatures[] {
   const closed: SessionFeatures[] = [];
   const offline = new OfflinePipeline({ sessionizer: { gapMs: 60_000 }, onSessionRecord: (r) => void (r.closed && closed.push(r)) });
-  const parser = parserFor('combined', { customer: 'shop' });
-  let lineNo = 0;
-  for (const line of simulateTraffic({ customers: 1, durationMs: 10 * 60_000, seed: 'merge-idle', ratePerMinute: 6 })) {
-    const parsed = parser.parseLine(line.line, ++lineNo);
-    assert.ok(parsed?.ok);
-    offline.push({ ...parsed.event, customer: 'shop' });
-  }
+  for (const event of parsedTraffic({ customers: 1, durationMs: 10 * 60_000, seed: 'merge-idle', ratePerMinute: 6 }, { customer: () => 'shop' })) offline.push(event);
   offline.finish();
   const byWindow = new Map<number, SessionFeatures[]>();
   for (const s of closed) {

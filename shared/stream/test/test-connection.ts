@@ -20,3 +20,12 @@ export function kafkaTestConnection() {
 export function testLogger(name: string): Logger {
   return createLogger(name, { level: process.env.WEIR_TEST_LOG_LEVEL ?? 'error' });
 }
+
+/**
+ * What every client's test bus connects with: a short watch interval (the pattern test waits for
+ * it) and the minimum session timeout the broker accepts.
+ */
+export function testBusOptions(name: string) {
+  const { connection, tuning } = kafkaTestConnection();
+  return { connection, tuning: { ...tuning, topicWatchIntervalMs: 1000, sessionTimeoutMs: 6000 }, logger: testLogger(name) };
+}

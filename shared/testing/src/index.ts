@@ -31,3 +31,4 @@ export {
   type StageName,
 } from './pipeline.js';
 export { startCpuHog, type CpuHog } from './cpu-hog.js';
+export { parsedEvents, parsedTraffic, type ParsedTrafficOptions } from './simulated-traffic.js';

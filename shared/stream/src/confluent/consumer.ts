@@ -19,7 +19,8 @@ import {
   type TopicPartitionOffset,
 } from '../bus.js';
 import type { KafkaTuning } from '../config.js';
-import { describeError, StreamError } from '../errors.js';
+import { describeError } from '../errors.js';
+import { GroupConsumer, groupSessionTimeout, heartbeatInterval } from '../client/group-consumer.js';
 import type { ConfluentAdmin } from './admin.js';
 import { clientLogger, clientLogLevel, type RdKafkaConfig } from './client-config.js';
 import { ASSIGN_PARTITIONS, clientCall, toStreamError } from './errors.js';
@@ -51,10 +52,8 @@ interface WithInternalClient {
   _getInternalClient(): RdKafka.KafkaConsumer;
 }
 
-export class ConfluentConsumer implements BusConsumer {
+export class ConfluentConsumer extends GroupConsumer implements BusConsumer {
   private readonly consumer: KafkaJS.Consumer;
-  private subscription: string[] | RegExp | null = null;
-  private state: 'new' | 'running' | 'stopped' = 'new';
   private readonly assigned = new Map<string, TopicPartition>();
   /**
    * Starting from latest: the end of every partition of the subscription's topics when run()
@@ -65,18 +64,17 @@ export class ConfluentConsumer implements BusConsumer {
   private assigning: Map<string, number> | null = null;
   /** Batches being handled, per partition: a revocation waits for them. */
   private readonly inFlight = new Map<string, Promise<void>>();
-  private handler: BatchHandler | null = null;
 
   constructor(
     base: RdKafkaConfig,
     private readonly admin: ConfluentAdmin,
-    private readonly options: ConsumerOptions,
+    options: ConsumerOptions,
     tuning: KafkaTuning,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly onStopped: (c: ConfluentConsumer) => void,
   ) {
-    if (!options.groupId) throw new StreamError('WEIR_BUS_INVALID', 'a consumer needs a non-empty groupId');
-    const sessionTimeout = options.sessionTimeoutMs ?? tuning.sessionTimeoutMs;
+    super(options, logger);
+    const sessionTimeout = groupSessionTimeout(options, tuning);
     const kafka = new KafkaJS.Kafka({});
     this.consumer = kafka.consumer({
       ...base,
@@ -84,7 +82,7 @@ export class ConfluentConsumer implements BusConsumer {
       'group.id': options.groupId,
       'partition.assignment.strategy': ASSIGNMENT_STRATEGY,
       'session.timeout.ms': sessionTimeout,
-      'heartbeat.interval.ms': Math.min(3000, Math.floor(sessionTimeout / 3)),
+      'heartbeat.interval.ms': heartbeatInterval(sessionTimeout),
       'enable.auto.commit': false,
       // Uncommitted partitions start at their beginning; "latest" is fixed at assignment (below).
       'auto.offset.reset': 'earliest',
@@ -104,25 +102,8 @@ export class ConfluentConsumer implements BusConsumer {
     return (this.consumer as unknown as WithInternalClient)._getInternalClient();
   }
 
-  get groupId(): string {
-    return this.options.groupId;
-  }
-
-  isRunning(): boolean {
-    return this.state === 'running';
-  }
-
-  async subscribe(topics: string[] | RegExp): Promise<void> {
-    if (this.state !== 'new') throw new StreamError('WEIR_BUS_INVALID', 'subscribe before run');
-    this.subscription = topics;
-  }
-
   async run(handler: BatchHandler): Promise<void> {
-    if (this.state !== 'new') throw new StreamError('WEIR_BUS_INVALID', 'run may be called once');
-    const subscription = this.subscription;
-    if (!subscription) throw new StreamError('WEIR_BUS_INVALID', 'subscribe before run');
-    this.handler = handler;
-    this.state = 'running';
+    const subscription = this.startRunning(handler);
     if (this.options.startFrom === 'latest') {
       const existing = await this.admin.listTopics();
       const matching = subscription instanceof RegExp ? existing.filter((t) => subscription.test(t)) : subscription.filter((t) => existing.includes(t));
@@ -234,7 +215,7 @@ export class ConfluentConsumer implements BusConsumer {
     this.assigning = starts;
     try {
       await this.startUncommittedAtLatest(added);
-      await this.callback('onPartitionsAssigned', added);
+      await this.rebalanceCallback('onPartitionsAssigned', added);
     } finally {
       this.assigning = null;
     }
@@ -248,7 +229,7 @@ export class ConfluentConsumer implements BusConsumer {
     const keys = revoked.map(topicPartitionKey);
     await Promise.all(keys.map((key) => this.inFlight.get(key)));
     for (const key of keys) this.assigned.delete(key);
-    await this.callback('onPartitionsRevoked', revoked);
+    await this.rebalanceCallback('onPartitionsRevoked', revoked);
   }
 
   /** "latest" means the end as of run(), for partitions the group never committed. */
@@ -264,16 +245,6 @@ export class ConfluentConsumer implements BusConsumer {
       }
     } catch (err) {
       this.logger.warn({ err }, `could not fix the starting position at the end: ${describeError(err)}`);
-    }
-  }
-
-  private async callback(name: 'onPartitionsAssigned' | 'onPartitionsRevoked', partitions: TopicPartition[]): Promise<void> {
-    const callback = this.options[name];
-    if (!callback) return;
-    try {
-      await callback(partitions);
-    } catch (err) {
-      this.logger.error({ err, partitions }, `${name} callback failed: ${describeError(err)}`);
     }
   }
 

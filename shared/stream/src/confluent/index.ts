@@ -5,11 +5,8 @@
  */
 import { Kafka, type Admin } from 'kafkajs';
 import { KafkaJS, RdKafka } from '@confluentinc/kafka-javascript';
-import type { Logger } from 'pino';
-import type { Bus, BusConsumer, BusProducer, ConsumerOptions, PartitionReader, ProducerOptions } from '../bus.js';
-import { DEFAULT_KAFKA_TUNING, type KafkaConnection, type KafkaTuning } from '../config.js';
-import { OpenClients } from '../client/open-clients.js';
-import { silentLogger } from '../log.js';
+import type { ConsumerOptions, ProducerOptions } from '../bus.js';
+import { busSettings, ClientBus, type BusSettings, type KafkaBusOptions } from '../client/client-bus.js';
 import { KafkaAdmin } from '../kafka/admin.js';
 import { kafkaClientConfig } from '../kafka/client-config.js';
 import { kafkaCall } from '../kafka/errors.js';
@@ -20,16 +17,10 @@ import { callback, clientCall } from './errors.js';
 import { ConfluentProducer } from './producer.js';
 import { ConfluentPartitionReader } from './reader.js';
 
-export interface ConfluentBusOptions {
-  connection: KafkaConnection;
-  tuning?: Partial<KafkaTuning>;
-  logger?: Logger;
-}
+export type ConfluentBusOptions = KafkaBusOptions;
 
-export class ConfluentBus implements Bus {
-  readonly kind = 'kafka' as const;
+export class ConfluentBus extends ClientBus<ConfluentProducer, ConfluentConsumer, ConfluentPartitionReader> {
   readonly admin: ConfluentAdmin;
-  private readonly open = new OpenClients<ConfluentProducer, ConfluentConsumer, ConfluentPartitionReader>();
   /** Group members that never join, for offsets sent for a group this bus runs no consumer of. */
   private readonly placeholders = new Map<string, Promise<RdKafka.KafkaConsumer>>();
   private configAdmin: Promise<{ raw: Admin; admin: KafkaAdmin }> | null = null;
@@ -38,57 +29,42 @@ export class ConfluentBus implements Bus {
   private constructor(
     private readonly clientAdmin: KafkaJS.Admin,
     private readonly base: RdKafkaConfig,
-    private readonly connection: KafkaConnection,
-    private readonly tuning: KafkaTuning,
-    private readonly logger: Logger,
+    settings: BusSettings,
   ) {
+    super(settings);
     this.admin = new ConfluentAdmin(clientAdmin, () => this.kafkajsAdmin());
-    this.configClient = new Kafka(kafkaClientConfig(connection, tuning, logger));
+    this.configClient = new Kafka(kafkaClientConfig(settings.connection, settings.tuning, settings.logger));
   }
 
   /** Connects the admin client, so an unreachable cluster fails here, at start-up. */
   static async connect(options: ConfluentBusOptions): Promise<ConfluentBus> {
-    const tuning = { ...DEFAULT_KAFKA_TUNING, ...options.tuning };
-    const logger = options.logger ?? silentLogger();
-    const base = rdkafkaClientConfig(options.connection, tuning);
+    const settings = busSettings(options);
+    const { connection, tuning, logger } = settings;
+    const base = rdkafkaClientConfig(connection, tuning);
     const admin = new KafkaJS.Kafka({}).admin({
       ...base,
       kafkaJS: { logger: clientLogger(logger), logLevel: clientLogLevel(logger) },
     } as KafkaJS.AdminConstructorConfig);
-    await clientCall(`connect to Kafka at ${options.connection.brokers.join(',')}`, () => admin.connect());
+    await clientCall(`connect to Kafka at ${connection.brokers.join(',')}`, () => admin.connect());
     // The client connects lazily: ask the cluster something, so a wrong address fails now.
-    await clientCall(`connect to Kafka at ${options.connection.brokers.join(',')}`, () => admin.listTopics({ timeout: tuning.connectionTimeoutMs * 3 }));
-    return new ConfluentBus(admin, base, options.connection, tuning, logger);
+    await clientCall(`connect to Kafka at ${connection.brokers.join(',')}`, () => admin.listTopics({ timeout: tuning.connectionTimeoutMs * 3 }));
+    return new ConfluentBus(admin, base, settings);
   }
 
-  async producer(options: ProducerOptions = {}): Promise<BusProducer> {
-    const producer = await ConfluentProducer.open(
-      this.base,
-      options,
-      this.tuning,
-      this.logger,
-      (groupId) => this.groupMember(groupId),
-      (p) => this.open.producers.delete(p),
-    );
-    this.open.producers.add(producer);
-    return producer;
+  protected openProducer(options: ProducerOptions, onClosed: (p: ConfluentProducer) => void): Promise<ConfluentProducer> {
+    return ConfluentProducer.open(this.base, options, this.settings.tuning, this.settings.logger, (groupId) => this.groupMember(groupId), onClosed);
   }
 
-  consumer(options: ConsumerOptions): BusConsumer {
-    const consumer = new ConfluentConsumer(this.base, this.admin, options, this.tuning, this.logger, (c) => this.open.consumers.delete(c));
-    this.open.consumers.add(consumer);
-    return consumer;
+  protected newConsumer(options: ConsumerOptions, onStopped: (c: ConfluentConsumer) => void): ConfluentConsumer {
+    return new ConfluentConsumer(this.base, this.admin, options, this.settings.tuning, this.settings.logger, onStopped);
   }
 
-  async partitionReader(topic: string): Promise<PartitionReader> {
-    await this.admin.partitionCount(topic);
-    const reader = await ConfluentPartitionReader.open(this.base, topic, this.connection.clientId, this.tuning, this.logger);
-    this.open.readers.add(reader);
-    return reader;
+  protected openReader(topic: string): Promise<ConfluentPartitionReader> {
+    const { connection, tuning, logger } = this.settings;
+    return ConfluentPartitionReader.open(this.base, topic, connection.clientId, tuning, logger);
   }
 
-  async close(): Promise<void> {
-    await this.open.closeAll();
+  protected async closeOwnClients(): Promise<void> {
     await Promise.all(
       [...this.placeholders.values()].map(async (pending) => {
         const consumer = await pending.catch(() => null);
@@ -105,7 +81,7 @@ export class ConfluentBus implements Bus {
     let pending = this.placeholders.get(groupId);
     if (!pending) {
       const consumer = new RdKafka.KafkaConsumer({ ...this.base, 'group.id': groupId, 'enable.auto.commit': false });
-      pending = callback(`connect group ${groupId}`, (done) => consumer.connect({ timeout: this.tuning.connectionTimeoutMs * 3 }, (err) => done(err))).then(() => consumer);
+      pending = callback(`connect group ${groupId}`, (done) => consumer.connect({ timeout: this.settings.tuning.connectionTimeoutMs * 3 }, (err) => done(err))).then(() => consumer);
       this.placeholders.set(groupId, pending);
       pending.catch(() => this.placeholders.delete(groupId));
     }

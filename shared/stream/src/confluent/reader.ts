@@ -9,7 +9,6 @@ import type { Logger } from 'pino';
 import type { ConsumedMessage, Headers, PartitionReader, TopicPartitionOffset } from '../bus.js';
 import type { KafkaTuning } from '../config.js';
 import { PartitionReadQueues, type ReadRequest } from '../client/read-queues.js';
-import { StreamError } from '../errors.js';
 import type { RdKafkaConfig } from './client-config.js';
 import { callback, toStreamError } from './errors.js';
 
@@ -17,17 +16,14 @@ const FETCH_RECORDS = 10_000;
 
 
 export class ConfluentPartitionReader implements PartitionReader {
-  private readonly requests = new Map<number, ReadRequest>();
-  /** Reads of one partition run one at a time. */
-  private readonly queues: PartitionReadQueues;
+  private readonly reads: PartitionReadQueues;
   private loop: Promise<void> | null = null;
-  private closed = false;
 
   private constructor(
     private readonly consumer: RdKafka.KafkaConsumer,
     readonly topic: string,
   ) {
-    this.queues = new PartitionReadQueues(topic);
+    this.reads = new PartitionReadQueues(topic);
   }
 
   static async open(base: RdKafkaConfig, topic: string, clientId: string, tuning: KafkaTuning, logger: Logger): Promise<ConfluentPartitionReader> {
@@ -48,14 +44,14 @@ export class ConfluentPartitionReader implements PartitionReader {
   }
 
   read(position: TopicPartitionOffset, onBatch: ReadRequest['onBatch']): Promise<void> {
-    return this.queues.enqueue(position, () => this.readOne(position, onBatch));
+    return this.reads.enqueue(position, onBatch, () => {
+      this.reassign();
+      this.loop ??= this.fetchLoop().finally(() => (this.loop = null));
+    });
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const request of this.requests.values()) request.reject(new StreamError('WEIR_BUS_CLOSED', 'partition reader is closed'));
-    this.requests.clear();
+    if (!this.reads.close()) return;
     await this.loop;
     await new Promise<void>((resolve) => {
       try {
@@ -66,51 +62,31 @@ export class ConfluentPartitionReader implements PartitionReader {
     });
   }
 
-  private readOne(position: TopicPartitionOffset, onBatch: ReadRequest['onBatch']): Promise<void> {
-    if (this.closed) return Promise.reject(new StreamError('WEIR_BUS_CLOSED', 'partition reader is closed'));
-    return new Promise<void>((resolve, reject) => {
-      this.requests.set(position.partition, { position: position.offset, onBatch, resolve, reject });
-      this.reassign();
-      this.loop ??= this.fetchLoop().finally(() => (this.loop = null));
-    });
-  }
-
   /** The assignment is every partition being read, each from where its read has got to. */
   private reassign(): void {
-    this.consumer.assign([...this.requests].map(([partition, r]) => ({ topic: this.topic, partition, offset: r.position })));
+    this.consumer.assign([...this.reads.requests].map(([partition, r]) => ({ topic: this.topic, partition, offset: r.position })));
   }
 
   private async fetchLoop(): Promise<void> {
-    while (!this.closed && this.requests.size > 0) {
+    const { requests } = this.reads;
+    while (!this.reads.closed && requests.size > 0) {
       let messages: RdKafka.Message[];
       try {
         messages = await callback<RdKafka.Message[]>(`read ${this.topic}`, (done) => this.consumer.consume(FETCH_RECORDS, done));
       } catch (err) {
-        for (const request of this.requests.values()) request.reject(toStreamError(err, `read ${this.topic}`));
-        this.requests.clear();
+        this.reads.failAll(toStreamError(err, `read ${this.topic}`));
         break;
       }
       let changed = false;
       for (const [partition, records] of byPartition(messages)) {
-        const request = this.requests.get(partition);
+        const request = requests.get(partition);
         if (!request) continue;
         const wanted = records.filter((m) => m.offset >= request.position);
         if (wanted.length === 0) continue;
         request.position = wanted[wanted.length - 1]!.offset + 1;
-        let done: boolean;
-        try {
-          done = await request.onBatch(wanted.map((m) => toConsumed(this.topic, m)));
-        } catch (err) {
-          done = true;
-          request.reject(err);
-        }
-        if (done) {
-          this.requests.delete(partition);
-          request.resolve();
-          changed = true;
-        }
+        if (await this.reads.handOver(partition, request, wanted.map((m) => toConsumed(this.topic, m)))) changed = true;
       }
-      if (changed && !this.closed) this.reassign();
+      if (changed && !this.reads.closed) this.reassign();
     }
   }
 }

@@ -27,6 +27,7 @@ import {
 } from '../bus.js';
 import type { KafkaTuning } from '../config.js';
 import { describeError, StreamError } from '../errors.js';
+import { GroupConsumer, groupSessionTimeout, heartbeatInterval, type RebalanceCallbackName } from '../client/group-consumer.js';
 import { sleep } from '../sleep.js';
 import type { KafkaAdmin } from './admin.js';
 import { CLIENT_RETRY } from './client-config.js';
@@ -37,9 +38,8 @@ import { toKafkaOffsets } from './messages.js';
 import { TopicWatcher, topicsToSubscribe } from './topic-watcher.js';
 
 
-export class KafkaConsumer implements BusConsumer {
+export class KafkaConsumer extends GroupConsumer implements BusConsumer {
   private readonly consumer: Consumer;
-  private subscription: string[] | RegExp | null = null;
   private readonly subscribed = new Set<string>();
   /** Topics of the first subscription when starting from latest (topics found later start at their beginning). */
   private readonly latestTopics = new Set<string>();
@@ -48,9 +48,7 @@ export class KafkaConsumer implements BusConsumer {
   private assigned = new Map<string, TopicPartition>();
   /** Rebalance callbacks run one after another; deliveries wait for the chain. */
   private callbacks: Promise<void> = Promise.resolve();
-  private handler: BatchHandler | null = null;
   private watcher: TopicWatcher | null = null;
-  private state: 'new' | 'running' | 'stopped' = 'new';
   private readonly removeListeners: Array<() => void> = [];
   /** Per partition, the offset after the last record delivered and handled, or passed over. */
   private readonly positions = new Map<string, number>();
@@ -67,17 +65,17 @@ export class KafkaConsumer implements BusConsumer {
   constructor(
     kafka: Kafka,
     private readonly admin: KafkaAdmin,
-    private readonly options: ConsumerOptions,
+    options: ConsumerOptions,
     private readonly tuning: KafkaTuning,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly onStopped: (c: KafkaConsumer) => void,
   ) {
-    if (!options.groupId) throw new StreamError('WEIR_BUS_INVALID', 'a consumer needs a non-empty groupId');
-    const sessionTimeout = options.sessionTimeoutMs ?? tuning.sessionTimeoutMs;
+    super(options, logger);
+    const sessionTimeout = groupSessionTimeout(options, tuning);
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       sessionTimeout,
-      heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
+      heartbeatInterval: heartbeatInterval(sessionTimeout),
       rebalanceTimeout: Math.max(sessionTimeout, 30_000),
       maxWaitTimeInMs: tuning.maxWaitTimeMs,
       maxBytesPerPartition: options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES_PER_PARTITION,
@@ -92,17 +90,9 @@ export class KafkaConsumer implements BusConsumer {
     });
   }
 
-  async subscribe(topics: string[] | RegExp): Promise<void> {
-    if (this.state !== 'new') throw new StreamError('WEIR_BUS_INVALID', 'subscribe before run');
-    this.subscription = topics;
-  }
-
   async run(handler: BatchHandler): Promise<void> {
     if (this.state === 'stopped') throw new StreamError('WEIR_BUS_CLOSED', `consumer of group ${this.options.groupId} is stopped`);
-    if (this.state !== 'new') throw new StreamError('WEIR_BUS_INVALID', 'run may be called once');
-    if (!this.subscription) throw new StreamError('WEIR_BUS_INVALID', 'subscribe before run');
-    this.handler = handler;
-    this.state = 'running';
+    this.startRunning(handler);
     const { GROUP_JOIN, STOP, CRASH, END_BATCH_PROCESS } = this.consumer.events;
     this.removeListeners.push(
       // A fetch holding only transaction markers or aborted records never reaches eachBatch, but
@@ -339,16 +329,9 @@ export class KafkaConsumer implements BusConsumer {
     this.chain('onPartitionsRevoked', revoked);
   }
 
-  private chain(name: 'onPartitionsAssigned' | 'onPartitionsRevoked', partitions: TopicPartition[]): void {
-    const callback = this.options[name];
-    if (!callback || partitions.length === 0) return;
-    this.callbacks = this.callbacks.then(async () => {
-      try {
-        await callback(partitions);
-      } catch (err) {
-        this.logger.error({ err, partitions }, `${name} callback failed: ${describeError(err)}`);
-      }
-    });
+  private chain(name: RebalanceCallbackName, partitions: TopicPartition[]): void {
+    if (!this.options[name] || partitions.length === 0) return;
+    this.callbacks = this.callbacks.then(() => this.rebalanceCallback(name, partitions));
   }
 
   private async deliver(payload: EachBatchPayload): Promise<void> {

@@ -9,27 +9,24 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { ConsumedMessage, PartitionReader, TopicPartitionOffset } from '../bus.js';
+import type { PartitionReader, TopicPartitionOffset } from '../bus.js';
 import type { KafkaTuning } from '../config.js';
 import { PartitionReadQueues, type ReadRequest } from '../client/read-queues.js';
-import { StreamError } from '../errors.js';
 import { sleep } from '../sleep.js';
+import { heartbeatInterval } from '../client/group-consumer.js';
 import { CLIENT_RETRY } from './client-config.js';
 import { isBrokerUnreachable, kafkaCall } from './errors.js';
 import { fromClientMessage } from '../client/messages.js';
 
 
 export class KafkaPartitionReader implements PartitionReader {
-  private readonly requests = new Map<number, ReadRequest>();
-  /** Reads of one partition run one at a time. */
-  private readonly queues: PartitionReadQueues;
-  private closed = false;
+  private readonly reads: PartitionReadQueues;
 
   private constructor(
     private readonly consumer: Consumer,
     readonly topic: string,
   ) {
-    this.queues = new PartitionReadQueues(topic);
+    this.reads = new PartitionReadQueues(topic);
   }
 
   static async open(kafka: Kafka, topic: string, clientId: string, tuning: KafkaTuning, logger: Logger) {
@@ -37,12 +34,12 @@ export class KafkaPartitionReader implements PartitionReader {
     const consumer = kafka.consumer({
       groupId: `${clientId}.reader.${randomUUID()}`,
       sessionTimeout: tuning.sessionTimeoutMs,
-      heartbeatInterval: Math.min(3000, Math.floor(tuning.sessionTimeoutMs / 3)),
+      heartbeatInterval: heartbeatInterval(tuning.sessionTimeoutMs),
       maxWaitTimeInMs: tuning.maxWaitTimeMs,
       maxBytesPerPartition: 4 * 1024 * 1024,
       allowAutoTopicCreation: false,
       // A crash after close must not start the consumer again on kafkajs's timer.
-      retry: { ...CLIENT_RETRY, restartOnFailure: async () => reader?.closed !== true },
+      retry: { ...CLIENT_RETRY, restartOnFailure: async () => reader?.reads.closed !== true },
     });
     const opened = new KafkaPartitionReader(consumer, topic);
     reader = opened;
@@ -51,9 +48,9 @@ export class KafkaPartitionReader implements PartitionReader {
     // restart from, though it only says no broker answered, would leave every later restore failing
     // with "Consumer group was not initialized".
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (payload.restart || opened.closed || !isBrokerUnreachable(payload.error)) return;
+      if (payload.restart || opened.reads.closed || !isBrokerUnreachable(payload.error)) return;
       void sleep(CLIENT_RETRY.maxRetryTime).then(async () => {
-        if (opened.closed) return;
+        if (opened.reads.closed) return;
         logger.warn({ topic }, 'restarting the partition reader: the broker did not answer');
         await run().catch((err: unknown) => logger.warn({ err, topic }, 'partition reader restart failed'));
       });
@@ -72,33 +69,21 @@ export class KafkaPartitionReader implements PartitionReader {
     return opened;
   }
 
-  read(
-    position: TopicPartitionOffset,
-    onBatch: (messages: ConsumedMessage[]) => boolean | Promise<boolean>,
-  ): Promise<void> {
-    return this.queues.enqueue(position, () => this.readOne(position, onBatch));
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const request of this.requests.values()) request.reject(new StreamError('WEIR_BUS_CLOSED', 'partition reader is closed'));
-    this.requests.clear();
-    await this.consumer.disconnect().catch(() => undefined);
-  }
-
-  private readOne(position: TopicPartitionOffset, onBatch: ReadRequest['onBatch']): Promise<void> {
-    if (this.closed) return Promise.reject(new StreamError('WEIR_BUS_CLOSED', 'partition reader is closed'));
+  read(position: TopicPartitionOffset, onBatch: ReadRequest['onBatch']): Promise<void> {
     const { partition, offset } = position;
-    return new Promise<void>((resolve, reject) => {
-      this.requests.set(partition, { position: offset, onBatch, resolve, reject });
+    return this.reads.enqueue(position, onBatch, () => {
       this.consumer.seek({ topic: this.topic, partition, offset: String(offset) });
       this.consumer.resume([{ topic: this.topic, partitions: [partition] }]);
     });
   }
 
+  async close(): Promise<void> {
+    if (!this.reads.close()) return;
+    await this.consumer.disconnect().catch(() => undefined);
+  }
+
   private async deliver({ batch, isStale, pause }: EachBatchPayload): Promise<void> {
-    const request = this.requests.get(batch.partition);
+    const request = this.reads.requests.get(batch.partition);
     if (!request) {
       pause();
       return;
@@ -109,17 +94,6 @@ export class KafkaPartitionReader implements PartitionReader {
       .filter((m) => m.offset >= request.position);
     if (messages.length === 0) return;
     request.position = messages[messages.length - 1]!.offset + 1;
-    let done: boolean;
-    try {
-      done = await request.onBatch(messages);
-    } catch (err) {
-      done = true;
-      request.reject(err);
-    }
-    if (done) {
-      this.requests.delete(batch.partition);
-      pause();
-      request.resolve();
-    }
+    await this.reads.handOver(batch.partition, request, messages, pause);
   }
 }

@@ -23,7 +23,8 @@ import {
   type TopicPartitionOffset,
 } from '../bus.js';
 import type { KafkaConnection, KafkaTuning } from '../config.js';
-import { describeError, StreamError } from '../errors.js';
+import { describeError } from '../errors.js';
+import { GroupConsumer, groupSessionTimeout, heartbeatInterval } from '../client/group-consumer.js';
 import { ownedByTopic, ownedOffsetsAt, requireOwned } from '../client/owned-partitions.js';
 import { Mutex } from '../mutex.js';
 import { Semaphore } from '../semaphore.js';
@@ -60,17 +61,14 @@ interface OwnedPartition {
   notBefore: number;
 }
 
-export class PlatformaticConsumer implements BusConsumer {
+export class PlatformaticConsumer extends GroupConsumer implements BusConsumer {
   readonly client: Consumer<Buffer, Buffer, Buffer, Buffer>;
-  private subscription: string[] | RegExp | null = null;
-  private state: 'new' | 'running' | 'stopped' = 'new';
   private readonly owned = new Map<string, OwnedPartition>();
   /** Assignments are applied one at a time, in the order the group hands them out. */
   private readonly rebalances = new Mutex();
   private readonly latestStart = new Map<string, number>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly slots: Semaphore;
-  private handler: BatchHandler | null = null;
   private loop: Promise<void> | null = null;
   private watcher: NodeJS.Timeout | null = null;
   private wakeUp: (() => void) | null = null;
@@ -85,17 +83,17 @@ export class PlatformaticConsumer implements BusConsumer {
   constructor(
     connection: KafkaConnection,
     private readonly admin: PlatformaticAdmin,
-    private readonly options: ConsumerOptions,
+    options: ConsumerOptions,
     private readonly tuning: KafkaTuning,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly onStopped: (c: PlatformaticConsumer) => void,
   ) {
-    if (!options.groupId) throw new StreamError('WEIR_BUS_INVALID', 'a consumer needs a non-empty groupId');
-    const sessionTimeout = options.sessionTimeoutMs ?? tuning.sessionTimeoutMs;
+    super(options, logger);
+    const sessionTimeout = groupSessionTimeout(options, tuning);
     this.groupOptions = {
       sessionTimeout,
       rebalanceTimeout: Math.max(sessionTimeout, 30_000),
-      heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
+      heartbeatInterval: heartbeatInterval(sessionTimeout),
       protocols: [{ name: ASSIGNMENT_STRATEGY, version: 1 }],
     };
     this.maxBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES_PER_PARTITION;
@@ -119,30 +117,13 @@ export class PlatformaticConsumer implements BusConsumer {
     });
   }
 
-  get groupId(): string {
-    return this.options.groupId;
-  }
-
-  isRunning(): boolean {
-    return this.state === 'running';
-  }
-
   /** This member as a transaction's offsets are committed under (KIP-447). */
   membership(): GroupMembership {
     return new GroupMembership(this.client, true);
   }
 
-  async subscribe(topics: string[] | RegExp): Promise<void> {
-    if (this.state !== 'new') throw new StreamError('WEIR_BUS_INVALID', 'subscribe before run');
-    this.subscription = topics;
-  }
-
   async run(handler: BatchHandler): Promise<void> {
-    if (this.state !== 'new') throw new StreamError('WEIR_BUS_INVALID', 'run may be called once');
-    const subscription = this.subscription;
-    if (!subscription) throw new StreamError('WEIR_BUS_INVALID', 'subscribe before run');
-    this.handler = handler;
-    this.state = 'running';
+    const subscription = this.startRunning(handler);
     const topics = await this.matchingTopics();
     if (this.options.startFrom === 'latest') {
       for (const topic of topics) {
@@ -262,7 +243,7 @@ export class PlatformaticConsumer implements BusConsumer {
       this.fail(err);
       return;
     }
-    await this.callback('onPartitionsAssigned', added);
+    await this.rebalanceCallback('onPartitionsAssigned', added);
     for (const entry of entries) entry.ready = true;
     this.wake();
   }
@@ -285,17 +266,7 @@ export class PlatformaticConsumer implements BusConsumer {
     for (const p of revoked) p.revoked = true;
     await Promise.all(revoked.map((p) => this.inFlight.get(topicPartitionKey(p.tp))));
     for (const p of revoked) this.owned.delete(topicPartitionKey(p.tp));
-    await this.callback('onPartitionsRevoked', revoked.map((p) => p.tp));
-  }
-
-  private async callback(name: 'onPartitionsAssigned' | 'onPartitionsRevoked', partitions: TopicPartition[]): Promise<void> {
-    const callback = this.options[name];
-    if (!callback) return;
-    try {
-      await callback(partitions);
-    } catch (err) {
-      this.logger.error({ err, partitions }, `${name} callback failed: ${describeError(err)}`);
-    }
+    await this.rebalanceCallback('onPartitionsRevoked', revoked.map((p) => p.tp));
   }
 
   private fail(err: unknown): void {

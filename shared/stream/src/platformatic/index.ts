@@ -4,11 +4,8 @@
  * metadata (generation, member) of this bus's running consumer of that group.
  */
 import { Admin, Consumer } from '@platformatic/kafka';
-import type { Logger } from 'pino';
-import type { Bus, BusConsumer, BusProducer, ConsumerOptions, PartitionReader, ProducerOptions } from '../bus.js';
-import { DEFAULT_KAFKA_TUNING, type KafkaConnection, type KafkaTuning } from '../config.js';
-import { OpenClients } from '../client/open-clients.js';
-import { silentLogger } from '../log.js';
+import type { ConsumerOptions, ProducerOptions } from '../bus.js';
+import { busSettings, ClientBus, type BusSettings, type KafkaBusOptions } from '../client/client-bus.js';
 import { PlatformaticAdmin } from './admin.js';
 import { platformaticClientOptions } from './client-config.js';
 import { PlatformaticConsumer } from './consumer.js';
@@ -17,60 +14,40 @@ import { GroupMembership } from './group-membership.js';
 import { PlatformaticProducer } from './producer.js';
 import { PlatformaticPartitionReader } from './reader.js';
 
-export interface PlatformaticBusOptions {
-  connection: KafkaConnection;
-  tuning?: Partial<KafkaTuning>;
-  logger?: Logger;
-}
+export type PlatformaticBusOptions = KafkaBusOptions;
 
-export class PlatformaticBus implements Bus {
-  readonly kind = 'kafka' as const;
+export class PlatformaticBus extends ClientBus<PlatformaticProducer, PlatformaticConsumer, PlatformaticPartitionReader> {
   readonly admin: PlatformaticAdmin;
-  private readonly open = new OpenClients<PlatformaticProducer, PlatformaticConsumer, PlatformaticPartitionReader>();
   /** Group members that never join, for offsets sent for a group this bus runs no consumer of. */
   private readonly standIns = new Map<string, GroupMembership>();
 
-  private constructor(
-    client: Admin,
-    private readonly connection: KafkaConnection,
-    private readonly tuning: KafkaTuning,
-    private readonly logger: Logger,
-  ) {
+  private constructor(client: Admin, settings: BusSettings) {
+    super(settings);
     this.admin = new PlatformaticAdmin(client);
   }
 
   /** Asks the cluster for its metadata, so an unreachable cluster fails here, at start-up. */
   static async connect(options: PlatformaticBusOptions): Promise<PlatformaticBus> {
-    const tuning = { ...DEFAULT_KAFKA_TUNING, ...options.tuning };
-    const logger = options.logger ?? silentLogger();
-    const admin = new Admin(platformaticClientOptions(options.connection, tuning, 'admin'));
-    await clientCall(`connect to Kafka at ${options.connection.brokers.join(',')}`, () => admin.metadata({ topics: [] }));
-    return new PlatformaticBus(admin, options.connection, tuning, logger);
+    const settings = busSettings(options);
+    const admin = new Admin(platformaticClientOptions(settings.connection, settings.tuning, 'admin'));
+    await clientCall(`connect to Kafka at ${settings.connection.brokers.join(',')}`, () => admin.metadata({ topics: [] }));
+    return new PlatformaticBus(admin, settings);
   }
 
-  async producer(options: ProducerOptions = {}): Promise<BusProducer> {
-    const producer = await PlatformaticProducer.open(this.connection, this.tuning, options, async (groupId) => this.groupMember(groupId), (p) =>
-      this.open.producers.delete(p),
-    );
-    this.open.producers.add(producer);
-    return producer;
+  protected openProducer(options: ProducerOptions, onClosed: (p: PlatformaticProducer) => void): Promise<PlatformaticProducer> {
+    return PlatformaticProducer.open(this.settings.connection, this.settings.tuning, options, async (groupId) => this.groupMember(groupId), onClosed);
   }
 
-  consumer(options: ConsumerOptions): BusConsumer {
-    const consumer = new PlatformaticConsumer(this.connection, this.admin, options, this.tuning, this.logger, (c) => this.open.consumers.delete(c));
-    this.open.consumers.add(consumer);
-    return consumer;
+  protected newConsumer(options: ConsumerOptions, onStopped: (c: PlatformaticConsumer) => void): PlatformaticConsumer {
+    const { connection, tuning, logger } = this.settings;
+    return new PlatformaticConsumer(connection, this.admin, options, tuning, logger, onStopped);
   }
 
-  async partitionReader(topic: string): Promise<PartitionReader> {
-    await this.admin.partitionCount(topic);
-    const reader = new PlatformaticPartitionReader(this.connection, topic, this.tuning);
-    this.open.readers.add(reader);
-    return reader;
+  protected async openReader(topic: string): Promise<PlatformaticPartitionReader> {
+    return new PlatformaticPartitionReader(this.settings.connection, topic, this.settings.tuning);
   }
 
-  async close(): Promise<void> {
-    await this.open.closeAll();
+  protected async closeOwnClients(): Promise<void> {
     await Promise.all([...this.standIns.values()].map((m) => m.consumer.close().catch(() => undefined)));
     await this.admin.client.close().catch(() => undefined);
   }
@@ -80,7 +57,7 @@ export class PlatformaticBus implements Bus {
     for (const consumer of this.open.consumers) if (consumer.groupId === groupId && consumer.isRunning()) return consumer.membership();
     let standIn = this.standIns.get(groupId);
     if (!standIn) {
-      const client = new Consumer<Buffer, Buffer, Buffer, Buffer>({ ...platformaticClientOptions(this.connection, this.tuning, 'offsets'), groupId });
+      const client = new Consumer<Buffer, Buffer, Buffer, Buffer>({ ...platformaticClientOptions(this.settings.connection, this.settings.tuning, 'offsets'), groupId });
       standIn = new GroupMembership(client, false);
       this.standIns.set(groupId, standIn);
     }

@@ -8,7 +8,6 @@ import { Consumer, FetchIsolationLevels } from '@platformatic/kafka';
 import type { PartitionReader, TopicPartitionOffset } from '../bus.js';
 import type { KafkaConnection, KafkaTuning } from '../config.js';
 import { PartitionReadQueues, type ReadRequest } from '../client/read-queues.js';
-import { StreamError } from '../errors.js';
 import { platformaticClientOptions } from './client-config.js';
 import { toStreamError } from './errors.js';
 import { fetchedPartitions, fetchRequests, topicNamesById } from './records.js';
@@ -16,14 +15,12 @@ import { fetchedPartitions, fetchRequests, topicNamesById } from './records.js';
 const READ_BYTES_PER_PARTITION = 4 * 1024 * 1024;
 
 export class PlatformaticPartitionReader implements PartitionReader {
-  private readonly requests = new Map<number, ReadRequest>();
-  private readonly queues: PartitionReadQueues;
+  private readonly reads: PartitionReadQueues;
   private readonly client: Consumer<Buffer, Buffer, Buffer, Buffer>;
   private loop: Promise<void> | null = null;
-  private closed = false;
 
   constructor(connection: KafkaConnection, readonly topic: string, tuning: KafkaTuning) {
-    this.queues = new PartitionReadQueues(topic);
+    this.reads = new PartitionReadQueues(topic);
     this.client = new Consumer<Buffer, Buffer, Buffer, Buffer>({
       ...platformaticClientOptions(connection, tuning, 'reader'),
       groupId: `${connection.clientId}.reader.${randomUUID()}`,
@@ -38,57 +35,37 @@ export class PlatformaticPartitionReader implements PartitionReader {
   }
 
   read(position: TopicPartitionOffset, onBatch: ReadRequest['onBatch']): Promise<void> {
-    return this.queues.enqueue(position, () => this.readOne(position, onBatch));
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const request of this.requests.values()) request.reject(new StreamError('WEIR_BUS_CLOSED', 'partition reader is closed'));
-    this.requests.clear();
-    await this.loop;
-    await this.client.close().catch(() => undefined);
-  }
-
-  private readOne(position: TopicPartitionOffset, onBatch: ReadRequest['onBatch']): Promise<void> {
-    if (this.closed) return Promise.reject(new StreamError('WEIR_BUS_CLOSED', 'partition reader is closed'));
-    return new Promise<void>((resolve, reject) => {
-      this.requests.set(position.partition, { position: position.offset, onBatch, resolve, reject });
+    return this.reads.enqueue(position, onBatch, () => {
       this.loop ??= this.fetchLoop().finally(() => (this.loop = null));
     });
   }
 
+  async close(): Promise<void> {
+    if (!this.reads.close()) return;
+    await this.loop;
+    await this.client.close().catch(() => undefined);
+  }
+
   private async fetchLoop(): Promise<void> {
-    while (!this.closed && this.requests.size > 0) {
+    const { requests } = this.reads;
+    while (!this.reads.closed && requests.size > 0) {
       let fetched;
       try {
         const metadata = await this.client.metadata({ topics: [this.topic] });
-        const wanted = [...this.requests].map(([partition, r]) => ({ topic: this.topic, partition, offset: r.position }));
-        const requests = fetchRequests(metadata, wanted, READ_BYTES_PER_PARTITION);
-        const responses = await Promise.all([...requests].map(([node, topics]) => this.client.fetch({ node, topics })));
+        const wanted = [...requests].map(([partition, r]) => ({ topic: this.topic, partition, offset: r.position }));
+        const fetches = fetchRequests(metadata, wanted, READ_BYTES_PER_PARTITION);
+        const responses = await Promise.all([...fetches].map(([node, topics]) => this.client.fetch({ node, topics })));
         const names = topicNamesById(metadata);
-        fetched = responses.flatMap((response) => fetchedPartitions(response, names, (_topic, partition) => this.requests.get(partition)?.position));
+        fetched = responses.flatMap((response) => fetchedPartitions(response, names, (_topic, partition) => requests.get(partition)?.position));
       } catch (err) {
-        for (const request of this.requests.values()) request.reject(toStreamError(err, `read ${this.topic}`));
-        this.requests.clear();
+        this.reads.failAll(toStreamError(err, `read ${this.topic}`));
         break;
       }
       for (const { partition, messages, next } of fetched) {
-        const request = this.requests.get(partition);
+        const request = requests.get(partition);
         if (!request) continue;
         request.position = Math.max(request.position, next);
-        if (messages.length === 0) continue;
-        let done: boolean;
-        try {
-          done = await request.onBatch(messages);
-        } catch (err) {
-          done = true;
-          request.reject(err);
-        }
-        if (done) {
-          this.requests.delete(partition);
-          request.resolve();
-        }
+        if (messages.length > 0) await this.reads.handOver(partition, request, messages);
       }
     }
   }
