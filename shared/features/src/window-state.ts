@@ -30,6 +30,8 @@ export interface WindowBaselineSnapshot {
     /** Sessions closed into windows still open (absent in snapshots from before it was kept). */
     closed?: Array<[string, number]>;
     windows: WindowSnapshot[];
+    /** Per input source: [source, watermark, idle], and how many sources there are (absent: event time from the records). */
+    sources?: { count: number; by: Array<[string, number | null, boolean]> };
   }>;
 }
 

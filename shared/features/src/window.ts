@@ -11,8 +11,10 @@
  * when the window closes. Pending memory is therefore one feature vector per session whose latest
  * record is in a still-open window, and everything folded is bounded by the sketches' size.
  *
- * Closing. A customer's watermark is its newest `lastTime` minus the allowed lateness; a window
- * closes (final summary, `closed: true`) once the watermark reaches its end. A record all of whose
+ * Closing. A customer's watermark is its newest `lastTime` minus the allowed lateness — or, once
+ * its input sources report their progress (advanceSource: the window stage's log partitions), the
+ * minimum over them minus the allowed lateness; a window closes (final summary, `closed: true`)
+ * once the watermark reaches its end. A record all of whose
  * windows have closed is returned in `late` and counted. Session close records usually land
  * there — a session closes a whole inactivity gap after its last event — but their values have
  * already been counted through the update the sessionizer emits `updateAfterMs` after the last
@@ -121,13 +123,42 @@ class OpenWindow {
   }
 }
 
+/** Per input source (a log partition) of a customer: its watermark so far and whether it is quiet. */
+interface SourceProgress {
+  watermark: number | null;
+  idle: boolean;
+}
+
 class CustomerWindows {
   maxTime = Number.NEGATIVE_INFINITY;
+  /**
+   * Null until a source reports its progress (advanceSource): the event time is then the newest
+   * record's. Once one has, it is the minimum over the customer's sources (`count` of them), and
+   * records no longer move it: a source far behind the others still finds its windows open.
+   */
+  sources: { count: number; by: Map<string, SourceProgress> } | null = null;
   readonly windows = new Map<number, OpenWindow>();
   /** Session id → lastTime of its pending record: tells which windows hold it. */
   readonly lastSeen = new Map<string, number>();
   /** Session id → lastTime of its close, while a window it was folded into is open: replays of it are ignored. */
   readonly closed = new Map<string, number>();
+}
+
+/** The event time a customer's sources have all read through, or null while one is unheard of or has read nothing. */
+function sourcesTime(sources: { count: number; by: Map<string, SourceProgress> }): number | null {
+  if (sources.by.size < sources.count) return null;
+  let slowest = Number.POSITIVE_INFINITY;
+  let newestQuiet: number | null = null;
+  for (const { watermark, idle } of sources.by.values()) {
+    if (idle) {
+      if (watermark !== null && (newestQuiet === null || watermark > newestQuiet)) newestQuiet = watermark;
+    } else if (watermark === null) {
+      return null;
+    } else if (watermark < slowest) {
+      slowest = watermark;
+    }
+  }
+  return slowest === Number.POSITIVE_INFINITY ? newestQuiet : slowest;
 }
 
 function vectorOf(record: SessionFeatures): Float64Array {
@@ -253,7 +284,7 @@ export class WindowBaseline {
       state.lastSeen.set(record.sessionId, time);
     }
 
-    if (time > state.maxTime) state.maxTime = time;
+    if (state.sources === null && time > state.maxTime) state.maxTime = time;
     const closing = this.windowsToClose(state, state.maxTime - this.lateness);
     for (const start of starts) {
       const window = state.windows.get(start) as OpenWindow;
@@ -274,6 +305,32 @@ export class WindowBaseline {
   advanceTo(customer: string, time: number): WindowOutput {
     const state = this.customers.get(customer);
     if (state !== undefined && time > state.maxTime) {
+      state.maxTime = time;
+      for (const window of this.windowsToClose(state, time - this.lateness)) this.close(customer, state, window);
+    }
+    return this.output();
+  }
+
+  /**
+   * One of a customer's input sources (e.g. a log partition, `count` of them) has read through
+   * event time `watermark` (null: nothing yet), or has gone quiet (`idle`). From the first call
+   * on, the customer's event time is the minimum over its sources, once every one of them has
+   * been heard of; quiet sources do not hold it back (all quiet: the newest of them). A
+   * source's watermark never goes back.
+   */
+  advanceSource(customer: string, source: string, count: number, watermark: number | null, idle: boolean): WindowOutput {
+    let state = this.customers.get(customer);
+    if (state === undefined) {
+      state = new CustomerWindows();
+      this.customers.set(customer, state);
+    }
+    state.sources ??= { count, by: new Map() };
+    state.sources.count = Math.max(state.sources.count, count);
+    const before = state.sources.by.get(source)?.watermark ?? null;
+    const next = watermark === null ? before : before === null ? watermark : Math.max(before, watermark);
+    state.sources.by.set(source, { watermark: next, idle });
+    const time = sourcesTime(state.sources);
+    if (time !== null && time > state.maxTime) {
       state.maxTime = time;
       for (const window of this.windowsToClose(state, time - this.lateness)) this.close(customer, state, window);
     }
@@ -372,6 +429,7 @@ export class WindowBaseline {
       customers: [...this.customers].map(([customer, state]) => ({
         customer,
         maxTime: state.maxTime === Number.NEGATIVE_INFINITY ? null : state.maxTime,
+        ...(state.sources ? { sources: { count: state.sources.count, by: [...state.sources.by].map(([source, p]): [string, number | null, boolean] => [source, p.watermark, p.idle]) } } : {}),
         lastSeen: [...state.lastSeen],
         closed: [...state.closed],
         windows: [...state.windows.values()].map((window) => ({
@@ -400,6 +458,9 @@ export class WindowBaseline {
     for (const saved of snapshot.customers) {
       const state = new CustomerWindows();
       state.maxTime = saved.maxTime ?? Number.NEGATIVE_INFINITY;
+      if (saved.sources) {
+        state.sources = { count: saved.sources.count, by: new Map(saved.sources.by.map(([source, watermark, idle]) => [source, { watermark, idle }])) };
+      }
       for (const [sessionId, time] of saved.lastSeen) state.lastSeen.set(sessionId, time);
       for (const [sessionId, time] of saved.closed ?? []) state.closed.set(sessionId, time);
       for (const savedWindow of saved.windows) {

@@ -18,7 +18,7 @@ type CustomerWindows = WindowBaselineSnapshot['customers'][number];
 type WindowSnap = CustomerWindows['windows'][number];
 
 export type WindowPart =
-  | { kind: 'customer'; customer: string; maxTime: number | null }
+  | { kind: 'customer'; customer: string; maxTime: number | null; sources?: CustomerWindows['sources'] }
   /** An open window without its pending sessions' values; `pending`: their ids, in folding order. */
   | { kind: 'window'; customer: string; window: Omit<WindowSnap, 'pending'>; pending: string[] }
   /** A session's latest values, pending in one open window. */
@@ -32,7 +32,9 @@ const SEP = '\u0000';
 
 function partsOf(customer: CustomerWindows): Array<[string, WindowPart]> {
   const name = customer.customer;
-  const parts: Array<[string, WindowPart]> = [[name, { kind: 'customer', customer: name, maxTime: customer.maxTime }]];
+  const parts: Array<[string, WindowPart]> = [
+    [name, { kind: 'customer', customer: name, maxTime: customer.maxTime, ...(customer.sources ? { sources: customer.sources } : {}) }],
+  ];
   for (const { pending, ...window } of customer.windows) {
     const key = `${name}${SEP}w${window.start}`;
     parts.push([key, { kind: 'window', customer: name, window, pending: pending.map(([session]) => session) }]);
@@ -58,9 +60,12 @@ function joinParts(meta: WindowBaselineSnapshot, parts: readonly WindowPart[]): 
       continue;
     }
     switch (part.kind) {
-      case 'customer':
-        customerOf(part.customer).maxTime = part.maxTime;
+      case 'customer': {
+        const customer = customerOf(part.customer);
+        customer.maxTime = part.maxTime;
+        if (part.sources) customer.sources = part.sources;
         break;
+      }
       case 'window': {
         const window: WindowSnap = { ...part.window, pending: [] };
         customerOf(part.customer).windows.push(window);
