@@ -6,6 +6,10 @@
  * partition has been caught up with the broker and without input for `idleAfterMs`, that it is
  * quiet, so it does not hold the window stage's watermark back until its next input. A log
  * partition that is empty but not yet quiet holds it: its records may be on their way.
+ *
+ * A progress record is per customer (the window stage keeps event time per customer): one for
+ * each customer this instance has read in the partition — a log topic may carry several, as the
+ * peers bench's does — or, before any, the customer of a `weir.logs.<customer>` topic.
  */
 import {
   SESSION_PROGRESS_HEADER,
@@ -38,6 +42,8 @@ interface PartitionCtx {
 }
 
 export interface SessionProgressReporter {
+  /** An event of `customer` read from the partition. */
+  saw(ctx: PartitionCtx, customer: string): void;
   /** Reads the log topic's partition count, once; a broker that does not answer is waited out (transient). */
   prepare(logTopic: string): Promise<void>;
   beforeBatch(ctx: PartitionCtx, watermark: number): OutputRecord<SessionFeatures>[];
@@ -51,13 +57,20 @@ export function sessionProgress(options: SessionProgressOptions, topic: string):
   const counts = new Map<string, number>();
   /** Per log partition read here: when its last input came (or this instance first saw it), and whether it was reported quiet since. */
   const partitions = new Map<string, { lastInput: number; quiet: boolean; lastAsk: number }>();
+  /** Per log partition: the customers read from it (since this instance started). */
+  const customers = new Map<string, Set<string>>();
   const idOf = (ctx: PartitionCtx) => `${ctx.topic}:${ctx.partition}`;
 
-  function records(ctx: PartitionCtx, watermark: number, idle: boolean): OutputRecord<SessionFeatures>[] {
+  function customersOf(ctx: PartitionCtx): Iterable<string> {
+    const seen = customers.get(idOf(ctx));
+    if (seen !== undefined && seen.size > 0) return seen;
     const customer = customerOfLogsTopic(ctx.topic);
+    return customer === null ? [] : [customer];
+  }
+
+  function records(ctx: PartitionCtx, watermark: number, idle: boolean): OutputRecord<SessionFeatures>[] {
     const count = counts.get(ctx.topic);
-    // Not a customer's log topic: its sessions' windows take their event time from the records.
-    if (customer === null || count === undefined) return [];
+    if (count === undefined) return [];
     const progress: SessionProgress = {
       topic: ctx.topic,
       partition: ctx.partition,
@@ -66,13 +79,23 @@ export function sessionProgress(options: SessionProgressOptions, topic: string):
       idle,
     };
     const headers = { [SESSION_PROGRESS_HEADER]: sessionProgressHeader(progress) };
-    const value = sessionProgressValue(customer, progress.watermark);
-    return keys.map((key) => ({ topic, key, value, headers }));
+    const out: OutputRecord<SessionFeatures>[] = [];
+    for (const customer of customersOf(ctx)) {
+      const value = sessionProgressValue(customer, progress.watermark);
+      for (const key of keys) out.push({ topic, key, value, headers });
+    }
+    return out;
   }
 
   return {
+    saw(ctx, customer) {
+      const id = idOf(ctx);
+      let seen = customers.get(id);
+      if (seen === undefined) customers.set(id, (seen = new Set()));
+      seen.add(customer);
+    },
     async prepare(logTopic) {
-      if (counts.has(logTopic) || customerOfLogsTopic(logTopic) === null) return;
+      if (counts.has(logTopic)) return;
       let count: number;
       try {
         count = await options.logPartitions(logTopic);

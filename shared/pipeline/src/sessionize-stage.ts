@@ -112,7 +112,10 @@ export function sessionizeStage(options: SessionizeStageOptions = {}): Stage<Req
   const stage = checkpointedStage({
     name: 'sessionize',
     parts: sessionizerParts(options.sessionizer ?? {}),
-    push: (sessionizer: Sessionizer, event: RequestEvent) => sessionizer.push(event),
+    push: (sessionizer: Sessionizer, event: RequestEvent, record) => {
+      progress?.saw(record, event.customer);
+      return sessionizer.push(event);
+    },
     flush: (sessionizer) => sessionizer.flush(),
     toOutputs: (output: SessionizerOutput, ctx): OutputRecord<SessionFeatures>[] => {
       if (output.late.length > 0) options.onLate?.(output.late, { topic: ctx.topic, partition: ctx.partition });

@@ -30,9 +30,23 @@ test('a progress record goes to every partition of weir.sessions, with the log p
   }
   // Before the sessionizer has read an event, its watermark is -Infinity: sent as null.
   assert.equal(sessionProgressOf(progress.beforeBatch({ topic, partition: 0 }, Number.NEGATIVE_INFINITY)[0]!.headers as Record<string, string>)?.watermark, null);
-  // A topic that is not a customer's log: no progress (its sessions' windows go by the records).
+  // A topic that is not a customer's log, before any event: no customer to tell about.
   await progress.prepare('other');
   assert.deepEqual(progress.afterBatch({ topic: 'other', partition: 0 }, 5, 'input'), []);
+});
+
+test('a log topic carrying several customers: one progress record per customer read from the partition, to every partition', async () => {
+  const progress = reporter();
+  const shared = logsTopic('run-1');
+  await progress.prepare(shared);
+  const ctx = { topic: shared, partition: 0 };
+  progress.saw(ctx, 'a');
+  progress.saw(ctx, 'b');
+  progress.saw(ctx, 'a');
+  progress.saw({ topic: shared, partition: 1 }, 'c');
+  const records = progress.afterBatch(ctx, 7_000, 'input');
+  assert.equal(records.length, 2 * SESSIONS_PARTITIONS);
+  assert.deepEqual([...new Set(records.map((r) => r.value.customer))].sort(), ['a', 'b']);
 });
 
 test('a malformed progress header is refused with a code', () => {
