@@ -87,7 +87,7 @@ export function windowStage(options: WindowStageOptions = {}): Stage<In, Out, Wi
       // A log partition's progress (see session-progress.ts): the customer's event time is the
       // minimum over its log partitions, so a partition read far behind the others is not late.
       const progress = sessionProgressOf(record.headers);
-      if (progress) return baseline.advanceSource(session.customer, `${progress.topic}:${progress.partition}`, progress.partitions, progress.watermark, progress.idle);
+      if (progress) return baseline.advanceSource(session.customer, progress.topic, String(progress.partition), progress.partitions, progress.watermark, progress.idle);
       return baseline.push(session);
     },
     flush: (baseline) => {
