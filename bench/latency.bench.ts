@@ -20,7 +20,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { SCORES_TOPIC, SESSIONS_TOPIC, createSerde, logsTopic, serdeConfigFromEnv, type RequestEvent, type ScoreRecord, type SessionFeatures } from '../shared/contracts/src/index.js';
+import { SCORES_TOPIC, SESSIONS_TOPIC, createSerde, isSessionProgress, logsTopic, serdeConfigFromEnv, type RequestEvent, type ScoreRecord, type SessionFeatures } from '../shared/contracts/src/index.js';
 import { sessionKeyer } from '../shared/features/src/index.js';
 import { namespacedSerde, topicIn } from '../shared/pipeline/src/index.js';
 import { createBusFromEnv, type Bus } from '../shared/stream/src/index.js';
@@ -115,6 +115,7 @@ async function measure(bus: Bus, events: RequestEvent[], rate: number, seconds: 
       const at = performance.now();
       if (batch.topic !== scoresTopic) {
         for (const m of batch.messages) {
+          if (isSessionProgress(m.headers)) continue;
           const session = await sessionSerde.decode(batch.topic, m.value!);
           sessionProduced.set(`${session.customer}|${session.sessionKey}|${session.lastTime}`, m.timestamp);
         }

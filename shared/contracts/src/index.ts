@@ -2,6 +2,7 @@ export * from './records.js';
 export * from './topics.js';
 export * from './schemas.js';
 export * from './topic-schemas.js';
+export * from './session-progress.js';
 export * from './errors.js';
 export { CodedError, errorCode, isTransient, recordReason } from './coded-error.js';
 export * from './serde.js';

@@ -77,7 +77,7 @@ export {
   type WindowOutput,
   type WindowStats,
 } from './window.js';
-export { decodeWindowSnapshot, encodeWindowSnapshot, type WindowBaselineSnapshot } from './window-state.js';
+export { decodeWindowSnapshot, encodeWindowSnapshot, type SourceGroupSnapshot, type WindowBaselineSnapshot } from './window-state.js';
 export { aggregateFromRecord, aggregateRecord, mergePieceAggregates, mergePieces, summaryFromAggregates, type PieceAggregates, type WindowPiece } from './window-partial.js';
 export { exactAdd, exactProduct, exactValue } from './exact-sum.js';
 export {

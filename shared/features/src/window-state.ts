@@ -18,6 +18,13 @@ export interface WindowSnapshot {
   pending: Array<[string, number[]]>;
 }
 
+export interface SourceGroupSnapshot {
+  group: string;
+  count: number;
+  by: Array<[string, number | null, boolean]>;
+  customers: string[];
+}
+
 export interface WindowBaselineSnapshot {
   version: number;
   featureSet: string;
@@ -30,7 +37,11 @@ export interface WindowBaselineSnapshot {
     /** Sessions closed into windows still open (absent in snapshots from before it was kept). */
     closed?: Array<[string, number]>;
     windows: WindowSnapshot[];
+    /** The source groups (log topics) its event time comes from (absent: from the records). */
+    groups?: string[];
   }>;
+  /** Per source group (log topic): how many sources, [source, watermark, idle] of each heard of, and the customers read from it. */
+  sourceGroups?: SourceGroupSnapshot[];
 }
 
 function fail(message: string): never {

@@ -11,8 +11,10 @@
  * when the window closes. Pending memory is therefore one feature vector per session whose latest
  * record is in a still-open window, and everything folded is bounded by the sketches' size.
  *
- * Closing. A customer's watermark is its newest `lastTime` minus the allowed lateness; a window
- * closes (final summary, `closed: true`) once the watermark reaches its end. A record all of whose
+ * Closing. A customer's watermark is its newest `lastTime` minus the allowed lateness — or, once
+ * its input sources report their progress (advanceSource: the window stage's log partitions), the
+ * minimum over them minus the allowed lateness; a window closes (final summary, `closed: true`)
+ * once the watermark reaches its end. A record all of whose
  * windows have closed is returned in `late` and counted. Session close records usually land
  * there — a session closes a whole inactivity gap after its last event — but their values have
  * already been counted through the update the sessionizer emits `updateAfterMs` after the last
@@ -121,13 +123,50 @@ class OpenWindow {
   }
 }
 
+/** Per input source (a log partition): its watermark so far and whether it is quiet. */
+interface SourceProgress {
+  watermark: number | null;
+  idle: boolean;
+}
+
+/** A group of sources (a log topic): `count` of them, how far each has read, and the customers read from it. */
+interface SourceGroup {
+  count: number;
+  by: Map<string, SourceProgress>;
+  customers: Set<string>;
+}
+
 class CustomerWindows {
   maxTime = Number.NEGATIVE_INFINITY;
+  /**
+   * Null until a source reports the customer's progress (advanceSource): the event time is then
+   * the newest record's. Once one has, it is the minimum over the sources of the customer's
+   * groups (log topics), and records no longer move it: a source far behind the others still
+   * finds its windows open.
+   */
+  groups: Set<string> | null = null;
   readonly windows = new Map<number, OpenWindow>();
   /** Session id → lastTime of its pending record: tells which windows hold it. */
   readonly lastSeen = new Map<string, number>();
   /** Session id → lastTime of its close, while a window it was folded into is open: replays of it are ignored. */
   readonly closed = new Map<string, number>();
+}
+
+/** The event time a group's sources have all read through, or null while one is unheard of or has read nothing. */
+function groupTime(sources: SourceGroup): number | null {
+  if (sources.by.size < sources.count) return null;
+  let slowest = Number.POSITIVE_INFINITY;
+  let newestQuiet: number | null = null;
+  for (const { watermark, idle } of sources.by.values()) {
+    if (idle) {
+      if (watermark !== null && (newestQuiet === null || watermark > newestQuiet)) newestQuiet = watermark;
+    } else if (watermark === null) {
+      return null;
+    } else if (watermark < slowest) {
+      slowest = watermark;
+    }
+  }
+  return slowest === Number.POSITIVE_INFINITY ? newestQuiet : slowest;
 }
 
 function vectorOf(record: SessionFeatures): Float64Array {
@@ -153,6 +192,8 @@ export class WindowBaseline {
   private readonly accuracy: number;
   private readonly quantiles: readonly number[];
   private readonly customers = new Map<string, CustomerWindows>();
+  /** The input sources' progress by group (advanceSource). */
+  private readonly sourceGroups = new Map<string, SourceGroup>();
   private readonly counters = { records: 0, late: 0, closedSessionsAfterWindow: 0, stale: 0, windowsClosed: 0 };
   private readonly partialMode: boolean;
   private summaries: WindowSummary[] = [];
@@ -253,7 +294,7 @@ export class WindowBaseline {
       state.lastSeen.set(record.sessionId, time);
     }
 
-    if (time > state.maxTime) state.maxTime = time;
+    if (state.groups === null && time > state.maxTime) state.maxTime = time;
     const closing = this.windowsToClose(state, state.maxTime - this.lateness);
     for (const start of starts) {
       const window = state.windows.get(start) as OpenWindow;
@@ -278,6 +319,47 @@ export class WindowBaseline {
       for (const window of this.windowsToClose(state, time - this.lateness)) this.close(customer, state, window);
     }
     return this.output();
+  }
+
+  /**
+   * A source (e.g. a log partition) of a group of `count` (its log topic) that `customer` is read
+   * from has read through event time `watermark` (null: nothing yet), or has gone quiet (`idle`).
+   * From the first call for a customer on, its event time is the minimum over the sources of its
+   * groups, once every one of them has been heard of — whichever customer they reported for: a
+   * partition that never carried the customer still holds it, and moves it on. Quiet sources do
+   * not hold it back (all quiet: the newest of them). A source's watermark never goes back.
+   */
+  advanceSource(customer: string, group: string, source: string, count: number, watermark: number | null, idle: boolean): WindowOutput {
+    let sources = this.sourceGroups.get(group);
+    if (sources === undefined) this.sourceGroups.set(group, (sources = { count, by: new Map(), customers: new Set() }));
+    sources.count = Math.max(sources.count, count);
+    const before = sources.by.get(source)?.watermark ?? null;
+    const next = watermark === null ? before : before === null ? watermark : Math.max(before, watermark);
+    sources.by.set(source, { watermark: next, idle });
+    sources.customers.add(customer);
+    const own = this.customers.get(customer) ?? new CustomerWindows();
+    this.customers.set(customer, own);
+    (own.groups ??= new Set()).add(group);
+    for (const name of sources.customers) {
+      const state = this.customers.get(name);
+      const time = state ? this.groupsTime(state) : null;
+      if (state === undefined || time === null || time <= state.maxTime) continue;
+      state.maxTime = time;
+      for (const window of this.windowsToClose(state, time - this.lateness)) this.close(name, state, window);
+    }
+    return this.output();
+  }
+
+  /** The slowest of a customer's groups, or null while one cannot say. */
+  private groupsTime(state: CustomerWindows): number | null {
+    let slowest: number | null = null;
+    for (const group of state.groups ?? []) {
+      const sources = this.sourceGroups.get(group);
+      const time = sources ? groupTime(sources) : null;
+      if (time === null) return null;
+      if (slowest === null || time < slowest) slowest = time;
+    }
+    return slowest;
   }
 
   /** End of input: close every window (customers in first-seen order, windows by start). */
@@ -369,9 +451,20 @@ export class WindowBaseline {
       featureSet: featureSetFingerprint,
       spec: { sizeMs: this.spec.sizeMs, hopMs: this.spec.hopMs, offsetMs: this.spec.offsetMs },
       counters: { ...this.counters },
+      ...(this.sourceGroups.size > 0
+        ? {
+            sourceGroups: [...this.sourceGroups].map(([group, g]) => ({
+              group,
+              count: g.count,
+              by: [...g.by].map(([source, p]): [string, number | null, boolean] => [source, p.watermark, p.idle]),
+              customers: [...g.customers],
+            })),
+          }
+        : {}),
       customers: [...this.customers].map(([customer, state]) => ({
         customer,
         maxTime: state.maxTime === Number.NEGATIVE_INFINITY ? null : state.maxTime,
+        ...(state.groups ? { groups: [...state.groups] } : {}),
         lastSeen: [...state.lastSeen],
         closed: [...state.closed],
         windows: [...state.windows.values()].map((window) => ({
@@ -400,6 +493,7 @@ export class WindowBaseline {
     for (const saved of snapshot.customers) {
       const state = new CustomerWindows();
       state.maxTime = saved.maxTime ?? Number.NEGATIVE_INFINITY;
+      if (saved.groups) state.groups = new Set(saved.groups);
       for (const [sessionId, time] of saved.lastSeen) state.lastSeen.set(sessionId, time);
       for (const [sessionId, time] of saved.closed ?? []) state.closed.set(sessionId, time);
       for (const savedWindow of saved.windows) {
@@ -414,6 +508,13 @@ export class WindowBaseline {
         state.windows.set(window.start, window);
       }
       baseline.customers.set(saved.customer, state);
+    }
+    for (const saved of snapshot.sourceGroups ?? []) {
+      baseline.sourceGroups.set(saved.group, {
+        count: saved.count,
+        by: new Map(saved.by.map(([source, watermark, idle]) => [source, { watermark, idle }])),
+        customers: new Set(saved.customers),
+      });
     }
     return baseline;
   }

@@ -106,8 +106,11 @@ function common(options: StageRunOptions, stage: string) {
 }
 
 export interface SessionizeRunOptions extends StageRunOptions {
-  /** The output topic is the namespace's `weir.sessions`, whatever `stage.topic` says. */
-  stage?: Omit<SessionizeStageOptions, 'topic'>;
+  /**
+   * The output topic is the namespace's `weir.sessions`, whatever `stage.topic` says; the
+   * partition counts of the progress records are read from the topics.
+   */
+  stage?: Omit<SessionizeStageOptions, 'topic' | 'progress'> & { progress?: { idleAfterMs?: number } };
   /** Log topics to read, including ones created later; default every `weir.logs.*`. */
   input?: RegExp;
 }
@@ -116,12 +119,21 @@ export interface SessionizeRunOptions extends StageRunOptions {
 export async function runSessionize(options: SessionizeRunOptions): Promise<void> {
   await prepare(options);
   const stage = common(options, 'sessionize');
-  await refusingPartitionChanges(watching(options), [changelogTopicName(stage.groupId, 'sessions')], new Map(), (signal) =>
+  const sessions = topicIn(options.namespace, SESSIONS_TOPIC);
+  const sessionsPartitions = await options.bus.admin.partitionCount(sessions);
+  const progress = {
+    ...options.stage?.progress,
+    sessionsPartitions,
+    logPartitions: (topic: string) => options.bus.admin.partitionCount(topic),
+  };
+  // weir.sessions too: every partition of it gets every progress record.
+  const watched = [sessions, changelogTopicName(stage.groupId, 'sessions')];
+  await refusingPartitionChanges(watching(options), watched, new Map([[sessions, sessionsPartitions]]), (signal) =>
     runStage({
       ...stage,
       signal,
       input: options.input ?? LOGS_TOPIC_PATTERN,
-      stage: sessionizeStage({ ...options.stage, topic: topicIn(options.namespace, SESSIONS_TOPIC) }),
+      stage: sessionizeStage({ ...options.stage, topic: sessions, progress }),
       serde: stageSerde(createSerde<RequestEvent>(registryOf(options)), pipelineSerde<SessionFeatures>(options)),
       state: { name: 'sessions' },
     }),

@@ -1,4 +1,4 @@
-import { SCORES_TOPIC, type ScoreRecord, type SessionFeatures, type WindowSummary } from '@weir/contracts';
+import { SCORES_TOPIC, isSessionProgress, type ScoreRecord, type SessionFeatures, type WindowSummary } from '@weir/contracts';
 import type { OutputRecord, Stage, StageContext } from '@weir/stream';
 import { scoreRecord } from './score-record.js';
 import type { Scorer, ScoringItem, Thresholds } from './scorer.js';
@@ -77,7 +77,9 @@ export function scoreStage(options: ScoreStageOptions): Stage<SessionFeatures, S
     name: 'score',
     process(records, ctx: StageContext<ScoreState>) {
       const ready: ScoringItem[] = [];
-      for (const { value: session } of records) {
+      for (const { value: session, headers } of records) {
+        // The sessionize stage's progress for the window stage: no session to score.
+        if (isSessionProgress(headers)) continue;
         if (!session.closed) {
           ready.push({ session, baseline: options.windows.lookup(session.customer, session.lastTime) });
           continue;

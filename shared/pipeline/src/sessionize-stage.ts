@@ -1,4 +1,5 @@
 import { SESSIONS_TOPIC, type RequestEvent, type SessionFeatures } from '@weir/contracts';
+import { sessionProgress, type SessionProgressOptions } from './session-progress.js';
 import {
   BUFFER_CHUNK,
   Sessionizer,
@@ -44,6 +45,11 @@ export interface SessionizeStageOptions {
   onLate?: (late: readonly LateEvent[], ctx: { topic: string; partition: number }) => void;
   /** Told about every session closed early at the open-session cap (`sessionizer.maxOpenSessions`). */
   onForceClosed?: (sessions: readonly SessionFeatures[], ctx: { topic: string; partition: number }) => void;
+  /**
+   * Tell the window stage each log partition's progress (session-progress.ts): progress records
+   * to every partition of the output topic. Off when absent (runSessionize always sets it).
+   */
+  progress?: SessionProgressOptions;
 }
 
 /**
@@ -102,10 +108,14 @@ function sessionizerParts(config: SessionizerConfig): SnapshotParts<Sessionizer,
  */
 export function sessionizeStage(options: SessionizeStageOptions = {}): Stage<RequestEvent, SessionFeatures, SessionizeState, Held<Sessionizer>> {
   const topic = options.topic ?? SESSIONS_TOPIC;
-  return checkpointedStage({
+  const progress = options.progress ? sessionProgress(options.progress, topic) : null;
+  const stage = checkpointedStage({
     name: 'sessionize',
     parts: sessionizerParts(options.sessionizer ?? {}),
-    push: (sessionizer: Sessionizer, event: RequestEvent) => sessionizer.push(event),
+    push: (sessionizer: Sessionizer, event: RequestEvent, record) => {
+      progress?.saw(record, event.customer);
+      return sessionizer.push(event);
+    },
     flush: (sessionizer) => sessionizer.flush(),
     toOutputs: (output: SessionizerOutput, ctx): OutputRecord<SessionFeatures>[] => {
       if (output.late.length > 0) options.onLate?.(output.late, { topic: ctx.topic, partition: ctx.partition });
@@ -114,5 +124,25 @@ export function sessionizeStage(options: SessionizeStageOptions = {}): Stage<Req
       return output.records.map((record) => ({ topic, key: record.sessionId, value: record }));
     },
     closeIdleAfterMs: options.closeIdleAfterMs ?? 0,
+    ...(progress
+      ? {
+          beforeBatch: (sessionizer: Sessionizer, ctx: { topic: string; partition: number }) => progress.beforeBatch(ctx, sessionizer.watermark),
+          afterBatch: (sessionizer: Sessionizer, ctx: { topic: string; partition: number }, reason: 'input' | 'idle') => progress.afterBatch(ctx, sessionizer.watermark, reason),
+          onTick: (sessionizer: Sessionizer, now: number, ctx: { topic: string; partition: number; caughtUp?(): Promise<boolean> }) => progress.onTick(ctx, sessionizer.watermark, now),
+        }
+      : {}),
   });
+  if (!progress) return stage;
+  return {
+    ...stage,
+    // The log topic's partition count is read before its first batch (the progress records carry it).
+    async process(records, ctx) {
+      await progress.prepare(ctx.topic);
+      return stage.process(records, ctx);
+    },
+    async onTick(now, ctx) {
+      await progress.prepare(ctx.topic);
+      return (await stage.onTick?.(now, ctx)) ?? [];
+    },
+  };
 }

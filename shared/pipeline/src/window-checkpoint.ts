@@ -11,14 +11,16 @@
  * still restored: the customer's part keeps that key, so the first checkpoint after such a
  * restore overwrites it.
  */
-import { FeatureError, WindowBaseline, type WindowBaselineConfig, type WindowBaselineSnapshot } from '@weir/features';
+import { FeatureError, WindowBaseline, type SourceGroupSnapshot, type WindowBaselineConfig, type WindowBaselineSnapshot } from '@weir/features';
 import type { SnapshotParts } from './partition-checkpoint.js';
 
 type CustomerWindows = WindowBaselineSnapshot['customers'][number];
 type WindowSnap = CustomerWindows['windows'][number];
 
 export type WindowPart =
-  | { kind: 'customer'; customer: string; maxTime: number | null }
+  | { kind: 'customer'; customer: string; maxTime: number | null; groups?: string[] }
+  /** A group of input sources (a log topic): its sources' progress (one part each: a batch rewrites the groups it moved). */
+  | ({ kind: 'sources' } & SourceGroupSnapshot)
   /** An open window without its pending sessions' values; `pending`: their ids, in folding order. */
   | { kind: 'window'; customer: string; window: Omit<WindowSnap, 'pending'>; pending: string[] }
   /** A session's latest values, pending in one open window. */
@@ -32,7 +34,9 @@ const SEP = '\u0000';
 
 function partsOf(customer: CustomerWindows): Array<[string, WindowPart]> {
   const name = customer.customer;
-  const parts: Array<[string, WindowPart]> = [[name, { kind: 'customer', customer: name, maxTime: customer.maxTime }]];
+  const parts: Array<[string, WindowPart]> = [
+    [name, { kind: 'customer', customer: name, maxTime: customer.maxTime, ...(customer.groups ? { groups: customer.groups } : {}) }],
+  ];
   for (const { pending, ...window } of customer.windows) {
     const key = `${name}${SEP}w${window.start}`;
     parts.push([key, { kind: 'window', customer: name, window, pending: pending.map(([session]) => session) }]);
@@ -52,19 +56,28 @@ function joinParts(meta: WindowBaselineSnapshot, parts: readonly WindowPart[]): 
   };
   const windows: Array<{ customer: string; window: WindowSnap; order: string[] }> = [];
   const pending = new Map<string, number[]>();
+  const sourceGroups: SourceGroupSnapshot[] = [];
   for (const part of parts) {
     if (!('kind' in part)) {
       customers.set(part.customer, { ...part, closed: part.closed ?? [] });
       continue;
     }
     switch (part.kind) {
-      case 'customer':
-        customerOf(part.customer).maxTime = part.maxTime;
+      case 'customer': {
+        const customer = customerOf(part.customer);
+        customer.maxTime = part.maxTime;
+        if (part.groups) customer.groups = part.groups;
         break;
+      }
       case 'window': {
         const window: WindowSnap = { ...part.window, pending: [] };
         customerOf(part.customer).windows.push(window);
         windows.push({ customer: part.customer, window, order: part.pending });
+        break;
+      }
+      case 'sources': {
+        const { kind: _kind, ...group } = part;
+        sourceGroups.push(group);
         break;
       }
       case 'pending':
@@ -88,7 +101,11 @@ function joinParts(meta: WindowBaselineSnapshot, parts: readonly WindowPart[]): 
     }
   }
   for (const customer of customers.values()) customer.windows.sort((a, b) => a.start - b.start);
-  return { ...meta, customers: [...customers.values()].sort((a, b) => a.customer.localeCompare(b.customer)) };
+  return {
+    ...meta,
+    ...(sourceGroups.length > 0 ? { sourceGroups: sourceGroups.sort((a, b) => a.group.localeCompare(b.group)) } : {}),
+    customers: [...customers.values()].sort((a, b) => a.customer.localeCompare(b.customer)),
+  };
 }
 
 export function windowCheckpointParts(config: WindowBaselineConfig): SnapshotParts<WindowBaseline, WindowBaselineSnapshot, WindowPart> {
@@ -97,7 +114,11 @@ export function windowCheckpointParts(config: WindowBaselineConfig): SnapshotPar
     create: () => new WindowBaseline(partial),
     snapshot: (baseline) => baseline.snapshot(),
     restore: (snapshot) => WindowBaseline.restore(snapshot, partial),
-    split: ({ customers, ...meta }) => ({ meta: { ...meta, customers: [] }, parts: customers.flatMap(partsOf) }),
+    split: ({ customers, sourceGroups, ...meta }) => ({
+      meta: { ...meta, customers: [] },
+      // A customer's name is never empty, so a key starting with NUL is no customer's.
+      parts: [...customers.flatMap(partsOf), ...(sourceGroups ?? []).map((g): [string, WindowPart] => [`${SEP}g${g.group}`, { kind: 'sources', ...g }])],
+    }),
     join: joinParts,
   };
 }

@@ -6,12 +6,21 @@
  * partition how far it has read (a `progress` record: the newest Kafka timestamp read), so a
  * merger knows when a partition that sent nothing for a window never will.
  */
-import type { WindowPartial } from '@weir/contracts';
+import { MIN_LONG, type WindowPartial } from '@weir/contracts';
 import { featureSetFingerprint, type WindowPiece } from '@weir/features';
 import { partitionForKey, type OutputRecord } from '@weir/stream';
 
 export function pieceRecord(piece: WindowPiece, partition: number, partitions: number, at: number): WindowPartial {
-  return { kind: 'window', partition, partitions, at, featureSet: featureSetFingerprint, ...piece, watermark: Math.max(piece.watermark, Number.MIN_SAFE_INTEGER) };
+  return {
+    kind: 'window',
+    partition,
+    partitions,
+    at,
+    featureSet: featureSetFingerprint,
+    ...piece,
+    // No watermark yet (-Infinity: not every log partition of the customer has reported): the schema's lowest long.
+    watermark: Math.max(piece.watermark, MIN_LONG),
+  };
 }
 
 /** `at`: every record of the partition stamped before it has been read; null: the partition was closed idle. */

@@ -1,4 +1,4 @@
-import { WINDOW_PARTIALS_TOPIC, WINDOWS_TOPIC, type SessionFeatures, type WindowPartial, type WindowSummary } from '@weir/contracts';
+import { WINDOW_PARTIALS_TOPIC, WINDOWS_TOPIC, sessionProgressOf, type SessionFeatures, type WindowPartial, type WindowSummary } from '@weir/contracts';
 import {
   type WindowBaseline,
   type LateSessionRecord,
@@ -84,6 +84,10 @@ export function windowStage(options: WindowStageOptions = {}): Stage<In, Out, Wi
       pushing = record.timestamp;
       closedIdle.delete(record.partition);
       readThrough.set(record.partition, Math.max(readThrough.get(record.partition) ?? Number.NEGATIVE_INFINITY, record.timestamp));
+      // A log partition's progress (see session-progress.ts): the customer's event time is the
+      // minimum over its log partitions, so a partition read far behind the others is not late.
+      const progress = sessionProgressOf(record.headers);
+      if (progress) return baseline.advanceSource(session.customer, progress.topic, String(progress.partition), progress.partitions, progress.watermark, progress.idle);
       return baseline.push(session);
     },
     flush: (baseline) => {

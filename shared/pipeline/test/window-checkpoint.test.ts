@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { SessionFeatures } from '@weir/contracts';
+import { SESSION_PROGRESS_HEADER, logsTopic, sessionProgressHeader, sessionProgressValue, type SessionFeatures } from '@weir/contracts';
 import { silentLogger, type InputRecord, type OutputRecord, type StageContext, type StateView } from '@weir/stream';
 import { windowStage, type WindowState } from '../src/index.js';
 import { FIXTURE_WINDOW, fixtureSessions } from './window-checkpoint-input.js';
@@ -59,4 +59,32 @@ test('each open window, pending session and tracked session is a part of its own
   const largest = Math.max(...[...state.map.values()].map((e) => JSON.stringify(e).length));
   const customer = JSON.stringify((JSON.parse(readFileSync(new URL('./fixtures/window-checkpoint-v1.json', import.meta.url), 'utf8')) as { entries: Array<[string, WindowState]> }).entries.find(([k]) => k === 'p:acme'));
   assert.ok(largest < customer.length / 2, `the largest part (${largest} bytes) is a fraction of a customer's whole snapshot (${customer.length})`);
+});
+
+test('the log partitions\' progress is checkpointed: after a restart the window stage waits for the same partitions and closes the same windows', async () => {
+  const progress = (customer: string, partition: number, watermark: number, offset: number): InputRecord<SessionFeatures> => {
+    const header = sessionProgressHeader({ topic: logsTopic(customer), partition, partitions: 2, watermark, idle: false });
+    return { topic: 'weir.sessions', partition: 0, offset, key: null, value: sessionProgressValue(customer, watermark), headers: { [SESSION_PROGRESS_HEADER]: Buffer.from(header) }, timestamp: watermark };
+  };
+  const end = Math.max(...[...first, ...second].map((s) => s.lastTime));
+  // Log partition 0 of each customer has read everything; partition 1 only its first session.
+  const ahead = ['acme', 'globex'].map((c, i) => progress(c, 0, end + 600_000, i));
+  const start = Math.min(...first.map((s) => s.lastTime));
+  const behind = ['acme', 'globex'].map((c, i) => progress(c, 1, start, 2 + i));
+  const batch = [...ahead, ...behind, ...input(first, 4)];
+  const closing = ['acme', 'globex'].map((c, i) => progress(c, 1, end + 600_000, 1_000 + i));
+  const closedOf = (outputs: OutputRecord<unknown>[]) =>
+    outputs.map((o) => o.value as { kind: string; closed: boolean; customer: string; windowStart: number; sessionCount: number }).filter((v) => v.kind === 'window' && v.closed).map((v) => `${v.customer}@${v.windowStart}:${v.sessionCount}`);
+
+  const uninterrupted = mapState<WindowState>();
+  const live = restarted<never>(uninterrupted);
+  const early = await stage().process(batch, live);
+  assert.deepEqual(closedOf(early), [], 'partition 1 of each customer is behind: nothing closes, however far partition 0 is');
+  const expected = closedOf(await stage().process(closing, live));
+  assert.ok(expected.length > 3, `partition 1 caught up: the windows close (${expected.length})`);
+
+  const crashed = mapState<WindowState>();
+  await stage().process(batch, restarted(crashed));
+  // A new stage instance and no live baseline: everything it knows comes from the checkpoint.
+  assert.deepEqual(closedOf(await stage().process(closing, restarted(crashed))), expected);
 });

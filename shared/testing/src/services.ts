@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSerde, isTransient, logsTopic, type RequestEvent } from '@weir/contracts';
+import { createSerde, isSessionProgress, isTransient, logsTopic, type RequestEvent } from '@weir/contracts';
 import { ipUaKey } from '@weir/features';
 import { parserFor } from '@weir/logs';
 import { simulateTraffic, type SimulatedSession } from '@weir/simulator';
@@ -267,6 +267,8 @@ export async function tailTopic<T>(bus: Bus, topic: string, serde: Serde<T>, iso
       const position = `${batch.partition}:${message.offset}`;
       if (message.value === null || seen.has(position)) continue;
       seen.add(position);
+      // The sessionize stage's progress records on weir.sessions are for the window stage, not sessions.
+      if (isSessionProgress(message.headers)) continue;
       records.push(await serde.decode(batch.topic, message.value));
       positions.push(position);
     }
