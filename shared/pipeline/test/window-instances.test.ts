@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { SESSIONS_TOPIC, WINDOWS_TOPIC, type SessionFeatures, type WindowSummary } from '@weir/contracts';
 import type { WindowBaselineConfig } from '@weir/features';
 import { createLogger, noopMetrics, type Bus, type OutgoingMessage } from '@weir/stream';
-import { deleteTopics, kafkaBus, requireServers, simulatedEvents, tailTopic, waitFor } from '@weir/testing';
+import { deleteTopics, kafkaBus, requireServers, simulatedEvents, tailTopic, waitFor, waitForProgress } from '@weir/testing';
 import { OfflinePipeline, ensurePipelineTopics, namespacedSerde, runWindow, topicIn } from '../src/index.js';
 
 // Lateness longer than the traffic: no record is late however the partitions' reads interleave,
@@ -68,13 +68,16 @@ async function windowRun(
     // whichever instance joins first, and it may have read them all before the others join.
     await waitFor(`${instances} members in ${groupId}`, async () => (await bus.admin.groupMembers(groupId)) === instances, 120_000);
     await produceAtOnce(bus, sessions, await Promise.all(records.map(async (r) => ({ topic: sessions, key: keyOf(r), value: await serde.encode(sessions, r) }))));
-    await waitFor(
+    // Stall-based: a loaded machine only slows the instances; a minute with no record read and no
+    // summary written is a stage that stopped.
+    await waitForProgress(
       `${expected} final windows (${ns})`,
       () => {
         for (const summary of windows.records) if (summary.closed) finals.set(`${summary.customer}|${summary.windowStart}`, summary);
         return finals.size >= expected;
       },
-      240_000,
+      () => `${sessionsRead.join('+')} session records read, ${windows.records.length} summaries`,
+      60_000,
     ).catch((err: Error) => {
       throw new Error(`${err.message}: ${finals.size} final, ${windows.records.length} summaries read`);
     });
@@ -113,8 +116,13 @@ test('final window summaries: one instance, three instances and the offline pass
     const one = await windowRun(bus, namespaces[0]!, records, 1, expected.size);
     const three = await windowRun(bus, namespaces[1]!, records, 3, expected.size);
 
-    assert.equal(one.sessionsRead[0], records.length, 'the single instance read every session record once');
-    assert.equal(three.sessionsRead.reduce((a, b) => a + b, 0), records.length, 'three instances read every session record once between them');
+    // Delivery is at-least-once: a rebalance (a member dropped for a heartbeat a busy machine
+    // missed) hands a partition over from its last commit, and the records after it are read again.
+    // What is guaranteed is checked: none is skipped (fewer reads than records would say so, and the
+    // exact final windows below hold every record once), and the group shared the work.
+    assert.ok(one.sessionsRead[0]! >= records.length, `the single instance read every session record: ${one.sessionsRead[0]} of ${records.length}`);
+    const readByThree = three.sessionsRead.reduce((a, b) => a + b, 0);
+    assert.ok(readByThree >= records.length, `three instances read every session record between them: ${readByThree} of ${records.length}`);
     console.log(`window instances' session records: ${three.sessionsRead.join(', ')}`);
     assert.ok(three.sessionsRead.every((n) => n > 0), `every one of the three instances read session records: ${three.sessionsRead.join(', ')}`);
     for (const [label, got] of [['one instance', one.finals], ['three instances', three.finals]] as const) {
@@ -136,7 +144,8 @@ test('records of the layout before the upgrade (weir.sessions keyed by customer)
     const { records, finals: expected } = offline(run);
     // What sessionize wrote before sessions were keyed by session: one partition per customer.
     const old = await windowRun(bus, run, records, 2, expected.size, (record) => record.customer);
-    assert.equal(old.sessionsRead.reduce((a, b) => a + b, 0), records.length, 'every old-layout record read');
+    const read = old.sessionsRead.reduce((a, b) => a + b, 0);
+    assert.ok(read >= records.length, `every old-layout record read (at least once): ${read} of ${records.length}`);
     assert.deepEqual([...old.finals.keys()].sort(), [...expected.keys()].sort());
     for (const [key, summary] of expected) assert.deepStrictEqual(old.finals.get(key), summary, `window ${key}`);
   } finally {

@@ -75,3 +75,25 @@ test('another error while fetching offsets still fails at once', async () => {
   const admin = { ...flakyAdmin(0).admin, fetchTopicOffsets: async () => { throw Object.assign(new Error('no such topic'), { type: 'UNKNOWN_TOPIC_OR_PARTITION' }); } } as unknown as Admin;
   await assert.rejects(new KafkaAdmin(admin).fetchTopicOffsets('b'), (err: unknown) => err instanceof StreamError && /fetch offsets of b/.test(err.message));
 });
+
+test('an offset the broker did not know (-1, no error code) is asked for again, never returned', async () => {
+  let offsetCalls = 0;
+  const metadata = flakyAdmin(0);
+  const admin = {
+    ...metadata.admin,
+    fetchTopicOffsets: async () => {
+      offsetCalls++;
+      const high = offsetCalls === 1 ? '-1' : '0';
+      return [{ partition: 0, offset: high, high, low: '0' }];
+    },
+  } as unknown as Admin;
+  const offsets = await new KafkaAdmin(admin).fetchTopicOffsets('b');
+  assert.equal(offsetCalls, 2);
+  assert.ok(metadata.calls() >= 1, 'the leaders were waited for before asking again');
+  assert.deepEqual(offsets, [{ partition: 0, low: 0, high: 0 }]);
+});
+
+test('offsets the broker never knows fail with the reason, not as -1', async () => {
+  const admin = { ...flakyAdmin(0).admin, fetchTopicOffsets: async () => [{ partition: 0, offset: '-1', high: '-1', low: '0' }] } as unknown as Admin;
+  await assert.rejects(new KafkaAdmin(admin).fetchTopicOffsets('b'), (err: unknown) => err instanceof StreamError && /did not know partition 0's offsets/.test(err.message));
+});

@@ -7,6 +7,10 @@ to stdout as one JSON line: {"partition", "offset", "value"}. Avro timestamp-mil
 fastavro turns into datetimes, are printed back as epoch milliseconds, and bytes as base64, so the
 output compares directly with what the producer sent.
 
+Progress goes to stderr, one `progress: ...` line per step (metadata, assignment, each record), so
+that a caller can tell a slow run on a busy machine from a stuck one. --timeout is a stall limit:
+the run gives up when no step has completed for that long, not after that long in all.
+
 Exit status: 0 when N records were read, 1 when fewer arrived before the timeout, 2 on a Kafka error.
 """
 import argparse
@@ -34,14 +38,19 @@ def jsonable(value):
     raise TypeError(f'cannot print {type(value).__name__} as JSON')
 
 
+def progress(step):
+    print(f'progress: {step}', file=sys.stderr, flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--bootstrap', required=True, help='Kafka bootstrap servers, host:port[,...]')
     parser.add_argument('--registry', required=True, help='Confluent-compatible schema registry URL')
     parser.add_argument('--topic', required=True)
     parser.add_argument('--count', type=int, required=True, help='records to read')
-    parser.add_argument('--timeout', type=float, default=30.0, help='seconds to wait for them')
+    parser.add_argument('--timeout', type=float, default=30.0, help='seconds without progress before giving up')
     args = parser.parse_args()
+    progress('client loaded')
 
     registry_conf = {'url': args.registry}
     user, password = os.environ.get('SCHEMA_REGISTRY_USERNAME'), os.environ.get('SCHEMA_REGISTRY_PASSWORD')
@@ -60,8 +69,10 @@ def main():
     # Partitions assigned, not subscribed: no group join, which a broker busy with other groups'
     # rebalances can hold up past the timeout (and then close() waits on leaving the group too).
     partitions = consumer.list_topics(args.topic, timeout=args.timeout).topics[args.topic].partitions
+    progress(f'{len(partitions)} partitions of {args.topic}')
     consumer.assign([TopicPartition(args.topic, p, OFFSET_BEGINNING) for p in sorted(partitions)])
     read = 0
+    # A stall limit: each record read moves it on, so a slow (starved) broker is waited for.
     deadline = time.monotonic() + args.timeout
     try:
         while read < args.count and time.monotonic() < deadline:
@@ -74,8 +85,11 @@ def main():
             line = {'partition': msg.partition(), 'offset': msg.offset(), 'value': msg.value()}
             print(json.dumps(line, default=jsonable, ensure_ascii=False), flush=True)
             read += 1
+            progress(f'read {read} of {args.count}')
+            deadline = time.monotonic() + args.timeout
     finally:
         consumer.close()
+        progress('closed')
     if read < args.count:
         print(f'read only {read} of {args.count} records from {args.topic} in {args.timeout}s', file=sys.stderr)
         return 1
