@@ -53,6 +53,11 @@ function serverProperties(config: InfraConfig, dataDir: string): string {
     'offsets.topic.num.partitions': 4,
     'transaction.state.log.num.partitions': 4,
     'group.min.session.timeout.ms': 1000,
+    // One node is both broker and controller: fencing its only broker takes every partition
+    // offline and every group's coordinator with it, which helps nothing. On a saturated machine
+    // its heartbeat to its own controller timed out (the default allows 9 s) and it fenced itself
+    // three times in four minutes, each time dropping every consumer group (issue #10's kill loop).
+    'broker.session.timeout.ms': 60_000,
     'auto.create.topics.enable': true,
     'delete.topic.enable': true,
     'num.partitions': 1,

@@ -108,6 +108,8 @@ test('simulated traffic posted to ingest ends as scores in Kafka and Elasticsear
     }
   }
   for (const service of pipeline.services.values()) assert.deepEqual(await terminate(service), { code: 0, signal: null }, `${service.name} exits 0 on SIGTERM`);
+  runs.splice(runs.indexOf(pipeline), 1);
+  await pipeline.stop();
 });
 
 /**
@@ -172,6 +174,10 @@ async function crashRun(delivery: 'exactly-once' | 'at-least-once'): Promise<voi
     `e2e crash (${delivery}): ${crashed.size} final scores equal the uninterrupted run's (largest difference ${largest}); ` +
       `${twice.length} session records written twice`,
   );
+  // Stopped now, not after the file: its services left running (polling the broker) loaded the
+  // saturated machine through the next run.
+  runs.splice(runs.indexOf(pipeline), 1);
+  await pipeline.stop();
 }
 
 test('SIGKILL of sessionize and score mid-run, restart: the final scores equal the uninterrupted run\'s (exactly-once)', { timeout: TEST_TIMEOUT_MS }, () =>

@@ -47,7 +47,7 @@ test('a consumer stopped while its join is in progress is out of the group once 
   const topic = await topicWithOneRecord('stop-mid-join');
   const groupId = uniqueName('stop-mid-join-group');
 
-  // A holds a batch without heartbeating, so it rejoins only when released: B's join waits for it.
+  // A holds a batch, so it rejoins only when released: B's join waits for it.
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let holding = false;

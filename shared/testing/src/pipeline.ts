@@ -119,10 +119,14 @@ export async function startPipeline(bus: Bus, run: string, names: string[], opti
       await restart('window', { WEIR_CLOSE_IDLE_AFTER: options.windowIdle });
     },
     async post(customer, lines, retry) {
+      // One key for the batch and all its resends, as `weir ingest` sends: a 503 on a produce
+      // timeout may come after part of the batch landed, and a resend without it wrote those
+      // lines twice (a kill loop on a saturated machine counted 9184 lines of 9102 accepted).
+      const batchKey = randomBytes(12).toString('base64url');
       const send = () =>
         fetch(`${ingestUrl}/v1/logs?format=combined`, {
           method: 'POST',
-          headers: { 'content-type': 'text/plain', authorization: `Bearer ${keys.get(customer)}` },
+          headers: { 'content-type': 'text/plain', authorization: `Bearer ${keys.get(customer)}`, 'idempotency-key': batchKey },
           body: lines.join('\n'),
         });
       let response: Response;

@@ -34,6 +34,12 @@ export interface LeaderProbe {
   topics(): Promise<readonly string[]>;
   /** Whether an error of `partitions` only means "not there yet" (unknown topic, no leader). */
   notYet(err: unknown): boolean;
+  /**
+   * Whether an error of either call only says the broker did not answer in time (a request or
+   * connection timeout): a starved broker, which shows no progress then, and the stall decides.
+   * A refused connection or any answer with an error is not one of them.
+   */
+  noAnswer(err: unknown): boolean;
   toError(err: unknown, operation: string): Error;
 }
 
@@ -49,7 +55,8 @@ export interface LeaderWaitOptions {
  * machine can hold a broker's metadata back for long (over 30 s seen at a load of 79 on 2 cores),
  * so there is no deadline: the wait fails on an error from the broker, or when the broker shows no
  * progress for `stallMs` (the topic's partitions and led partitions, and the topics it lists, all
- * unchanged).
+ * unchanged). A request that timed out is no progress, not an error: on a saturated CPU the
+ * broker's metadata answers outran the client's request timeout while the broker was only slow.
  */
 export async function waitForLeaders(topic: string, probe: LeaderProbe, options: LeaderWaitOptions = {}): Promise<void> {
   const { stallMs = LEADER_STALL_MS, now = Date.now, pause = sleep } = options;
@@ -57,6 +64,13 @@ export async function waitForLeaders(topic: string, probe: LeaderProbe, options:
   let listed = '';
   let movedAt = now();
   let listedAt = Number.NEGATIVE_INFINITY;
+  /** The last call the broker did not answer in time, for the stall's message. */
+  let unanswered: string | null = null;
+  const noAnswer = (err: unknown, operation: string): boolean => {
+    if (!probe.noAnswer(err)) return false;
+    unanswered = probe.toError(err, operation).message;
+    return true;
+  };
   for (;;) {
     let current = 'not listed';
     try {
@@ -65,20 +79,22 @@ export async function waitForLeaders(topic: string, probe: LeaderProbe, options:
       if (partitions.length > 0 && led === partitions.length) return;
       current = `${led} of ${partitions.length} partitions led`;
     } catch (err) {
-      if (!probe.notYet(err)) throw probe.toError(err, `wait for leaders of ${topic}`);
+      if (noAnswer(err, 'topic metadata')) current = state;
+      else if (!probe.notYet(err)) throw probe.toError(err, `wait for leaders of ${topic}`);
     }
     if (current !== state) {
       state = current;
       movedAt = now();
     } else if (now() - listedAt >= PROGRESS_POLL_MS) {
       listedAt = now();
-      let topics: readonly string[];
+      let topics: readonly string[] | null;
       try {
         topics = await probe.topics();
       } catch (err) {
-        throw probe.toError(err, `wait for leaders of ${topic}: list topics`);
+        if (!noAnswer(err, 'list topics')) throw probe.toError(err, `wait for leaders of ${topic}: list topics`);
+        topics = null;
       }
-      const fingerprint = [...topics].sort().join('\n');
+      const fingerprint = topics === null ? listed : [...topics].sort().join('\n');
       if (fingerprint !== listed) {
         listed = fingerprint;
         movedAt = now();
@@ -87,7 +103,8 @@ export async function waitForLeaders(topic: string, probe: LeaderProbe, options:
     if (now() - movedAt > stallMs) {
       throw new StreamError(
         'WEIR_BUS_KAFKA',
-        `topic "${topic}" has no leader for every partition (${state}), and the broker's metadata showed no progress for ${stallMs} ms`,
+        `topic "${topic}" has no leader for every partition (${state || 'no answer yet'}), and the broker's metadata showed no progress for ${stallMs} ms` +
+          (unanswered === null ? '' : `; last unanswered: ${unanswered}`),
       );
     }
     await pause(POLL_MS);

@@ -7,7 +7,7 @@ import { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { BusAdmin, PartitionOffsets, TopicPartitionOffset, TopicSpec } from '../bus.js';
 import { StreamError } from '../errors.js';
 import { topicEntry, waitForLeaders } from '../client/topics.js';
-import { clientCall, errorCode, LEADER_NOT_AVAILABLE, toStreamError } from './errors.js';
+import { clientCall, errorCode, isTimedOut, LEADER_NOT_AVAILABLE, toStreamError } from './errors.js';
 
 const UNKNOWN_TOPIC_OR_PART = 3;
 
@@ -37,6 +37,7 @@ export class ConfluentAdmin implements BusAdmin {
         const code = errorCode(err);
         return code === UNKNOWN_TOPIC_OR_PART || code === LEADER_NOT_AVAILABLE;
       },
+      noAnswer: isTimedOut,
       toError: toStreamError,
     });
   }

@@ -23,6 +23,15 @@ function message(err: unknown): string {
   return String(err);
 }
 
+/** ERR__TIMED_OUT (-185), ERR__TIMED_OUT_QUEUE (-166), REQUEST_TIMED_OUT (7): no answer in time. */
+const TIMED_OUT_CODES = new Set([-185, -166, 7]);
+
+/** A request the broker did not answer in time (a starved broker, not a failed one). */
+export function isTimedOut(err: unknown): boolean {
+  const code = errorCode(err);
+  return code !== undefined && TIMED_OUT_CODES.has(code);
+}
+
 export function isFenced(err: unknown): boolean {
   const code = errorCode(err);
   return code !== undefined && FENCED_CODES.has(code);

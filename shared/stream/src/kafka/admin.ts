@@ -3,7 +3,7 @@ import type { BusAdmin, PartitionOffsets, TopicPartitionOffset, TopicSpec } from
 import { StreamError } from '../errors.js';
 import { sleep } from '../sleep.js';
 import { topicEntry, waitForLeaders } from '../client/topics.js';
-import { hasErrorType, kafkaCall, toStreamError } from './errors.js';
+import { hasErrorType, isTimedOut, kafkaCall, toStreamError } from './errors.js';
 
 /**
  * kafkajs's ConfigResourceTypes.TOPIC. Its enum exists at runtime, but Node's ESM loader cannot
@@ -36,6 +36,7 @@ export class KafkaAdmin implements BusAdmin {
       partitions: async (name) => (await this.topicMetadata([name])).topics.find((t) => t.name === name)?.partitions ?? [],
       topics: async () => (await this.topicMetadata([])).topics.map((t) => t.name),
       notYet: (err) => hasErrorType(err, 'UNKNOWN_TOPIC_OR_PARTITION') || hasErrorType(err, 'LEADER_NOT_AVAILABLE'),
+      noAnswer: (err) => isTimedOut(err) || isNullMetadata(err),
       toError: toStreamError,
     });
   }

@@ -346,13 +346,8 @@ export class KafkaConsumer extends GroupConsumer implements BusConsumer {
   private async deliverBatch({ batch, heartbeat, isStale, isRunning }: EachBatchPayload): Promise<void> {
     const tp = { topic: batch.topic, partition: batch.partition };
     const key = topicPartitionKey(tp);
-    // Restores may outlast the session timeout: keep the membership alive while waiting.
-    let settled = false;
-    const callbacks = this.callbacks.then(() => (settled = true));
-    while (!settled) {
-      await Promise.race([callbacks, sleep(1000)]);
-      if (!settled) await heartbeat().catch(() => undefined);
-    }
+    // Restores may outlast the session timeout.
+    await heartbeating(this.callbacks, heartbeat);
     if (!this.assigned.has(key) || isStale() || !isRunning()) return;
     const handled = this.handler!({
       ...tp,
@@ -361,7 +356,7 @@ export class KafkaConsumer extends GroupConsumer implements BusConsumer {
       heartbeat: () => heartbeat().catch(() => undefined),
       isStale: () => isStale() || !this.assigned.has(key),
     });
-    await handled;
+    await heartbeating(handled, heartbeat);
     if (!isStale()) this.advance(tp, Number(batch.lastOffset()) + 1);
   }
 
@@ -370,3 +365,23 @@ export class KafkaConsumer extends GroupConsumer implements BusConsumer {
   }
 }
 
+/** How often a member with a batch in hand asks to heartbeat (kafkajs sends one once its interval has passed). */
+const KEEP_ALIVE_MS = 1000;
+
+/**
+ * Heartbeats while `work` runs. kafkajs heartbeats only between batches (the Java client has a
+ * thread for it): a batch in hand longer than the session timeout got the member dropped from
+ * its group (kafka-consumer-heartbeat.test.ts). The runner holds a batch while the partition's
+ * previous write is in flight (under exactly-once a transaction, several round trips to a broker
+ * that a saturated CPU starves), while it restores state, and while a dependency is down; each
+ * drop rebalanced the whole group and restored every partition's state again. A heartbeat's
+ * error is left for kafkajs's own after the batch, which rejoins on it.
+ */
+async function heartbeating<T>(work: Promise<T>, heartbeat: () => Promise<void>): Promise<T> {
+  const timer = setInterval(() => void heartbeat().catch(() => undefined), KEEP_ALIVE_MS);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}

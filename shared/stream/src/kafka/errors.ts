@@ -38,6 +38,18 @@ export function isBrokerUnreachable(err: unknown): boolean {
   });
 }
 
+/**
+ * kafkajs errors that only say a broker did not answer in time: a request that timed out, or a
+ * connection not made within the connection timeout (not a refused one). A starved broker gives
+ * these while it is only slow.
+ */
+export function isTimedOut(err: unknown): boolean {
+  return chain(err).some((e) => {
+    const name = field(e, 'name');
+    return name === 'KafkaJSRequestTimeoutError' || (name === 'KafkaJSConnectionError' && field(e, 'message') === 'Connection timeout');
+  });
+}
+
 export function hasErrorType(err: unknown, type: string): boolean {
   return chain(err).some((e) => field(e, 'type') === type);
 }

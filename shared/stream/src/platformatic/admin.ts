@@ -3,7 +3,7 @@ import { Admin, ConfigResourceTypes, FetchIsolationLevels, IncrementalAlterConfi
 import type { BusAdmin, PartitionOffsets, TopicPartitionOffset, TopicSpec } from '../bus.js';
 import { StreamError } from '../errors.js';
 import { topicEntry, waitForLeaders } from '../client/topics.js';
-import { clientCall, hasApiId, isUnknownTopic, toStreamError } from './errors.js';
+import { clientCall, hasApiId, isTimedOut, isUnknownTopic, toStreamError } from './errors.js';
 
 /** ListOffsets' special timestamps: the log's end and its start. */
 const LATEST = -1n;
@@ -40,6 +40,7 @@ export class PlatformaticAdmin implements BusAdmin {
       partitions: async (name) => (await this.metadata([name], true)).topics.get(name)?.partitions ?? [],
       topics: () => this.listTopics(),
       notYet: (err) => isUnknownTopic(err) || hasApiId(err, 'LEADER_NOT_AVAILABLE'),
+      noAnswer: isTimedOut,
       toError: toStreamError,
     });
   }

@@ -2,7 +2,7 @@
  * @platformatic/kafka's errors (GenericError with `apiId` for broker errors, MultipleErrors
  * nesting the attempts of a retried call) become StreamErrors with the codes the runner acts on.
  */
-import { findErrorBy, UserError } from '@platformatic/kafka';
+import { findErrorBy, TimeoutError, UserError } from '@platformatic/kafka';
 import { StreamError } from '../errors.js';
 
 /** The broker's answers to a producer that a newer one with its transactional id replaced. */
@@ -23,6 +23,17 @@ export function hasApiId(err: unknown, ...apiIds: readonly string[]): boolean {
  */
 export function isUnknownTopic(err: unknown): boolean {
   return hasApiId(err, UNKNOWN_TOPIC) || (err instanceof UserError && err.message.startsWith('Unknown topic '));
+}
+
+/**
+ * A request or connection that timed out, however deeply the client nested it (its TimeoutError
+ * carries the network error's code, so it is known by its class).
+ */
+export function isTimedOut(err: unknown, depth = 0): boolean {
+  if (!(err instanceof Error) || depth > 10) return false;
+  if (err instanceof TimeoutError) return true;
+  if (err instanceof AggregateError && err.errors.some((e) => isTimedOut(e, depth + 1))) return true;
+  return isTimedOut(err.cause, depth + 1);
 }
 
 export function isFenced(err: unknown): boolean {
