@@ -32,6 +32,16 @@ function flakyAdmin(failures: number): { admin: Admin; calls: () => number } {
   return { admin: admin as unknown as Admin, calls: () => calls };
 }
 
+type OffsetRow = { partition: number; offset: string; high: string; low: string };
+
+/** A healthy metadata admin whose offset request answers `answer(n)` on its n-th call. */
+function offsetsAdmin(answer: (call: number) => OffsetRow[]): { admin: Admin; offsetCalls: () => number; metadataCalls: () => number } {
+  let offsetCalls = 0;
+  const metadata = flakyAdmin(0);
+  const admin = { ...metadata.admin, fetchTopicOffsets: async () => answer(++offsetCalls) } as unknown as Admin;
+  return { admin, offsetCalls: () => offsetCalls, metadataCalls: metadata.calls };
+}
+
 test('the TypeError is the one kafkajs throws on a null metadata answer', () => {
   assert.match(nullMetadataError().message, /Cannot read properties of null \(reading 'topicMetadata'\)/);
 });
@@ -52,22 +62,16 @@ test('a metadata answer that stays null fails with a stream error, after a bound
 });
 
 test('fetching offsets waits for the leaders and asks again after a leader moved (NOT_LEADER_FOR_PARTITION past kafkajs retries)', async () => {
-  let offsetCalls = 0;
-  const metadata = flakyAdmin(0);
-  const admin = {
-    ...metadata.admin,
-    fetchTopicOffsets: async () => {
-      offsetCalls++;
-      if (offsetCalls === 1) {
-        const notLeader = Object.assign(new Error('This server is not the leader for that topic-partition'), { type: 'NOT_LEADER_FOR_PARTITION' });
-        throw Object.assign(new Error(notLeader.message), { name: 'KafkaJSNumberOfRetriesExceeded', cause: notLeader });
-      }
-      return [{ partition: 0, offset: '7', high: '7', low: '0' }, { partition: 1, offset: '3', high: '3', low: '0' }];
-    },
-  } as unknown as Admin;
+  const { admin, offsetCalls, metadataCalls } = offsetsAdmin((call) => {
+    if (call === 1) {
+      const notLeader = Object.assign(new Error('This server is not the leader for that topic-partition'), { type: 'NOT_LEADER_FOR_PARTITION' });
+      throw Object.assign(new Error(notLeader.message), { name: 'KafkaJSNumberOfRetriesExceeded', cause: notLeader });
+    }
+    return [{ partition: 0, offset: '7', high: '7', low: '0' }, { partition: 1, offset: '3', high: '3', low: '0' }];
+  });
   const offsets = await new KafkaAdmin(admin).fetchTopicOffsets('b');
-  assert.equal(offsetCalls, 2);
-  assert.ok(metadata.calls() >= 1, 'the leaders were waited for before asking again');
+  assert.equal(offsetCalls(), 2);
+  assert.ok(metadataCalls() >= 1, 'the leaders were waited for before asking again');
   assert.deepEqual(offsets, [{ partition: 0, low: 0, high: 7 }, { partition: 1, low: 0, high: 3 }]);
 });
 
@@ -77,23 +81,17 @@ test('another error while fetching offsets still fails at once', async () => {
 });
 
 test('an offset the broker did not know (-1, no error code) is asked for again, never returned', async () => {
-  let offsetCalls = 0;
-  const metadata = flakyAdmin(0);
-  const admin = {
-    ...metadata.admin,
-    fetchTopicOffsets: async () => {
-      offsetCalls++;
-      const high = offsetCalls === 1 ? '-1' : '0';
-      return [{ partition: 0, offset: high, high, low: '0' }];
-    },
-  } as unknown as Admin;
+  const { admin, offsetCalls, metadataCalls } = offsetsAdmin((call) => {
+    const high = call === 1 ? '-1' : '0';
+    return [{ partition: 0, offset: high, high, low: '0' }];
+  });
   const offsets = await new KafkaAdmin(admin).fetchTopicOffsets('b');
-  assert.equal(offsetCalls, 2);
-  assert.ok(metadata.calls() >= 1, 'the leaders were waited for before asking again');
+  assert.equal(offsetCalls(), 2);
+  assert.ok(metadataCalls() >= 1, 'the leaders were waited for before asking again');
   assert.deepEqual(offsets, [{ partition: 0, low: 0, high: 0 }]);
 });
 
 test('offsets the broker never knows fail with the reason, not as -1', async () => {
-  const admin = { ...flakyAdmin(0).admin, fetchTopicOffsets: async () => [{ partition: 0, offset: '-1', high: '-1', low: '0' }] } as unknown as Admin;
+  const { admin } = offsetsAdmin(() => [{ partition: 0, offset: '-1', high: '-1', low: '0' }]);
   await assert.rejects(new KafkaAdmin(admin).fetchTopicOffsets('b'), (err: unknown) => err instanceof StreamError && /did not know partition 0's offsets/.test(err.message));
 });
