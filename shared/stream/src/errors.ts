@@ -20,6 +20,11 @@ export type StreamErrorCode =
   | 'WEIR_BUS_CLOSED'
   /** A broker-side or client-side Kafka failure, wrapped; the original is the `cause`. */
   | 'WEIR_BUS_KAFKA'
+  /**
+   * A request the broker answered only with timeouts (REQUEST_TIMED_OUT, or no answer within the
+   * request timeout), retried with backoff until it showed no progress for a stall.
+   */
+  | 'WEIR_BUS_TIMED_OUT'
   /** A record's bytes could not be decoded by the serde. */
   | 'WEIR_STAGE_DECODE'
   /** The stage threw while processing a record. */

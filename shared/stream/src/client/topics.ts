@@ -1,6 +1,7 @@
-/** Topic creation as both Kafka clients do it: the same request entry, and the same wait for leaders. */
+/** Topic creation as every Kafka client does it: the same request entry, the same retry of a timed-out create, the same wait for leaders. */
 import type { TopicSpec } from '../bus.js';
 import { StreamError } from '../errors.js';
+import { DEFAULT_RETRY, retryUntil, type RetryPolicy } from '../retry.js';
 import { sleep } from '../sleep.js';
 
 /**
@@ -21,6 +22,69 @@ export function topicEntry(spec: TopicSpec) {
     replicationFactor: spec.replicationFactor ?? -1,
     configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
   };
+}
+
+export interface TopicCreate {
+  /** One CreateTopics request for the topic: true if it created it, false if the topic existed already. */
+  create(): Promise<boolean>;
+  /**
+   * Whether a failure only says the broker did not answer in time: the controller's
+   * REQUEST_TIMED_OUT (the topic was not created within the request's timeout, but its creation
+   * may still land) or a request the client gave up waiting for.
+   */
+  timedOut(err: unknown): boolean;
+  toError(err: unknown, operation: string): Error;
+}
+
+export interface TopicCreateOptions {
+  /** How long the broker may answer nothing but timeouts before the create gives up. */
+  stallMs?: number;
+  policy?: RetryPolicy;
+  /** For tests: the clock, the wait between attempts, and the jitter's random source. */
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/**
+ * Creates one topic, asking again with the project's backoff while the broker only times out: a
+ * starved controller answers REQUEST_TIMED_OUT while it is only slow (the crash test beside a CPU
+ * hog failed at its start so). A topic that exists on a later attempt is taken as this call's
+ * doing, since the timed-out create may have landed: true, as if the first answer had come. It
+ * gives up with WEIR_BUS_TIMED_OUT once timeouts alone have come for `stallMs`; any other
+ * failure ends it at once.
+ */
+export async function createTopicRetrying(topic: string, call: TopicCreate, options: TopicCreateOptions = {}): Promise<boolean> {
+  const { stallMs = LEADER_STALL_MS, policy = DEFAULT_RETRY, now = Date.now } = options;
+  let firstTimeout: number | null = null;
+  let attempts = 0;
+  try {
+    const created = await retryUntil(
+      () => {
+        attempts++;
+        return call.create();
+      },
+      {
+        policy,
+        retryable: (err) => {
+          if (!call.timedOut(err)) return false;
+          firstTimeout ??= now();
+          return now() - firstTimeout < stallMs;
+        },
+        ...(options.sleep ? { sleep: options.sleep } : {}),
+        ...(options.random ? { random: options.random } : {}),
+      },
+    );
+    return created || firstTimeout !== null;
+  } catch (err) {
+    const doing = `create topic ${topic}`;
+    if (firstTimeout === null || !call.timedOut(err)) throw call.toError(err, doing);
+    throw new StreamError(
+      'WEIR_BUS_TIMED_OUT',
+      `${doing}: the broker answered ${attempts} attempts with timeouts only, for ${now() - firstTimeout} ms (stall limit ${stallMs} ms); the last: ${call.toError(err, doing).message}`,
+      { cause: err },
+    );
+  }
 }
 
 export interface LeaderProbe {

@@ -6,8 +6,8 @@
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { BusAdmin, PartitionOffsets, TopicPartitionOffset, TopicSpec } from '../bus.js';
 import { StreamError } from '../errors.js';
-import { topicEntry, waitForLeaders } from '../client/topics.js';
-import { clientCall, errorCode, isTimedOut, LEADER_NOT_AVAILABLE, toStreamError } from './errors.js';
+import { createTopicRetrying, topicEntry, waitForLeaders } from '../client/topics.js';
+import { clientCall, errorCode, isCreateTimedOut, isTimedOut, LEADER_NOT_AVAILABLE, toStreamError } from './errors.js';
 
 const UNKNOWN_TOPIC_OR_PART = 3;
 
@@ -23,7 +23,13 @@ export class ConfluentAdmin implements BusAdmin {
   async createTopics(specs: TopicSpec[]): Promise<string[]> {
     // One call per topic: the client reports "created" for a whole call, not per topic.
     const created = await Promise.all(
-      specs.map((spec) => clientCall(`create topic ${spec.topic}`, () => this.admin.createTopics({ topics: [topicEntry(spec)] }))),
+      specs.map((spec) =>
+        createTopicRetrying(spec.topic, {
+          create: () => this.admin.createTopics({ topics: [topicEntry(spec)] }),
+          timedOut: isCreateTimedOut,
+          toError: toStreamError,
+        }),
+      ),
     );
     await Promise.all(specs.map((spec) => this.waitForLeaders(spec.topic)));
     return specs.filter((_, i) => created[i]).map((spec) => spec.topic);

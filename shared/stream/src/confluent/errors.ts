@@ -32,6 +32,16 @@ export function isTimedOut(err: unknown): boolean {
   return code !== undefined && TIMED_OUT_CODES.has(code);
 }
 
+/**
+ * A CreateTopics that timed out, which the client reports per topic inside a KafkaJSAggregateError:
+ * the controller's REQUEST_TIMED_OUT (the creation may still land) or the client's own timeout.
+ */
+export function isCreateTimedOut(err: unknown): boolean {
+  if (isTimedOut(err)) return true;
+  const errors = typeof err === 'object' && err !== null ? Reflect.get(err, 'errors') : undefined;
+  return Array.isArray(errors) && errors.some((e: unknown) => isTimedOut(e));
+}
+
 export function isFenced(err: unknown): boolean {
   const code = errorCode(err);
   return code !== undefined && FENCED_CODES.has(code);

@@ -2,8 +2,8 @@ import type { Admin, ConfigResourceTypes } from 'kafkajs';
 import type { BusAdmin, PartitionOffsets, TopicPartitionOffset, TopicSpec } from '../bus.js';
 import { StreamError } from '../errors.js';
 import { sleep } from '../sleep.js';
-import { topicEntry, waitForLeaders } from '../client/topics.js';
-import { hasErrorType, isTimedOut, kafkaCall, toStreamError } from './errors.js';
+import { createTopicRetrying, topicEntry, waitForLeaders } from '../client/topics.js';
+import { hasErrorType, isCreateTimedOut, isTimedOut, kafkaCall, toStreamError } from './errors.js';
 
 /**
  * kafkajs's ConfigResourceTypes.TOPIC. Its enum exists at runtime, but Node's ESM loader cannot
@@ -20,11 +20,13 @@ export class KafkaAdmin implements BusAdmin {
     // One call per topic: kafkajs reports "created" for a whole call, not per topic.
     const created = await Promise.all(
       specs.map((spec) =>
-        kafkaCall(`create topic ${spec.topic}`, () =>
+        createTopicRetrying(spec.topic, {
           // kafkajs's own wait gives up when the broker's metadata does not list the new topic
           // yet (UNKNOWN_TOPIC_OR_PARTITION); waitForLeaders below waits that out.
-          this.admin.createTopics({ waitForLeaders: false, topics: [topicEntry(spec)] }),
-        ),
+          create: () => this.admin.createTopics({ waitForLeaders: false, topics: [topicEntry(spec)] }),
+          timedOut: isCreateTimedOut,
+          toError: toStreamError,
+        }),
       ),
     );
     await Promise.all(specs.map((spec) => this.waitForLeaders(spec.topic)));

@@ -5,14 +5,25 @@ import { StreamError } from '../errors.js';
 const FENCED_CODES = new Set([47, 90]);
 const FENCED_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
 
-function field(err: unknown, name: 'code' | 'type' | 'cause' | 'message' | 'name'): unknown {
+function field(err: unknown, name: 'code' | 'type' | 'cause' | 'errors' | 'message' | 'name'): unknown {
   return typeof err === 'object' && err !== null && name in err ? Reflect.get(err, name) : undefined;
 }
 
-/** The error and every `cause` below it: kafkajs wraps protocol errors in retry errors. */
+/**
+ * The error and every error below it: kafkajs wraps protocol errors in retry errors (`cause`),
+ * and answers a CreateTopics with a KafkaJSAggregateError of per-topic errors (`errors`).
+ */
 function chain(err: unknown): unknown[] {
   const seen: unknown[] = [];
-  for (let e: unknown = err; e !== undefined && seen.length < 10; e = field(e, 'cause')) seen.push(e);
+  const queue: unknown[] = [err];
+  while (queue.length > 0 && seen.length < 20) {
+    const e = queue.shift();
+    if (e === undefined || e === null || seen.includes(e)) continue;
+    seen.push(e);
+    queue.push(field(e, 'cause'));
+    const errors = field(e, 'errors');
+    if (Array.isArray(errors)) queue.push(...(errors as unknown[]));
+  }
   return seen;
 }
 
@@ -48,6 +59,14 @@ export function isTimedOut(err: unknown): boolean {
     const name = field(e, 'name');
     return name === 'KafkaJSRequestTimeoutError' || (name === 'KafkaJSConnectionError' && field(e, 'message') === 'Connection timeout');
   });
+}
+
+/**
+ * A CreateTopics that timed out: the controller answered the topic REQUEST_TIMED_OUT (its creation
+ * may still land), or kafkajs gave up waiting for the answer.
+ */
+export function isCreateTimedOut(err: unknown): boolean {
+  return isTimedOut(err) || hasErrorType(err, 'REQUEST_TIMED_OUT');
 }
 
 export function hasErrorType(err: unknown, type: string): boolean {

@@ -2,7 +2,7 @@
 import { Admin, ConfigResourceTypes, FetchIsolationLevels, IncrementalAlterConfigOperationTypes, type ClusterMetadata } from '@platformatic/kafka';
 import type { BusAdmin, PartitionOffsets, TopicPartitionOffset, TopicSpec } from '../bus.js';
 import { StreamError } from '../errors.js';
-import { topicEntry, waitForLeaders } from '../client/topics.js';
+import { createTopicRetrying, topicEntry, waitForLeaders } from '../client/topics.js';
 import { clientCall, hasApiId, isTimedOut, isUnknownTopic, toStreamError } from './errors.js';
 
 /** ListOffsets' special timestamps: the log's end and its start. */
@@ -19,20 +19,27 @@ export class PlatformaticAdmin implements BusAdmin {
     return specs.filter((_, i) => created[i]).map((spec) => spec.topic);
   }
 
-  private async createTopic(spec: TopicSpec): Promise<boolean> {
+  private createTopic(spec: TopicSpec): Promise<boolean> {
     const entry = topicEntry(spec);
-    try {
-      await this.client.createTopics({
-        topics: [entry.topic],
-        partitions: entry.numPartitions,
-        replicas: entry.replicationFactor,
-        configs: entry.configEntries,
-      });
-      return true;
-    } catch (err) {
-      if (hasApiId(err, 'TOPIC_ALREADY_EXISTS')) return false;
-      throw toStreamError(err, `create topic ${spec.topic}`);
-    }
+    return createTopicRetrying(spec.topic, {
+      create: async () => {
+        try {
+          await this.client.createTopics({
+            topics: [entry.topic],
+            partitions: entry.numPartitions,
+            replicas: entry.replicationFactor,
+            configs: entry.configEntries,
+          });
+          return true;
+        } catch (err) {
+          if (hasApiId(err, 'TOPIC_ALREADY_EXISTS')) return false;
+          throw err;
+        }
+      },
+      // The controller's REQUEST_TIMED_OUT: the creation may still land.
+      timedOut: (err) => isTimedOut(err) || hasApiId(err, 'REQUEST_TIMED_OUT'),
+      toError: toStreamError,
+    });
   }
 
   private waitForLeaders(topic: string): Promise<void> {
