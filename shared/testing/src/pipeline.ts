@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { SCORES_TOPIC, SESSIONS_TOPIC, logsTopic, type ScoreRecord, type SessionFeatures } from '@weir/contracts';
 import { ensurePipelineTopics, namespacedSerde, topicIn } from '@weir/pipeline';
 import type { SimulatedSession } from '@weir/simulator';
-import type { Bus } from '@weir/stream';
+import { parseDuration, type Bus } from '@weir/stream';
 import { deleteTopics, startService, stageStarted, tailTopic, terminate, waitForProgress, type ServiceProcess, type TopicTail } from './services.js';
 
 export const STAGES = ['sessionize', 'window', 'score'] as const;
@@ -26,6 +26,11 @@ export interface PipelineRun {
   restart(stage: StageName, overrides?: Record<string, string>): Promise<ServiceProcess>;
   /** Whether the window stage runs without its idle close until `windowIdleFromEnd` (see PipelineOptions). */
   readonly windowIdleDeferred: boolean;
+  /**
+   * The stages' idle closes in milliseconds (0: off). At the end of the traffic the last sessions
+   * and windows close only on them, so nothing moves for that long by design (see `settled`).
+   */
+  readonly idleMs: { sessionize: number; window: number };
   /** Restarts the window stage (SIGTERM, then start) with its idle close `windowIdle` on. */
   windowIdleFromEnd(): Promise<void>;
   sessions: TopicTail<SessionFeatures>;
@@ -56,6 +61,12 @@ export interface PipelineOptions {
   servers?: Record<string, string>;
   /** Variables for every stage service (not ingest). */
   stageEnv?: Record<string, string>;
+}
+
+function durationMs(option: string, text: string): number {
+  const parsed = parseDuration(text);
+  if (!parsed.ok) throw new Error(`pipeline option ${option}=${JSON.stringify(text)}: ${parsed.problem}`);
+  return parsed.value;
 }
 
 export function newRun(kind: string): string {
@@ -113,6 +124,7 @@ export async function startPipeline(bus: Bus, run: string, names: string[], opti
     },
     restart,
     windowIdleDeferred: options.deferWindowIdle === true,
+    idleMs: { sessionize: durationMs('sessionizeIdle', options.sessionizeIdle), window: durationMs('windowIdle', options.windowIdle) },
     async windowIdleFromEnd() {
       const window = services.get('window')!;
       assert.deepEqual(await terminate(window, 60_000), { code: 0, signal: null }, 'the window stage exits 0 on SIGTERM');
@@ -190,17 +202,22 @@ export function finalScores(pipeline: PipelineRun): Map<string, ScoreRecord> {
 
 /**
  * Waits until every accepted line is in a closed session and every closed session has its final
- * score, for as long as session or score records keep arriving: fails once none has for `stallMs`.
+ * score, for as long as session or score records keep arriving: fails once none has for `stallMs`
+ * beyond the idle close the wait is for. The traffic's last sessions close only on sessionize's
+ * idle close, and the last windows (so the last final scores) only on the window stage's: no
+ * record arrives for that long by design, and a wait that counted it as a stall failed every run
+ * whose idle close outlasted `stallMs` (`pnpm chaos`'s registry outage: a 150 s window idle close
+ * against a 120 s stall, every line in a closed session and 120 sessions unscored).
  */
 export async function settled(pipeline: PipelineRun, accepted: number, stallMs = 120_000): Promise<void> {
   const counted = () => [...closedSessions(pipeline).values()].reduce((n, s) => n + s.requestCount, 0);
   const unscored = () => [...closedSessions(pipeline).keys()].filter((id) => !finalScores(pipeline).has(id));
   const arrived = () => `${pipeline.sessions.records.length} session and ${pipeline.scores.records.length} score records`;
   try {
-    await waitForProgress(`${accepted} lines in closed sessions`, () => counted() >= accepted, arrived, stallMs);
+    await waitForProgress(`${accepted} lines in closed sessions`, () => counted() >= accepted, arrived, stallMs + pipeline.idleMs.sessionize);
     // The window stage's input is complete now: only from here may it close windows on idle.
     if (pipeline.windowIdleDeferred) await pipeline.windowIdleFromEnd();
-    await waitForProgress('a final score for every closed session', () => unscored().length === 0, arrived, stallMs);
+    await waitForProgress('a final score for every closed session', () => unscored().length === 0, arrived, stallMs + pipeline.idleMs.window);
   } catch (err) {
     // What each service last said is what tells a stuck stage from a slow one.
     const logs = [...pipeline.services.values()].map((s) => `--- ${s.name}\n${s.output().split('\n').slice(-15).join('\n')}`);
