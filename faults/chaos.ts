@@ -3,18 +3,23 @@
  * a minute, the registry frozen 60 s, Elasticsearch down 2 minutes, ten SIGKILLs per stage under
  * at-least-once and exactly-once, and the crash tests with a CPU hog. Progress lines as each test goes; at the end a table of every fault with its
  * measured recovery, the sessions compared and the outcome. `pnpm chaos [file ...]` runs only
- * those test files. Uses the servers `pnpm test` uses (started if needed); the faults that stop
- * a server start private ones.
+ * those test files; `--test-name-pattern=...` (any `--test-*` option) goes to node's test runner. Uses the servers `pnpm test` uses (started if needed); the faults that stop
+ * a server start private ones. Each test file's whole output goes to `.infra/chaos/<file>.log`; a
+ * failure prints its own message (the spec reporter's error block) and that log's path.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { createWriteStream, mkdirSync, readdirSync } from 'node:fs';
+import { once } from 'node:events';
+import { basename, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ensureInfra } from '../scripts/infra/ensure.js';
 
 const root = join(import.meta.dirname, '..');
 const args = process.argv.slice(2).filter((a) => a !== '--');
-const files = args.length > 0 ? args : [
+// Node test runner options (`--test-name-pattern=at-least-once`) go to every file's run.
+const runnerArgs = args.filter((a) => a.startsWith('--test-'));
+const fileArgs = args.filter((a) => !a.startsWith('--test-'));
+const files = fileArgs.length > 0 ? fileArgs : [
   // *.chaos.ts: faults run here only, not in `pnpm test` (see each file for why).
   ...readdirSync(import.meta.dirname).filter((f) => f.endsWith('.test.ts') || f.endsWith('.chaos.ts')).map((f) => relative(root, join(import.meta.dirname, f))),
   'services/sessionize/test/crash.test.ts',
@@ -32,19 +37,27 @@ const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s`;
 const log = (line: string) => process.stderr.write(`[chaos ${elapsed()}] ${line}\n`);
 const servers = await ensureInfra({ log });
+const logDir = join(root, '.infra', 'chaos');
+mkdirSync(logDir, { recursive: true });
 const rows: Row[] = [];
 const failures: string[] = [];
 
 for (const [index, file] of files.entries()) {
   log(`(${index + 1}/${files.length}) ${file}`);
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', file], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...runnerArgs, file], {
     cwd: root,
     env: { ...process.env, ...servers, WEIR_CHAOS: 'long' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  const logPath = join(logDir, `${basename(file)}.log`);
+  const logFile = createWriteStream(logPath);
+  const keep = (line: string) => {
     output.push(line);
+    logFile.write(`${line}\n`);
+  };
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    keep(line);
     // The tests' own progress lines ([fault ...]): the spec reporter forwards a test file's
     // stderr to its stdout.
     if (line.startsWith('[fault')) log(`  ${line}`);
@@ -64,15 +77,32 @@ for (const [index, file] of files.entries()) {
     }
   });
   createInterface({ input: child.stderr! }).on('line', (line) => {
+    keep(line);
     if (line.startsWith('[fault')) log(`  ${line}`);
-    else output.push(line);
   });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  // 'close', not 'exit': every line of both pipes has been read by then.
+  const [code] = (await once(child, 'close')) as [number | null];
+  logFile.end();
+  await once(logFile, 'close');
   if (code !== 0) {
-    // The failure's message and the services' last lines are in the test's own output.
     if (!failures.some((f) => f.startsWith(file))) failures.push(`${file}: exit ${code}`);
-    process.stderr.write(output.slice(-60).join('\n') + '\n');
+    process.stderr.write(`${failureReport(output)}\n${file}: whole output in ${relative(process.cwd(), logPath)}\n`);
   }
+}
+
+/**
+ * The spec reporter's own account of the failures: the block under its closing "✖ failing
+ * tests:" line (each failed test with its error: the assert message, the diff, the stack), without
+ * the service log lines a test or its hooks printed meanwhile. The output's end when it has no
+ * such block (the file's process died before its report).
+ */
+function failureReport(output: string[]): string {
+  const start = output.lastIndexOf('✖ failing tests:');
+  if (start < 0) return output.slice(-60).join('\n');
+  // The block's lines: "test at file:line:col", "✖ name (ms)", and the indented error under it.
+  const block = output.slice(start).filter((line) => line === '' || line.startsWith('test at ') || line.startsWith('✖ ') || /^\s/.test(line));
+  const LIMIT = 200;
+  return block.length <= LIMIT ? block.join('\n') : [...block.slice(0, LIMIT), `  ... ${block.length - LIMIT} more lines`].join('\n');
 }
 
 const headers: Row = { fault: 'fault', recovery: 'recovery', sessions: 'sessions', outcome: 'outcome', seconds: 'seconds' };

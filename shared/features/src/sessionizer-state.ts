@@ -25,7 +25,16 @@ export interface SessionSnapshot {
   pending: number;
   dirtySince: number;
   acc: AccumulatorSnapshot;
+  /** Only when above 0: sessions of its key with the same first time closed before it (its id tells it from them). */
+  repeat?: number;
 }
+
+/**
+ * Sessions closed before the watermark passed their first event (an idle flush, the open-session
+ * cap): the plain id of their customer, key and first time, that first time, and how many such
+ * sessions there were. Small on purpose: it rides in every checkpoint's meta entry.
+ */
+export type ClosedEarly = [plainId: string, firstTime: number, sessions: number];
 
 export interface SessionizerSnapshot {
   version: number;
@@ -40,6 +49,8 @@ export interface SessionizerSnapshot {
   /** Buffered events in processing order, each with its arrival sequence number. */
   buffer: Array<{ seq: number; event: RequestEvent }>;
   sessions: SessionSnapshot[];
+  /** Absent when none (and in snapshots taken before it existed). */
+  closedEarly?: ClosedEarly[];
 }
 
 function fail(message: string): never {
@@ -61,6 +72,14 @@ export function checkSessionizerSnapshot(value: unknown): asserts value is Sessi
   for (const item of snap.buffer) {
     if (typeof item?.seq !== 'number' || typeof item.event?.eventTime !== 'number') fail('malformed buffered event');
   }
+  if (snap.closedEarly !== undefined) {
+    if (!Array.isArray(snap.closedEarly)) fail('closedEarly must be an array');
+    for (const item of snap.closedEarly) {
+      if (!Array.isArray(item) || typeof item[0] !== 'string' || typeof item[1] !== 'number' || !Number.isInteger(item[2]) || item[2] < 1) {
+        fail('malformed closedEarly entry');
+      }
+    }
+  }
   for (const session of snap.sessions) {
     if (
       typeof session?.key !== 'string' ||
@@ -68,7 +87,8 @@ export function checkSessionizerSnapshot(value: unknown): asserts value is Sessi
       typeof session.id !== 'string' ||
       typeof session.seq !== 'number' ||
       typeof session.timer !== 'number' ||
-      typeof session.acc !== 'object'
+      typeof session.acc !== 'object' ||
+      (session.repeat !== undefined && !(Number.isInteger(session.repeat) && session.repeat > 0))
     ) {
       fail('malformed session');
     }

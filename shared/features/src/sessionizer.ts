@@ -31,7 +31,7 @@ import {
   type ResolvedSessionizerConfig,
   type SessionizerConfig,
 } from './sessionizer-config.js';
-import { checkSessionizerSnapshot, SESSIONIZER_SNAPSHOT_VERSION, type SessionSnapshot, type SessionizerSnapshot } from './sessionizer-state.js';
+import { checkSessionizerSnapshot, SESSIONIZER_SNAPSHOT_VERSION, type ClosedEarly, type SessionSnapshot, type SessionizerSnapshot } from './sessionizer-state.js';
 import { NO_ADDRESS, unkeyableReason } from './session-key.js';
 import { detach } from './strings.js';
 import { knownUserAgent, uaSignals, uaVersionsBehind } from './user-agent.js';
@@ -128,6 +128,8 @@ class OpenSession implements HeapItem {
   pending = 0;
   /** Time of the oldest unemitted event, or -1 when everything is emitted. */
   dirtySince = -1;
+  /** Sessions of this key with the same first time closed before this one (part of its id). */
+  repeat = 0;
 
   constructor(
     readonly seq: number,
@@ -169,8 +171,13 @@ function addressOf(session: OpenSession): string {
   return session.clientIp ?? session.key.slice(0, session.key.length - 1 - (session.userAgent?.length ?? 0));
 }
 
-export function sessionIdOf(customer: string, key: string, firstTime: number): string {
-  return digestHex([customer, key, String(firstTime)], 32);
+/**
+ * A session's id: its customer, key and first event time. `repeat` (above 0) tells it from the
+ * sessions of its key that started in the same millisecond and were closed before it (see
+ * Sessionizer's `closedEarly`); the first such session keeps the plain id.
+ */
+export function sessionIdOf(customer: string, key: string, firstTime: number, repeat = 0): string {
+  return digestHex(repeat > 0 ? [customer, key, String(firstTime), String(repeat)] : [customer, key, String(firstTime)], 32);
 }
 
 function checkEvent(event: RequestEvent): void {
@@ -196,6 +203,17 @@ export class Sessionizer {
   private late: LateEvent[] = [];
   /** Only while a checkpointing caller asked for changes (`trackChanges`): offline runs keep none. */
   private tracking: Tracking | null = null;
+  /**
+   * Sessions closed before the watermark passed their first event (an idle flush, the
+   * open-session cap), by their plain id: a later event of the key at that very time (a visitor's
+   * same-second requests cut by a pause in the input) opens a new session whose plain id would be
+   * theirs, and downstream a repeated id is the same session (the window stage ignores it as a
+   * replay, the score's last record replaces the first). Kept until the watermark passes the first
+   * time: every event of that time has been placed (or is late) by then.
+   */
+  private readonly closedEarly = new Map<string, ClosedEarly>();
+  /** Watermark from which `closedEarly` is next swept (not checkpointed: sweeping sooner or later changes no id). */
+  private nextSweep = Number.NEGATIVE_INFINITY;
 
   constructor(config: SessionizerConfig = {}) {
     this.config = resolveSessionizerConfig(config);
@@ -227,6 +245,7 @@ export class Sessionizer {
       if (this.tracking !== null) this.trackBuffered(this.tracking, item);
       if (event.eventTime > this.maxTime) this.maxTime = event.eventTime;
       this.drain(this.watermark);
+      this.sweepClosedEarly();
     }
     return this.output();
   }
@@ -240,6 +259,7 @@ export class Sessionizer {
     if (time > this.maxTime) {
       this.maxTime = time;
       this.drain(this.watermark);
+      this.sweepClosedEarly();
     }
     return this.output();
   }
@@ -311,8 +331,22 @@ export class Sessionizer {
     this.tracking?.log.touched.add(session);
   }
 
+  /** Forgets the early-closed sessions whose first time the watermark has passed (after a drain: every event before it is placed). */
+  private sweepClosedEarly(): void {
+    const watermark = this.watermark;
+    if (this.closedEarly.size === 0 || watermark < this.nextSweep) return;
+    for (const [id, [, firstTime]] of this.closedEarly) if (firstTime < watermark) this.closedEarly.delete(id);
+    // Swept at most once per lateness (at least a second) of event time: a sweep reads every entry.
+    this.nextSweep = watermark + Math.max(this.config.allowedLatenessMs, 1_000);
+  }
+
   private close(session: OpenSession, reason: CloseReason = null): void {
     this.emit(session, true, reason);
+    const firstTime = this.accumulators.get(session.slot, FIRST_TIME);
+    if (firstTime >= this.watermark) {
+      const plainId = sessionIdOf(session.customer, session.key, firstTime);
+      this.closedEarly.set(plainId, [plainId, firstTime, session.repeat + 1]);
+    }
     const byKey = this.sessions.get(session.customer);
     byKey?.delete(session.key);
     if (byKey?.size === 0) this.sessions.delete(session.customer);
@@ -353,7 +387,7 @@ export class Sessionizer {
     const profile: SessionProfile = { ua, versionsBehind: uaVersionsBehind(ua, acc.firstTime) };
     this.records.push({
       customer: session.customer,
-      sessionId: sessionIdOf(session.customer, session.key, acc.firstTime),
+      sessionId: sessionIdOf(session.customer, session.key, acc.firstTime, session.repeat),
       sessionKey: session.key,
       clientIp: addressOf(session),
       userAgent: session.userAgent,
@@ -404,6 +438,8 @@ export class Sessionizer {
       );
       byKey.set(stableKey, session);
       this.counters.sessionsOpened++;
+      // Its first event is this one: a session of the key closed early with this first time had its id.
+      session.repeat = this.closedEarly.get(sessionIdOf(event.customer, stableKey, time))?.[2] ?? 0;
     }
     const uaChanged = !isNew && event.userAgent !== session.previousUserAgent;
     if (uaChanged) session.previousUserAgent = internUserAgent(event.userAgent);
@@ -489,6 +525,7 @@ export class Sessionizer {
       nextSessionSeq: this.nextSessionSeq,
       nextArrivalSeq: this.nextArrivalSeq,
       counters: { ...this.counters },
+      ...(this.closedEarly.size > 0 ? { closedEarly: [...this.closedEarly.values()].map((entry): ClosedEarly => [...entry]) } : {}),
     };
   }
 
@@ -497,7 +534,7 @@ export class Sessionizer {
       seq: session.seq,
       customer: session.customer,
       key: session.key,
-      id: sessionIdOf(session.customer, session.key, this.accumulators.get(session.slot, FIRST_TIME)),
+      id: sessionIdOf(session.customer, session.key, this.accumulators.get(session.slot, FIRST_TIME), session.repeat),
       clientIp: addressOf(session),
       userAgent: session.userAgent,
       ...(session.previousUserAgent === session.userAgent ? {} : { previousUserAgent: session.previousUserAgent }),
@@ -505,6 +542,7 @@ export class Sessionizer {
       pending: session.pending,
       dirtySince: session.dirtySince,
       acc: snapshotAccumulator(new SessionAccumulator(this.accumulators, session.slot)),
+      ...(session.repeat > 0 ? { repeat: session.repeat } : {}),
     };
   }
 
@@ -519,13 +557,14 @@ export class Sessionizer {
     sessionizer.nextSessionSeq = snapshot.nextSessionSeq;
     sessionizer.nextArrivalSeq = snapshot.nextArrivalSeq;
     Object.assign(sessionizer.counters, snapshot.counters);
+    for (const entry of snapshot.closedEarly ?? []) sessionizer.closedEarly.set(entry[0], [...entry]);
     for (const item of snapshot.buffer) {
       sessionizer.buffer.push({ event: item.event, time: item.event.eventTime, seq: item.seq, heapIndex: -1 });
     }
     for (const saved of snapshot.sessions) {
       const acc = restoreAccumulator(saved.acc, sessionizer.accumulators);
       // The id is derived, not kept: a saved one that differs would split the session's records.
-      if (sessionIdOf(saved.customer, saved.key, acc.firstTime) !== saved.id) {
+      if (sessionIdOf(saved.customer, saved.key, acc.firstTime, saved.repeat) !== saved.id) {
         throw new FeatureError('WEIR_FEATURES_SNAPSHOT', `sessionizer snapshot: session ${saved.id} is not the id of its customer, key and first time`);
       }
       const userAgent = internUserAgent(saved.userAgent);
@@ -540,6 +579,7 @@ export class Sessionizer {
       );
       session.pending = saved.pending;
       session.dirtySince = saved.dirtySince;
+      session.repeat = saved.repeat ?? 0;
       // The saved key may lag (allowed); a changed config may bring the due time earlier.
       session.time = Math.min(saved.timer, sessionizer.nextDue(session));
       let byKey = sessionizer.sessions.get(saved.customer);

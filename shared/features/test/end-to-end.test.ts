@@ -82,3 +82,35 @@ test('a session against the baseline of its window', () => {
   assert.equal(requests.z, (session.requestCount - stats.mean) / Math.sqrt(stats.variance));
   assert.equal(relative.vector.z_request_count, requests.z);
 });
+
+test('an idle flush between a visitor\'s requests of one second: both sessions reach the window, every request counted once', () => {
+  // Issue #10 as the stages meet it: sessionize closes a partition's sessions when its input
+  // pauses (a flush), and the same visitor's next request has the first one's timestamp (logs
+  // count in seconds). Two sessions: with one id, the window stage took the second for a replay
+  // of the first (stale) and a reader keeping each session's last close lost the first's requests.
+  const config = { gapMs: 5 * 60_000, allowedLatenessMs: 60_000, updateEveryEvents: 0, updateAfterMs: 30_000 };
+  const sessionizer = new Sessionizer(config);
+  const window = new WindowBaseline({ sizeMs: 60_000, allowedLatenessMs: 30 * 60_000, updateEveryRecords: 0 });
+  const records: SessionFeatures[] = [];
+  const late: string[] = [];
+  const feed = (out: { records: readonly SessionFeatures[] }) => {
+    for (const record of out.records) {
+      records.push(record);
+      for (const entry of window.push(record).late) late.push(`${entry.kind} ${entry.record.sessionId}`);
+    }
+  };
+  const visitor = { clientIp: '10.9.0.1', userAgent: CHROME_130 };
+  feed(sessionizer.push(request({ ...visitor, eventTime: T0 + 5_000, path: '/' })));
+  feed(sessionizer.push(request({ ...visitor, eventTime: T0 + 5_000, path: '/app.js' })));
+  feed(sessionizer.flush());
+  for (const path of ['/a.css', '/b.png', '/c.png']) feed(sessionizer.push(request({ ...visitor, eventTime: T0 + 5_000, path })));
+  feed(sessionizer.push(request({ ...visitor, eventTime: T0 + 9_000, path: '/next' })));
+  feed(sessionizer.flush());
+
+  const lastClose = new Map(records.filter((r) => r.closed).map((r) => [r.sessionId, r.requestCount]));
+  assert.deepEqual([...lastClose.values()], [2, 4], 'two sessions, each with its own id');
+  assert.equal([...lastClose.values()].reduce((a, b) => a + b, 0), 6, 'every request in exactly one closed session');
+  assert.deepEqual(late, [], 'no record of the second session taken for a replay of the first');
+  const summary = window.flush().summaries.find((s) => s.closed && s.windowStart === T0 - (T0 % 60_000));
+  assert.equal(summary?.sessionCount, 2, 'the window counts both sessions');
+});

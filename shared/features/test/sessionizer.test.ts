@@ -447,3 +447,38 @@ test('without a cap no session is force-closed, and a negative or fractional cap
   assert.throws(() => new Sessionizer({ maxOpenSessions: -1 }), /maxOpenSessions/);
   assert.throws(() => new Sessionizer({ maxOpenSessions: 1.5 }), /maxOpenSessions/);
 });
+
+test('a session closed early (an idle flush) and one of the same key starting in the same second get different ids, also across a restore', () => {
+  // Issue #10: a stream paused between two requests of one second (an idle close in between)
+  // made two sessions with one id; downstream the second replaced the first (its lines uncounted).
+  const config = { gapMs: 5 * 60_000, allowedLatenessMs: 60_000, updateEveryEvents: 0, updateAfterMs: 0 };
+  const ids = (out: SessionizerOutput) => out.records.filter((r) => r.closed).map((r) => [r.sessionId, r.firstTime - T0, r.requestCount]);
+  const sessionizer = new Sessionizer(config);
+  sessionizer.push(at(100, { path: '/a' }));
+  sessionizer.push(at(100, { path: '/b' }));
+  const first = ids(sessionizer.flush());
+  assert.deepEqual(first, [[sessionIdOf('shop', `10.0.0.1|${CHROME_130}`, T0 + 100_000), 100_000, 2]], 'the first keeps the id of its key and first time');
+  // The same second again, twice, with a restore between: three sessions, three ids.
+  sessionizer.push(at(100, { path: '/c' }));
+  const second = ids(sessionizer.flush());
+  const restored = Sessionizer.restore(decodeSessionizerSnapshot(encodeSessionizerSnapshot(sessionizer.snapshot())), config);
+  restored.push(at(100, { path: '/d' }));
+  restored.push(at(101, { path: '/e' }));
+  const third = ids(restored.flush());
+  const all = [...first, ...second, ...third];
+  assert.deepEqual(all.map(([, first, count]) => [first, count]), [[100_000, 2], [100_000, 1], [100_000, 2]]);
+  assert.equal(new Set(all.map(([id]) => id)).size, 3, `distinct ids: ${all.map(([id]) => id).join(' ')}`);
+  // Replayed from the same snapshot, the same ids: they depend on the input alone.
+  const replay = Sessionizer.restore(decodeSessionizerSnapshot(encodeSessionizerSnapshot(sessionizer.snapshot())), config);
+  replay.push(at(100, { path: '/d' }));
+  replay.push(at(101, { path: '/e' }));
+  assert.deepEqual(ids(replay.flush()), third);
+});
+
+test('a session closed on its gap leaves nothing behind: the next one of its key is told apart by its first time', () => {
+  const sessionizer = new Sessionizer({ gapMs: 60_000, allowedLatenessMs: 0, updateEveryEvents: 0, updateAfterMs: 0 });
+  sessionizer.push(at(0));
+  const closed = sessionizer.push(at(120)).records.filter((r) => r.closed);
+  assert.equal(closed.length, 1);
+  assert.equal(sessionizer.snapshot().closedEarly, undefined, 'nothing remembered for a session closed by event time');
+});

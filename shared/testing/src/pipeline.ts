@@ -169,6 +169,7 @@ export async function startPipeline(bus: Bus, run: string, names: string[], opti
       await Promise.all([...services.values()].map((s) => s.stop(10_000)));
       // Every topic of the run is named after it: its namespace, its groups' dead letters and
       // changelogs (`<run>-<stage>...`), its customers' logs.
+      if (process.env.WEIR_TEST_KEEP_TOPICS) return;
       const ours = (await bus.admin.listTopics()).filter((t) => t.startsWith(`${run}.`) || t.startsWith(`${run}-`) || t.startsWith(`${logsTopic(run)}-`));
       await deleteTopics(bus, ours);
       const es = servers.ELASTICSEARCH_URL ?? process.env.ELASTICSEARCH_URL;
