@@ -59,6 +59,7 @@ export {
 export {
   decodeSessionizerSnapshot,
   encodeSessionizerSnapshot,
+  type ClosedEarly,
   type SessionizerSnapshot,
   type SessionSnapshot,
 } from './sessionizer-state.js';

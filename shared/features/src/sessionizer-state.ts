@@ -32,7 +32,7 @@ export interface SessionSnapshot {
 /**
  * Sessions closed before the watermark passed their first event (an idle flush, the open-session
  * cap): the plain id of their customer, key and first time, that first time, and how many such
- * sessions there were. Small on purpose: it rides in every checkpoint's meta entry.
+ * sessions there were. A checkpointing stage writes each as a part of its own.
  */
 export type ClosedEarly = [plainId: string, firstTime: number, sessions: number];
 

@@ -96,12 +96,16 @@ export interface SessionizerChanges {
   sessions: SessionSnapshot[];
   closed: Array<{ customer: string; key: string }>;
   bufferChunks: BufferChunk[];
+  /** Sessions closed early (see `closedEarly`) remembered since the last take, or forgotten (null): one part each, never in the meta entry, which a flush of many would outgrow. */
+  closedEarly: Array<[plainId: string, entry: ClosedEarly | null]>;
 }
 
 interface ChangeLog {
   touched: Set<OpenSession>;
   closed: Map<string, { customer: string; key: string }>;
   chunks: Set<number>;
+  /** Plain ids of `closedEarly` entries added or removed. */
+  early: Set<string>;
 }
 
 interface Tracking {
@@ -110,7 +114,7 @@ interface Tracking {
   buffer: Map<number, Map<number, BufferedEvent>>;
 }
 
-const newChangeLog = (): ChangeLog => ({ touched: new Set(), closed: new Map(), chunks: new Set() });
+const newChangeLog = (): ChangeLog => ({ touched: new Set(), closed: new Map(), chunks: new Set(), early: new Set() });
 const chunkOf = (seq: number) => Math.floor(seq / BUFFER_CHUNK);
 
 const changeKey = (customer: string, key: string) => `${customer}\u0000${key}`;
@@ -335,7 +339,11 @@ export class Sessionizer {
   private sweepClosedEarly(): void {
     const watermark = this.watermark;
     if (this.closedEarly.size === 0 || watermark < this.nextSweep) return;
-    for (const [id, [, firstTime]] of this.closedEarly) if (firstTime < watermark) this.closedEarly.delete(id);
+    for (const [id, [, firstTime]] of this.closedEarly) {
+      if (firstTime >= watermark) continue;
+      this.closedEarly.delete(id);
+      this.tracking?.log.early.add(id);
+    }
     // Swept at most once per lateness (at least a second) of event time: a sweep reads every entry.
     this.nextSweep = watermark + Math.max(this.config.allowedLatenessMs, 1_000);
   }
@@ -346,6 +354,7 @@ export class Sessionizer {
     if (firstTime >= this.watermark) {
       const plainId = sessionIdOf(session.customer, session.key, firstTime);
       this.closedEarly.set(plainId, [plainId, firstTime, session.repeat + 1]);
+      this.tracking?.log.early.add(plainId);
     }
     const byKey = this.sessions.get(session.customer);
     byKey?.delete(session.key);
@@ -466,19 +475,26 @@ export class Sessionizer {
     for (const byKey of this.sessions.values()) {
       for (const session of byKey.values()) sessions.push(this.sessionSnapshot(session));
     }
-    return { ...this.meta(), buffer: this.buffer.sorted().map((item) => ({ seq: item.seq, event: item.event })), sessions };
+    return {
+      ...this.meta(),
+      buffer: this.buffer.sorted().map((item) => ({ seq: item.seq, event: item.event })),
+      sessions,
+      ...(this.closedEarly.size > 0 ? { closedEarly: [...this.closedEarly.values()].map((entry): ClosedEarly => [...entry]) } : {}),
+    };
   }
 
   /**
    * From now on, record what changes for `takeChanges`. A checkpointing caller turns it on once
    * its state holds this sessionizer's full snapshot (a fresh one, or the one it was restored from).
-   * `rewriteBuffer`: report every buffer chunk as changed (the state held the buffer elsewhere).
+   * `rewriteBuffer`: report every buffer chunk as changed (the state held the buffer elsewhere);
+   * `rewriteClosedEarly`: the same for the sessions closed early.
    */
-  trackChanges(options: { rewriteBuffer?: boolean } = {}): void {
+  trackChanges(options: { rewriteBuffer?: boolean; rewriteClosedEarly?: boolean } = {}): void {
     if (this.tracking !== null) return;
     const tracking: Tracking = { log: newChangeLog(), buffer: new Map() };
     for (const item of this.buffer.sorted()) this.trackBuffered(tracking, item);
     if (!options.rewriteBuffer) tracking.log.chunks.clear();
+    if (options.rewriteClosedEarly) for (const id of this.closedEarly.keys()) tracking.log.early.add(id);
     this.tracking = tracking;
   }
 
@@ -502,7 +518,7 @@ export class Sessionizer {
   takeChanges(): SessionizerChanges {
     const tracking = this.tracking;
     if (tracking === null) throw new FeatureError('WEIR_FEATURES_INVALID_INPUT', 'takeChanges before trackChanges');
-    const { touched, closed, chunks } = tracking.log;
+    const { touched, closed, chunks, early } = tracking.log;
     tracking.log = newChangeLog();
     const sessions: SessionSnapshot[] = [];
     for (const session of touched) {
@@ -514,7 +530,11 @@ export class Sessionizer {
       const events = tracking.buffer.get(chunk);
       bufferChunks.push({ chunk, events: events === undefined ? [] : [...events.values()].map((item) => ({ seq: item.seq, event: item.event })) });
     }
-    return { meta: { ...this.meta(), buffer: [], sessions: [] }, sessions, closed: [...closed.values()], bufferChunks };
+    const closedEarly = [...early].map((id): [string, ClosedEarly | null] => {
+      const entry = this.closedEarly.get(id);
+      return [id, entry === undefined ? null : [...entry]];
+    });
+    return { meta: { ...this.meta(), buffer: [], sessions: [] }, sessions, closed: [...closed.values()], bufferChunks, closedEarly };
   }
 
   private meta(): Omit<SessionizerSnapshot, 'buffer' | 'sessions'> {
@@ -525,7 +545,6 @@ export class Sessionizer {
       nextSessionSeq: this.nextSessionSeq,
       nextArrivalSeq: this.nextArrivalSeq,
       counters: { ...this.counters },
-      ...(this.closedEarly.size > 0 ? { closedEarly: [...this.closedEarly.values()].map((entry): ClosedEarly => [...entry]) } : {}),
     };
   }
 

@@ -277,6 +277,7 @@ test('checkpoint → restore → continue gives exactly the uninterrupted run’
 class ChangeApplied {
   readonly sessions = new Map<string, SessionizerSnapshot['sessions'][number]>();
   readonly buffer = new Map<number, SessionizerSnapshot['buffer']>();
+  readonly closedEarly = new Map<string, NonNullable<SessionizerSnapshot['closedEarly']>[number]>();
   meta: SessionizerSnapshot | undefined;
 
   apply(sessionizer: Sessionizer): void {
@@ -288,6 +289,10 @@ class ChangeApplied {
       if (c.events.length === 0) assert.ok(this.buffer.delete(c.chunk), `emptied chunk ${c.chunk} was written before`);
       else this.buffer.set(c.chunk, c.events);
     }
+    for (const [id, early] of changes.closedEarly) {
+      if (early === null) assert.ok(this.closedEarly.delete(id), `forgotten ${id} was written before`);
+      else this.closedEarly.set(id, early);
+    }
     this.meta = changes.meta;
   }
 
@@ -296,13 +301,19 @@ class ChangeApplied {
       ...this.meta!,
       buffer: [...this.buffer.values()].flat().sort((a, b) => a.seq - b.seq),
       sessions: [...this.sessions.values()].sort((a, b) => a.seq - b.seq),
+      ...(this.closedEarly.size > 0 ? { closedEarly: [...this.closedEarly.values()].sort((a, b) => a[0].localeCompare(b[0])) } : {}),
     };
   }
 }
 
 /** A full snapshot in a canonical order, to compare with what the changes rebuilt. */
 function canonical(snapshot: SessionizerSnapshot): SessionizerSnapshot {
-  return { ...snapshot, buffer: [...snapshot.buffer].sort((a, b) => a.seq - b.seq), sessions: [...snapshot.sessions].sort((a, b) => a.seq - b.seq) };
+  return {
+    ...snapshot,
+    buffer: [...snapshot.buffer].sort((a, b) => a.seq - b.seq),
+    sessions: [...snapshot.sessions].sort((a, b) => a.seq - b.seq),
+    ...(snapshot.closedEarly ? { closedEarly: [...snapshot.closedEarly].sort((a, b) => a[0].localeCompare(b[0])) } : {}),
+  };
 }
 
 test('changes taken after every batch add up to the full snapshot, and restore to the uninterrupted run', () => {
@@ -481,4 +492,30 @@ test('a session closed on its gap leaves nothing behind: the next one of its key
   const closed = sessionizer.push(at(120)).records.filter((r) => r.closed);
   assert.equal(closed.length, 1);
   assert.equal(sessionizer.snapshot().closedEarly, undefined, 'nothing remembered for a session closed by event time');
+});
+
+test('sessions closed early are changes of their own, not in the meta entry; restored from them, the next session still gets its own id', () => {
+  const config = { gapMs: 5 * 60_000, allowedLatenessMs: 60_000, updateEveryEvents: 0, updateAfterMs: 0 };
+  const closedIds = (out: SessionizerOutput) => out.records.filter((r) => r.closed).map((r) => r.sessionId);
+  const sessionizer = new Sessionizer(config);
+  sessionizer.trackChanges();
+  const state = new ChangeApplied();
+  sessionizer.push(at(100, { path: '/a' }));
+  state.apply(sessionizer);
+  const [first] = closedIds(sessionizer.flush());
+  state.apply(sessionizer);
+  assert.equal(state.closedEarly.size, 1);
+  assert.equal(state.meta?.closedEarly, undefined, 'the meta entry stays small');
+  assert.deepStrictEqual(state.snapshot(), canonical(sessionizer.snapshot()));
+  const restored = Sessionizer.restore(state.snapshot(), config);
+  restored.push(at(100, { path: '/b' }));
+  const [second] = closedIds(restored.flush());
+  assert.ok(first && second && first !== second, `${first} then ${second}`);
+  // Once the watermark passes its first time it is forgotten: a removal.
+  sessionizer.push(at(100, { path: '/b' }));
+  state.apply(sessionizer);
+  sessionizer.push(at(400, { clientIp: '10.0.0.9' }));
+  state.apply(sessionizer);
+  assert.equal(state.closedEarly.size, 0);
+  assert.deepStrictEqual(state.snapshot(), canonical(sessionizer.snapshot()));
 });

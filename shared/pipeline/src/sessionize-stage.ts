@@ -4,6 +4,7 @@ import {
   BUFFER_CHUNK,
   Sessionizer,
   type BufferChunk,
+  type ClosedEarly,
   type LateEvent,
   type SessionizerConfig,
   type SessionizerOutput,
@@ -14,15 +15,26 @@ import type { OutputRecord, Stage } from '@weir/stream';
 import { checkpointedStage } from './checkpointed-stage.js';
 import type { CheckpointEntry, Held, SnapshotParts } from './partition-checkpoint.js';
 
-/** A part of the sessionizer's checkpoint: one open session (key `<customer> NUL <session key>`) or one chunk of the reorder buffer (`NUL <chunk>`). */
-export type SessionizerPart = SessionSnapshot | BufferChunk;
+/** A session closed early, remembered for the id of a later one of its key (see Sessionizer's `closedEarly`). */
+export interface ClosedEarlyPart {
+  early: ClosedEarly;
+}
+
+/**
+ * A part of the sessionizer's checkpoint: one open session (key `<customer> NUL <session key>`),
+ * one chunk of the reorder buffer (`NUL <chunk>`) or one session closed early (`NUL e <its plain id>`).
+ */
+export type SessionizerPart = SessionSnapshot | BufferChunk | ClosedEarlyPart;
 
 export type SessionizeState = CheckpointEntry<SessionizerSnapshot, SessionizerPart>;
 
 const isBuffered = (part: SessionizerPart): part is BufferChunk => 'chunk' in part;
+const isClosedEarly = (part: SessionizerPart): part is ClosedEarlyPart => 'early' in part;
+const isSession = (part: SessionizerPart): part is SessionSnapshot => !isBuffered(part) && !isClosedEarly(part);
 const sessionPartKey = (customer: string, key: string) => `${customer}\u0000${key}`;
 /** A customer is never empty (the sessionizer refuses such events), so these never meet a session's key. */
 const bufferPartKey = (chunk: number) => `\u0000${chunk}`;
+const closedEarlyPartKey = (plainId: string) => `\u0000e${plainId}`;
 
 function bufferChunks(buffer: SessionizerSnapshot['buffer']): BufferChunk[] {
   const chunks = new Map<number, BufferChunk>();
@@ -65,22 +77,28 @@ function sessionizerParts(config: SessionizerConfig): SnapshotParts<Sessionizer,
     create: () => new Sessionizer(config),
     snapshot: (sessionizer) => sessionizer.snapshot(),
     restore: (snapshot) => Sessionizer.restore(snapshot, config),
-    split: ({ sessions, buffer, ...meta }) => ({
+    split: ({ sessions, buffer, closedEarly, ...meta }) => ({
       meta: { ...meta, buffer: [], sessions: [] },
       parts: [
         ...sessions.map((s): [string, SessionizerPart] => [sessionPartKey(s.customer, s.key), s]),
         ...bufferChunks(buffer).map((c): [string, SessionizerPart] => [bufferPartKey(c.chunk), c]),
+        ...(closedEarly ?? []).map((early): [string, SessionizerPart] => [closedEarlyPartKey(early[0]), { early }]),
       ],
     }),
-    join: (meta, parts) => ({
-      ...meta,
-      buffer: [...meta.buffer, ...parts.filter(isBuffered).flatMap((c) => c.events)],
-      // Sessions are restored in creation order: it decides the order timers fire in.
-      sessions: parts.filter((p): p is SessionSnapshot => !isBuffered(p)).sort((a, b) => a.seq - b.seq),
-    }),
+    join: (meta, parts) => {
+      const closedEarly = [...(meta.closedEarly ?? []), ...parts.filter(isClosedEarly).map((p) => p.early)];
+      return {
+        ...meta,
+        buffer: [...meta.buffer, ...parts.filter(isBuffered).flatMap((c) => c.events)],
+        // Sessions are restored in creation order: it decides the order timers fire in.
+        sessions: parts.filter(isSession).sort((a, b) => a.seq - b.seq),
+        ...(closedEarly.length > 0 ? { closedEarly } : {}),
+      };
+    },
     incremental: {
       // A checkpoint of the older layout kept the buffer in its meta entry: from now on it is in chunks.
-      track: (sessionizer, restoredFrom) => sessionizer.trackChanges({ rewriteBuffer: (restoredFrom?.buffer.length ?? 0) > 0 }),
+      track: (sessionizer, restoredFrom) =>
+        sessionizer.trackChanges({ rewriteBuffer: (restoredFrom?.buffer.length ?? 0) > 0, rewriteClosedEarly: (restoredFrom?.closedEarly?.length ?? 0) > 0 }),
       changes: (sessionizer) => {
         const changes = sessionizer.takeChanges();
         return {
@@ -88,10 +106,12 @@ function sessionizerParts(config: SessionizerConfig): SnapshotParts<Sessionizer,
           parts: [
             ...changes.sessions.map((s): [string, SessionizerPart] => [sessionPartKey(s.customer, s.key), s]),
             ...changes.bufferChunks.filter((c) => c.events.length > 0).map((c): [string, SessionizerPart] => [bufferPartKey(c.chunk), c]),
+            ...changes.closedEarly.flatMap(([id, early]): Array<[string, SessionizerPart]> => (early === null ? [] : [[closedEarlyPartKey(id), { early }]])),
           ],
           removed: [
             ...changes.closed.map((c) => sessionPartKey(c.customer, c.key)),
             ...changes.bufferChunks.filter((c) => c.events.length === 0).map((c) => bufferPartKey(c.chunk)),
+            ...changes.closedEarly.filter(([, early]) => early === null).map(([id]) => closedEarlyPartKey(id)),
           ],
         };
       },

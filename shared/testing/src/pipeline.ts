@@ -33,6 +33,10 @@ export interface PipelineRun {
   readonly idleMs: { sessionize: number; window: number };
   /** Restarts the window stage (SIGTERM, then start) with its idle close `windowIdle` on. */
   windowIdleFromEnd(): Promise<void>;
+  /** Whether sessionize runs without its idle close until `sessionizeIdleFromEnd` (see PipelineOptions). */
+  readonly sessionizeIdleDeferred: boolean;
+  /** Restarts sessionize (SIGTERM, then start) with its idle close `sessionizeIdle` on. */
+  sessionizeIdleFromEnd(): Promise<void>;
   sessions: TopicTail<SessionFeatures>;
   scores: TopicTail<ScoreRecord>;
   /**
@@ -57,6 +61,14 @@ export interface PipelineOptions {
    * and the pieces after were not merged.
    */
   deferWindowIdle?: boolean;
+  /**
+   * Sessionize starts without an idle close, and gets `sessionizeIdle` only once every line is
+   * posted (`settled` restarts it then). Traffic posted near its own pace leaves a partition of a
+   * log topic without input for longer than a short idle close while its visitors are between two
+   * requests: their sessions were closed there and then, and split where the offline pipeline
+   * keeps them whole.
+   */
+  deferSessionizeIdle?: boolean;
   /** Server variables (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, ELASTICSEARCH_URL) over the environment's, e.g. a fault test's private servers. */
   servers?: Record<string, string>;
   /** Variables for every stage service (not ingest). */
@@ -88,7 +100,7 @@ export async function startPipeline(bus: Bus, run: string, names: string[], opti
   const servers = options.servers ?? {};
   const shared = { ...servers, ...options.stageEnv, WEIR_TOPIC_NAMESPACE: run, WEIR_GROUP_PREFIX: run, WEIR_DELIVERY: options.delivery, KAFKA_TOPIC_WATCH_INTERVAL: '1s', KAFKA_SESSION_TIMEOUT: '6s' };
   const env: Record<StageName, Record<string, string>> = {
-    sessionize: { ...shared, WEIR_LOGS_TOPIC_PATTERN: `^weir\\.logs\\.${run}-.+$`, WEIR_SESSION_GAP: '5m', WEIR_CLOSE_IDLE_AFTER: options.sessionizeIdle },
+    sessionize: { ...shared, WEIR_LOGS_TOPIC_PATTERN: `^weir\\.logs\\.${run}-.+$`, WEIR_SESSION_GAP: '5m', WEIR_CLOSE_IDLE_AFTER: options.deferSessionizeIdle ? '0s' : options.sessionizeIdle },
     window: { ...shared, WEIR_WINDOW_LATENESS: '30m', WEIR_CLOSE_IDLE_AFTER: options.deferWindowIdle ? '0s' : options.windowIdle },
     score: { ...shared, WEIR_ES_INDEX_PREFIX: indexPrefix, WEIR_ES_REPLICAS: '0', WEIR_ES_FLUSH_INTERVAL: '200ms' },
   };
@@ -125,6 +137,12 @@ export async function startPipeline(bus: Bus, run: string, names: string[], opti
     restart,
     windowIdleDeferred: options.deferWindowIdle === true,
     idleMs: { sessionize: durationMs('sessionizeIdle', options.sessionizeIdle), window: durationMs('windowIdle', options.windowIdle) },
+    sessionizeIdleDeferred: options.deferSessionizeIdle === true,
+    async sessionizeIdleFromEnd() {
+      const sessionize = services.get('sessionize')!;
+      assert.deepEqual(await terminate(sessionize, 60_000), { code: 0, signal: null }, 'sessionize exits 0 on SIGTERM');
+      await restart('sessionize', { WEIR_CLOSE_IDLE_AFTER: options.sessionizeIdle });
+    },
     async windowIdleFromEnd() {
       const window = services.get('window')!;
       assert.deepEqual(await terminate(window, 60_000), { code: 0, signal: null }, 'the window stage exits 0 on SIGTERM');
@@ -169,6 +187,7 @@ export async function startPipeline(bus: Bus, run: string, names: string[], opti
       await Promise.all([...services.values()].map((s) => s.stop(10_000)));
       // Every topic of the run is named after it: its namespace, its groups' dead letters and
       // changelogs (`<run>-<stage>...`), its customers' logs.
+      // WEIR_TEST_KEEP_TOPICS=1: left for a post-mortem of what the stages wrote (delete them after).
       if (process.env.WEIR_TEST_KEEP_TOPICS) return;
       const ours = (await bus.admin.listTopics()).filter((t) => t.startsWith(`${run}.`) || t.startsWith(`${run}-`) || t.startsWith(`${logsTopic(run)}-`));
       await deleteTopics(bus, ours);
@@ -215,6 +234,8 @@ export async function settled(pipeline: PipelineRun, accepted: number, stallMs =
   const unscored = () => [...closedSessions(pipeline).keys()].filter((id) => !finalScores(pipeline).has(id));
   const arrived = () => `${pipeline.sessions.records.length} session and ${pipeline.scores.records.length} score records`;
   try {
+    // Every line is posted: only from here may sessionize close sessions on idle.
+    if (pipeline.sessionizeIdleDeferred) await pipeline.sessionizeIdleFromEnd();
     await waitForProgress(`${accepted} lines in closed sessions`, () => counted() >= accepted, arrived, stallMs + pipeline.idleMs.sessionize);
     // The window stage's input is complete now: only from here may it close windows on idle.
     if (pipeline.windowIdleDeferred) await pipeline.windowIdleFromEnd();
