@@ -1,6 +1,9 @@
 /**
  * `pnpm test [file-or-dir ...]`: type-checks, makes sure the real servers are up (starting them
  * when they are not), then runs every test file with Node's test runner against them.
+ * Flags among the arguments go to the test runner: `pnpm test faults/kill-loop.test.ts --
+ * --test-name-pattern exactly-once` runs that file's exactly-once test only (pnpm takes the
+ * flags before `--` as its own).
  * Set WEIR_TEST_INFRA=skip to run only the tests that need no server (they then fail loudly
  * if they do need one: nothing is skipped silently).
  * Files named *.node22.test.ts run on Node 22 (scripts/node22.sh fetches it from npm): the
@@ -41,8 +44,25 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): number {
   return result.status ?? 1;
 }
 
-const args = process.argv.slice(2).filter((a) => a !== '--');
-const files = selectedFiles(args);
+/** Node test-runner flags that take the next argument as their value (`--test-name-pattern exactly-once`). */
+const VALUE_FLAGS = new Set(['--test-name-pattern']);
+
+/** Files and directories to run, and the flags (`--test-name-pattern ...`) passed on to node's test runner. */
+function splitArgs(argv: string[]): { paths: string[]; flags: string[] } {
+  const paths: string[] = [];
+  const flags: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') continue;
+    if (!arg.startsWith('--')) paths.push(arg);
+    else if (VALUE_FLAGS.has(arg) && i + 1 < argv.length) flags.push(arg, argv[++i]!);
+    else flags.push(arg);
+  }
+  return { paths, flags };
+}
+
+const { paths, flags } = splitArgs(process.argv.slice(2));
+const files = selectedFiles(paths);
 
 if (run('pnpm', ['-s', 'typecheck'], process.env) !== 0) {
   console.error('type-check failed');
@@ -60,7 +80,7 @@ const env = { ...process.env, ...infraEnv, ...(process.env.WEIR_TEST_INFRA === '
 // file before it has ended, so one test waiting for ever hid the whole rest of the run until
 // CI's limit killed it (a service stopped during its start that never exited). 20 minutes is far
 // past the longest test (the Kubernetes cluster's, about 2 minutes), so it bounds hangs, not speed.
-const testArgs = ['--import', 'tsx', '--test', '--test-force-exit', '--test-timeout=1200000', '--test-reporter=spec', '--test-concurrency=2'];
+const testArgs = ['--import', 'tsx', '--test', '--test-force-exit', '--test-timeout=1200000', '--test-reporter=spec', '--test-concurrency=2', ...flags];
 const onNode22 = files.filter((f) => f.endsWith('.node22.test.ts'));
 const onNode20 = files.filter((f) => !onNode22.includes(f));
 let code = onNode20.length > 0 ? run(process.execPath, [...testArgs, ...onNode20], env) : 0;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WINDOWS_TOPIC, type WindowSummary } from '@weir/contracts';
 import type { Bus, BusConsumer, Serde } from '@weir/stream';
 import type { WindowTable } from './window-table.js';
@@ -12,6 +13,9 @@ export interface WindowFollowerOptions {
   onSummary?: (summary: WindowSummary) => void;
 }
 
+/** How often the follower looks whether it has read up to where the topic ended when it started. */
+const CATCH_UP_POLL_MS = 50;
+
 export interface WindowFollower {
   stop(): Promise<void>;
 }
@@ -24,11 +28,7 @@ export interface WindowFollower {
  */
 export async function followWindows(options: WindowFollowerOptions): Promise<WindowFollower> {
   const topic = options.topic ?? WINDOWS_TOPIC;
-  const ends = new Map((await options.bus.admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
-  const behind = new Set([...ends].filter(([, high]) => high > 0).map(([partition]) => partition));
-  let caughtUp!: () => void;
-  const ready = new Promise<void>((resolve) => (caughtUp = resolve));
-  if (behind.size === 0) caughtUp();
+  const ends = (await options.bus.admin.fetchTopicOffsets(topic)).filter((p) => p.high > 0);
 
   const consumer: BusConsumer = options.bus.consumer({ groupId: `weir.windows.follower.${randomUUID()}`, startFrom: 'earliest' });
   await consumer.subscribe([topic]);
@@ -39,12 +39,12 @@ export async function followWindows(options: WindowFollowerOptions): Promise<Win
       options.table.upsert(summary);
       options.onSummary?.(summary);
     }
-    const last = batch.messages[batch.messages.length - 1];
-    if (last && behind.has(batch.partition) && last.offset + 1 >= (ends.get(batch.partition) ?? 0)) {
-      behind.delete(batch.partition);
-      if (behind.size === 0) caughtUp();
-    }
   });
-  await ready;
+  // By the consumer's position, not by the last record read: the window stage publishes in
+  // transactions under exactly-once, so a partition ends in a commit or abort marker (after
+  // aborted records, when a killed instance's transaction was aborted), which no record reaches.
+  // Waiting for a record at or past the end kept a restarted score instance from ever starting
+  // its stage while the window stage had nothing new to publish.
+  while (!ends.every(({ partition, high }) => (consumer.position({ topic, partition }) ?? 0) >= high)) await sleep(CATCH_UP_POLL_MS);
   return { stop: () => consumer.stop() };
 }

@@ -215,6 +215,14 @@ export function closedSessions(pipeline: PipelineRun): Map<string, SessionFeatur
   return new Map(pipeline.sessions.records.filter((r) => r.closed).map((r) => [r.sessionId, r]));
 }
 
+/** Sessions updated but never closed, with the requests of their last update: what a stall of `settled` left open. */
+function unclosedSessions(pipeline: PipelineRun): string {
+  const closed = closedSessions(pipeline);
+  const open = new Map(pipeline.sessions.records.filter((r) => !r.closed && !closed.has(r.sessionId)).map((r) => [r.sessionId, r]));
+  const listed = [...open.values()].slice(0, 10).map((r) => `${r.sessionId} (${r.customer}, ${r.requestCount} requests, last at ${new Date(r.lastTime).toISOString()})`);
+  return `${open.size} sessions never closed${listed.length > 0 ? `: ${listed.join(', ')}` : ''}`;
+}
+
 /** Each closed session's final score from the primary model. */
 export function finalScores(pipeline: PipelineRun): Map<string, ScoreRecord> {
   return new Map(pipeline.scores.records.filter((s) => s.closed && !s.shadow).map((s) => [s.sessionId, s]));
@@ -243,7 +251,7 @@ export async function settled(pipeline: PipelineRun, accepted: number, stallMs =
   } catch (err) {
     // What each service last said is what tells a stuck stage from a slow one.
     const logs = [...pipeline.services.values()].map((s) => `--- ${s.name}\n${s.output().split('\n').slice(-15).join('\n')}`);
-    throw new Error(`${(err as Error).message}: ${counted()} of ${accepted} lines in closed sessions, ${unscored().length} closed sessions unscored\n${logs.join('\n')}`);
+    throw new Error(`${(err as Error).message}: ${counted()} of ${accepted} lines in closed sessions, ${unscored().length} closed sessions unscored, ${unclosedSessions(pipeline)}\n${logs.join('\n')}`);
   }
   assert.equal(counted(), accepted, 'every accepted line counted in exactly one closed session');
 }

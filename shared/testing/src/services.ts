@@ -176,14 +176,17 @@ export async function terminate(service: ServiceProcess, timeoutMs = 30_000): Pr
 
 /**
  * Waits until the service has joined its group and started its stage ("stage started" in its
- * log), for as long as it makes progress (writes its log or uses CPU: loading its modules on a
- * saturated machine can take minutes); fails once it has done neither for `stallMs`, or exited.
+ * log, from the stage named as the service: the score service starts its Elasticsearch sink
+ * stage first, and that one's line once passed for a score stage that never started), for as
+ * long as it makes progress (writes its log or uses CPU: loading its modules on a saturated
+ * machine can take minutes); fails once it has done neither for `stallMs`, or exited.
  */
 export async function stageStarted(service: ServiceProcess, stallMs = 60_000): Promise<void> {
+  const started = new RegExp(`"stage":"${service.name}",[^\\n]*"msg":"stage started"`);
   await waitForProgress(
     `${service.name}'s stage to start`,
     () => {
-      if (service.output().includes('"msg":"stage started"')) return true;
+      if (started.test(service.output())) return true;
       if (service.child.exitCode !== null || service.child.signalCode !== null) throw new Error(`${service.name} exited before its stage started:\n${service.output().slice(-4000)}`);
       return undefined;
     },
