@@ -200,6 +200,7 @@ function startFollowing(options: ScoreRunOptions, table: WindowTable): Promise<W
         table,
         topic: topicIn(options.namespace, WINDOWS_TOPIC),
         ...(options.onWindow ? { onSummary: options.onWindow } : {}),
+        signal: options.signal,
       }),
     {
       policy: { initialMs: 500, maxMs: 5_000 },

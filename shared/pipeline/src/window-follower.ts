@@ -11,6 +11,12 @@ export interface WindowFollowerOptions {
   topic?: string;
   /** Called for each summary read, e.g. for the dashboard. */
   onSummary?: (summary: WindowSummary) => void;
+  /**
+   * Ends the wait for the catch-up: a stop (SIGTERM) that comes while the follower is still reading
+   * the topic, which can take long on a big topic or a busy broker. The follower is returned as it
+   * is then, and the stage it was to serve, given the same stop, never starts.
+   */
+  signal?: AbortSignal;
 }
 
 /** How often the follower looks whether it has read up to where the topic ended when it started. */
@@ -45,6 +51,7 @@ export async function followWindows(options: WindowFollowerOptions): Promise<Win
   // aborted records, when a killed instance's transaction was aborted), which no record reaches.
   // Waiting for a record at or past the end kept a restarted score instance from ever starting
   // its stage while the window stage had nothing new to publish.
-  while (!ends.every(({ partition, high }) => (consumer.position({ topic, partition }) ?? 0) >= high)) await sleep(CATCH_UP_POLL_MS);
+  const caughtUp = () => ends.every(({ partition, high }) => (consumer.position({ topic, partition }) ?? 0) >= high);
+  while (!caughtUp() && options.signal?.aborted !== true) await sleep(CATCH_UP_POLL_MS);
   return { stop: () => consumer.stop() };
 }

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WINDOWS_TOPIC, type WindowSummary } from '@weir/contracts';
-import type { Bus } from '@weir/stream';
+import type { Bus, Serde } from '@weir/stream';
 import { deleteTopics, kafkaBus, requireServers, waitFor } from '@weir/testing';
 import { WindowTable, ensurePipelineTopics, followWindows, namespacedSerde, topicIn } from '../src/index.js';
 
@@ -71,4 +71,43 @@ test('the follower is ready when weir.windows ends in a committed transaction, a
   const second = await followWindows({ bus, serde, table: again, topic });
   await second.stop();
   assert.equal(again.lookup('acme', 30_000)?.sessionCount, 5, 'the aborted summary is not read');
+});
+
+// A SIGTERM while a score instance still reads weir.windows ended nothing: the catch-up took no
+// stop, and the service ran on until killed.
+test('a stop while the follower is still catching up ends its wait', { timeout: 180_000 }, async () => {
+  requireServers();
+  bus ??= await kafkaBus();
+  const ns = `follower-stop-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+  namespaces.push(ns);
+  await ensurePipelineTopics(bus, { namespace: ns, partitions: 1 });
+  const topic = topicIn(ns, WINDOWS_TOPIC);
+  const serde = namespacedSerde<WindowSummary>(ns);
+  const producer = await bus.producer({});
+  await producer.send([{ topic, key: 'acme', value: await serde.encode(topic, summary('acme', 5)) }]);
+  await producer.close();
+  await untilEnds(bus, topic, 1);
+
+  // A decode that does not finish until released: the follower stays short of the topic's end.
+  let reached!: () => void;
+  const decoding = new Promise<void>((resolve) => (reached = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const stalled: Serde<WindowSummary> = {
+    encode: (t, value) => serde.encode(t, value),
+    decode: async (t, value) => {
+      reached();
+      await released;
+      return serde.decode(t, value);
+    },
+  };
+  const stop = new AbortController();
+  const table = new WindowTable();
+  const following = followWindows({ bus, serde: stalled, table, topic, signal: stop.signal });
+  await decoding;
+  stop.abort();
+  const follower = await following;
+  assert.equal(table.lookup('acme', 30_000), null, 'ended before the summary was read');
+  release();
+  await follower.stop();
 });
