@@ -448,7 +448,8 @@ export class Sessionizer {
       byKey.set(stableKey, session);
       this.counters.sessionsOpened++;
       // Its first event is this one: a session of the key closed early with this first time had its id.
-      session.repeat = this.closedEarly.get(sessionIdOf(event.customer, stableKey, time))?.[2] ?? 0;
+      // Hashed only while some session is remembered: opening a session is on the hot path.
+      if (this.closedEarly.size > 0) session.repeat = this.closedEarly.get(sessionIdOf(event.customer, stableKey, time))?.[2] ?? 0;
     }
     const uaChanged = !isNew && event.userAgent !== session.previousUserAgent;
     if (uaChanged) session.previousUserAgent = internUserAgent(event.userAgent);
