@@ -110,6 +110,13 @@ export interface ProducerOptions {
 
 /** Producers are idempotent: a retried send never writes a record twice. */
 export interface BusProducer {
+  /**
+   * True when the records of sends called one after another land in that order in each
+   * partition even while the earlier sends are still in flight (the client queues them in call
+   * order, as librdkafka does): the runner then keeps several writes of a partition in flight.
+   * Otherwise a send may overtake one called before it, and the runner waits for each.
+   */
+  readonly ordersSends?: boolean;
   send(messages: OutgoingMessage[]): Promise<RecordMetadata[]>;
   /** Only for a transactional producer; one transaction at a time. */
   beginTransaction(): Promise<BusTransaction>;

@@ -216,7 +216,7 @@ class StageRun<In, Out, S, L> {
         if (!task) return;
         this.tasks.delete(key);
         task.lost = true;
-        // The batch in hand, then the write it left in flight.
+        // The batch in hand, then the writes it left in flight.
         await task.lock.run(() => task.settled());
         await task.writer.close();
         this.metrics.lag(tp.topic, tp.partition, null);
@@ -234,15 +234,16 @@ class StageRun<In, Out, S, L> {
   }
 
   /**
-   * Chunk by chunk, each chunk's write (produce, checkpoint, commit: durable before the next is
-   * started, so units stay in order) overlaps the processing of the chunk after it, which builds
-   * on its state, in this batch or the next one: the handler returns once its last chunk's write
-   * has started, so the consumer fetches and hands over the next batch while that write is in
-   * flight. The state layer is therefore committed to memory before its write is durable: a
-   * write that does not succeed ends this partition's work (the partition was lost and its state
-   * is dropped with the task, or the run stops), so no later write can carry state whose outputs
-   * and checkpoint were not written. Whoever gives the partition up (revoke, stop) waits for the
-   * write in flight first.
+   * Chunk by chunk, each chunk's write (produce, checkpoint, commit) overlaps the processing of
+   * the chunks after it, which build on its state, in this batch or the next ones: up to the
+   * writer's depth of writes are in flight per partition, and the writer makes them durable in
+   * the order they were started, so units stay in order. The handler returns once its last
+   * chunk's write has started, so the consumer fetches and hands over the next batch while the
+   * writes are in flight. The state layer is therefore committed to memory before its write is
+   * durable: a write that does not succeed ends this partition's work (the partition was lost
+   * and its state is dropped with the task, or the run stops), so no later write can carry state
+   * whose outputs and checkpoint were not written. Whoever gives the partition up (revoke, stop)
+   * waits for the writes in flight first.
    */
   private async processBatch(task: PartitionTask<S, L>, batch: MessageBatch): Promise<void> {
     const tp = task.partition;
@@ -268,7 +269,7 @@ class StageRun<In, Out, S, L> {
       const changelog = layer && this.changelog ? changelogRecords(this.changelog, tp, layer.changes(), next) : [];
       layer?.commit();
       task.applied = next;
-      if (!(await task.settled())) return;
+      if (!(await task.room())) return;
       task.startWrite(this.writeChunk(task, result, changelog, next, chunk.length, started));
       await batch.heartbeat();
     }

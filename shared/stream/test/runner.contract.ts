@@ -8,7 +8,7 @@ import type { Bus, ConsumedMessage } from '../src/bus.js';
 import { DLQ_HEADERS } from '../src/dead-letter.js';
 import { StageHealth } from '../src/health.js';
 import { noopMetrics, type StageMetrics } from '../src/metrics.js';
-import { failingSends } from './fixtures/failing-bus.js';
+import { failingSends, overtakenSend } from './fixtures/failing-bus.js';
 import { refetchingConsumers } from './fixtures/refetching-bus.js';
 import { runStage, type RunStageOptions } from '../src/runner.js';
 import { jsonSerde } from '../src/serde.js';
@@ -339,6 +339,58 @@ export function runnerContract(name: string, createBus: BusFactory, options: Run
       await health.check();
       assert.equal(out.collector.messages.length, 10);
       assert.deepEqual((await bus.admin.fetchTopicOffsets(`${groupId}.dlq`))[0]!.high, 0);
+      await out.stop();
+    });
+
+    test('several writes in flight per partition: a produce overtaken by a later one and retried has the later outputs written again behind it', async () => {
+      const { input, output, groupId } = await setup('overtaken', 1);
+      const inputs = requests(200, 4);
+      await sendRequests(bus, input, inputs);
+      const retries: string[] = [];
+      const metrics: StageMetrics = { ...noopMetrics, retry: (operation) => retries.push(operation) };
+      // The third chunk's outputs fail once the fourth chunk's are written. A client that may
+      // reorder concurrent sends (BusProducer.ordersSends) gets one write at a time: nothing
+      // overtakes, and the held send fails at once.
+      const probe = await bus.producer();
+      const pipelined = probe.ordersSends === true;
+      await probe.close();
+      const flaky = overtakenSend(bus, output, 3, pipelined ? 10_000 : 0);
+      const stage = startStage({
+        bus: flaky,
+        groupId,
+        input: [input],
+        stage: counterStage({ output }),
+        serde,
+        state: { name: 'counts' },
+        batch: { maxRecords: 5 },
+        metrics,
+        retry: { initialMs: 10, maxMs: 50 },
+        logger: testLogger('overtaken'),
+      });
+      await waitFor('every input committed', async () => (await bus.admin.fetchCommittedOffsets(groupId, [input]))[0]?.offset === 200, 60_000);
+      await stage.stop();
+      assert.equal(flaky.overtaken(), pipelined, 'a later chunk\'s outputs were written while an earlier chunk\'s produce was in flight');
+      assert.deepEqual(retries, ['produce']);
+      const written = (await bus.admin.fetchTopicOffsets(output))[0]!.high;
+      const out = await readTopic(bus, output);
+      await out.collector.waitForCount(written, 60_000);
+      const outputs = out.collector.messages.map(parse);
+      assertExactCounts(outputs, inputs);
+      // A retried chunk's outputs never stay behind newer ones of their keys: the newer ones are
+      // written again after them. So in the topic's order, the last copies of each key's counts
+      // are in count order (duplicates allowed), and every key ends at its final count.
+      const lastAt = new Map<string, Map<number, number>>();
+      outputs.forEach((o, at) => {
+        const counts = lastAt.get(o.key) ?? new Map<number, number>();
+        counts.set(o.count, at);
+        lastAt.set(o.key, counts);
+      });
+      for (const [key, counts] of lastAt) {
+        const byCount = [...counts].sort((a, b) => a[0] - b[0]).map(([, at]) => at);
+        assert.deepEqual(byCount, [...byCount].sort((a, b) => a - b), `last copies of ${key}'s counts in order`);
+      }
+      assert.deepEqual([...lastAt.keys()].sort().map((key) => outputs.findLast((o) => o.key === key)!.count), [50, 50, 50, 50]);
+      assert.equal((await bus.admin.fetchTopicOffsets(`${groupId}.dlq`))[0]!.high, 0);
       await out.stop();
     });
 

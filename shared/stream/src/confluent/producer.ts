@@ -123,7 +123,11 @@ class FlushTracker {
 export type GroupMetadataSource = (groupId: string) => Promise<RdKafka.KafkaConsumer>;
 
 export class ConfluentProducer implements BusProducer {
+  /** librdkafka queues each partition's records in produce-call order; hand-overs run one at a time (below). */
+  readonly ordersSends = true;
   private closed = false;
+  /** The hand-over running: one waiting out a full queue must not let a later send's records in first. */
+  private handing: Promise<void> = Promise.resolve();
   private inTransaction = false;
   private fatal: StreamError | null = null;
 
@@ -203,8 +207,17 @@ export class ConfluentProducer implements BusProducer {
     return done;
   }
 
-  /** Gives librdkafka the records, one produce call each; throws a HandOverFailure (the index of the record refused). */
-  private async handOver(messages: OutgoingMessage[], opaque: Opaque | undefined): Promise<void> {
+  /**
+   * Gives librdkafka the records, one produce call each, after the hand-overs of earlier sends;
+   * throws a HandOverFailure (the index of the record refused).
+   */
+  private handOver(messages: OutgoingMessage[], opaque: Opaque | undefined): Promise<void> {
+    const turn = this.handing.then(() => this.handOverNow(messages, opaque));
+    this.handing = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async handOverNow(messages: OutgoingMessage[], opaque: Opaque | undefined): Promise<void> {
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i]!;
       const headers = m.headers ? Object.entries(m.headers).map(([name, value]) => ({ [name]: headerBuffer(value) })) : undefined;

@@ -40,6 +40,9 @@ export class EmbeddedProducer implements BusProducer {
     this.epoch = transactionalId === undefined ? null : broker.transactions.initProducer(transactionalId);
   }
 
+  /** A send is appended at once. */
+  readonly ordersSends = true;
+
   async send(messages: OutgoingMessage[]): Promise<RecordMetadata[]> {
     this.checkOpen();
     if (this.transactionalId !== undefined) {

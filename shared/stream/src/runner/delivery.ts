@@ -40,6 +40,12 @@ export interface PartitionWriter {
    * them); throws WEIR_BUS_FENCED when the partition now belongs to someone else.
    */
   write(unit: DeliveryUnit): Promise<void>;
+  /**
+   * How many units the runner may have in flight at once. `write` makes them durable in the
+   * order it was called: a unit resolves only after every unit before it, and when one fails
+   * every unit after it fails too.
+   */
+  readonly depth: number;
   /** Resolves once every offset written so far is committed (or its commit given up on). */
   flush(): Promise<void>;
   /** Flushes, then lets go of the partition. */
@@ -85,13 +91,24 @@ export class AtLeastOnceDelivery implements Delivery {
   }
 
   async open(partition: TopicPartition): Promise<PartitionWriter> {
-    return new AtLeastOnceWriter(this, partition);
+    // A client that may reorder concurrent sends gets one unit in flight per partition.
+    return new AtLeastOnceWriter(this, partition, this.producer.ordersSends ? WRITE_DEPTH : 1);
   }
 
-  /** Outputs, then the changelog: a checkpoint never covers outputs that are not durable. */
-  async produce(unit: DeliveryUnit): Promise<void> {
-    if (unit.outputs.length > 0) await retried(this.ctx, 'produce', () => this.producer.send(unit.outputs));
-    if (unit.changelog.length > 0) await retried(this.ctx, 'checkpoint', () => this.producer.send(unit.changelog));
+  /**
+   * Resolves once the records are durable; transient failures are retried. `attempt` hears of
+   * every attempt once the producer has the records, and of its failure.
+   */
+  async send(operation: 'produce' | 'checkpoint', messages: OutgoingMessage[], attempt?: AttemptListener): Promise<void> {
+    if (messages.length === 0) return;
+    await retried(this.ctx, operation, () => {
+      const sent = this.producer.send(messages);
+      attempt?.handedOver();
+      return sent.catch((error: unknown) => {
+        attempt?.failed();
+        throw error;
+      });
+    });
   }
 
   async commit(partition: TopicPartition, offset: TopicPartitionOffset): Promise<void> {
@@ -119,22 +136,121 @@ export class AtLeastOnceDelivery implements Delivery {
 }
 
 /**
- * A unit is written once its outputs and changelog are durable; its offset is committed behind
- * it, in order, while the next unit is produced: a commit only says where a replay starts, and
- * at-least-once allows a replay. An offset already overtaken by a newer one queued behind it is
- * not sent.
+ * Units written while the ones before them are still in flight (at most WRITE_DEPTH, with a
+ * producer that keeps concurrent sends in call order: BusProducer.ordersSends): a unit's
+ * outputs are handed to the producer at once, behind the earlier units' (the producer keeps
+ * that order per partition), so it batches the records of several units and partitions into its
+ * requests, and the broker's round trips overlap the processing of the chunks after it. What
+ * stays in order, unit by unit:
+ * - the changelog is produced only once the unit's outputs and every earlier unit are durable, so
+ *   a checkpoint never covers outputs that are not;
+ * - a unit is done only after the one before it, and fails when it failed (the runner then stops
+ *   writing the partition);
+ * - when a produce attempt fails (to be retried), the units handed over behind it may land
+ *   before its retry: they are produced again once it is durable, in order, and the units
+ *   written meanwhile wait for that. A key's newest record is never left behind an older one:
+ *   the duplicates at-least-once allows, never a reordering.
+ * The offset is committed behind the unit, in order, while the next units are produced: a commit
+ * only says where a replay starts. An offset already overtaken by a newer one queued behind it
+ * is not sent.
  */
+const WRITE_DEPTH = 4;
+
+interface AttemptListener {
+  handedOver(): void;
+  failed(): void;
+}
+
+/** A unit not done yet, as the units written after it see it. */
+class InFlight {
+  /** Its outputs are to be produced again in `complete`: an earlier unit's produce failed in front of them. */
+  again = false;
+  /**
+   * Resolves once the produce that puts its outputs in order has been handed to the producer:
+   * the next unit's outputs are handed over after that.
+   */
+  ordered!: Promise<void>;
+  private markOrdered: () => void = () => undefined;
+
+  constructor() {
+    this.unsettle();
+  }
+
+  unsettle(): void {
+    this.markOrdered();
+    this.ordered = new Promise((resolve) => (this.markOrdered = resolve));
+  }
+
+  inOrder(): void {
+    this.markOrdered();
+  }
+}
+
 class AtLeastOnceWriter implements PartitionWriter {
   private commits: Promise<void> = Promise.resolve();
   private newest: TopicPartitionOffset | null = null;
+  /** The last unit written: the next one completes after it. */
+  private tail: Promise<void> = Promise.resolve();
+  /** The units not done yet, oldest first. */
+  private readonly pending: InFlight[] = [];
 
   constructor(
     private readonly delivery: AtLeastOnceDelivery,
     private readonly partition: TopicPartition,
+    readonly depth: number,
   ) {}
 
-  async write(unit: DeliveryUnit): Promise<void> {
-    await this.delivery.produce(unit);
+  write(unit: DeliveryUnit): Promise<void> {
+    const self = new InFlight();
+    const behind = this.pending.at(-1)?.ordered ?? Promise.resolve();
+    this.pending.push(self);
+    const attempt: AttemptListener = {
+      // A unit to be produced again is in order only with that copy.
+      handedOver: () => (self.again ? undefined : self.inOrder()),
+      failed: () => this.attemptFailed(self),
+    };
+    // Handed over right behind the unit before (at once, unless a failure unsettled it), and
+    // settled into a result: `complete` reads it once the units before are done.
+    const produced = behind.then(() =>
+      this.delivery.send('produce', unit.outputs, attempt).then(
+        () => null,
+        (error: unknown) => ({ error }),
+      ),
+    );
+    const done = this.complete(unit, self, attempt, this.tail, produced).finally(() => {
+      self.inOrder();
+      this.pending.splice(this.pending.indexOf(self), 1);
+    });
+    this.tail = done;
+    return done;
+  }
+
+  /**
+   * A produce attempt of `failed` failed: it is retried, and what was handed over behind it may
+   * land first. Those units are produced again after it, and the units written meanwhile are
+   * handed over behind their second copies.
+   */
+  private attemptFailed(failed: InFlight): void {
+    failed.unsettle();
+    for (const unit of this.pending.slice(this.pending.indexOf(failed) + 1)) {
+      if (unit.again) continue;
+      unit.again = true;
+      unit.unsettle();
+    }
+  }
+
+  private async complete(unit: DeliveryUnit, self: InFlight, attempt: AttemptListener, previous: Promise<void>, produced: Promise<{ error: unknown } | null>): Promise<void> {
+    const failure = await produced;
+    // A failure of the unit before is this unit's too: nothing is checkpointed or committed past it.
+    await previous;
+    // `send` retries transient errors: this one is for good (fenced, closed, stopping).
+    if (failure) throw failure.error;
+    if (self.again) {
+      // Every unit before is durable now: this copy lands behind them.
+      self.again = false;
+      await this.delivery.send('produce', unit.outputs, attempt);
+    }
+    await this.delivery.send('checkpoint', unit.changelog);
     const offset = unit.commit;
     if (!offset) return;
     this.newest = offset;
@@ -164,6 +280,8 @@ export class ExactlyOnceDelivery implements Delivery {
 }
 
 class TransactionalWriter implements PartitionWriter {
+  /** One transaction at a time per transactional id. */
+  readonly depth = 1;
   private producer: BusProducer | null = null;
 
   constructor(

@@ -43,25 +43,38 @@ export class PartitionTask<S, L = never> {
   applied: number;
 
   /**
-   * The partition's write in flight, started by the last chunk processed and not awaited by its
-   * batch (the next batch is processed meanwhile); true once durable, false when nothing was
-   * written (the partition's work then ends). Writes of a partition never overlap: each waits
-   * for this one (`settled`) before it starts.
+   * The partition's writes in flight, oldest first: started by the chunks processed and not
+   * awaited by their batch (the next chunks and batches are processed meanwhile). Each is true
+   * once durable, false when nothing was written (the partition's work then ends). The writer
+   * completes them in the order they were started; at most `writer.depth` are in flight.
    */
-  private writing: Promise<boolean> | null = null;
+  private readonly writing: Array<Promise<boolean>> = [];
 
-  /** Hands the partition's next write over; call only after `settled` resolved true. */
+  /** Hands the partition's next write over; call only after `room` resolved true. */
   startWrite(write: Promise<boolean>): void {
-    this.writing = write;
+    this.writing.push(write);
+    void write.then(() => {
+      const at = this.writing.indexOf(write);
+      if (at >= 0) this.writing.splice(at, 1);
+    });
   }
 
-  /** Waits for the write in flight; false when it wrote nothing (then nothing more is written). */
+  /**
+   * Waits until another write may start (fewer than the writer's depth in flight); false when a
+   * write in flight wrote nothing (then nothing more is written).
+   */
+  async room(): Promise<boolean> {
+    while (this.writing.length >= Math.max(1, this.writer.depth)) {
+      if (!(await this.writing[0]!)) return false;
+      // Its removal runs in a reaction queued before this one resumed.
+    }
+    return !this.lost;
+  }
+
+  /** Waits for every write in flight; false when one wrote nothing (then nothing more is written). */
   async settled(): Promise<boolean> {
-    const writing = this.writing;
-    if (writing === null) return !this.lost;
-    const written = await writing;
-    if (this.writing === writing) this.writing = null;
-    return written && !this.lost;
+    const results = await Promise.all([...this.writing]);
+    return results.every(Boolean) && !this.lost;
   }
 
   constructor(
