@@ -85,7 +85,7 @@ export async function timeStage<In, Out, S>(
   topic: string,
   stage: Stage<In, Out, S>,
   stateful: boolean,
-  tuning: { concurrency?: number; batch?: { maxRecords?: number } } = {},
+  tuning: { concurrency?: number; batch?: { maxRecords?: number }; writesInFlight?: number } = {},
 ): Promise<number> {
   const groupId = `bench-${stage.name}-${randomUUID()}`;
   const abort = new AbortController();

@@ -47,9 +47,11 @@ const session = new Session();
 session.connect();
 await session.post('Profiler.enable');
 await session.post('Profiler.start');
-// WEIR_RELAY_CONCURRENCY / WEIR_RELAY_MAX_RECORDS: the runner's partitions at once and records per chunk (defaults 16 / 500).
+// WEIR_RELAY_CONCURRENCY / WEIR_RELAY_MAX_RECORDS / WEIR_RELAY_WRITES_IN_FLIGHT: the runner's
+// partitions at once, records per chunk and chunk writes in flight per partition (defaults 16 / 500 / 4).
 const tuning = {
   ...(process.env.WEIR_RELAY_CONCURRENCY ? { concurrency: Number(process.env.WEIR_RELAY_CONCURRENCY) } : {}),
+  ...(process.env.WEIR_RELAY_WRITES_IN_FLIGHT ? { writesInFlight: Number(process.env.WEIR_RELAY_WRITES_IN_FLIGHT) } : {}),
   ...(process.env.WEIR_RELAY_MAX_RECORDS ? { batch: { maxRecords: Number(process.env.WEIR_RELAY_MAX_RECORDS) } } : {}),
 };
 const seconds = await timeStage(bus, input, stage, stateful, tuning);

@@ -88,7 +88,7 @@ class StageRun<In, Out, S, L> {
       this.delivery =
         this.options.delivery === 'exactly-once'
           ? new ExactlyOnceDelivery(context)
-          : await AtLeastOnceDelivery.create(context, () => this.consumer!);
+          : await AtLeastOnceDelivery.create(context, () => this.consumer!, this.options.writesInFlight ?? DEFAULTS.writesInFlight);
       if (this.changelog) this.reader = await bus.partitionReader(this.changelog.topic);
       const consumer = bus.consumer({
         groupId: this.options.groupId,

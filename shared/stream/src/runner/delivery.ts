@@ -82,17 +82,19 @@ export class AtLeastOnceDelivery implements Delivery {
     private readonly ctx: DeliveryContext,
     private readonly producer: BusProducer,
     private readonly consumer: () => BusConsumer,
+    private readonly writesInFlight: number,
   ) {}
 
-  static async create(ctx: DeliveryContext, consumer: () => BusConsumer): Promise<AtLeastOnceDelivery> {
+  /** `writesInFlight`: units of a partition in flight at once (see AtLeastOnceWriter). */
+  static async create(ctx: DeliveryContext, consumer: () => BusConsumer, writesInFlight: number): Promise<AtLeastOnceDelivery> {
     // Nothing reads where the records landed: a client may spare its per-record reports.
     const producer = await retried(ctx, 'open producer', () => ctx.bus.producer({ recordMetadata: false }));
-    return new AtLeastOnceDelivery(ctx, producer, consumer);
+    return new AtLeastOnceDelivery(ctx, producer, consumer, Math.max(1, Math.floor(writesInFlight)));
   }
 
   async open(partition: TopicPartition): Promise<PartitionWriter> {
     // A client that may reorder concurrent sends gets one unit in flight per partition.
-    return new AtLeastOnceWriter(this, partition, this.producer.ordersSends ? WRITE_DEPTH : 1);
+    return new AtLeastOnceWriter(this, partition, this.producer.ordersSends ? this.writesInFlight : 1);
   }
 
   /**
@@ -136,8 +138,9 @@ export class AtLeastOnceDelivery implements Delivery {
 }
 
 /**
- * Units written while the ones before them are still in flight (at most WRITE_DEPTH, with a
- * producer that keeps concurrent sends in call order: BusProducer.ordersSends): a unit's
+ * Units written while the ones before them are still in flight (at most the run's
+ * `writesInFlight`, with a producer that keeps concurrent sends in call order:
+ * BusProducer.ordersSends): a unit's
  * outputs are handed to the producer at once, behind the earlier units' (the producer keeps
  * that order per partition), so it batches the records of several units and partitions into its
  * requests, and the broker's round trips overlap the processing of the chunks after it. What
@@ -154,8 +157,6 @@ export class AtLeastOnceDelivery implements Delivery {
  * only says where a replay starts. An offset already overtaken by a newer one queued behind it
  * is not sent.
  */
-const WRITE_DEPTH = 4;
-
 interface AttemptListener {
   handedOver(): void;
   failed(): void;

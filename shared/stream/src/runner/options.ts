@@ -43,6 +43,12 @@ export interface RunStageOptions<In, Out, S = never, L = never> {
    * others wait for their broker round trips.
    */
   concurrency?: number;
+  /**
+   * At-least-once: chunk writes of a partition in flight at once, each chunk processed while the
+   * ones before it are produced. Default 4; 1 where the client may reorder concurrent sends
+   * (BusProducer.ordersSends), and under exactly-once (one transaction at a time).
+   */
+  writesInFlight?: number;
   /** How often `stage.onTick` runs for each owned partition. Default 1000 ms. */
   tickIntervalMs?: number;
   /** Where partitions without a committed offset start. Default earliest. */
@@ -70,6 +76,7 @@ export const DEFAULTS = {
   maxRecords: 500,
   maxBytes: 1024 * 1024,
   concurrency: 16,
+  writesInFlight: 4,
   tickIntervalMs: 1000,
   patternChangelogPartitions: 6,
 } as const;
