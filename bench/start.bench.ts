@@ -8,6 +8,7 @@
  *   (fed), window's and score's rates printed beside it. Median of WEIR_START_RUNS (3).
  */
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { TrafficFeeder } from '../shared/cli/src/embedded/traffic-feeder.js';
 import { simulateTraffic } from '../shared/simulator/src/index.js';
@@ -54,15 +55,21 @@ async function startRun(seconds: number): Promise<StartReport> {
   return JSON.parse(last) as StartReport;
 }
 
+/** The 1-minute load average: on a shared machine, what the figures beside it were measured under. */
+function loadAverage(): string {
+  return loadavg()[0]!.toFixed(1);
+}
+
 export async function run(): Promise<BenchResult[]> {
   const caps: number[] = [];
   const reports: StartReport[] = [];
   for (let i = 0; i < RUNS; i++) {
     process.stderr.write(`  simulator alone run ${i + 1}/${RUNS}\n`);
     caps.push(await feederAlone(Math.min(10, SECONDS)));
+    process.stderr.write(`    ${Math.round(caps[i]!)} events/s, load average ${loadAverage()}\n`);
     process.stderr.write(`  weir start run ${i + 1}/${RUNS}\n`);
     const report = await startRun(SECONDS);
-    process.stderr.write(`    ${JSON.stringify(report.eventsPerSecond)}\n`);
+    process.stderr.write(`    ${JSON.stringify(report.eventsPerSecond)}, load average ${loadAverage()}\n`);
     reports.push(report);
   }
   const cap = median(caps);

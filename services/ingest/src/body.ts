@@ -3,6 +3,7 @@
  * into lines (reading and decompressing are body-reader.ts's). Everything here is checked from headers before the body is read where
  * it can be, so a refused request costs no memory.
  */
+import { isUtf8 } from 'node:buffer';
 import { IngestError } from './errors.js';
 
 export type BodyKind = 'ndjson' | 'text';
@@ -122,14 +123,20 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
 /**
  * The lines of a decoded body, without their `\n` (a trailing `\r` is left to the parser,
  * which ignores it). A final newline does not start another line; a last line without one still
- * counts. Each line is decoded on its own with a fatal decoder: bytes that are not the declared
- * charset reject that line (`invalid_utf8`), never replaced silently, and a line longer than
+ * counts. Bytes that are not the declared charset reject their line alone (`invalid_utf8`: such a
+ * body is decoded line by line with a fatal decoder), never replaced silently, and a line longer than
  * `maxLineBytes` is rejected (`too_large`) without being decoded. A UTF-8 byte order mark is
  * dropped: it is not part of the first line.
  */
 export function* bodyLines(body: Buffer, charset: BodyCharset, maxLineBytes: number): Generator<BodyLine> {
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   let start = charset === 'utf-8' && body.subarray(0, 3).equals(UTF8_BOM) ? 3 : 0;
+  // The usual body is all valid: checked and decoded whole, then split (the same lines: a newline
+  // byte is never inside a UTF-8 sequence), instead of one decoder call per line.
+  if (charset === 'latin1' || isUtf8(body.subarray(start))) {
+    yield* decodedLines(body.toString(charset === 'latin1' ? 'latin1' : 'utf8', start), charset, maxLineBytes);
+    return;
+  }
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   while (start < body.length) {
     let end = body.indexOf(NEWLINE, start);
     if (end === -1) end = body.length;
@@ -137,8 +144,6 @@ export function* bodyLines(body: Buffer, charset: BodyCharset, maxLineBytes: num
     start = end + 1;
     if (bytes.length > maxLineBytes) {
       yield { ok: false, code: 'too_large', reason: `the line has ${bytes.length} bytes, over the limit of ${maxLineBytes}: it would not fit one Kafka record` };
-    } else if (charset === 'latin1') {
-      yield { ok: true, text: bytes.toString('latin1') };
     } else {
       try {
         yield { ok: true, text: decoder.decode(bytes) };
@@ -150,6 +155,24 @@ export function* bodyLines(body: Buffer, charset: BodyCharset, maxLineBytes: num
           reason: `not valid UTF-8 at byte ${at + 1} of the line: send UTF-8, or declare the charset (text/plain; charset=iso-8859-1)`,
         };
       }
+    }
+  }
+}
+
+/** bodyLines of a body already decoded whole; `too_large` still counts the line's bytes in `charset`. */
+function* decodedLines(text: string, charset: BodyCharset, maxLineBytes: number): Generator<BodyLine> {
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const line = text.slice(start, end);
+    start = end + 1;
+    // A UTF-8 character is at most 3 bytes per UTF-16 unit: most lines need no count at all.
+    const bytes = charset === 'latin1' || line.length * 3 <= maxLineBytes ? line.length : Buffer.byteLength(line, 'utf8');
+    if (bytes > maxLineBytes) {
+      yield { ok: false, code: 'too_large', reason: `the line has ${bytes} bytes, over the limit of ${maxLineBytes}: it would not fit one Kafka record` };
+    } else {
+      yield { ok: true, text: line };
     }
   }
 }

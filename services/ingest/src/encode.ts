@@ -76,14 +76,30 @@ export async function encodeLines(deps: EncodeDeps, body: Buffer, charset: BodyC
   };
 
   if (body.length > 0) await publisher.ensureTopic(topic);
+  // Parsed lines wait here and are encoded together (one call, no promise per line); a rejection
+  // encodes them first, so rejections are listed in line order.
+  const pending: Array<{ topic: string; value: RequestEvent }> = [];
+  const pendingKeys: string[] = [];
+  const pendingLines: number[] = [];
+  const flush = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    for (const [i, value] of (await encodePending(serde, publisher, pending, pendingLines, reject)).entries()) {
+      if (value !== null) messages.push({ topic, key: pendingKeys[i]!, value });
+    }
+    pending.length = 0;
+    pendingKeys.length = 0;
+    pendingLines.length = 0;
+  };
   let sliceStart = performance.now();
   for (const line of bodyLines(body, charset, limits.maxLineBytes)) {
     const lineNo = ++lines;
     if ((lineNo & 127) === 0 && performance.now() - sliceStart > SLICE_MS) {
+      await flush();
       await nextTurn();
       sliceStart = performance.now();
     }
     if (!line.ok) {
+      await flush();
       reject(lineNo, line.code, line.reason);
       continue;
     }
@@ -93,27 +109,21 @@ export async function encodeLines(deps: EncodeDeps, body: Buffer, charset: BodyC
       continue;
     }
     if (!result.ok) {
+      await flush();
       reject(lineNo, result.code, result.reason);
       continue;
     }
     const unkeyable = unkeyableReason(result.event, deps.sessionKey, 'WEIR_SESSION_KEY=');
     if (unkeyable !== null) {
+      await flush();
       reject(lineNo, NO_ADDRESS, unkeyable);
       continue;
     }
-    let value: Buffer;
-    try {
-      value = await serde.encode(topic, result.event);
-    } catch (err) {
-      // A value the schema refuses is this line's fault; anything else (registry down) is ours.
-      if (isContractError(err, 'WEIR_RECORD_INVALID')) {
-        reject(lineNo, 'invalid_record', err.message);
-        continue;
-      }
-      throw publisher.unavailable('encoding with the schema registry', err);
-    }
-    messages.push({ topic, key: sessionKeyOf(result.event, deps.sessionKey), value });
+    pending.push({ topic, value: result.event });
+    pendingKeys.push(sessionKeyOf(result.event, deps.sessionKey));
+    pendingLines.push(lineNo);
   }
+  await flush();
   const report: IngestReport = {
     customer,
     topic,
@@ -126,4 +136,36 @@ export async function encodeLines(deps: EncodeDeps, body: Buffer, charset: BodyC
     rejectedOmitted: rejectedCount - rejected.length,
   };
   return { report, messages, rejectedByCode };
+}
+
+/**
+ * The records of `items`, in order, null for a line the schema refused (rejected `invalid_record`).
+ * All at once when every one encodes; one by one only to find which did not.
+ */
+async function encodePending(
+  serde: Serde<RequestEvent>,
+  publisher: LogPublisher,
+  items: ReadonlyArray<{ topic: string; value: RequestEvent }>,
+  lineNos: readonly number[],
+  reject: (line: number, code: string, reason: string) => void,
+): Promise<Array<Buffer | null>> {
+  if (serde.encodeMany) {
+    try {
+      return await serde.encodeMany(items);
+    } catch (err) {
+      if (!isContractError(err, 'WEIR_RECORD_INVALID')) throw publisher.unavailable('encoding with the schema registry', err);
+    }
+  }
+  const out: Array<Buffer | null> = [];
+  for (const [i, { topic, value }] of items.entries()) {
+    try {
+      out.push(await serde.encode(topic, value));
+    } catch (err) {
+      // A value the schema refuses is this line's fault; anything else (registry down) is ours.
+      if (!isContractError(err, 'WEIR_RECORD_INVALID')) throw publisher.unavailable('encoding with the schema registry', err);
+      reject(lineNos[i]!, 'invalid_record', err.message);
+      out.push(null);
+    }
+  }
+  return out;
 }

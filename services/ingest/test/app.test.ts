@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { logsTopic } from '@weir/contracts';
+import { EmbeddedRegistry, logsTopic, RegistrySerde, requestEventSchema, type RequestEvent } from '@weir/contracts';
 import type { IngestReport } from '../src/routes/logs.js';
 import { auth, busWithSend, combinedLine, gzip, KEYS, readTopic, testApp, type TestApp } from './helpers.js';
 
@@ -200,6 +200,32 @@ describe('bad lines are rejected one by one, good ones still land', () => {
     assert.match(metrics, /weir_ingest_lines_rejected_total\{customer="acme",code="layout"\} 1/);
     assert.match(metrics, /weir_ingest_lines_rejected_total\{customer="acme",code="bad_time"\} 1/);
     assert.match(metrics, /weir_ingest_lines_accepted_total\{customer="acme"\} 3/);
+  });
+
+  test('a line the schema refuses is rejected invalid_record in its place among the others, its neighbours still land', async () => {
+    // A stricter RequestEvent (methods GET and HEAD only) makes a parsed POST a record the schema refuses.
+    const strict = {
+      ...requestEventSchema,
+      fields: requestEventSchema.fields.map((f) => (f.name === 'method' ? { name: 'method', type: { type: 'enum', name: 'Method', symbols: ['GET', 'HEAD'] } } : f)),
+    };
+    const serde = new RegistrySerde<RequestEvent>(new EmbeddedRegistry(), { schemaOf: () => strict });
+    const t = app({ serde });
+    const body = [COMBINED[0], COMBINED[1], 'junk', COMBINED[2], COMBINED[1]].join('\n');
+    const res = await t.app.inject({ method: 'POST', url: '/v1/logs', headers: { ...auth(KEYS.acme), 'content-type': 'text/plain' }, payload: body });
+    assert.equal(res.statusCode, 200, res.body);
+    const report = res.json() as IngestReport;
+    assert.equal(report.accepted, 2);
+    assert.deepEqual(
+      report.rejected.map((r) => [r.line, r.code]),
+      [
+        [2, 'invalid_record'],
+        [3, 'layout'],
+        [5, 'invalid_record'],
+      ],
+    );
+    assert.match(report.rejected[0]!.reason, /method/);
+    const paths = (await readTopic(t.bus, t.serde, logsTopic('acme'))).map((r) => r.event.path).sort();
+    assert.deepEqual(paths, ['/favicon.ico', '/products']);
   });
 
   test('the listed rejections are capped, the rest counted', async () => {

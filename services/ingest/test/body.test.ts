@@ -86,6 +86,22 @@ test('lines: one over the line limit is rejected too_large, the others kept', ()
   assert.deepEqual(lines.map((l) => (l.ok ? l.text : l.code)), ['short', 'too_large', 'also short']);
 });
 
+test('lines: the line limit counts bytes, not characters, in a valid body and in one with a bad line', () => {
+  // 60 characters of 2 bytes each: 120 bytes, over 100, though only 60 characters long.
+  const wide = 'é'.repeat(60);
+  for (const bad of [false, true]) {
+    const body = Buffer.concat([Buffer.from(`${'a'.repeat(100)}\n${wide}\n${'é'.repeat(50)}\n`), bad ? Buffer.from([0xff, 0x0a]) : Buffer.alloc(0)]);
+    const lines = texts(body, 'utf-8', 100);
+    assert.deepEqual(
+      lines.map((l) => (l.ok ? l.text.length : l.code)),
+      [100, 'too_large', 50, ...(bad ? ['invalid_utf8'] : [])],
+    );
+    assert.match(lines[1]!.ok ? '' : lines[1]!.reason, /has 120 bytes/);
+  }
+  // latin-1: one byte a character, whatever the character.
+  assert.deepEqual(texts(Buffer.from('é'.repeat(100), 'latin1'), 'latin1', 100).map((l) => l.ok), [true]);
+});
+
 test('the in-flight budget refuses what does not fit, per customer too, and gives back on release', () => {
   const seen: number[] = [];
   const budget = new InflightBudget(100, 60, (used) => seen.push(used));

@@ -140,13 +140,19 @@ describe('gzip bombs', () => {
 
 describe('large bodies', () => {
   test('a 10 MB body does not block the event loop: /healthz keeps answering while it is parsed and encoded', async (context) => {
-    // The processing starts with the first line's encoding: seen by wrapping the app's serde.
+    // The processing starts with the first lines' encoding (one by one or many at once): seen by
+    // wrapping the app's serde.
     const serde = new RegistrySerde<RequestEvent>(new EmbeddedRegistry());
     let processingFrom = Number.POSITIVE_INFINITY;
     const encode = serde.encode.bind(serde);
     serde.encode = (topic, value) => {
       processingFrom = Math.min(processingFrom, performance.now());
       return encode(topic, value);
+    };
+    const encodeMany = serde.encodeMany.bind(serde);
+    serde.encodeMany = (items) => {
+      processingFrom = Math.min(processingFrom, performance.now());
+      return encodeMany(items);
     };
     const { url } = await serve({ serde, limits: { maxBodyBytes: 12 * 1024 * 1024, maxInflightBytes: 64 * 1024 * 1024 } });
     const line = combinedLine('203.0.113.9', 'Mozilla/5.0 (X11; Linux x86_64) big-body', '/products/a-long-enough-path?page=1');

@@ -10,7 +10,8 @@ import { ContractError } from './errors.js';
 import { subjectOf, type SchemaRegistry } from './registry.js';
 import type { Serde } from './serde.js';
 import { topicSchema, type TopicSchemaMap } from './topic-schemas.js';
-import { frame, unframe } from './wire-format.js';
+import { FramedWriter } from './framed-writer.js';
+import { unframe } from './wire-format.js';
 
 export interface RegistrySerdeOptions {
   /** The schema this serde writes and reads each topic as; defaults to the weir topic map. */
@@ -40,6 +41,7 @@ export class RegistrySerde<T> implements Serde<T> {
   private readonly knownIds = new Map<string, number>();
   /** Id → writer Type. Promises, so concurrent first decodes fetch once. */
   private readonly writers = new Map<number, Promise<AvroType>>();
+  private readonly framed = new FramedWriter();
 
   constructor(registry: SchemaRegistry, opts: RegistrySerdeOptions = {}) {
     this.registry = registry;
@@ -49,9 +51,11 @@ export class RegistrySerde<T> implements Serde<T> {
 
   async encode(topic: string, value: T): Promise<Buffer> {
     const local = this.local(topic);
-    // Serialise before touching the registry, so a bad record fails fast and names its fields.
-    const body = this.body(topic, local, value);
-    return frame(await this.idFor(topic, local), body);
+    const known = this.knownIds.get(subjectOf(topic, this.part));
+    if (known !== undefined) return this.write(topic, local, known, value);
+    // Checked before touching the registry, so a bad record fails fast and names its fields.
+    this.check(topic, local, value);
+    return this.write(topic, local, await this.idFor(topic, local), value);
   }
 
   async encodeMany(items: ReadonlyArray<{ topic: string; value: T }>): Promise<Buffer[]> {
@@ -59,10 +63,10 @@ export class RegistrySerde<T> implements Serde<T> {
     for (let i = 0; i < items.length; i++) {
       const { topic, value } = items[i]!;
       const local = this.local(topic);
-      const body = this.body(topic, local, value);
       // Known ids are read synchronously: a promise only for a subject's first record.
       const known = this.knownIds.get(subjectOf(topic, this.part));
-      out[i] = frame(known ?? (await this.idFor(topic, local)), body);
+      if (known === undefined) this.check(topic, local, value);
+      out[i] = this.write(topic, local, known ?? (await this.idFor(topic, local)), value);
     }
     return out;
   }
@@ -92,18 +96,27 @@ export class RegistrySerde<T> implements Serde<T> {
     return out;
   }
 
-  private body(topic: string, local: LocalSchema, value: T): Buffer {
+  /** The framed record; WEIR_RECORD_INVALID naming the fields when `value` does not match. */
+  private write(topic: string, local: LocalSchema, schemaId: number, value: T): Buffer {
     try {
-      return local.type.toBuffer(value);
+      return this.framed.write(schemaId, local.type, value);
     } catch (err) {
-      const paths = invalidPaths(local.type, value);
-      const what = paths.length > 0 ? `invalid field(s): ${paths.join(', ')}` : (err as Error).message;
-      throw new ContractError(
-        'WEIR_RECORD_INVALID',
-        `record for topic "${topic}" does not match schema ${local.type.name ?? local.type.typeName}: ${what}`,
-        { paths, cause: err },
-      );
+      throw this.invalid(topic, local, value, err);
     }
+  }
+
+  private check(topic: string, local: LocalSchema, value: T): void {
+    if (!local.type.isValid(value)) throw this.invalid(topic, local, value, new Error('invalid record'));
+  }
+
+  private invalid(topic: string, local: LocalSchema, value: T, err: unknown): ContractError {
+    const paths = invalidPaths(local.type, value);
+    const what = paths.length > 0 ? `invalid field(s): ${paths.join(', ')}` : (err as Error).message;
+    return new ContractError(
+      'WEIR_RECORD_INVALID',
+      `record for topic "${topic}" does not match schema ${local.type.name ?? local.type.typeName}: ${what}`,
+      { paths, cause: err },
+    );
   }
 
   private read(topic: string, local: LocalSchema, schemaId: number, payload: Buffer, resolver: Resolver | null): T {

@@ -1,7 +1,7 @@
 import { createSerde, logsTopic, type RequestEvent, type SerdeConfig } from '@weir/contracts';
 import { sessionKeyer } from '@weir/features';
 import { parserFor, type LogParser } from '@weir/logs';
-import type { SimulatedLine } from '@weir/simulator';
+import type { SimulatedLine, SimulatedSession } from '@weir/simulator';
 import type { Bus, BusProducer, OutgoingMessage } from '@weir/stream';
 
 export interface FeederOptions {
@@ -17,8 +17,14 @@ export interface FeederOptions {
   onRejected?: (customer: string, reason: string) => void;
 }
 
-/** Lines parsed, encoded and sent at once. */
-const SLICE = 1000;
+/**
+ * Lines parsed, encoded and sent at once. Each slice is spread over every customer's partitions
+ * (9 with `weir start`'s defaults), and each stage's batch is what one slice left in a partition:
+ * at 1000 lines that was ~110 records a batch, and the stages' per-batch work (checkpoints,
+ * commits, one session update per visitor per batch) cost more than the records did. 5000 gives
+ * batches of ~550: 1.8x the events/s of `weir start` here.
+ */
+const SLICE = 5000;
 
 export interface GroundTruth {
   label: 'human' | 'bot';
@@ -34,6 +40,7 @@ export class TrafficFeeder {
   readonly truth = new Map<string, GroundTruth>();
   private readonly parsers = new Map<string, LogParser>();
   private readonly keyOf = sessionKeyer('ip_ua');
+  private readonly sessionTruth = new WeakMap<SimulatedSession, { key: string; value: GroundTruth }>();
   private readonly serde;
   private producer: BusProducer | null = null;
   private pending: SimulatedLine | null = null;
@@ -79,9 +86,9 @@ export class TrafficFeeder {
     let sent = 0;
     let caughtUp = false;
     while (sent < limit && !caughtUp && !this.closing) {
-      const messages: OutgoingMessage[] = [];
+      const events: Array<{ topic: string; value: RequestEvent }> = [];
       const perCustomer = new Map<string, number>();
-      while (messages.length < SLICE && sent + messages.length < limit) {
+      while (events.length < SLICE && sent + events.length < limit) {
         const line = this.pending ?? this.next();
         this.pending = null;
         if (!line) {
@@ -93,12 +100,13 @@ export class TrafficFeeder {
           caughtUp = true;
           break;
         }
-        const message = await this.message(line);
-        if (message) {
-          messages.push(message);
+        const event = this.parse(line);
+        if (event) {
+          events.push(event);
           perCustomer.set(line.customer, (perCustomer.get(line.customer) ?? 0) + 1);
         }
       }
+      const messages = await this.encode(events);
       if (messages.length > 0) await this.producer.send(messages);
       sent += messages.length;
       this.lines += messages.length;
@@ -124,7 +132,8 @@ export class TrafficFeeder {
     return step.value;
   }
 
-  private async message(line: SimulatedLine): Promise<OutgoingMessage | null> {
+  /** The line as ingest would parse it, remembering its visitor's label; null when rejected. */
+  private parse(line: SimulatedLine): { topic: string; value: RequestEvent } | null {
     let parser = this.parsers.get(line.customer);
     if (!parser) this.parsers.set(line.customer, (parser = parserFor('combined', { customer: line.customer })));
     const result = parser.parseLine(line.line, ++this.lineNo);
@@ -133,17 +142,27 @@ export class TrafficFeeder {
       this.options.onRejected?.(line.customer, result.message);
       return null;
     }
-    const topic = logsTopic(line.customer);
-    if (!this.createdTopics.has(topic)) {
+    // Set for every line (the latest session of a visitor wins, as before), with the key and label
+    // built once per session: the string's hash is then computed once, not once per line.
+    let truth = this.sessionTruth.get(line.sessionRef);
+    if (!truth) {
+      const { customer, clientIp, userAgent, label, family } = line.sessionRef;
+      truth = { key: truthKey(customer, clientIp, userAgent), value: { label: label === 'human' ? 'human' : 'bot', family } };
+      this.sessionTruth.set(line.sessionRef, truth);
+    }
+    this.truth.set(truth.key, truth.value);
+    return { topic: logsTopic(line.customer), value: result.event };
+  }
+
+  /** A slice's events as messages, keyed as ingest keys them, encoded in one call. */
+  private async encode(events: ReadonlyArray<{ topic: string; value: RequestEvent }>): Promise<OutgoingMessage[]> {
+    for (const { topic } of events) {
+      if (this.createdTopics.has(topic)) continue;
       await this.options.bus.admin.createTopics([{ topic, partitions: this.options.partitions }]);
       this.createdTopics.add(topic);
     }
-    const { sessionRef } = line;
-    this.truth.set(truthKey(line.customer, sessionRef.clientIp, sessionRef.userAgent), {
-      label: sessionRef.label === 'human' ? 'human' : 'bot',
-      family: sessionRef.family,
-    });
-    return { topic, key: this.keyOf(result.event), value: await this.serde.encode(topic, result.event) };
+    const values = await this.serde.encodeMany(events);
+    return events.map(({ topic, value }, i) => ({ topic, key: this.keyOf(value), value: values[i]! }));
   }
 }
 

@@ -72,8 +72,10 @@ export class PartitionLog {
   append(records: AppendedRecord[], transaction: TransactionRef | null): number {
     const base = this.endOffset;
     if (transaction && !this.openTransactions.has(transaction)) this.openTransactions.set(transaction, base);
+    let offset = base;
     for (const record of records) {
-      this.entries.push({ ...record, offset: this.endOffset, transaction, control: false });
+      const { key, value, headers, timestamp } = record;
+      this.entries.push({ offset: offset++, key, value, headers, timestamp, transaction, control: false });
     }
     this.applyRetention();
     this.changed.notify();

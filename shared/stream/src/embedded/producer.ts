@@ -21,7 +21,8 @@ import type { OpenTransaction } from './transactions.js';
 
 function toHeaders(init: HeadersInit | undefined): Headers {
   const headers: Headers = {};
-  for (const [name, value] of Object.entries(init ?? {})) headers[name] = headerBuffer(value);
+  if (init === undefined) return headers;
+  for (const [name, value] of Object.entries(init)) headers[name] = headerBuffer(value);
   return headers;
 }
 
@@ -101,15 +102,11 @@ export class EmbeddedProducer implements BusProducer {
     const groups = new Map<PartitionLog, AppendedRecord[]>();
     const now = Date.now();
     for (const message of messages) {
-      const log = this.broker.partition(message.topic, this.partitionOf(message));
-      const records = groups.get(log) ?? [];
-      records.push({
-        key: keyBuffer(message.key),
-        value: message.value,
-        headers: toHeaders(message.headers),
-        timestamp: message.timestamp ?? now,
-      });
-      groups.set(log, records);
+      const key = keyBuffer(message.key);
+      const log = this.broker.partition(message.topic, this.partitionOf(message, key));
+      let records = groups.get(log);
+      if (!records) groups.set(log, (records = []));
+      records.push({ key, value: message.value, headers: toHeaders(message.headers), timestamp: message.timestamp ?? now });
     }
     const metadata: RecordMetadata[] = [];
     for (const [log, records] of groups) {
@@ -120,10 +117,9 @@ export class EmbeddedProducer implements BusProducer {
     return metadata;
   }
 
-  private partitionOf(message: OutgoingMessage): number {
+  private partitionOf(message: OutgoingMessage, key: Buffer | null): number {
     const count = this.broker.topicForProduce(message.topic).partitions.length;
     if (message.partition !== undefined) return message.partition;
-    const key = keyBuffer(message.key);
     if (key !== null) return partitionForKey(key, count);
     const next = this.roundRobin.get(message.topic) ?? 0;
     this.roundRobin.set(message.topic, next + 1);
