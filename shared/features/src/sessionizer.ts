@@ -73,9 +73,11 @@ interface BufferedEvent extends HeapItem {
 }
 
 /**
- * Buffered events are checkpointed in chunks of this many consecutive arrival numbers: events
- * leave the buffer roughly in arrival order, so a batch rewrites a few chunks (the newest, and
- * the oldest it drained) instead of the whole buffer, or one record per event.
+ * Buffered events are checkpointed in chunks of this many consecutive arrival numbers: a batch
+ * rewrites the chunks it added events to (the newest), not the whole buffer, or one record per
+ * event. A chunk is not rewritten as its events leave the buffer, only deleted once all have:
+ * the snapshot's `releasedThrough` tells a restore which of its events are gone (rewriting every
+ * drained chunk wrote each event about five times over, most of a checkpoint's bytes).
  */
 export const BUFFER_CHUNK = 256;
 
@@ -218,6 +220,8 @@ export class Sessionizer {
   private readonly closedEarly = new Map<string, ClosedEarly>();
   /** Watermark from which `closedEarly` is next swept (not checkpointed: sweeping sooner or later changes no id). */
   private nextSweep = Number.NEGATIVE_INFINITY;
+  /** Buffer chunks the snapshot this was restored from listed: rewritten (or deleted) by the first take. */
+  private readonly restoredChunks = new Set<number>();
 
   constructor(config: SessionizerConfig = {}) {
     this.config = resolveSessionizerConfig(config);
@@ -495,6 +499,10 @@ export class Sessionizer {
     const tracking: Tracking = { log: newChangeLog(), buffer: new Map() };
     for (const item of this.buffer.sorted()) this.trackBuffered(tracking, item);
     if (!options.rewriteBuffer) tracking.log.chunks.clear();
+    // The stored chunks may list released events under the watermark of the config that wrote
+    // them; rewritten once under this one, a later restore's `releasedThrough` holds for them all.
+    for (const chunk of this.restoredChunks) tracking.log.chunks.add(chunk);
+    this.restoredChunks.clear();
     if (options.rewriteClosedEarly) for (const id of this.closedEarly.keys()) tracking.log.early.add(id);
     this.tracking = tracking;
   }
@@ -511,8 +519,11 @@ export class Sessionizer {
     const chunk = chunkOf(item.seq);
     const events = tracking.buffer.get(chunk);
     events?.delete(item.seq);
-    if (events?.size === 0) tracking.buffer.delete(chunk);
-    tracking.log.chunks.add(chunk);
+    // Written again only once empty (deleted): a restore skips released events by `releasedThrough`.
+    if (events?.size === 0) {
+      tracking.buffer.delete(chunk);
+      tracking.log.chunks.add(chunk);
+    }
   }
 
   /** What changed since the previous call (or `trackChanges`), and starts recording afresh. */
@@ -543,6 +554,7 @@ export class Sessionizer {
       version: SESSIONIZER_SNAPSHOT_VERSION,
       featureSet: featureSetFingerprint,
       maxTime: this.maxTime === Number.NEGATIVE_INFINITY ? null : this.maxTime,
+      ...(this.maxTime === Number.NEGATIVE_INFINITY ? {} : { releasedThrough: this.watermark }),
       nextSessionSeq: this.nextSessionSeq,
       nextArrivalSeq: this.nextArrivalSeq,
       counters: { ...this.counters },
@@ -578,7 +590,10 @@ export class Sessionizer {
     sessionizer.nextArrivalSeq = snapshot.nextArrivalSeq;
     Object.assign(sessionizer.counters, snapshot.counters);
     for (const entry of snapshot.closedEarly ?? []) sessionizer.closedEarly.set(entry[0], [...entry]);
+    const released = snapshot.releasedThrough ?? Number.NEGATIVE_INFINITY;
     for (const item of snapshot.buffer) {
+      sessionizer.restoredChunks.add(chunkOf(item.seq));
+      if (item.event.eventTime <= released) continue;
       sessionizer.buffer.push({ event: item.event, time: item.event.eventTime, seq: item.seq, heapIndex: -1 });
     }
     for (const saved of snapshot.sessions) {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { RequestEvent, SessionFeatures } from '@weir/contracts';
 import { isFeatureError } from '../src/errors.js';
 import { featureSetFingerprint } from '../src/registry.js';
-import { Sessionizer, sessionIdOf, type SessionizerOutput } from '../src/sessionizer.js';
+import { BUFFER_CHUNK, Sessionizer, sessionIdOf, type SessionizerOutput } from '../src/sessionizer.js';
 import type { SessionizerConfig } from '../src/sessionizer-config.js';
 import { decodeSessionizerSnapshot, encodeSessionizerSnapshot, type SessionizerSnapshot } from '../src/sessionizer-state.js';
 import { at, CHROME_130, closedSessions, longSession, prng, request, run, shuffleWithin, T0, traffic, type Run } from './helpers.js';
@@ -296,10 +296,15 @@ class ChangeApplied {
     this.meta = changes.meta;
   }
 
-  snapshot(): SessionizerSnapshot {
+  /** `released`: also the released events the chunks still list (a restore skips them), as written. */
+  snapshot(released = false): SessionizerSnapshot {
+    const through = this.meta!.releasedThrough ?? Number.NEGATIVE_INFINITY;
     return {
       ...this.meta!,
-      buffer: [...this.buffer.values()].flat().sort((a, b) => a.seq - b.seq),
+      buffer: [...this.buffer.values()]
+        .flat()
+        .filter((item) => released || item.event.eventTime > through)
+        .sort((a, b) => a.seq - b.seq),
       sessions: [...this.sessions.values()].sort((a, b) => a.seq - b.seq),
       ...(this.closedEarly.size > 0 ? { closedEarly: [...this.closedEarly.values()].sort((a, b) => a[0].localeCompare(b[0])) } : {}),
     };
@@ -345,10 +350,53 @@ test('changes taken after every batch add up to the full snapshot, and restore t
     if (i % 7 === 0) saved.apply(first);
   }
   saved.apply(first);
-  const restored = Sessionizer.restore(saved.snapshot(), config);
+  const restored = Sessionizer.restore(saved.snapshot(true), config);
   for (const event of events.slice(cut)) collect(got, restored.push(event));
   collect(got, restored.flush());
   assert.deepStrictEqual(got, uninterrupted);
+});
+
+test('a drained buffer chunk is deleted once empty, not rewritten as it drains: each buffered event is written about once', () => {
+  const events = shuffleWithin(traffic(600, 31), 30_000, 32);
+  const sessionizer = new Sessionizer(CONFIG);
+  sessionizer.trackChanges();
+  let written = 0;
+  let buffered = 0;
+  for (let i = 0; i < events.length; i += 50) {
+    const before = sessionizer.stats().lateEvents;
+    for (const event of events.slice(i, i + 50)) sessionizer.push(event);
+    buffered += Math.min(50, events.length - i) - (sessionizer.stats().lateEvents - before);
+    for (const chunk of sessionizer.takeChanges().bufferChunks) written += chunk.events.length;
+  }
+  assert.ok(buffered > 500, 'events went through the buffer');
+  // Batches of 50 fill a chunk of 256 in about five takes: each event is rewritten while its chunk fills, never while it drains.
+  assert.ok(written <= buffered * (BUFFER_CHUNK / 50 / 2 + 1.5), `${written} events written for ${buffered} buffered`);
+});
+
+test('restored under a longer allowed lateness, the stored chunks are rewritten: released events never come back', () => {
+  const events = shuffleWithin(traffic(600, 47), 30_000, 48);
+  const first = new Sessionizer(CONFIG);
+  first.trackChanges();
+  const state = new ChangeApplied();
+  // Cut past the first chunk's end: the next events fill the second, the first's released events stay listed.
+  const cut = BUFFER_CHUNK + 24;
+  for (let i = 0; i < cut; i += 8) {
+    for (const event of events.slice(i, i + 8)) first.push(event);
+    state.apply(first);
+  }
+  const through = state.meta!.releasedThrough!;
+  assert.ok(state.snapshot(true).buffer.some((item) => item.event.eventTime <= through), 'a held chunk lists released events');
+  // The watermark goes back: events released at or before the old one are listed in chunks still held.
+  const longer = { ...CONFIG, allowedLatenessMs: 120 * CONFIG.allowedLatenessMs! };
+  const restored = Sessionizer.restore(state.snapshot(true), longer);
+  restored.trackChanges();
+  for (let i = cut; i < events.length; i += 20) {
+    for (const event of events.slice(i, i + 20)) restored.push(event);
+    state.apply(restored);
+    assert.deepStrictEqual(state.snapshot(), canonical(restored.snapshot()), `after event ${i + 20}`);
+    const again = Sessionizer.restore(state.snapshot(true), longer);
+    assert.deepStrictEqual(canonical(again.snapshot()), canonical(restored.snapshot()), `restored after event ${i + 20}`);
+  }
 });
 
 test('a session closed and reopened under the same key between two takes is written, not deleted', () => {
