@@ -77,7 +77,7 @@ test('the state of incremental checkpoints restores a stage that continues as th
     got.push(...feed(stage, ctx, all.slice(i, i + 97), i));
   }
   assert.deepStrictEqual(got, expected);
-  assert.ok([...state.values.keys()].some((k) => k.startsWith('p:\u0000')), 'buffer chunks are parts of their own');
+  assert.ok([...state.values.keys()].some((k) => k.startsWith('p:\u0000s')), 'buffer spans are parts of their own');
 });
 
 test('a checkpoint with the buffer in its meta entry (the older layout) restores, and its buffer is kept by the next checkpoint', () => {
@@ -95,6 +95,29 @@ test('a checkpoint with the buffer in its meta entry (the older layout) restores
   for (const s of sessions) state.set(`p:${s.customer}\u0000${s.key}`, { kind: 'part', part: s });
   // One batch on the old state, then a restart from what that batch left.
   got.push(...feed(sessionizeStage({ sessionizer: CONFIG }), context(state), all.slice(cut, cut + 10), cut));
+  got.push(...feed(sessionizeStage({ sessionizer: CONFIG }), context(state), all.slice(cut + 10), cut + 10));
+  assert.deepStrictEqual(got, expected);
+});
+
+test('a checkpoint with the buffer in chunks (before spans) restores; the next checkpoint moves its events to a span and deletes the chunks', () => {
+  const all = events();
+  const expected = uninterrupted(all);
+  const cut = 800;
+  const first = new Sessionizer(CONFIG);
+  const got: SessionFeatures[] = [];
+  for (const e of all.slice(0, cut)) got.push(...first.push(e).records);
+  const { sessions, buffer, ...meta } = first.snapshot();
+  assert.ok(buffer.length > 0, 'the old checkpoint holds buffered events');
+  const state = new PlainState();
+  state.set('meta', { kind: 'meta', generation: 1, meta: { ...meta, buffer: [], sessions: [] } });
+  for (const s of sessions) state.set(`p:${s.customer}\u0000${s.key}`, { kind: 'part', part: s });
+  const chunks = new Map<number, typeof buffer>();
+  for (const item of buffer) chunks.set(Math.floor(item.seq / 256), [...(chunks.get(Math.floor(item.seq / 256)) ?? []), item]);
+  for (const [chunk, items] of chunks) state.set(`p:\u0000${chunk}`, { kind: 'part', part: { chunk, events: items } });
+  got.push(...feed(sessionizeStage({ sessionizer: CONFIG }), context(state), all.slice(cut, cut + 10), cut));
+  const keys = [...state.values.keys()];
+  assert.ok(!keys.some((k) => /^p:\u0000\d+$/.test(k)), 'the chunks are deleted');
+  assert.ok(keys.some((k) => k.startsWith('p:\u0000s')), 'their events are in a span');
   got.push(...feed(sessionizeStage({ sessionizer: CONFIG }), context(state), all.slice(cut + 10), cut + 10));
   assert.deepStrictEqual(got, expected);
 });
