@@ -14,7 +14,7 @@ import { Session } from 'node:inspector/promises';
 import { logsTopic, type RequestEvent } from '../shared/contracts/src/index.js';
 import { sessionKeyer } from '../shared/features/src/index.js';
 import { createBusFromEnv, createEmbeddedBus } from '../shared/stream/src/index.js';
-import { BaselineScorer, ModelScorer, WindowTable, scoreStage, sessionizeStage } from '../shared/pipeline/src/index.js';
+import { BaselineScorer, ModelScorer, WindowTable, scoreStage, sessionizeStage, sessionizeStateCodec } from '../shared/pipeline/src/index.js';
 import type { Stage } from '../shared/stream/src/index.js';
 import { topSelf, type Profile } from './profile.js';
 import { SESSIONS_PREFIX, produce, relay, sessionRecords, shippedModel, simulatedEvents, timeStage, windowSummaries } from './pipeline.bench.js';
@@ -53,7 +53,8 @@ const tuning = {
   ...(process.env.WEIR_RELAY_CONCURRENCY ? { concurrency: Number(process.env.WEIR_RELAY_CONCURRENCY) } : {}),
   ...(process.env.WEIR_RELAY_MAX_RECORDS ? { batch: { maxRecords: Number(process.env.WEIR_RELAY_MAX_RECORDS) } } : {}),
 };
-const seconds = await timeStage(bus, input, stage, stateful, tuning);
+// Sessionize checkpoints through its service's changelog codec.
+const seconds = await timeStage(bus, input, stage, stateful, tuning, what === 'sessionize' ? (sessionizeStateCodec() as never) : undefined);
 const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
 const out = join(process.env.WEIR_PROFILE_DIR ?? tmpdir(), `${what}-${client}.cpuprofile`);
 writeFileSync(out, JSON.stringify(profile));
