@@ -3,7 +3,8 @@
  * events one batch buffered, most of the bytes a checkpoint writes) in Avro, the request events
  * in their own schema, behind a leading format byte; everything else as JSON, as the runner's
  * default codec writes it. JSON starts with `{`, so changelogs written before read back unchanged.
- * An Avro span is about half its JSON's size and several times faster to write.
+ * An Avro span is half its JSON's size (7.1 MB against 14.2 MB over the pipeline bench's 31k
+ * events), which the Kafka client copies and checksums; encoding it costs about the same.
  *
  * The span's schema is pinned to the format byte: a change to RequestEvent's schema needs a new
  * format byte (and reading the old one with the old schema), not a silent re-reading.
