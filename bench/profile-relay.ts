@@ -54,12 +54,16 @@ const tuning = {
   ...(process.env.WEIR_RELAY_MAX_RECORDS ? { batch: { maxRecords: Number(process.env.WEIR_RELAY_MAX_RECORDS) } } : {}),
 };
 // Sessionize checkpoints through its service's changelog codec.
+const cpuBefore = process.cpuUsage();
 const seconds = await timeStage(bus, input, stage, stateful, tuning, what === 'sessionize' ? (sessionizeStateCodec() as never) : undefined);
+const cpu = process.cpuUsage(cpuBefore);
 const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
 const out = join(process.env.WEIR_PROFILE_DIR ?? tmpdir(), `${what}-${client}.cpuprofile`);
 writeFileSync(out, JSON.stringify(profile));
 console.log(`profile: ${out}`);
 console.log(`${what} on ${client} ${JSON.stringify(tuning)}: ${count} records in ${seconds.toFixed(2)} s = ${Math.round(count / seconds)} records/s (profiler on)`);
+// CPU seconds of this process over the run (the broker's are not counted): less swayed by a loaded machine than the rate.
+console.log(`cpu: ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (user ${(cpu.user / 1e6).toFixed(2)}, system ${(cpu.system / 1e6).toFixed(2)})`);
 for (const { share, where } of topSelf(profile, 30)) console.log(`${(share * 100).toFixed(1).padStart(5)} %  ${where}`);
 model?.dispose();
 await bus.admin.deleteTopics([input, output]).catch(() => undefined);
