@@ -80,6 +80,8 @@ interface MapInternals {
  * is matched against its bytes instead of decoded into a new string every time.
  */
 const keysRead = new WeakMap<object, { text: string[]; bytes: Buffer[] }>();
+/** Positions kept per map type: a free-form map (a request's `extra`) may be long, and is read as avsc reads it past them. */
+const MAX_KEYS_KEPT = 256;
 
 function readKey(tap: Tap, seen: { text: string[]; bytes: Buffer[] }, index: number): string {
   const length = tap.readLong();
@@ -89,6 +91,7 @@ function readKey(tap: Tap, seen: { text: string[]; bytes: Buffer[] }, index: num
   tap.pos = end;
   // A truncated or negative length: the tap is invalid past its buffer, as avsc's own readString leaves it.
   if (length < 0 || end > buf.length) return '';
+  if (index >= MAX_KEYS_KEPT) return buf.toString('utf8', start, end);
   const known = seen.bytes[index];
   if (known !== undefined && known.length === length) {
     let same = true;

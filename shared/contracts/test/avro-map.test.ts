@@ -17,6 +17,9 @@ test('maps read back as written, as the keys change, keep their length but chang
     { features: { ccc: 1, a: 2 }, extra: { 'é': 'ü', 'e\u0301': 'u' } },
     { features: {}, extra: { 'é': 'ü' } },
     { features: { a: 1, bb: 2, ccc: 3, dddd: 4 }, extra: { y: 'x' } },
+    // Longer than the positions kept per map type, twice: the keys past them are read afresh.
+    { features: Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`f${i}`, i])), extra: {} },
+    { features: Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`f${i % 7}-${i}`, -i])), extra: {} },
   ];
   for (const value of values) {
     const bytes = plain.toBuffer(value);
