@@ -19,8 +19,8 @@ import { pathToFileURL } from 'node:url';
 import { createSerde, logsTopic, topicSchema, type RequestEvent, type ScoreRecord, type SessionFeatures, type WindowSummary } from '../shared/contracts/src/index.js';
 import { Sessionizer, WindowBaseline, featureSetFingerprint, sessionKeyer } from '../shared/features/src/index.js';
 import { loadModelPipeline, selectBackend, type BackendName, type ModelPipeline } from '../shared/model/src/index.js';
-import { BaselineScorer, DEFAULT_MODEL_DIR, ModelScorer, WindowTable, scoreStage, sessionizeStage, windowStage, runScore, runSessionize, runWindow } from '../shared/pipeline/src/index.js';
-import { createBusFromEnv, createEmbeddedBus, runStage, silentLogger, stageSerde, type Bus, type KafkaClientName, type Stage } from '../shared/stream/src/index.js';
+import { BaselineScorer, DEFAULT_MODEL_DIR, ModelScorer, WindowTable, scoreStage, sessionizeStage, sessionizeStateCodec, windowStage, runScore, runSessionize, runWindow } from '../shared/pipeline/src/index.js';
+import { createBusFromEnv, createEmbeddedBus, runStage, silentLogger, stageSerde, type Bus, type KafkaClientName, type Stage, type StateCodec } from '../shared/stream/src/index.js';
 import { parsedEvents } from '../shared/testing/src/simulated-traffic.js';
 import { relayOnNode22 } from './node22.js';
 import { formatResult, median, type BenchResult } from './result.js';
@@ -86,6 +86,8 @@ export async function timeStage<In, Out, S>(
   stage: Stage<In, Out, S>,
   stateful: boolean,
   tuning: { concurrency?: number; batch?: { maxRecords?: number }; writesInFlight?: number } = {},
+  /** The changelog codec the stage's service runs with (the runner's JSON when absent). */
+  codec?: StateCodec<S>,
 ): Promise<number> {
   const groupId = `bench-${stage.name}-${randomUUID()}`;
   const abort = new AbortController();
@@ -108,7 +110,7 @@ export async function timeStage<In, Out, S>(
     handleSignals: false,
     logger: silentLogger(),
     ...tuning,
-    ...(stateful ? { state: { name: `bench-${randomUUID()}` } } : {}),
+    ...(stateful ? { state: { name: `bench-${randomUUID()}`, ...(codec ? { codec } : {}) } } : {}),
   });
   await drained(bus, groupId, topic);
   const seconds = (performance.now() - started!) / 1000;
@@ -133,9 +135,9 @@ interface Rates {
 }
 
 /** The stage and the bare relay over the same records on one bus: relay first, then the stage. */
-async function compare<In, Out, S>(bus: Bus, input: string, count: number, stage: Stage<In, Out, S>, relayOut: string, stateful: boolean): Promise<Rates> {
+async function compare<In, Out, S>(bus: Bus, input: string, count: number, stage: Stage<In, Out, S>, relayOut: string, stateful: boolean, codec?: StateCodec<S>): Promise<Rates> {
   const relaySeconds = await timeStage(bus, input, relay<In>(`relay-${stage.name}`, relayOut), false);
-  const stageSeconds = await timeStage(bus, input, stage, stateful);
+  const stageSeconds = await timeStage(bus, input, stage, stateful, {}, codec);
   return { stage: count / stageSeconds, relay: count / relaySeconds };
 }
 
@@ -159,7 +161,7 @@ async function stageFigures(
         const customer = `bench-${suffix}`;
         const input = logsTopic(customer);
         await produce(bus, input, events.map((e) => ({ ...e, customer })), keyOf);
-        return compare(bus, input, events.length, sessionizeStage(), logsTopic(`relay-${suffix}`), true);
+        return compare(bus, input, events.length, sessionizeStage(), logsTopic(`relay-${suffix}`), true, sessionizeStateCodec());
       },
     },
     {

@@ -1,6 +1,6 @@
 /**
  * CPU profile of the runner's bare relay, or of a stage, on the real broker: `npx tsx
- * bench/profile-relay.ts [kafkajs|confluent] [relay|sessionize|score|score-model]` writes
+ * bench/profile-relay.ts [kafkajs|confluent|embedded] [relay|sessionize|score|score-model]` writes
  * <what>-<client>.cpuprofile (in WEIR_PROFILE_DIR, else the system's temp directory; open it in
  * Chrome's DevTools) covering the run only, not the set-up, and prints the functions with the most
  * self time and the share of time in garbage collection. `score-model` scores with the shipped model.
@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
 import { logsTopic, type RequestEvent } from '../shared/contracts/src/index.js';
 import { sessionKeyer } from '../shared/features/src/index.js';
-import { createBusFromEnv } from '../shared/stream/src/index.js';
-import { BaselineScorer, ModelScorer, WindowTable, scoreStage, sessionizeStage } from '../shared/pipeline/src/index.js';
+import { createBusFromEnv, createEmbeddedBus } from '../shared/stream/src/index.js';
+import { BaselineScorer, ModelScorer, WindowTable, scoreStage, sessionizeStage, sessionizeStateCodec } from '../shared/pipeline/src/index.js';
 import type { Stage } from '../shared/stream/src/index.js';
 import { topSelf, type Profile } from './profile.js';
 import { SESSIONS_PREFIX, produce, relay, sessionRecords, shippedModel, simulatedEvents, timeStage, windowSummaries } from './pipeline.bench.js';
@@ -22,7 +22,8 @@ import { SESSIONS_PREFIX, produce, relay, sessionRecords, shippedModel, simulate
 const client = process.argv[2] ?? 'confluent';
 const what = process.argv[3] ?? 'relay';
 const events = simulatedEvents(Number(process.env.WEIR_BENCH_MINUTES ?? 45));
-const bus = await createBusFromEnv(undefined, { ...process.env, WEIR_BUS: 'kafka', KAFKA_CLIENT: client });
+// `embedded`: the in-process bus, the stage's own cost without a broker's.
+const bus = client === 'embedded' ? createEmbeddedBus() : await createBusFromEnv(undefined, { ...process.env, WEIR_BUS: 'kafka', KAFKA_CLIENT: client });
 const suffix = randomUUID().slice(0, 8);
 const scored = what === 'score' || what === 'score-model';
 const input = scored ? `${SESSIONS_PREFIX}${suffix}` : logsTopic(`bench-${suffix}`);
@@ -54,12 +55,17 @@ const tuning = {
   ...(process.env.WEIR_RELAY_WRITES_IN_FLIGHT ? { writesInFlight: Number(process.env.WEIR_RELAY_WRITES_IN_FLIGHT) } : {}),
   ...(process.env.WEIR_RELAY_MAX_RECORDS ? { batch: { maxRecords: Number(process.env.WEIR_RELAY_MAX_RECORDS) } } : {}),
 };
-const seconds = await timeStage(bus, input, stage, stateful, tuning);
+// Sessionize checkpoints through its service's changelog codec.
+const cpuBefore = process.cpuUsage();
+const seconds = await timeStage(bus, input, stage, stateful, tuning, what === 'sessionize' ? (sessionizeStateCodec() as never) : undefined);
+const cpu = process.cpuUsage(cpuBefore);
 const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
 const out = join(process.env.WEIR_PROFILE_DIR ?? tmpdir(), `${what}-${client}.cpuprofile`);
 writeFileSync(out, JSON.stringify(profile));
 console.log(`profile: ${out}`);
 console.log(`${what} on ${client} ${JSON.stringify(tuning)}: ${count} records in ${seconds.toFixed(2)} s = ${Math.round(count / seconds)} records/s (profiler on)`);
+// CPU seconds of this process over the run (the broker's are not counted): less swayed by a loaded machine than the rate.
+console.log(`cpu: ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (user ${(cpu.user / 1e6).toFixed(2)}, system ${(cpu.system / 1e6).toFixed(2)})`);
 for (const { share, where } of topSelf(profile, 30)) console.log(`${(share * 100).toFixed(1).padStart(5)} %  ${where}`);
 model?.dispose();
 await bus.admin.deleteTopics([input, output]).catch(() => undefined);

@@ -61,6 +61,82 @@ class ExactLongType extends avro.types.LongType {}
 }
 const exactLong = new ExactLongType();
 
+/** The parts of avsc's Tap that a map reader uses. */
+interface Tap {
+  buf: Buffer;
+  pos: number;
+  readLong(): number;
+  skipLong(): void;
+}
+
+interface MapInternals {
+  valuesType: { _read(tap: Tap): unknown };
+  _read(tap: Tap): Record<string, unknown>;
+}
+
+/**
+ * Per map type, the keys met at each position of the previous map read, as text and as bytes:
+ * records of one kind (a session's 60 features) carry the same keys in the same order, so a key
+ * is matched against its bytes instead of decoded into a new string every time.
+ */
+const keysRead = new WeakMap<object, { text: string[]; bytes: Buffer[] }>();
+/** Positions kept per map type: a free-form map (a request's `extra`) may be long, and is read as avsc reads it past them. */
+const MAX_KEYS_KEPT = 256;
+
+function readKey(tap: Tap, seen: { text: string[]; bytes: Buffer[] }, index: number): string {
+  const length = tap.readLong();
+  const start = tap.pos;
+  const end = start + length;
+  const buf = tap.buf;
+  tap.pos = end;
+  // A truncated or negative length: the tap is invalid past its buffer, as avsc's own readString leaves it.
+  if (length < 0 || end > buf.length) return '';
+  if (index >= MAX_KEYS_KEPT) return buf.toString('utf8', start, end);
+  const known = seen.bytes[index];
+  if (known !== undefined && known.length === length) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (known[i] !== buf[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return seen.text[index] as string;
+  }
+  const text = buf.toString('utf8', start, end);
+  seen.text[index] = text;
+  seen.bytes[index] = Buffer.from(buf.subarray(start, end));
+  return text;
+}
+
+/** avsc's map reader, with its keys matched against the previous read's (see `keysRead`). */
+class KeyCachingMapType extends avro.types.MapType {}
+{
+  const proto = KeyCachingMapType.prototype as unknown as MapInternals;
+  proto._read = function (this: MapInternals, tap) {
+    let seen = keysRead.get(this);
+    if (seen === undefined) keysRead.set(this, (seen = { text: [], bytes: [] }));
+    const values = this.valuesType;
+    const map: Record<string, unknown> = {};
+    let index = 0;
+    for (;;) {
+      let n = tap.readLong();
+      if (n === 0) break;
+      if (n < 0) {
+        // A negative count is followed by the block's size in bytes.
+        n = -n;
+        tap.skipLong();
+      }
+      for (; n > 0; n--) map[readKey(tap, seen, index++)] = values._read(tap);
+    }
+    return map;
+  };
+}
+
+function isMap(schema: unknown): boolean {
+  return typeof schema === 'object' && schema !== null && (schema as { type?: unknown }).type === 'map';
+}
+
 function isLong(schema: unknown): boolean {
   return (
     schema === 'long' ||
@@ -78,7 +154,7 @@ export function parseSchema(schema: SchemaSource): AvroType {
     type = avro.Type.forSchema(json as Schema, {
       omitRecordMethods: true,
       registry,
-      typeHook: (t) => (isLong(t) ? exactLong : undefined),
+      typeHook: (t, opts) => (isLong(t) ? exactLong : isMap(t) ? new KeyCachingMapType(t, opts) : undefined),
     });
   } catch (err) {
     throw new ContractError('WEIR_SCHEMA_INVALID', `invalid Avro schema: ${(err as Error).message}`, { cause: err });

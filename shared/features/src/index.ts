@@ -52,6 +52,7 @@ export {
   type LateEvent,
   BUFFER_CHUNK,
   type BufferChunk,
+  type BufferSpan,
   type SessionizerChanges,
   type SessionizerOutput,
   type SessionizerStats,

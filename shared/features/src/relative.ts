@@ -47,6 +47,8 @@ export interface RelativeFeatures {
   windowStart: number | null;
   /** One per feature the baseline has, in registry order. */
   deviations: FeatureDeviation[];
+  /** The one of `deviations` for `feature` (undefined where it has none), without computing the others. */
+  deviationOf(feature: string): FeatureDeviation | undefined;
   /** `z_<f>` and `rz_<f>` for every registry feature; 0 where there is no baseline for it. */
   vector: Record<string, number>;
   /** The same numbers as `vector`, in `relativeFeatureNames()` order: what a model row copies. */
@@ -72,10 +74,11 @@ export function robustScale(stats: FeatureStats, options: RelativeOptions = {}):
 
 /** z and robust z of one value against one feature's baseline. */
 export function deviation(feature: string, value: number, stats: FeatureStats, options: RelativeOptions = {}): FeatureDeviation {
+  return deviationWith(feature, value, stats, scales(stats, options), options);
+}
+
+function deviationWith(feature: string, value: number, stats: FeatureStats, { std, zScale, robustScale: scale }: Scales, options: RelativeOptions): FeatureDeviation {
   const limit = options.clip ?? 50;
-  const std = Math.sqrt(stats.variance);
-  const zScale = Math.max(std, options.absoluteFloor ?? 1e-6);
-  const scale = robustScale(stats, options);
   const z = clip((value - stats.mean) / zScale, limit);
   const robustZ = clip((value - stats.median) / scale, limit);
   return {
@@ -168,12 +171,18 @@ class SessionDeviations implements RelativeFeatures {
     if (this.deviationList === null) {
       this.deviationList = [];
       for (const feature of FEATURE_NAMES) {
-        const value = this.session.features[feature];
-        const stats = this.baseline?.features[feature];
-        if (value !== undefined && stats !== undefined && stats.count > 0) this.deviationList.push(deviation(feature, value, stats, this.options));
+        const found = this.deviationOf(feature);
+        if (found !== undefined) this.deviationList.push(found);
       }
     }
     return this.deviationList;
+  }
+
+  deviationOf(feature: string): FeatureDeviation | undefined {
+    const value = this.session.features[feature];
+    const stats = this.baseline?.features[feature];
+    if (value === undefined || stats === undefined || !(stats.count > 0)) return undefined;
+    return deviationWith(feature, value, stats, scales(stats, this.options), this.options);
   }
 
   get vector(): Record<string, number> {

@@ -46,8 +46,18 @@ export interface SessionizerSnapshot {
   nextArrivalSeq: number;
   /** `sessionsForceClosed` is absent from snapshots taken before the open-session cap existed. */
   counters: { events: number; lateEvents: number; sessionsOpened: number; sessionsClosed: number; updates: number; sessionsForceClosed?: number };
-  /** Buffered events in processing order, each with its arrival sequence number. */
-  buffer: Array<{ seq: number; event: RequestEvent }>;
+  /**
+   * Buffered events in processing order, each with its arrival sequence number, and the span it
+   * was read from when restored from incremental checkpoints (see BufferSpan).
+   */
+  buffer: Array<{ seq: number; event: RequestEvent; span?: number }>;
+  /**
+   * The watermark when it was taken: every event at or before it has left the reorder buffer.
+   * `buffer` may still list some (a checkpoint's buffer chunks are not rewritten as they drain,
+   * only deleted once empty); restoring skips them. Absent before the first event, and in
+   * snapshots taken before it existed (whose buffer lists only buffered events).
+   */
+  releasedThrough?: number;
   sessions: SessionSnapshot[];
   /** Absent when none (and in snapshots taken before it existed). */
   closedEarly?: ClosedEarly[];
@@ -70,8 +80,11 @@ export function checkSessionizerSnapshot(value: unknown): asserts value is Sessi
   if (typeof snap.counters !== 'object' || snap.counters === null) fail('counters missing');
   if (!Array.isArray(snap.buffer) || !Array.isArray(snap.sessions)) fail('buffer and sessions must be arrays');
   for (const item of snap.buffer) {
-    if (typeof item?.seq !== 'number' || typeof item.event?.eventTime !== 'number') fail('malformed buffered event');
+    if (typeof item?.seq !== 'number' || typeof item.event?.eventTime !== 'number' || (item.span !== undefined && typeof item.span !== 'number')) {
+      fail('malformed buffered event');
+    }
   }
+  if (snap.releasedThrough !== undefined && typeof snap.releasedThrough !== 'number') fail('releasedThrough must be a number');
   if (snap.closedEarly !== undefined) {
     if (!Array.isArray(snap.closedEarly)) fail('closedEarly must be an array');
     for (const item of snap.closedEarly) {

@@ -70,18 +70,28 @@ const EMPTY: SessionizerOutput = Object.freeze({ records: Object.freeze([]), lat
 
 interface BufferedEvent extends HeapItem {
   readonly event: RequestEvent;
+  /** The span (see BufferSpan) a checkpoint wrote it in; -1 before it is written. */
+  span: number;
+}
+
+/** A full snapshot split into parts (without incremental checkpoints) groups the buffer in chunks of this many arrival numbers. */
+export const BUFFER_CHUNK = 256;
+
+/** The buffered events of one chunk (`seq / BUFFER_CHUNK`), as full snapshots (and checkpoints before spans) are split. */
+export interface BufferChunk {
+  chunk: number;
+  events: Array<{ seq: number; event: RequestEvent }>;
 }
 
 /**
- * Buffered events are checkpointed in chunks of this many consecutive arrival numbers: events
- * leave the buffer roughly in arrival order, so a batch rewrites a few chunks (the newest, and
- * the oldest it drained) instead of the whole buffer, or one record per event.
+ * The events buffered since the previous checkpoint, written once as one part (`span`: the
+ * first arrival number among them) and never rewritten: deleted once every one of them has left
+ * the buffer. Until then it still lists those that left; the snapshot's `releasedThrough` tells
+ * a restore which. (Rewriting a chunk of the buffer on every batch that added to it or drained
+ * it wrote each event about six times over: most of a checkpoint's bytes.)
  */
-export const BUFFER_CHUNK = 256;
-
-/** The buffered events of one chunk (`seq / BUFFER_CHUNK`); none left: the chunk is gone. */
-export interface BufferChunk {
-  chunk: number;
+export interface BufferSpan {
+  span: number;
   events: Array<{ seq: number; event: RequestEvent }>;
 }
 
@@ -95,7 +105,12 @@ export interface SessionizerChanges {
   meta: SessionizerSnapshot;
   sessions: SessionSnapshot[];
   closed: Array<{ customer: string; key: string }>;
-  bufferChunks: BufferChunk[];
+  /** At most one: the events buffered since the last take and still buffered. */
+  bufferSpans: BufferSpan[];
+  /** Spans whose every event has left the buffer (or rewritten into a new span after a restore). */
+  removedSpans: number[];
+  /** Buffer chunks of a checkpoint written before spans, whose events are now in a span. */
+  removedChunks: number[];
   /** Sessions closed early (see `closedEarly`) remembered since the last take, or forgotten (null): one part each, never in the meta entry, which a flush of many would outgrow. */
   closedEarly: Array<[plainId: string, entry: ClosedEarly | null]>;
 }
@@ -103,18 +118,21 @@ export interface SessionizerChanges {
 interface ChangeLog {
   touched: Set<OpenSession>;
   closed: Map<string, { customer: string; key: string }>;
-  chunks: Set<number>;
+  removedSpans: Set<number>;
+  removedChunks: Set<number>;
   /** Plain ids of `closedEarly` entries added or removed. */
   early: Set<string>;
 }
 
 interface Tracking {
   log: ChangeLog;
-  /** The buffer by chunk, then arrival seq. */
-  buffer: Map<number, Map<number, BufferedEvent>>;
+  /** Buffered since the last take, in no span yet (some may have left the buffer since: skipped). */
+  pending: BufferedEvent[];
+  /** Span → how many of its events are still buffered. */
+  spans: Map<number, number>;
 }
 
-const newChangeLog = (): ChangeLog => ({ touched: new Set(), closed: new Map(), chunks: new Set(), early: new Set() });
+const newChangeLog = (): ChangeLog => ({ touched: new Set(), closed: new Map(), removedSpans: new Set(), removedChunks: new Set(), early: new Set() });
 const chunkOf = (seq: number) => Math.floor(seq / BUFFER_CHUNK);
 
 const changeKey = (customer: string, key: string) => `${customer}\u0000${key}`;
@@ -218,6 +236,12 @@ export class Sessionizer {
   private readonly closedEarly = new Map<string, ClosedEarly>();
   /** Watermark from which `closedEarly` is next swept (not checkpointed: sweeping sooner or later changes no id). */
   private nextSweep = Number.NEGATIVE_INFINITY;
+  /**
+   * What the first take after a restore deletes: the buffer chunks of an older checkpoint (their
+   * events go into a new span), and the spans that listed events the restore skipped (a span
+   * must never list, under a later, lower watermark — a longer allowed lateness — events that left).
+   */
+  private readonly restored = { chunks: new Set<number>(), spans: new Set<number>() };
 
   constructor(config: SessionizerConfig = {}) {
     this.config = resolveSessionizerConfig(config);
@@ -244,9 +268,9 @@ export class Sessionizer {
       this.counters.lateEvents++;
       this.late.push({ event, watermark, lateByMs: watermark - event.eventTime });
     } else {
-      const item: BufferedEvent = { event, time: event.eventTime, seq: this.nextArrivalSeq++, heapIndex: -1 };
+      const item: BufferedEvent = { event, time: event.eventTime, seq: this.nextArrivalSeq++, heapIndex: -1, span: -1 };
       this.buffer.push(item);
-      if (this.tracking !== null) this.trackBuffered(this.tracking, item);
+      this.tracking?.pending.push(item);
       if (event.eventTime > this.maxTime) this.maxTime = event.eventTime;
       this.drain(this.watermark);
       this.sweepClosedEarly();
@@ -487,55 +511,77 @@ export class Sessionizer {
   /**
    * From now on, record what changes for `takeChanges`. A checkpointing caller turns it on once
    * its state holds this sessionizer's full snapshot (a fresh one, or the one it was restored from).
-   * `rewriteBuffer`: report every buffer chunk as changed (the state held the buffer elsewhere);
-   * `rewriteClosedEarly`: the same for the sessions closed early.
+   * Buffered events not read from a span are written in a new one by the first take;
+   * `rewriteClosedEarly`: report every session closed early as changed (the state held them elsewhere).
    */
-  trackChanges(options: { rewriteBuffer?: boolean; rewriteClosedEarly?: boolean } = {}): void {
+  trackChanges(options: { rewriteClosedEarly?: boolean } = {}): void {
     if (this.tracking !== null) return;
-    const tracking: Tracking = { log: newChangeLog(), buffer: new Map() };
-    for (const item of this.buffer.sorted()) this.trackBuffered(tracking, item);
-    if (!options.rewriteBuffer) tracking.log.chunks.clear();
+    const tracking: Tracking = { log: newChangeLog(), pending: [], spans: new Map() };
+    for (const item of this.buffer.sorted()) {
+      if (item.span < 0) tracking.pending.push(item);
+      else tracking.spans.set(item.span, (tracking.spans.get(item.span) ?? 0) + 1);
+    }
+    for (const chunk of this.restored.chunks) tracking.log.removedChunks.add(chunk);
+    for (const span of this.restored.spans) tracking.log.removedSpans.add(span);
+    this.restored.chunks.clear();
+    this.restored.spans.clear();
     if (options.rewriteClosedEarly) for (const id of this.closedEarly.keys()) tracking.log.early.add(id);
     this.tracking = tracking;
   }
 
-  private trackBuffered(tracking: Tracking, item: BufferedEvent): void {
-    const chunk = chunkOf(item.seq);
-    let events = tracking.buffer.get(chunk);
-    if (events === undefined) tracking.buffer.set(chunk, (events = new Map()));
-    events.set(item.seq, item);
-    tracking.log.chunks.add(chunk);
-  }
-
   private trackReleased(tracking: Tracking, item: BufferedEvent): void {
-    const chunk = chunkOf(item.seq);
-    const events = tracking.buffer.get(chunk);
-    events?.delete(item.seq);
-    if (events?.size === 0) tracking.buffer.delete(chunk);
-    tracking.log.chunks.add(chunk);
+    // Not in a span yet: the next take skips it (it has left the heap).
+    if (item.span < 0) return;
+    const left = (tracking.spans.get(item.span) ?? 0) - 1;
+    if (left > 0) {
+      tracking.spans.set(item.span, left);
+    } else {
+      tracking.spans.delete(item.span);
+      tracking.log.removedSpans.add(item.span);
+    }
   }
 
   /** What changed since the previous call (or `trackChanges`), and starts recording afresh. */
   takeChanges(): SessionizerChanges {
     const tracking = this.tracking;
     if (tracking === null) throw new FeatureError('WEIR_FEATURES_INVALID_INPUT', 'takeChanges before trackChanges');
-    const { touched, closed, chunks, early } = tracking.log;
+    const { touched, closed, early, removedSpans, removedChunks } = tracking.log;
     tracking.log = newChangeLog();
     const sessions: SessionSnapshot[] = [];
     for (const session of touched) {
       closed.delete(changeKey(session.customer, session.key));
       sessions.push(this.sessionSnapshot(session));
     }
-    const bufferChunks: BufferChunk[] = [];
-    for (const chunk of chunks) {
-      const events = tracking.buffer.get(chunk);
-      bufferChunks.push({ chunk, events: events === undefined ? [] : [...events.values()].map((item) => ({ seq: item.seq, event: item.event })) });
+    const bufferSpans: BufferSpan[] = [];
+    const fresh = tracking.pending.filter((item) => item.heapIndex >= 0);
+    tracking.pending = [];
+    if (fresh.length > 0) {
+      // In arrival order already, unless a restore put older events in too.
+      fresh.sort((a, b) => a.seq - b.seq);
+      const span = fresh[0]!.seq;
+      const events: BufferSpan['events'] = [];
+      for (const item of fresh) {
+        item.span = span;
+        events.push({ seq: item.seq, event: item.event });
+      }
+      tracking.spans.set(span, fresh.length);
+      // A span rewritten after a restore may start where a deleted one did: written, not deleted.
+      removedSpans.delete(span);
+      bufferSpans.push({ span, events });
     }
     const closedEarly = [...early].map((id): [string, ClosedEarly | null] => {
       const entry = this.closedEarly.get(id);
       return [id, entry === undefined ? null : [...entry]];
     });
-    return { meta: { ...this.meta(), buffer: [], sessions: [] }, sessions, closed: [...closed.values()], bufferChunks, closedEarly };
+    return {
+      meta: { ...this.meta(), buffer: [], sessions: [] },
+      sessions,
+      closed: [...closed.values()],
+      bufferSpans,
+      removedSpans: [...removedSpans],
+      removedChunks: [...removedChunks],
+      closedEarly,
+    };
   }
 
   private meta(): Omit<SessionizerSnapshot, 'buffer' | 'sessions'> {
@@ -543,6 +589,7 @@ export class Sessionizer {
       version: SESSIONIZER_SNAPSHOT_VERSION,
       featureSet: featureSetFingerprint,
       maxTime: this.maxTime === Number.NEGATIVE_INFINITY ? null : this.maxTime,
+      ...(this.maxTime === Number.NEGATIVE_INFINITY ? {} : { releasedThrough: this.watermark }),
       nextSessionSeq: this.nextSessionSeq,
       nextArrivalSeq: this.nextArrivalSeq,
       counters: { ...this.counters },
@@ -578,8 +625,21 @@ export class Sessionizer {
     sessionizer.nextArrivalSeq = snapshot.nextArrivalSeq;
     Object.assign(sessionizer.counters, snapshot.counters);
     for (const entry of snapshot.closedEarly ?? []) sessionizer.closedEarly.set(entry[0], [...entry]);
+    const released = snapshot.releasedThrough ?? Number.NEGATIVE_INFINITY;
+    const { chunks, spans } = sessionizer.restored;
+    const items: BufferedEvent[] = [];
     for (const item of snapshot.buffer) {
-      sessionizer.buffer.push({ event: item.event, time: item.event.eventTime, seq: item.seq, heapIndex: -1 });
+      if (item.span === undefined) chunks.add(chunkOf(item.seq));
+      if (item.event.eventTime <= released) {
+        if (item.span !== undefined) spans.add(item.span);
+        continue;
+      }
+      items.push({ event: item.event, time: item.event.eventTime, seq: item.seq, heapIndex: -1, span: item.span ?? -1 });
+    }
+    for (const item of items) {
+      // Its span is deleted and it is written again in a new one.
+      if (spans.has(item.span)) item.span = -1;
+      sessionizer.buffer.push(item);
     }
     for (const saved of snapshot.sessions) {
       const acc = restoreAccumulator(saved.acc, sessionizer.accumulators);

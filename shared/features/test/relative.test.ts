@@ -53,7 +53,13 @@ test('relativeFeatures: every registry feature gets z_ and rz_, 0 where the base
     ['request_count', 'share_get'],
   );
   assert.equal(relative.windowStart, 60_000);
+  // One feature's deviation alone (what a reason reads) is the one of the full list; none where the list has none.
+  const alone = relativeFeatures(session, baseline);
+  assert.deepEqual(alone.deviationOf('share_get'), deviation('share_get', 0.5, baseline.features.share_get!));
+  assert.equal(alone.deviationOf('page_count'), undefined);
+  for (const feature of FEATURE_NAMES) assert.deepEqual(alone.deviationOf(feature), relative.deviations.find((d) => d.feature === feature), feature);
   const none = relativeFeatures(session, null);
+  assert.equal(none.deviationOf('request_count'), undefined);
   assert.equal(Object.values(none.vector).every((v) => v === 0), true);
   assert.equal(none.vector[`z_${FEATURE_NAMES[0]}`], 0);
 });

@@ -285,10 +285,9 @@ class ChangeApplied {
     // A session opened and closed between two takes was never written: deleting it is a no-op.
     for (const { customer, key } of changes.closed) this.sessions.delete(`${customer}|${key}`);
     for (const s of changes.sessions) this.sessions.set(`${s.customer}|${s.key}`, s);
-    for (const c of changes.bufferChunks) {
-      if (c.events.length === 0) assert.ok(this.buffer.delete(c.chunk), `emptied chunk ${c.chunk} was written before`);
-      else this.buffer.set(c.chunk, c.events);
-    }
+    assert.deepEqual(changes.removedChunks, [], 'no chunks: none were written');
+    for (const span of changes.removedSpans) assert.ok(this.buffer.delete(span), `emptied span ${span} was written before`);
+    for (const c of changes.bufferSpans) this.buffer.set(c.span, c.events.map((item) => ({ ...item, span: c.span })));
     for (const [id, early] of changes.closedEarly) {
       if (early === null) assert.ok(this.closedEarly.delete(id), `forgotten ${id} was written before`);
       else this.closedEarly.set(id, early);
@@ -296,10 +295,19 @@ class ChangeApplied {
     this.meta = changes.meta;
   }
 
-  snapshot(): SessionizerSnapshot {
+  /**
+   * `stored`: as a restore reads it (each buffered event with its span, and the released events
+   * the spans still list, which the restore skips); else only what is still buffered.
+   */
+  snapshot(stored = false): SessionizerSnapshot {
+    const through = this.meta!.releasedThrough ?? Number.NEGATIVE_INFINITY;
     return {
       ...this.meta!,
-      buffer: [...this.buffer.values()].flat().sort((a, b) => a.seq - b.seq),
+      buffer: [...this.buffer.values()]
+        .flat()
+        .filter((item) => stored || item.event.eventTime > through)
+        .map((item) => (stored ? item : { seq: item.seq, event: item.event }))
+        .sort((a, b) => a.seq - b.seq),
       sessions: [...this.sessions.values()].sort((a, b) => a.seq - b.seq),
       ...(this.closedEarly.size > 0 ? { closedEarly: [...this.closedEarly.values()].sort((a, b) => a[0].localeCompare(b[0])) } : {}),
     };
@@ -345,10 +353,55 @@ test('changes taken after every batch add up to the full snapshot, and restore t
     if (i % 7 === 0) saved.apply(first);
   }
   saved.apply(first);
-  const restored = Sessionizer.restore(saved.snapshot(), config);
+  const restored = Sessionizer.restore(saved.snapshot(true), config);
   for (const event of events.slice(cut)) collect(got, restored.push(event));
   collect(got, restored.flush());
   assert.deepStrictEqual(got, uninterrupted);
+});
+
+test('each buffered event is written once, in the span of the batch that buffered it, however long it stays', () => {
+  // Dense traffic: about 600 events within the 60 s lateness, so events stay buffered over many batches.
+  const events = shuffleWithin(traffic(3000, 31).map((e, i) => ({ ...e, eventTime: T0 + i * 100 })), 5_000, 32);
+  const sessionizer = new Sessionizer(CONFIG);
+  sessionizer.trackChanges();
+  const written = new Set<number>();
+  for (let i = 0; i < events.length; i += 50) {
+    for (const event of events.slice(i, i + 50)) sessionizer.push(event);
+    for (const span of sessionizer.takeChanges().bufferSpans) {
+      for (const { seq } of span.events) {
+        assert.ok(!written.has(seq), `event ${seq} written twice`);
+        written.add(seq);
+      }
+    }
+  }
+  const { bufferedEvents, lateEvents } = sessionizer.stats();
+  assert.ok(bufferedEvents > 400, `${bufferedEvents} events still buffered`);
+  assert.ok(written.size <= events.length - lateEvents && written.size > (events.length - lateEvents) / 2, `${written.size} events written`);
+});
+
+test('restored under a longer allowed lateness, the spans listing released events are rewritten: those never come back', () => {
+  const events = shuffleWithin(traffic(600, 47), 30_000, 48);
+  const first = new Sessionizer(CONFIG);
+  first.trackChanges();
+  const state = new ChangeApplied();
+  const cut = 280;
+  for (let i = 0; i < cut; i += 8) {
+    for (const event of events.slice(i, i + 8)) first.push(event);
+    state.apply(first);
+  }
+  const through = state.meta!.releasedThrough!;
+  assert.ok(state.snapshot(true).buffer.some((item) => item.event.eventTime <= through), 'a held span lists released events');
+  // The watermark goes back: events released at or before the old one are listed in chunks still held.
+  const longer = { ...CONFIG, allowedLatenessMs: 120 * CONFIG.allowedLatenessMs! };
+  const restored = Sessionizer.restore(state.snapshot(true), longer);
+  restored.trackChanges();
+  for (let i = cut; i < events.length; i += 20) {
+    for (const event of events.slice(i, i + 20)) restored.push(event);
+    state.apply(restored);
+    assert.deepStrictEqual(state.snapshot(), canonical(restored.snapshot()), `after event ${i + 20}`);
+    const again = Sessionizer.restore(state.snapshot(true), longer);
+    assert.deepStrictEqual(canonical(again.snapshot()), canonical(restored.snapshot()), `restored after event ${i + 20}`);
+  }
 });
 
 test('a session closed and reopened under the same key between two takes is written, not deleted', () => {

@@ -16,6 +16,7 @@ export {
 } from './window-table.js';
 export { PartitionCheckpoints, type CheckpointEntry, type SnapshotParts } from './partition-checkpoint.js';
 export { sessionizeStage, type SessionizeStageOptions, type SessionizeState } from './sessionize-stage.js';
+export { sessionizeStateCodec } from './sessionize-state-codec.js';
 export { DEFAULT_PROGRESS_IDLE_AFTER_MS, type SessionProgressOptions } from './session-progress.js';
 export { windowStage, windowKey, type WindowStageOptions, type WindowState } from './window-stage.js';
 export { windowMergeStage, type MergeEntry, type WindowMergeOptions } from './window-merge.js';

@@ -40,8 +40,9 @@ export class ModelScorer implements Scorer {
       const label = labels[i]!;
       const pushes = reasonsOf.get(i);
       if (!pushes) return { score, label, reasons: [] };
-      const deviations = new Map(rows[i]!.relative.deviations.map((d) => [d.feature, d]));
-      const reasons = pushes.map((a) => reasonOf(a.feature, session.features[a.feature] ?? 0, deviations.get(a.feature), a.contribution));
+      // Only the reasons' features: a flagged session's 60 deviation objects were a tenth of the stage's time.
+      const relative = rows[i]!.relative;
+      const reasons = pushes.map((a) => reasonOf(a.feature, session.features[a.feature] ?? 0, relative.deviationOf(a.feature), a.contribution));
       return { score, label, reasons };
     });
   }

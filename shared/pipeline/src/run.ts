@@ -34,6 +34,7 @@ import {
 import { refusingPartitionChanges } from './partition-watch.js';
 import { scoreStage, type ScoreStageOptions } from './score-stage.js';
 import { sessionizeStage, type SessionizeStageOptions } from './sessionize-stage.js';
+import { sessionizeStateCodec } from './sessionize-state-codec.js';
 import { ensurePipelineTopics, namespacedSerde, topicIn } from './topics.js';
 import { followWindows, type WindowFollower } from './window-follower.js';
 import { windowStage, type WindowStageOptions } from './window-stage.js';
@@ -135,7 +136,7 @@ export async function runSessionize(options: SessionizeRunOptions): Promise<void
       input: options.input ?? LOGS_TOPIC_PATTERN,
       stage: sessionizeStage({ ...options.stage, topic: sessions, progress }),
       serde: stageSerde(createSerde<RequestEvent>(registryOf(options)), pipelineSerde<SessionFeatures>(options)),
-      state: { name: 'sessions' },
+      state: { name: 'sessions', codec: sessionizeStateCodec() },
     }),
   );
 }

@@ -4,6 +4,7 @@ import {
   BUFFER_CHUNK,
   Sessionizer,
   type BufferChunk,
+  type BufferSpan,
   type ClosedEarly,
   type LateEvent,
   type SessionizerConfig,
@@ -22,18 +23,22 @@ export interface ClosedEarlyPart {
 
 /**
  * A part of the sessionizer's checkpoint: one open session (key `<customer> NUL <session key>`),
- * one chunk of the reorder buffer (`NUL <chunk>`) or one session closed early (`NUL e <its plain id>`).
+ * one span of the reorder buffer (`NUL s <span>`: the events one batch buffered), one chunk of it
+ * (`NUL <chunk>`: as a full snapshot is split, and as checkpoints were written before spans) or
+ * one session closed early (`NUL e <its plain id>`).
  */
-export type SessionizerPart = SessionSnapshot | BufferChunk | ClosedEarlyPart;
+export type SessionizerPart = SessionSnapshot | BufferSpan | BufferChunk | ClosedEarlyPart;
 
 export type SessionizeState = CheckpointEntry<SessionizerSnapshot, SessionizerPart>;
 
-const isBuffered = (part: SessionizerPart): part is BufferChunk => 'chunk' in part;
+const isChunk = (part: SessionizerPart): part is BufferChunk => 'chunk' in part;
+const isSpan = (part: SessionizerPart): part is BufferSpan => 'span' in part;
 const isClosedEarly = (part: SessionizerPart): part is ClosedEarlyPart => 'early' in part;
-const isSession = (part: SessionizerPart): part is SessionSnapshot => !isBuffered(part) && !isClosedEarly(part);
+const isSession = (part: SessionizerPart): part is SessionSnapshot => !isChunk(part) && !isSpan(part) && !isClosedEarly(part);
 const sessionPartKey = (customer: string, key: string) => `${customer}\u0000${key}`;
 /** A customer is never empty (the sessionizer refuses such events), so these never meet a session's key. */
 const bufferPartKey = (chunk: number) => `\u0000${chunk}`;
+const spanPartKey = (span: number) => `\u0000s${span}`;
 const closedEarlyPartKey = (plainId: string) => `\u0000e${plainId}`;
 
 function bufferChunks(buffer: SessionizerSnapshot['buffer']): BufferChunk[] {
@@ -89,28 +94,33 @@ function sessionizerParts(config: SessionizerConfig): SnapshotParts<Sessionizer,
       const closedEarly = [...(meta.closedEarly ?? []), ...parts.filter(isClosedEarly).map((p) => p.early)];
       return {
         ...meta,
-        buffer: [...meta.buffer, ...parts.filter(isBuffered).flatMap((c) => c.events)],
+        buffer: [
+          ...meta.buffer,
+          ...parts.filter(isChunk).flatMap((c) => c.events),
+          // The restore skips the events a span still lists that had left the buffer (`releasedThrough`).
+          ...parts.filter(isSpan).flatMap(({ span, events }) => events.map(({ seq, event }) => ({ seq, event, span }))),
+        ],
         // Sessions are restored in creation order: it decides the order timers fire in.
         sessions: parts.filter(isSession).sort((a, b) => a.seq - b.seq),
         ...(closedEarly.length > 0 ? { closedEarly } : {}),
       };
     },
     incremental: {
-      // A checkpoint of the older layout kept the buffer in its meta entry: from now on it is in chunks.
-      track: (sessionizer, restoredFrom) =>
-        sessionizer.trackChanges({ rewriteBuffer: (restoredFrom?.buffer.length ?? 0) > 0, rewriteClosedEarly: (restoredFrom?.closedEarly?.length ?? 0) > 0 }),
+      // A checkpoint of an older layout kept the buffer in its meta entry or in chunks: from now on it is in spans.
+      track: (sessionizer, restoredFrom) => sessionizer.trackChanges({ rewriteClosedEarly: (restoredFrom?.closedEarly?.length ?? 0) > 0 }),
       changes: (sessionizer) => {
         const changes = sessionizer.takeChanges();
         return {
           meta: changes.meta,
           parts: [
             ...changes.sessions.map((s): [string, SessionizerPart] => [sessionPartKey(s.customer, s.key), s]),
-            ...changes.bufferChunks.filter((c) => c.events.length > 0).map((c): [string, SessionizerPart] => [bufferPartKey(c.chunk), c]),
+            ...changes.bufferSpans.map((c): [string, SessionizerPart] => [spanPartKey(c.span), c]),
             ...changes.closedEarly.flatMap(([id, early]): Array<[string, SessionizerPart]> => (early === null ? [] : [[closedEarlyPartKey(id), { early }]])),
           ],
           removed: [
             ...changes.closed.map((c) => sessionPartKey(c.customer, c.key)),
-            ...changes.bufferChunks.filter((c) => c.events.length === 0).map((c) => bufferPartKey(c.chunk)),
+            ...changes.removedSpans.map(spanPartKey),
+            ...changes.removedChunks.map(bufferPartKey),
             ...changes.closedEarly.filter(([, early]) => early === null).map(([id]) => closedEarlyPartKey(id)),
           ],
         };
