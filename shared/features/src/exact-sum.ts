@@ -57,3 +57,12 @@ export function exactProduct(a: number, b: number): [number, number] {
   const bl = b - bh;
   return [p, ah * bh - p + ah * bl + al * bh + al * bl];
 }
+
+/** The rounding error of a · a (exactProduct(a, a)[1]) without the pair: the hot path of every aggregate add. */
+export function exactSquareError(a: number): number {
+  const p = a * a;
+  const c = SPLITTER * a;
+  const ah = c - (c - a);
+  const al = a - ah;
+  return ah * ah - p + ah * al + al * ah + al * al;
+}
