@@ -17,8 +17,9 @@ export function exactAdd(partials: number[], x: number): void {
     if (lo !== 0) partials[i++] = lo;
     x = hi;
   }
-  partials.length = i;
-  partials.push(x);
+  partials[i] = x;
+  // Shortened only when partials were absorbed: setting the length is costly on this hot path.
+  if (partials.length > i + 1) partials.length = i + 1;
 }
 
 /** The exact sum of `partials`, correctly rounded (round half to even). */

@@ -1,7 +1,7 @@
 /** The window stage's hot-path shortcuts against the general code they replace. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exactProduct, exactSquareError } from '../src/exact-sum.js';
+import { exactAdd, exactProduct, exactSquareError, exactValue } from '../src/exact-sum.js';
 import { FeatureAggregate } from '../src/feature-aggregate.js';
 import { newSketch, sketchAdd, sketchClone, sketchMerge, sketchState } from '../src/sketch.js';
 import { prng } from './helpers.js';
@@ -47,4 +47,21 @@ test('a cloned aggregate gives the same statistics as its source after the same 
   }
   assert.deepEqual(clone.stats(), rebuilt.stats());
   assert.notDeepEqual(clone.stats(), source.stats());
+});
+
+test('exact sums hold the exact total of what was added, in any order', () => {
+  const random = prng(14);
+  // Integers scaled by powers of two: their exact sum is known with BigInt arithmetic.
+  const values: number[] = [];
+  for (let i = 0; i < 3000; i++) values.push(Math.round((random() - 0.5) * 2 ** 40) * 2 ** Math.floor(random() * 60 - 30));
+  values.push(1e100, -1e100, 2 ** -30, 3);
+  const scale = 2 ** 30;
+  const exact = values.reduce((sum, v) => sum + BigInt(v * scale), 0n);
+  const forward: number[] = [];
+  for (const v of values) exactAdd(forward, v);
+  const backward: number[] = [];
+  for (const v of [...values].reverse()) exactAdd(backward, v);
+  assert.equal(exactValue(forward), exactValue(backward));
+  assert.equal(forward.reduce((sum, p) => sum + BigInt(p * scale), 0n), exact, 'the partials sum exactly to the total');
+  assert.equal(exactValue(forward), Number(exact) / scale);
 });
