@@ -17,8 +17,9 @@ export function exactAdd(partials: number[], x: number): void {
     if (lo !== 0) partials[i++] = lo;
     x = hi;
   }
-  partials.length = i;
-  partials.push(x);
+  partials[i] = x;
+  // Shortened only when partials were absorbed: setting the length is costly on this hot path.
+  if (partials.length > i + 1) partials.length = i + 1;
 }
 
 /** The exact sum of `partials`, correctly rounded (round half to even). */
@@ -56,4 +57,13 @@ export function exactProduct(a: number, b: number): [number, number] {
   const bh = c - (c - b);
   const bl = b - bh;
   return [p, ah * bh - p + ah * bl + al * bh + al * bl];
+}
+
+/** The rounding error of a · a (exactProduct(a, a)[1]) without the pair: the hot path of every aggregate add. */
+export function exactSquareError(a: number): number {
+  const p = a * a;
+  const c = SPLITTER * a;
+  const ah = c - (c - a);
+  const al = a - ah;
+  return ah * ah - p + ah * al + al * ah + al * al;
 }

@@ -9,7 +9,7 @@
  */
 import type { FeatureStats } from '@weir/contracts';
 import { FeatureError } from './errors.js';
-import { exactAdd, exactProduct, exactValue } from './exact-sum.js';
+import { exactAdd, exactProduct, exactSquareError, exactValue } from './exact-sum.js';
 import {
   newSketch,
   sketchAdd,
@@ -56,8 +56,8 @@ export class FeatureAggregate {
   add(value: number): void {
     this.n++;
     exactAdd(this.sum, value);
-    const [square, error] = exactProduct(value, value);
-    exactAdd(this.sumSq, square);
+    const error = exactSquareError(value);
+    exactAdd(this.sumSq, value * value);
     if (error !== 0) exactAdd(this.sumSq, error);
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;

@@ -73,6 +73,8 @@ export {
 } from './feature-aggregate.js';
 export {
   WindowBaseline,
+  type CustomerCheckpointView,
+  type WindowCheckpointView,
   type LateSessionKind,
   type LateSessionRecord,
   type WindowBaselineConfig,

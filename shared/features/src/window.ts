@@ -29,7 +29,7 @@ import { FeatureError } from './errors.js';
 import { DEFAULT_QUANTILES, DEFAULT_RELATIVE_ACCURACY, FeatureAggregate } from './feature-aggregate.js';
 import { FEATURE_NAMES, featureSetFingerprint } from './registry.js';
 import { aggregateRecord, summaryFromAggregates, type WindowPiece } from './window-partial.js';
-import { checkWindowSnapshot, WINDOW_SNAPSHOT_VERSION, type WindowBaselineSnapshot } from './window-state.js';
+import { checkWindowSnapshot, WINDOW_SNAPSHOT_VERSION, type SourceGroupSnapshot, type WindowBaselineSnapshot, type WindowSnapshot } from './window-state.js';
 import { lastWindowEndFor, windowSpec, windowStartsFor, type WindowSpec } from './windowing.js';
 
 export interface WindowBaselineConfig {
@@ -93,6 +93,9 @@ export interface WindowStats {
 
 const EMPTY: WindowOutput = Object.freeze({ summaries: Object.freeze([]), partials: Object.freeze([]), late: Object.freeze([]) });
 
+/** Stamps of window changes, unique across windows: an incremental checkpoint rewrites a window whose stamp moved. */
+let changeStamp = 0;
+
 class OpenWindow {
   /** One aggregate per registry feature, in registry order. */
   readonly folded: FeatureAggregate[];
@@ -100,6 +103,8 @@ class OpenWindow {
   /** Session id → latest feature vector (registry order), insertion-ordered for deterministic folding. */
   readonly pending = new Map<string, Float64Array>();
   sinceEmit = 0;
+  /** Moves on every change of the window (folded, pending, sinceEmit). */
+  stamp = ++changeStamp;
 
   constructor(
     readonly start: number,
@@ -110,7 +115,12 @@ class OpenWindow {
     this.folded = folded ?? FEATURE_NAMES.map(() => new FeatureAggregate(relativeAccuracy));
   }
 
+  touch(): void {
+    this.stamp = ++changeStamp;
+  }
+
   fold(values: Float64Array): void {
+    this.touch();
     for (let i = 0; i < this.folded.length; i++) (this.folded[i] as FeatureAggregate).add(values[i] as number);
     this.foldedSessions++;
   }
@@ -121,6 +131,31 @@ class OpenWindow {
     this.pending.delete(sessionId);
     this.fold(values);
   }
+
+  /** The window's checkpoint without its pending sessions. */
+  snapshotFolded(): Omit<WindowSnapshot, 'pending'> {
+    return { start: this.start, foldedSessions: this.foldedSessions, sinceEmit: this.sinceEmit, folded: this.folded.map((aggregate) => aggregate.state()) };
+  }
+}
+
+/** An open window as an incremental checkpoint reads it (window-checkpoint.ts): never changed through it. */
+export interface WindowCheckpointView {
+  readonly start: number;
+  /** Changes whenever anything of the window does; unique across windows. */
+  readonly stamp: number;
+  /** Session id → latest feature vector; a new vector (another object) whenever the session's values change. */
+  readonly pending: ReadonlyMap<string, Float64Array>;
+  snapshotFolded(): Omit<WindowSnapshot, 'pending'>;
+}
+
+/** A customer's live state as an incremental checkpoint reads it. */
+export interface CustomerCheckpointView {
+  readonly customer: string;
+  readonly maxTime: number | null;
+  readonly groups: readonly string[] | undefined;
+  readonly windows: Iterable<WindowCheckpointView>;
+  readonly lastSeen: ReadonlyMap<string, number>;
+  readonly closed: ReadonlyMap<string, number>;
 }
 
 /** Per input source (a log partition): its watermark so far and whether it is quiet. */
@@ -286,6 +321,7 @@ export class WindowBaseline {
         window.pending.set(record.sessionId, values);
       }
       window.sinceEmit++;
+      window.touch();
     }
     if (record.closed) {
       state.lastSeen.delete(record.sessionId);
@@ -304,6 +340,7 @@ export class WindowBaseline {
       const announce = this.partialMode && opened.includes(window);
       if (announce || (this.updateEvery > 0 && window.sinceEmit >= this.updateEvery)) {
         window.sinceEmit = 0;
+        window.touch();
         this.emit(record.customer, state, window, false);
       }
     }
@@ -446,36 +483,61 @@ export class WindowBaseline {
   }
 
   snapshot(): WindowBaselineSnapshot {
+    const sourceGroups = this.sourceGroupsSnapshot();
+    const { customers: _none, ...meta } = this.snapshotMeta();
+    return {
+      ...meta,
+      ...(sourceGroups.length > 0 ? { sourceGroups } : {}),
+      customers: [...this.customerViews()].map((view) => ({
+        customer: view.customer,
+        maxTime: view.maxTime,
+        ...(view.groups ? { groups: [...view.groups] } : {}),
+        lastSeen: [...view.lastSeen],
+        closed: [...view.closed],
+        windows: [...view.windows].map((window) => ({
+          ...window.snapshotFolded(),
+          pending: [...window.pending].map(([sessionId, values]) => [sessionId, Array.from(values)] as [string, number[]]),
+        })),
+      })),
+    };
+  }
+
+  /** The snapshot without its customers and source groups (its meta entry in a checkpoint). */
+  snapshotMeta(): WindowBaselineSnapshot {
     return {
       version: WINDOW_SNAPSHOT_VERSION,
       featureSet: featureSetFingerprint,
       spec: { sizeMs: this.spec.sizeMs, hopMs: this.spec.hopMs, offsetMs: this.spec.offsetMs },
       counters: { ...this.counters },
-      ...(this.sourceGroups.size > 0
-        ? {
-            sourceGroups: [...this.sourceGroups].map(([group, g]) => ({
-              group,
-              count: g.count,
-              by: [...g.by].map(([source, p]): [string, number | null, boolean] => [source, p.watermark, p.idle]),
-              customers: [...g.customers],
-            })),
-          }
-        : {}),
-      customers: [...this.customers].map(([customer, state]) => ({
+      customers: [],
+    };
+  }
+
+  sourceGroupsSnapshot(): SourceGroupSnapshot[] {
+    return [...this.sourceGroups].map(([group, g]) => ({
+      group,
+      count: g.count,
+      by: [...g.by].map(([source, p]): [string, number | null, boolean] => [source, p.watermark, p.idle]),
+      customers: [...g.customers],
+    }));
+  }
+
+  /**
+   * Every customer's live state, for a checkpoint that writes only what changed: windows are
+   * stamped on every change and pending vectors replaced, never changed in place, so a reader can
+   * tell what moved without serializing it. Read-only.
+   */
+  *customerViews(): IterableIterator<CustomerCheckpointView> {
+    for (const [customer, state] of this.customers) {
+      yield {
         customer,
         maxTime: state.maxTime === Number.NEGATIVE_INFINITY ? null : state.maxTime,
-        ...(state.groups ? { groups: [...state.groups] } : {}),
-        lastSeen: [...state.lastSeen],
-        closed: [...state.closed],
-        windows: [...state.windows.values()].map((window) => ({
-          start: window.start,
-          foldedSessions: window.foldedSessions,
-          sinceEmit: window.sinceEmit,
-          folded: window.folded.map((aggregate) => aggregate.state()),
-          pending: [...window.pending].map(([sessionId, values]) => [sessionId, Array.from(values)] as [string, number[]]),
-        })),
-      })),
-    };
+        groups: state.groups ? [...state.groups] : undefined,
+        windows: state.windows.values(),
+        lastSeen: state.lastSeen,
+        closed: state.closed,
+      };
+    }
   }
 
   /** A baseline that continues from `snapshot`; `config` must match the one it was taken under. */

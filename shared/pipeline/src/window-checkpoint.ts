@@ -108,6 +108,41 @@ function joinParts(meta: WindowBaselineSnapshot, parts: readonly WindowPart[]): 
   };
 }
 
+/** What a part's key held when last written: a window's stamp, a pending vector, a session's time; never equal to a fresh value. */
+type Token = unknown;
+/** Written by a checkpoint this process cannot vouch for (restored, or of the layout before): rewritten once. */
+const UNKNOWN: Token = Symbol('unknown');
+
+/**
+ * Per baseline, each part key's token as last written. Windows are stamped on every change and
+ * pending vectors replaced, never changed in place (window.ts), so a checkpoint finds what moved
+ * without serializing anything that did not, and the keys that went (closed windows, folded
+ * sessions) by what is no longer there.
+ */
+const written = new WeakMap<WindowBaseline, Map<string, Token>>();
+
+/** Every part of the baseline now: key, token, and the part (built only when asked). */
+function* liveParts(baseline: WindowBaseline): Generator<[string, Token, () => WindowPart]> {
+  for (const view of baseline.customerViews()) {
+    const name = view.customer;
+    const { maxTime, groups } = view;
+    yield [name, `${maxTime}|${groups?.join('\u0000') ?? ''}`, () => ({ kind: 'customer', customer: name, maxTime, ...(groups ? { groups: [...groups] } : {}) })];
+    for (const window of view.windows) {
+      const key = `${name}${SEP}w${window.start}`;
+      yield [key, window.stamp, () => ({ kind: 'window', customer: name, window: window.snapshotFolded(), pending: [...window.pending.keys()] })];
+      for (const [session, values] of window.pending) {
+        yield [`${key}${SEP}${session}`, values, () => ({ kind: 'pending', customer: name, start: window.start, session, values: Array.from(values) })];
+      }
+    }
+    for (const [session, lastSeen] of view.lastSeen) yield [`${name}${SEP}s${session}`, `l${lastSeen}`, () => ({ kind: 'session', customer: name, session, lastSeen })];
+    for (const [session, closed] of view.closed) yield [`${name}${SEP}s${session}`, `c${closed}`, () => ({ kind: 'session', customer: name, session, closed })];
+  }
+  for (const group of baseline.sourceGroupsSnapshot()) {
+    const part: WindowPart = { kind: 'sources', ...group };
+    yield [`${SEP}g${group.group}`, JSON.stringify(part), () => part];
+  }
+}
+
 export function windowCheckpointParts(config: WindowBaselineConfig): SnapshotParts<WindowBaseline, WindowBaselineSnapshot, WindowPart> {
   const partial = { ...config, partials: true };
   return {
@@ -120,5 +155,28 @@ export function windowCheckpointParts(config: WindowBaselineConfig): SnapshotPar
       parts: [...customers.flatMap(partsOf), ...(sourceGroups ?? []).map((g): [string, WindowPart] => [`${SEP}g${g.group}`, { kind: 'sources', ...g }])],
     }),
     join: joinParts,
+    incremental: {
+      // What the state holds is this baseline's content, but perhaps in the layout before (a
+      // customer's whole snapshot under its key): every part is rewritten once, and any key
+      // that goes before then is still deleted.
+      track: (baseline, restoredFrom) => {
+        const keys = new Map<string, Token>();
+        if (restoredFrom !== undefined) for (const [key] of liveParts(baseline)) keys.set(key, UNKNOWN);
+        written.set(baseline, keys);
+      },
+      changes: (baseline) => {
+        const before = written.get(baseline) ?? new Map<string, Token>();
+        const now = new Map<string, Token>();
+        const parts: Array<[string, WindowPart]> = [];
+        for (const [key, token, part] of liveParts(baseline)) {
+          now.set(key, token);
+          if (before.get(key) !== token) parts.push([key, part()]);
+        }
+        const removed: string[] = [];
+        for (const key of before.keys()) if (!now.has(key)) removed.push(key);
+        written.set(baseline, now);
+        return { meta: baseline.snapshotMeta(), parts, removed };
+      },
+    },
   };
 }

@@ -10,6 +10,9 @@ import { readFileSync } from 'node:fs';
 import { SESSION_PROGRESS_HEADER, logsTopic, sessionProgressHeader, sessionProgressValue, type SessionFeatures } from '@weir/contracts';
 import { silentLogger, type InputRecord, type OutputRecord, type StageContext, type StateView } from '@weir/stream';
 import { windowStage, type WindowState } from '../src/index.js';
+import type { Held } from '../src/partition-checkpoint.js';
+import { windowCheckpointParts, type WindowPart } from '../src/window-checkpoint.js';
+import type { WindowBaseline, WindowBaselineSnapshot } from '@weir/features';
 import { FIXTURE_WINDOW, fixtureSessions } from './window-checkpoint-input.js';
 import { mapState } from './map-state.js';
 
@@ -87,4 +90,42 @@ test('the log partitions\' progress is checkpointed: after a restart the window 
   await stage().process(batch, restarted(crashed));
   // A new stage instance and no live baseline: everything it knows comes from the checkpoint.
   assert.deepEqual(closedOf(await stage().process(closing, restarted(crashed))), expected);
+});
+
+test('kept live across small batches, a partition writes only the parts that changed, and its state is always the whole baseline in parts', async () => {
+  const records = [...first, ...second];
+  const state = mapState<WindowState>();
+  let live: Held<WindowBaseline> | undefined;
+  const ctx: StageContext<WindowState, Held<WindowBaseline>> = { topic: 'weir.sessions', partition: 0, state, live: { get: () => live, set: (v) => void (live = v) }, log: silentLogger() };
+  const written: string[] = [];
+  const set = state.set;
+  state.set = (key, value) => {
+    written.push(key);
+    set(key, value);
+  };
+  const kept = stage();
+  const parts = windowCheckpointParts(FIXTURE_WINDOW);
+  let partsTotal = 0;
+  let partsWritten = 0;
+  for (let i = 0; i < records.length; i += 3) {
+    written.length = 0;
+    await kept.process(input(records.slice(i, i + 3), i), ctx);
+    // What a checkpoint of the whole baseline would hold.
+    const baseline = live!.processor;
+    const split = parts.split(baseline.snapshot());
+    const expected = new Map(split.parts.map(([key, part]) => [`p:${key}`, { kind: 'part', part }]));
+    assert.deepEqual(new Map([...state.map].filter(([key]) => key.startsWith('p:'))), expected, `state after the batch at ${i}`);
+    assert.deepEqual((state.map.get('meta') as { meta: unknown }).meta, split.meta);
+    partsTotal += expected.size;
+    partsWritten += written.filter((key) => key.startsWith('p:')).length;
+  }
+  assert.ok(partsWritten < partsTotal / 2, `${partsWritten} parts written of ${partsTotal} held after the batches`);
+  // Restored from that state, the baseline is the live one.
+  const restored = parts.restore(parts.join((state.map.get('meta') as { meta: WindowBaselineSnapshot }).meta, [...state.map].filter(([key]) => key.startsWith('p:')).map(([, e]) => (e as { part: WindowPart }).part)));
+  // (Which sessions a customer tracks is a set: its order in the changelog is the order keys were first written.)
+  const sets = (snap: WindowBaselineSnapshot) => ({
+    ...snap,
+    customers: snap.customers.map((c) => ({ ...c, lastSeen: [...c.lastSeen].sort(), closed: [...(c.closed ?? [])].sort() })),
+  });
+  assert.deepEqual(sets(restored.snapshot()), sets(live!.processor.snapshot()));
 });
