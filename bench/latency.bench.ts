@@ -95,7 +95,7 @@ async function measure(bus: Bus, events: RequestEvent[], rate: number, seconds: 
     // A short gap and window, so that sessions close and final scores come within the run.
     sessionizer: { gapMs: 5_000, allowedLatenessMs: lateness, updateEveryEvents: Number(process.env.WEIR_LATENCY_UPDATE_EVERY ?? 10), updateAfterMs: 2_000 },
     window: { sizeMs: 5_000, allowedLatenessMs: 1_000 },
-    tickIntervalMs: 100,
+    tickIntervalMs: Number(process.env.WEIR_LATENCY_TICK_MS ?? 100),
   };
   const sample = events.slice(0, rate * seconds).map((e) => ({ ...e, customer: `lat${id}-${e.customer}` }));
   const customers = [...new Set(sample.map((e) => e.customer))];
