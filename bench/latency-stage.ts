@@ -4,6 +4,7 @@
  * configured by the environment the bench passes (WEIR_LATENCY_CONFIG: JSON of LatencyStageConfig).
  * Prints `ready` once its consumer has joined, and stops on SIGTERM.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { featureSetFingerprint } from '../shared/features/src/index.js';
 import { loadModelPipeline, selectBackend } from '../shared/model/src/index.js';
 import { DEFAULT_MODEL_DIR, ModelScorer, runScore, runSessionize, runWindow } from '../shared/pipeline/src/index.js';
@@ -22,6 +23,9 @@ export interface LatencyStageConfig {
 /** Per input topic: a record's wait from its send to the handler, and each batch's time in the handler. */
 const waited = new Map<string, number[]>();
 const held = new Map<string, number[]>();
+/** How late the event loop ran its timers: a stage busy (or starved of CPU) delays every record it holds. */
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 const stage = process.argv[2];
 const config = JSON.parse(process.env.WEIR_LATENCY_CONFIG ?? '{}') as LatencyStageConfig;
 const bus = timedDeliveries(await createBusFromEnv(undefined, { ...process.env, WEIR_BUS: 'kafka' }));
@@ -52,7 +56,9 @@ if (stage === 'sessionize') {
   throw new Error(`unknown stage ${String(stage)}: sessionize, window or score`);
 }
 await bus.close();
-console.log(`hop ${stage}: ${describeDeliveries()}`);
+loopDelay.disable();
+const ms = (ns: number) => Math.round(ns / 1e6);
+console.log(`hop ${stage}: ${describeDeliveries()}; event loop delay p50 ${ms(loopDelay.percentile(50))} / p99 ${ms(loopDelay.percentile(99))} / max ${ms(loopDelay.max)} ms`);
 
 /**
  * Per input topic: how long a record waited between its producer's send (its timestamp) and this
