@@ -4,7 +4,8 @@
  * record every 10 ms for 5 s over 3 partitions and prints p50 / p99 of the wait;
  * WEIR_PROBE_HOLD_MS keeps each batch in the handler that long (a stage's processing), to show
  * how a held batch delays the partitions around it; WEIR_PROBE_TOPICS (1) topics of 3 partitions
- * each, WEIR_PROBE_CONCURRENCY (1) partitions handled at once. Not a *.bench.ts: `pnpm bench` does not run it.
+ * each, WEIR_PROBE_CONCURRENCY (1) partitions handled at once, WEIR_PROBE_BURST / WEIR_PROBE_EVERY_MS
+ * records per send and the pause between sends (1 / 10). Not a *.bench.ts: `pnpm bench` does not run it.
  */
 import { randomUUID } from 'node:crypto';
 import { createBusFromEnv } from '../shared/stream/src/index.js';
@@ -14,6 +15,9 @@ const hold = Number(process.env.WEIR_PROBE_HOLD_MS ?? 0);
 /** Topics of 3 partitions each, and partitions handled at once (the runner's default is 16). */
 const topicCount = Number(process.env.WEIR_PROBE_TOPICS ?? 1);
 const concurrency = Number(process.env.WEIR_PROBE_CONCURRENCY ?? 1);
+/** Records per send and ms between sends (1 / 10): the latency bench sends bursts every 50 ms. */
+const burst = Number(process.env.WEIR_PROBE_BURST ?? 1);
+const every = Number(process.env.WEIR_PROBE_EVERY_MS ?? 10);
 const bus = await createBusFromEnv(undefined, { ...process.env, WEIR_BUS: 'kafka', KAFKA_CLIENT: client });
 const topic = `probe-hop-${randomUUID().slice(0, 8)}`;
 const topics = Array.from({ length: topicCount }, (_, i) => `${topic}-${i}`);
@@ -32,8 +36,9 @@ await new Promise((r) => setTimeout(r, 3_000));
 waits.length = 0;
 const end = Date.now() + 5_000;
 for (let i = 0; Date.now() < end; i++) {
-  await producer.send([{ topic: topics[i % topics.length]!, key: Buffer.from(String(i)), value: Buffer.from(String(Date.now())) }]);
-  await new Promise((r) => setTimeout(r, 10));
+  const now = String(Date.now());
+  await producer.send(Array.from({ length: burst }, (_, j) => ({ topic: topics[(i * burst + j) % topics.length]!, key: Buffer.from(`${i}-${j}`), value: Buffer.from(now) })));
+  await new Promise((r) => setTimeout(r, every));
 }
 await new Promise((r) => setTimeout(r, 2_000));
 await consumer.stop();
@@ -42,4 +47,4 @@ await bus.admin.deleteTopics(topics);
 await bus.close();
 waits.sort((a, b) => a - b);
 const q = (f: number) => waits[Math.min(waits.length - 1, Math.floor(f * waits.length))];
-console.log(`${client} ${topicCount} topic(s), concurrency ${concurrency}, hold ${hold} ms: send → handler p50 ${q(0.5)} / p99 ${q(0.99)} / max ${waits.at(-1)} ms (${waits.length} records)`);
+console.log(`${client} ${topicCount} topic(s), concurrency ${concurrency}, ${burst} record(s) every ${every} ms, hold ${hold} ms: send → handler p50 ${q(0.5)} / p90 ${q(0.9)} / p99 ${q(0.99)} / max ${waits.at(-1)} ms (${waits.length} records)`);
