@@ -31,8 +31,9 @@ await consumer.run(async (batch) => {
   if (hold > 0) await new Promise((r) => setTimeout(r, hold));
 });
 const producer = await bus.producer();
-// Until the group has joined: the first records are not timed.
-await new Promise((r) => setTimeout(r, 3_000));
+// Until every partition is assigned, then a second more: the first records are not timed.
+while (consumer.assignment().length < topics.length * 3) await new Promise((r) => setTimeout(r, 100));
+await new Promise((r) => setTimeout(r, 1_000));
 waits.length = 0;
 const end = Date.now() + 5_000;
 for (let i = 0; Date.now() < end; i++) {
