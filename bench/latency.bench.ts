@@ -70,8 +70,14 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
-interface Arrival {
+export interface Arrival {
   key: string;
+  /** The session's key (customer|sessionKey), id and events so far: which event or timer caused the update. */
+  sessionKey: string;
+  sessionId: string;
+  requestCount: number;
+  firstTime: number;
+  lastTime: number;
   at: number;
   closed: boolean;
   /** When the score stage produced it (the record's timestamp, wall clock). */
@@ -89,7 +95,7 @@ async function measure(bus: Bus, events: RequestEvent[], rate: number, seconds: 
     // A short gap and window, so that sessions close and final scores come within the run.
     sessionizer: { gapMs: 5_000, allowedLatenessMs: lateness, updateEveryEvents: Number(process.env.WEIR_LATENCY_UPDATE_EVERY ?? 10), updateAfterMs: 2_000 },
     window: { sizeMs: 5_000, allowedLatenessMs: 1_000 },
-    tickIntervalMs: 100,
+    tickIntervalMs: Number(process.env.WEIR_LATENCY_TICK_MS ?? 100),
   };
   const sample = events.slice(0, rate * seconds).map((e) => ({ ...e, customer: `lat${id}-${e.customer}` }));
   const customers = [...new Set(sample.map((e) => e.customer))];
@@ -98,6 +104,9 @@ async function measure(bus: Bus, events: RequestEvent[], rate: number, seconds: 
   const stop = async () => {
     for (const s of stages) s.child.kill('SIGTERM');
     await Promise.all(stages.map((s) => s.exited));
+    // Each stage's own split: from a record's send to its handler, and how long its batches were held.
+    if (process.env.WEIR_LATENCY_DEBUG) for (const s of stages) process.stderr.write(`--- ${s.name}\n${s.output().slice(-1500)}\n`);
+    for (const s of stages) for (const line of s.output().split('\n')) if (line.startsWith('hop ')) process.stderr.write(`  ${line}\n`);
   };
   try {
     await Promise.all(stages.map((s) => s.ready));
@@ -117,14 +126,24 @@ async function measure(bus: Bus, events: RequestEvent[], rate: number, seconds: 
         for (const m of batch.messages) {
           if (isSessionProgress(m.headers)) continue;
           const session = await sessionSerde.decode(batch.topic, m.value!);
-          sessionProduced.set(`${session.customer}|${session.sessionKey}|${session.lastTime}`, m.timestamp);
+          // A closed session's record repeats its last update's lastTime: the update's own record is the one timed.
+          if (session.closed) continue;
+          // By id and count: a burst puts several updates of a session in one send's event time.
+          sessionProduced.set(`${session.sessionId}|${session.requestCount}`, m.timestamp);
         }
         return;
       }
       lastScoreAt = at;
       for (const m of batch.messages) {
         const score = await scoreSerde.decode(batch.topic, m.value!);
-        arrivals.push({ key: `${score.customer}|${score.sessionKey}|${score.lastTime}`, at, closed: score.closed, producedAt: m.timestamp });
+        arrivals.push({
+          key: `${score.customer}|${score.sessionKey}|${score.lastTime}`,
+          sessionKey: `${score.customer}|${score.sessionKey}`,
+          sessionId: score.sessionId,
+          requestCount: score.requestCount,
+          firstTime: score.firstTime,
+          lastTime: score.lastTime,
+          at, closed: score.closed, producedAt: m.timestamp });
       }
     });
 
@@ -134,6 +153,8 @@ async function measure(bus: Bus, events: RequestEvent[], rate: number, seconds: 
     const accepted = new Map<string, number>();
     /** Acceptance in wall-clock time, to compare with the records' timestamps. */
     const acceptedWall = new Map<string, number>();
+    /** Event times sent per session key (customer|key): where a timer-fired update became due. */
+    const sentTimes = new Map<string, number[]>();
     const perTick = Math.max(1, Math.round(rate / TICKS_PER_SECOND));
     const inFlight = new Set<Promise<void>>();
     const started = performance.now();
@@ -143,6 +164,12 @@ async function measure(bus: Bus, events: RequestEvent[], rate: number, seconds: 
       while (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
       const now = Date.now();
       const chunk = sample.slice(i, i + perTick).map((e) => ({ ...e, eventTime: now }));
+      for (const e of chunk) {
+        const key = `${e.customer}|${keyOf(e)}`;
+        const times = sentTimes.get(key);
+        if (times === undefined) sentTimes.set(key, [now]);
+        else times.push(now);
+      }
       const messages = await Promise.all(chunk.map(async (e) => ({ topic: logsTopic(e.customer), key: keyOf(e), value: await serde.encode(logsTopic(e.customer), e) })));
       const sent: Promise<void> = producers[tick % PRODUCERS]!.send(messages).then(() => {
         const at = performance.now();
@@ -165,6 +192,10 @@ async function measure(bus: Bus, events: RequestEvent[], rate: number, seconds: 
 
     const open: number[] = [];
     const final: number[] = [];
+    const causes = updateCauses(arrivals, sentTimes, config.sessionizer);
+    // Split by what emitted the update: its session's tenth new event, or its timer.
+    const byEvent: number[] = [];
+    const byTimer: number[] = [];
     // Where an open-session update's time goes: accepted → sessionize's record → score's record → read here.
     const toSession: number[] = [];
     const toScore: number[] = [];
@@ -176,22 +207,34 @@ async function measure(bus: Bus, events: RequestEvent[], rate: number, seconds: 
       // In weir.scores when the score stage sent it (its timestamp; the same clock as the acceptance):
       // this process reading it back is busy producing, which is the bench's delay, not the pipeline's.
       (a.closed ? final : open).push(a.producedAt - wall);
-      const session = sessionProduced.get(a.key);
-      if (a.closed || session === undefined) continue;
+      const cause = causes.get(a);
+      if (cause === 'event') byEvent.push(a.producedAt - wall);
+      else if (cause !== undefined) byTimer.push(a.producedAt - cause.due);
+      const session = sessionProduced.get(`${a.sessionId}|${a.requestCount}`);
+      // A timer's update, timed from its last event, would count the timer's wait as a hop.
+      if (cause !== 'event' || session === undefined) continue;
       toSession.push(session - wall);
       toScore.push(a.producedAt - session);
       toReader.push(a.at - at - (a.producedAt - wall));
     }
-    for (const list of [open, final, toSession, toScore, toReader]) list.sort((a, b) => a - b);
+    for (const list of [open, final, byEvent, byTimer, toSession, toScore, toReader]) list.sort((a, b) => a - b);
     const achieved = sample.length / produceSeconds;
     const label = `at ${rate} events/s (kafka; lateness ${lateness} ms, update every ${config.sessionizer.updateEveryEvents} events)`;
     process.stderr.write(`  ${sample.length} events in ${produceSeconds.toFixed(1)} s; ${open.length} open-session scores, ${final.length} final, of ${arrivals.length}\n`);
     const split = (list: number[]) => `p50 ${quantile(list, 0.5).toFixed(0)} / p99 ${quantile(list, 0.99).toFixed(0)} ms`;
-    process.stderr.write(`  open-session update by stage (record timestamps, ms clock): accepted → session record ${split(toSession)}; → score record ${split(toScore)}; → read ${split(toReader)}\n`);
+    process.stderr.write(
+      `  open-session updates by cause: ${byEvent.length} on an event (from its acceptance) ${split(byEvent)}; ${byTimer.length} on the ${config.sessionizer.updateAfterMs} ms timer (from when it fell due) ${split(byTimer)}\n`,
+    );
+    process.stderr.write(`  open-session updates on an event, by stage (record timestamps, ms clock): accepted → session record ${split(toSession)}; → score record ${split(toScore)}; → read ${split(toReader)}\n`);
     return [
       { name: `events/s produced for the latency run ${label}`, value: achieved, unit: 'events/s' },
       { name: `open-session update latency p50 ${label}`, value: quantile(open, 0.5), unit: 'ms' },
       { name: `open-session update latency p99 ${label}`, value: quantile(open, 0.99), unit: 'ms' },
+      // The figures above time a timer's update from its last event, so they include the timer's wait (by design).
+      { name: `open-session update latency p50 ${label}, updates on an event`, value: quantile(byEvent, 0.5), unit: 'ms' },
+      { name: `open-session update latency p99 ${label}, updates on an event`, value: quantile(byEvent, 0.99), unit: 'ms' },
+      { name: `open-session update latency p50 ${label}, updates on the timer, from when due`, value: quantile(byTimer, 0.5), unit: 'ms' },
+      { name: `open-session update latency p99 ${label}, updates on the timer, from when due`, value: quantile(byTimer, 0.99), unit: 'ms' },
       // From the last event's acceptance: the 5 s gap and the 5 s window (+1 s lateness) are by design.
       { name: `final score latency p50 ${label} (gap 5 s, window 5 s + 1 s)`, value: quantile(final, 0.5), unit: 'ms' },
       { name: `final score latency p99 ${label} (gap 5 s, window 5 s + 1 s)`, value: quantile(final, 0.99), unit: 'ms' },
@@ -204,6 +247,69 @@ async function measure(bus: Bus, events: RequestEvent[], rate: number, seconds: 
     const topics = [...customers.map(logsTopic), ...(await bus.admin.listTopics()).filter((t) => t.startsWith(`${namespace}.`) || t.startsWith(`${namespace}-`))];
     await bus.admin.deleteTopics(topics).catch(() => undefined);
   }
+}
+
+/**
+ * What emitted each open-session update. The sessionizer emits one on a session's
+ * `updateEveryEvents`-th event since its last update (then it is that event's update), or once
+ * event time passed the oldest event not yet in an update by `updateAfterMs` (its timer: that
+ * update's lastTime was accepted up to updateAfterMs earlier, a wait by design). The update before
+ * it (same session id, fewer requests) tells which: exactly `updateEveryEvents` new events means
+ * the event. For a timer, `due` is the first new event's time (event times are the send's wall
+ * clock here) plus `updateAfterMs`. Updates of events placed late are left out (undefined).
+ */
+export function updateCauses(
+  arrivals: readonly Arrival[],
+  sentTimes: ReadonlyMap<string, number[]>,
+  sessionizer: { updateEveryEvents: number; updateAfterMs: number },
+): Map<Arrival, 'event' | { due: number }> {
+  const bySession = new Map<string, Arrival[]>();
+  for (const a of arrivals) {
+    if (a.closed) continue;
+    const list = bySession.get(a.sessionId);
+    if (list === undefined) bySession.set(a.sessionId, [a]);
+    else list.push(a);
+  }
+  const sorted = new Map<string, number[]>();
+  const timesOf = (key: string): number[] => {
+    let times = sorted.get(key);
+    if (times === undefined) {
+      times = [...(sentTimes.get(key) ?? [])].sort((x, y) => x - y);
+      sorted.set(key, times);
+    }
+    return times;
+  };
+  const causes = new Map<Arrival, 'event' | { due: number }>();
+  for (const updates of bySession.values()) {
+    updates.sort((x, y) => x.requestCount - y.requestCount);
+    let before = 0;
+    for (const a of updates) {
+      const added = a.requestCount - before;
+      before = a.requestCount;
+      if (added === sessionizer.updateEveryEvents) {
+        causes.set(a, 'event');
+        continue;
+      }
+      // The session's events are its key's events from firstTime to lastTime (sessions of a key never overlap).
+      const times = timesOf(a.sessionKey);
+      const from = lowerBound(times, a.firstTime);
+      const firstNew = times[from + a.requestCount - added];
+      if (firstNew === undefined || firstNew > a.lastTime) continue;
+      causes.set(a, { due: firstNew + sessionizer.updateAfterMs });
+    }
+  }
+  return causes;
+}
+
+function lowerBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export async function run(): Promise<BenchResult[]> {

@@ -356,12 +356,32 @@ class StageRun<In, Out, S, L> {
       return;
     }
     const changelog = this.changelog ? changelogRecords(this.changelog, task.partition, changes, undefined) : [];
-    // After the write a batch left in flight: a partition's writes stay in order.
-    if (!(await task.settled())) return;
-    if (await this.write(task, { outputs, changelog })) {
-      layer?.commit();
-      this.countOutputs(outputs);
+    // Started behind the writes in flight, as a chunk's is, not awaited under the partition's
+    // lock: waiting for it to be durable held the partition's next batch for a produce round trip
+    // every tick (and the client fetches nothing more for a partition it handed over meanwhile).
+    // The writer makes units durable in call order; one that fails ends the partition's work, so
+    // no later write carries the state committed here without its outputs.
+    if (!(await task.room())) return;
+    layer?.commit();
+    task.startWrite(this.writeTick(task, outputs, changelog));
+  }
+
+  /** A tick's unit through the partition's writer, as writeChunk (never rejects). */
+  private async writeTick(task: PartitionTask<S, L>, outputs: OutgoingMessage[], changelog: OutgoingMessage[]): Promise<boolean> {
+    try {
+      if (!(await this.write(task, { outputs, changelog }))) {
+        task.lost = true;
+        return false;
+      }
+    } catch (error) {
+      task.lost = true;
+      this.logger.error({ err: error, ...task.partition }, `write failed, stopping: ${describeError(error)}`);
+      this.failure ??= error instanceof Error ? error : new Error(String(error));
+      this.shutdown.stop(error);
+      return false;
     }
+    this.countOutputs(outputs);
+    return true;
   }
 
   /** Whether the partition's records up to its current end (last stable offset) are all processed. */
