@@ -283,23 +283,12 @@ class StageRun<In, Out, S, L> {
    * partition that cannot be taken does: its state is ahead of what was written.
    */
   private async writeChunk(task: PartitionTask<S, L>, result: ChunkResult, changelog: OutgoingMessage[], next: number, records: number, started: number): Promise<boolean> {
-    try {
-      const written = await this.write(task, {
-        outputs: [...result.outputs, ...result.deadLetters.map((d) => d.message)],
-        changelog,
-        commit: { ...task.partition, offset: next },
-      });
-      if (!written) {
-        task.lost = true;
-        return false;
-      }
-    } catch (error) {
-      task.lost = true;
-      this.logger.error({ err: error, ...task.partition }, `write failed, stopping: ${describeError(error)}`);
-      this.failure ??= error instanceof Error ? error : new Error(String(error));
-      this.shutdown.stop(error);
-      return false;
-    }
+    const unit = {
+      outputs: [...result.outputs, ...result.deadLetters.map((d) => d.message)],
+      changelog,
+      commit: { ...task.partition, offset: next },
+    };
+    if (!(await this.writeUnit(task, unit))) return false;
     task.next = next;
     this.countOutputs(result.outputs);
     for (const { reason } of result.deadLetters) this.metrics.deadLetters(reason, 1);
@@ -368,11 +357,20 @@ class StageRun<In, Out, S, L> {
 
   /** A tick's unit through the partition's writer, as writeChunk (never rejects). */
   private async writeTick(task: PartitionTask<S, L>, outputs: OutgoingMessage[], changelog: OutgoingMessage[]): Promise<boolean> {
+    if (!(await this.writeUnit(task, { outputs, changelog }))) return false;
+    this.countOutputs(outputs);
+    return true;
+  }
+
+  /**
+   * A unit through the partition's writer; false when nothing was written, after which the
+   * partition's work ends (a failure for good also stops the run). Never rejects.
+   */
+  private async writeUnit(task: PartitionTask<S, L>, unit: Parameters<PartitionTask<S, L>['writer']['write']>[0]): Promise<boolean> {
     try {
-      if (!(await this.write(task, { outputs, changelog }))) {
-        task.lost = true;
-        return false;
-      }
+      if (await this.write(task, unit)) return true;
+      task.lost = true;
+      return false;
     } catch (error) {
       task.lost = true;
       this.logger.error({ err: error, ...task.partition }, `write failed, stopping: ${describeError(error)}`);
@@ -380,8 +378,6 @@ class StageRun<In, Out, S, L> {
       this.shutdown.stop(error);
       return false;
     }
-    this.countOutputs(outputs);
-    return true;
   }
 
   /** Whether the partition's records up to its current end (last stable offset) are all processed. */
