@@ -2,8 +2,7 @@
  * The sessionize stage's side of the log partitions' progress (see @weir/contracts'
  * session-progress.ts): after each batch of a log partition, the sessionizer's watermark of it to
  * every partition of `weir.sessions` (and the one before the batch ahead of the batch's sessions,
- * so a reader meets a progress record before the first session of a partition, unless the
- * previous batch's records said the same); when the
+ * so a reader meets a progress record before the first session of a partition); when the
  * partition has been caught up with the broker and without input for `idleAfterMs`, that it is
  * quiet, so it does not hold the window stage's watermark back until its next input. A log
  * partition that is empty but not yet quiet holds it: its records may be on their way.
@@ -60,9 +59,6 @@ export function sessionProgress(options: SessionProgressOptions, topic: string):
   const partitions = new Map<string, { lastInput: number; quiet: boolean; lastAsk: number }>();
   /** Per log partition: the customers read from it (since this instance started). */
   const customers = new Map<string, Set<string>>();
-  /** Per log partition: what its last progress records said (watermark, quiet, customers). */
-  const lastSaid = new Map<string, string>();
-  const said = (ctx: PartitionCtx, watermark: number, idle: boolean) => `${watermark}|${idle}|${customers.get(idOf(ctx))?.size ?? 0}`;
   const idOf = (ctx: PartitionCtx) => `${ctx.topic}:${ctx.partition}`;
 
   function customersOf(ctx: PartitionCtx): Iterable<string> {
@@ -84,7 +80,6 @@ export function sessionProgress(options: SessionProgressOptions, topic: string):
     };
     const headers = { [SESSION_PROGRESS_HEADER]: sessionProgressHeader(progress) };
     const out: OutputRecord<SessionFeatures>[] = [];
-    lastSaid.set(idOf(ctx), said(ctx, watermark, idle));
     for (const customer of customersOf(ctx)) {
       const value = sessionProgressValue(customer, progress.watermark);
       for (const key of keys) out.push({ topic, key, value, headers });
@@ -111,11 +106,6 @@ export function sessionProgress(options: SessionProgressOptions, topic: string):
     },
     beforeBatch(ctx, watermark) {
       partitions.set(idOf(ctx), { lastInput: Date.now(), quiet: false, lastAsk: 0 });
-      // The previous batch's records said just this, ahead of this batch's sessions: sending them
-      // again doubled the progress records (2 x customers x partitions a batch; with small batches
-      // more records than sessions). A batch retried after a rollback starts from an older
-      // watermark than the one its first attempt said last, so it still sends.
-      if (lastSaid.get(idOf(ctx)) === said(ctx, watermark, false)) return [];
       return records(ctx, watermark, false);
     },
     afterBatch(ctx, watermark, reason) {

@@ -49,29 +49,6 @@ test('a log topic carrying several customers: one progress record per customer r
   assert.deepEqual([...new Set(records.map((r) => r.value.customer))].sort(), ['a', 'b']);
 });
 
-test('ahead of a batch, progress is sent only when it differs from what the previous batch said last', async () => {
-  const progress = reporter();
-  await progress.prepare(topic);
-  const ctx = { topic, partition: 1 };
-  assert.equal(progress.beforeBatch(ctx, Number.NEGATIVE_INFINITY).length, SESSIONS_PARTITIONS, 'nothing said yet');
-  progress.saw(ctx, 'shop');
-  assert.equal(progress.afterBatch(ctx, 5_000, 'input').length, SESSIONS_PARTITIONS);
-  assert.deepEqual(progress.beforeBatch(ctx, 5_000), [], 'the previous batch said just this');
-  assert.equal(progress.beforeBatch({ topic, partition: 0 }, 5_000).length, SESSIONS_PARTITIONS, 'another partition said nothing');
-  // A batch retried after a rollback starts from the older watermark its first attempt started from.
-  assert.equal(progress.afterBatch(ctx, 9_000, 'input').length, SESSIONS_PARTITIONS);
-  assert.equal(progress.beforeBatch(ctx, 5_000).length, SESSIONS_PARTITIONS);
-  // Quiet (an idle flush) then input: no longer quiet, said again.
-  assert.equal(progress.afterBatch(ctx, 9_000, 'idle').length, SESSIONS_PARTITIONS);
-  const ahead = progress.beforeBatch(ctx, 9_000);
-  assert.equal(ahead.length, SESSIONS_PARTITIONS);
-  assert.equal(sessionProgressOf(ahead[0]!.headers as Record<string, string>)?.idle, false);
-  // A customer first read in the partition since: said again, for both.
-  progress.afterBatch(ctx, 9_000, 'input');
-  progress.saw(ctx, 'other');
-  assert.equal(progress.beforeBatch(ctx, 9_000).length, 2 * SESSIONS_PARTITIONS);
-});
-
 test('a malformed progress header is refused with a code', () => {
   assert.throws(() => sessionProgressOf({ 'weir-progress': '{"topic":1}' }), { code: 'WEIR_BAD_SESSION_PROGRESS' });
   assert.equal(sessionProgressOf({}), null);
