@@ -584,12 +584,23 @@ export class Sessionizer {
     };
   }
 
+  /**
+   * The event time through which every event has left the buffer. Usually the watermark, but a
+   * sessionizer restored under a shorter allowed lateness holds events at or below it until its
+   * next on-time event drains them: a restore must not take those for released (event times are
+   * whole milliseconds).
+   */
+  private releasedThrough(): number {
+    const oldest = this.buffer.peek();
+    return oldest !== undefined && oldest.time <= this.watermark ? oldest.time - 1 : this.watermark;
+  }
+
   private meta(): Omit<SessionizerSnapshot, 'buffer' | 'sessions'> {
     return {
       version: SESSIONIZER_SNAPSHOT_VERSION,
       featureSet: featureSetFingerprint,
       maxTime: this.maxTime === Number.NEGATIVE_INFINITY ? null : this.maxTime,
-      ...(this.maxTime === Number.NEGATIVE_INFINITY ? {} : { releasedThrough: this.watermark }),
+      ...(this.maxTime === Number.NEGATIVE_INFINITY ? {} : { releasedThrough: this.releasedThrough() }),
       nextSessionSeq: this.nextSessionSeq,
       nextArrivalSeq: this.nextArrivalSeq,
       counters: { ...this.counters },

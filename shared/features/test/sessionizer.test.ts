@@ -404,6 +404,31 @@ test('restored under a longer allowed lateness, the spans listing released event
   }
 });
 
+test('restored under a shorter allowed lateness, events still buffered at or below the new watermark survive another restore', () => {
+  const events = shuffleWithin(traffic(400, 53), 30_000, 54);
+  const longer = { ...CONFIG, allowedLatenessMs: 120 * CONFIG.allowedLatenessMs! };
+  const first = new Sessionizer(longer);
+  first.trackChanges();
+  const state = new ChangeApplied();
+  const cut = 200;
+  for (let i = 0; i < cut; i += 8) {
+    for (const event of events.slice(i, i + 8)) first.push(event);
+    state.apply(first);
+  }
+  // Under the default lateness the restored watermark is past events the longer one still holds.
+  const restored = Sessionizer.restore(state.snapshot(true), CONFIG);
+  restored.trackChanges();
+  const held = restored.snapshot().buffer.filter((item) => item.event.eventTime <= restored.watermark);
+  assert.ok(held.length > 0, 'the restore holds events at or below its watermark');
+  // A batch of late events only: nothing drains them, and the checkpoint is written.
+  const late = restored.push({ ...events[0]!, eventTime: restored.watermark - 1 });
+  assert.equal(late.late.length, 1);
+  state.apply(restored);
+  const again = Sessionizer.restore(state.snapshot(true), CONFIG);
+  assert.deepStrictEqual(canonical(again.snapshot()), canonical(restored.snapshot()), 'every buffered event restored');
+  assert.equal(again.flush().records.length, restored.flush().records.length, 'the same sessions close');
+});
+
 test('a session closed and reopened under the same key between two takes is written, not deleted', () => {
   const sessionizer = new Sessionizer({ ...CONFIG, allowedLatenessMs: 0 });
   sessionizer.trackChanges();
