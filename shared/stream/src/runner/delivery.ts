@@ -102,7 +102,11 @@ export class AtLeastOnceDelivery implements Delivery {
    * every attempt once the producer has the records, and of its failure.
    */
   async send(operation: 'produce' | 'checkpoint', messages: OutgoingMessage[], attempt?: AttemptListener): Promise<void> {
-    if (messages.length === 0) return;
+    if (messages.length === 0) {
+      // Nothing to put in order: the units behind need not wait for this one to be durable.
+      attempt?.handedOver();
+      return;
+    }
     await retried(this.ctx, operation, () => {
       const sent = this.producer.send(messages);
       attempt?.handedOver();
