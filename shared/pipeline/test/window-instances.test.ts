@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SESSIONS_TOPIC, WINDOWS_TOPIC, type SessionFeatures, type WindowSummary } from '@weir/contracts';
+import { SESSIONS_TOPIC, WINDOW_PARTIALS_TOPIC, WINDOWS_TOPIC, type SessionFeatures, type WindowSummary } from '@weir/contracts';
 import type { WindowBaselineConfig } from '@weir/features';
 import { createLogger, noopMetrics, type Bus, type OutgoingMessage } from '@weir/stream';
 import { deleteTopics, kafkaBus, requireServers, simulatedEvents, tailTopic, waitFor, waitForProgress } from '@weir/testing';
@@ -48,6 +48,9 @@ async function windowRun(
   const windows = await tailTopic(bus, topicIn(ns, WINDOWS_TOPIC), namespacedSerde<WindowSummary>(ns));
   const abort = new AbortController();
   const sessionsRead = Array.from({ length: instances }, () => 0);
+  // Partitions each instance holds: a stateful stage restores a partition's state as it takes it
+  // and forgets its lag as it gives it up.
+  const owned = Array.from({ length: instances }, () => 0);
   const running = sessionsRead.map((_, i) =>
     runWindow({
       bus,
@@ -58,7 +61,12 @@ async function windowRun(
       tickIntervalMs: 200,
       ...(process.env.WININST_LOG ? { logger: createLogger('window', { level: 'debug' }) } : {}),
       batch: { maxRecords: 100 },
-      metrics: { ...noopMetrics, recordsIn: (topic, count) => void (topic === sessions && (sessionsRead[i]! += count)) },
+      metrics: {
+        ...noopMetrics,
+        recordsIn: (topic, count) => void (topic === sessions && (sessionsRead[i]! += count)),
+        restore: () => void owned[i]!++,
+        lag: (_topic, _partition, lag) => void (lag === null && owned[i]!--),
+      },
       stage: { window: WINDOW, closeIdleAfterMs: 3_000 },
     }),
   );
@@ -66,7 +74,17 @@ async function windowRun(
   try {
     // Every instance in the group before there is anything to read: records already there go to
     // whichever instance joins first, and it may have read them all before the others join.
-    await waitFor(`${instances} members in ${groupId}`, async () => (await bus.admin.groupMembers(groupId)) === instances, 120_000);
+    // And every partition taken by its final owner: three members listed may still be mid-rebalance,
+    // the first one holding every partition until it hears of the others.
+    const inputPartitions = (await bus.admin.partitionCount(sessions)) + (await bus.admin.partitionCount(topicIn(ns, WINDOW_PARTIALS_TOPIC)));
+    await waitFor(
+      `${instances} members in ${groupId}, each holding partitions`,
+      async () =>
+        (await bus.admin.groupMembers(groupId)) === instances &&
+        owned.every((n) => n > 0) &&
+        owned.reduce((a, b) => a + b, 0) === inputPartitions,
+      120_000,
+    );
     await produceAtOnce(bus, sessions, await Promise.all(records.map(async (r) => ({ topic: sessions, key: keyOf(r), value: await serde.encode(sessions, r) }))));
     // Stall-based: a loaded machine only slows the instances; a minute with no record read and no
     // summary written is a stage that stopped.
