@@ -379,16 +379,21 @@ test('each buffered event is written once, in the span of the batch that buffere
   assert.ok(written.size <= events.length - lateEvents && written.size > (events.length - lateEvents) / 2, `${written.size} events written`);
 });
 
+/** The changes of `sessionizer` applied after every batch of `size` events, as the stage checkpoints them. */
+function checkpointedInBatches(sessionizer: Sessionizer, events: readonly RequestEvent[], size: number): ChangeApplied {
+  sessionizer.trackChanges();
+  const state = new ChangeApplied();
+  for (let i = 0; i < events.length; i += size) {
+    for (const event of events.slice(i, i + size)) sessionizer.push(event);
+    state.apply(sessionizer);
+  }
+  return state;
+}
+
 test('restored under a longer allowed lateness, the spans listing released events are rewritten: those never come back', () => {
   const events = shuffleWithin(traffic(600, 47), 30_000, 48);
-  const first = new Sessionizer(CONFIG);
-  first.trackChanges();
-  const state = new ChangeApplied();
   const cut = 280;
-  for (let i = 0; i < cut; i += 8) {
-    for (const event of events.slice(i, i + 8)) first.push(event);
-    state.apply(first);
-  }
+  const state = checkpointedInBatches(new Sessionizer(CONFIG), events.slice(0, cut), 8);
   const through = state.meta!.releasedThrough!;
   assert.ok(state.snapshot(true).buffer.some((item) => item.event.eventTime <= through), 'a held span lists released events');
   // The watermark goes back: events released at or before the old one are listed in chunks still held.
@@ -407,14 +412,7 @@ test('restored under a longer allowed lateness, the spans listing released event
 test('restored under a shorter allowed lateness, events still buffered at or below the new watermark survive another restore', () => {
   const events = shuffleWithin(traffic(400, 53), 30_000, 54);
   const longer = { ...CONFIG, allowedLatenessMs: 120 * CONFIG.allowedLatenessMs! };
-  const first = new Sessionizer(longer);
-  first.trackChanges();
-  const state = new ChangeApplied();
-  const cut = 200;
-  for (let i = 0; i < cut; i += 8) {
-    for (const event of events.slice(i, i + 8)) first.push(event);
-    state.apply(first);
-  }
+  const state = checkpointedInBatches(new Sessionizer(longer), events.slice(0, 200), 8);
   // Under the default lateness the restored watermark is past events the longer one still holds.
   const restored = Sessionizer.restore(state.snapshot(true), CONFIG);
   restored.trackChanges();
