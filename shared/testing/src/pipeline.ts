@@ -197,14 +197,18 @@ export async function startPipeline(bus: Bus, run: string, names: string[], opti
   };
 }
 
-/** Posts every customer's lines in chunks, round robin. */
+/**
+ * Posts every customer's lines in chunks, round robin. A 503 or 429 is retried as `weir ingest`
+ * retries it (with the batch's Idempotency-Key): a broker slow to acknowledge on a busy machine
+ * is ingest saying "later", not losing the batch.
+ */
 export async function postAll(pipeline: PipelineRun, lines: Map<string, string[]>, chunk: number, from = 0, to = Infinity): Promise<number> {
   let accepted = 0;
   const longest = Math.max(...[...lines.values()].map((l) => l.length));
   for (let start = from; start < Math.min(longest, to); start += chunk) {
     for (const [customer, ours] of lines) {
       const part = ours.slice(start, Math.min(start + chunk, to));
-      if (part.length > 0) accepted += await pipeline.post(customer, part);
+      if (part.length > 0) accepted += await pipeline.post(customer, part, { untilMs: Date.now() + 300_000 });
     }
   }
   return accepted;
