@@ -6,7 +6,7 @@
  * stream threads, weir one process per stage (three single-threaded Node processes).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../scripts/infra/config.js';
 import { ensureKafkaStreamsJob, ensurePySpark, SPARK_KAFKA_PACKAGE } from '../../scripts/infra/peers.js';
@@ -156,6 +156,15 @@ function start(command: Command, cpus: string, label: string, log: Log): Started
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-8000);
   });
+  const logDir = process.env.WEIR_PEERS_LOG_DIR;
+  if (logDir) {
+    // Everything the process writes, for finding what an outlier was (weir's logs: WEIR_PEERS_LOG_LEVEL).
+    mkdirSync(logDir, { recursive: true });
+    const file = createWriteStream(join(logDir, `${label}-${Date.now()}.log`));
+    child.stdout!.pipe(file, { end: false });
+    child.stderr!.pipe(file, { end: false });
+    child.once('exit', () => file.end());
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const ready = new Promise<number>((resolve, reject) => {
     let out = '';

@@ -14,7 +14,7 @@ import { logsTopic, type RequestEvent, createSerde } from '../../shared/contract
 import type { SessionizerConfig } from '../../shared/features/src/index.js';
 import { parserFor, type LogParser } from '../../shared/logs/src/index.js';
 import { runSessionize, runWindow } from '../../shared/pipeline/src/index.js';
-import { createBusFromEnv, runStage, silentLogger, stageSerde, type Serde, type Stage } from '../../shared/stream/src/index.js';
+import { createBusFromEnv, createLogger, runStage, silentLogger, stageSerde, type Logger, type Serde, type Stage } from '../../shared/stream/src/index.js';
 
 export const READY_LINE = 'weir-peer ready';
 
@@ -61,20 +61,27 @@ export function parseStage(output: string): Stage<string, RequestEvent> {
   };
 }
 
+/** WEIR_PEERS_LOG_LEVEL=<pino level>: the stages' and the client's logs as JSON lines on stdout, beside the ready line; silent by default. */
+function jobLogger(): Logger {
+  const level = process.env.WEIR_PEERS_LOG_LEVEL;
+  return level ? createLogger('weir-peer', { level }) : silentLogger();
+}
+
 async function main(): Promise<void> {
   const [input, run, stagesArg] = process.argv.slice(2);
   if (!input || !run || !stagesArg) throw new Error('usage: weir-job.ts <input topic> <run> <stage>[,<stage>...]');
   const stages = stagesArg.split(',') as PeerStage[];
   const unknown = stages.filter((s) => !STAGES.includes(s));
   if (unknown.length > 0) throw new Error(`WEIR_PEERS_STAGE: unknown stage(s) ${unknown.join(', ')}`);
-  const bus = await createBusFromEnv(undefined, { ...process.env, WEIR_BUS: 'kafka' });
+  const logger = jobLogger();
+  const bus = await createBusFromEnv(logger, { ...process.env, WEIR_BUS: 'kafka' });
   const abort = new AbortController();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => abort.abort());
   let started = 0;
   const onStarted = () => {
     if (++started === stages.length) console.log(READY_LINE);
   };
-  const common = { bus, signal: abort.signal, handleSignals: false, namespace: run, logger: silentLogger(), partitions: 4, onStarted };
+  const common = { bus, signal: abort.signal, handleSignals: false, namespace: run, logger, partitions: 4, onStarted };
   const logs = runLogsTopic(run);
   // As many partitions as the input: the parse stage keeps each record's key, hence its partition.
   await bus.admin.createTopics([{ topic: logs, partitions: await bus.admin.partitionCount(input) }]);
@@ -90,7 +97,7 @@ async function main(): Promise<void> {
             serde: stageSerde(lineSerde, createSerde<RequestEvent>()),
             signal: abort.signal,
             handleSignals: false,
-            logger: silentLogger(),
+            logger,
             onStarted,
           });
         case 'sessionize':
