@@ -67,13 +67,32 @@ export function activeBackend(): BackendName | null {
 
 async function tryActivate(name: BackendName): Promise<boolean> {
   try {
-    await register(name);
-    if (!(await tf.setBackend(TF_NAME[name]))) return false;
-    await tf.ready();
-    chosen = name;
-    return true;
+    return await withoutAddedCrashHandlers(async () => {
+      await register(name);
+      if (!(await tf.setBackend(TF_NAME[name]))) return false;
+      await tf.ready();
+      chosen = name;
+      return true;
+    });
   } catch {
     return false;
+  }
+}
+
+/**
+ * The wasm backend's Emscripten loader adds process handlers that rethrow whatever reaches them:
+ * a later crash anywhere in the process is then reported as thrown inside its minified loader,
+ * with that file's one 30 kB source line printed over the real error. Whatever handlers `work`
+ * adds are taken off again (Node's own crash handling is what they imitate).
+ */
+async function withoutAddedCrashHandlers<T>(work: () => Promise<T>): Promise<T> {
+  const uncaught = process.listeners('uncaughtException');
+  const unhandled = process.listeners('unhandledRejection');
+  try {
+    return await work();
+  } finally {
+    for (const l of process.listeners('uncaughtException')) if (!uncaught.includes(l)) process.off('uncaughtException', l);
+    for (const l of process.listeners('unhandledRejection')) if (!unhandled.includes(l)) process.off('unhandledRejection', l);
   }
 }
 

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { availableBackends, selectBackend, untrainedPipeline } from '../src/index.js';
 import { seededRandom } from '../src/random.js';
@@ -50,5 +52,16 @@ describe('backends', () => {
     assert.ok(found.includes('cpu') && found.includes('wasm'), found.join());
     await selectBackend('cpu');
     assert.equal(tf.getBackend(), 'cpu');
+  });
+
+  it('a crash after the wasm backend started is reported as itself, not from inside its loader', () => {
+    // In a fresh process: the loader's handlers are added once, when wasm first initialises.
+    const backend = join(import.meta.dirname, '..', 'src', 'backend.ts');
+    const script = `import('${backend}').then(async (m) => { await m.selectBackend('wasm'); Promise.reject(new Error('crash-after-wasm')); })`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8' });
+    assert.notEqual(child.status, 0, 'the unhandled rejection ends the process');
+    assert.match(child.stderr, /crash-after-wasm/);
+    assert.doesNotMatch(child.stderr, /tfjs-backend-wasm\.js/, child.stderr.slice(0, 300));
+    assert.ok(child.stderr.length < 5000, `stderr is ${child.stderr.length} characters`);
   });
 });
