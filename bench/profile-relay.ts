@@ -7,7 +7,7 @@
  * Not a *.bench.ts: `pnpm bench` does not run it.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
@@ -60,7 +60,9 @@ const cpuBefore = process.cpuUsage();
 const seconds = await timeStage(bus, input, stage, stateful, tuning, what === 'sessionize' ? (sessionizeStateCodec() as never) : undefined);
 const cpu = process.cpuUsage(cpuBefore);
 const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
-const out = join(process.env.WEIR_PROFILE_DIR ?? tmpdir(), `${what}-${client}.cpuprofile`);
+const dir = process.env.WEIR_PROFILE_DIR ?? tmpdir();
+mkdirSync(dir, { recursive: true });
+const out = join(dir, `${what}-${client}.cpuprofile`);
 writeFileSync(out, JSON.stringify(profile));
 console.log(`profile: ${out}`);
 console.log(`${what} on ${client} ${JSON.stringify(tuning)}: ${count} records in ${seconds.toFixed(2)} s = ${Math.round(count / seconds)} records/s (profiler on)`);
