@@ -17,24 +17,24 @@ import { buildBaselineApp } from './ingest-baseline.js';
 import { formatResult, median, type BenchResult } from './result.js';
 
 const RUNS = 5;
-const LINES_PER_REQUEST = 2000;
+export const LINES_PER_REQUEST = 2000;
 const CONCURRENCY = 4;
 const MAX_REQUESTS = 60;
 const MAX_RUN_MS = 4000;
-const MAX_BODY = 10 * 1024 * 1024;
+export const MAX_BODY = 10 * 1024 * 1024;
 
-interface Measured {
+export interface Measured {
   requestsPerSecond: number;
   linesPerSecond: number;
 }
 
-interface Target {
+export interface Target {
   url: string;
   close(): Promise<void>;
 }
 
 /** Bodies of simulated traffic, cycled through by the load loop. */
-function bodies(count: number): Buffer[] {
+export function bodies(count: number): Buffer[] {
   const out: Buffer[] = [];
   let lines: string[] = [];
   for (const simulated of simulateTraffic({ customers: 2, durationMs: 6 * 3_600_000, seed: 'bench', ratePerMinute: 10 })) {
@@ -48,13 +48,13 @@ function bodies(count: number): Buffer[] {
   return out;
 }
 
-/** CONCURRENCY loops posting bodies until MAX_REQUESTS or MAX_RUN_MS; every answer must be 200. */
-async function load(url: string, key: string, payloads: Buffer[]): Promise<Measured> {
+/** CONCURRENCY loops posting bodies until `limits` (requests, ms) is reached; every answer must be 200. */
+export async function load(url: string, key: string, payloads: Buffer[], limits = { requests: MAX_REQUESTS, ms: MAX_RUN_MS }): Promise<Measured> {
   let sent = 0;
   let lines = 0;
   const started = performance.now();
   const worker = async () => {
-    while (sent < MAX_REQUESTS && performance.now() - started < MAX_RUN_MS) {
+    while (sent < limits.requests && performance.now() - started < limits.ms) {
       const body = payloads[sent++ % payloads.length]!;
       const response = await fetch(`${url}/v1/logs`, {
         method: 'POST',
@@ -77,7 +77,7 @@ async function baselineTarget(): Promise<Target> {
   return { url, close: () => app.close() };
 }
 
-async function ingestTarget(bus: Bus, serde: Serde<RequestEvent>, customer: string, key: string): Promise<Target> {
+export async function ingestTarget(bus: Bus, serde: Serde<RequestEvent>, customer: string, key: string): Promise<Target> {
   const ingest = buildIngestApp({
     bus,
     serde,
