@@ -6,11 +6,14 @@
  * - longs are held to the range avsc encodes exactly (see `exactLong`);
  * - decoded records are plain objects (prototype `Object.prototype`), so they deep-equal what the
  *   producer wrote and can be spread/cloned/compared without avsc's generated record classes;
- * - short ASCII strings are written by `fastString`, byte for byte what avsc writes, faster.
+ * - a Type of exactly `requestEventSchema` writes the usual event with `writeRequestEvent`, and
+ *   anything else with avsc.
  */
 import avro from 'avsc';
 import type { Schema, Type } from 'avsc';
 import { ContractError } from './errors.js';
+import { NOT_HANDLED, writeRequestEvent } from './request-event-writer.js';
+import { requestEventSchema } from './schemas.js';
 
 export type AvroType = Type;
 
@@ -61,63 +64,6 @@ class ExactLongType extends avro.types.LongType {}
   };
 }
 const exactLong = new ExactLongType();
-
-/** The parts of avsc's Tap that a string writer uses. */
-interface WriteTap {
-  buf: Buffer;
-  pos: number;
-}
-
-/**
- * Strings up to this many UTF-16 units take the fast path: a log event's fields (method, address,
- * path, user agent) are mostly shorter; longer ones go to avsc's own writer, which hands them to
- * `utf8Write` in one native call.
- */
-const FAST_STRING_MAX = 512;
-
-/**
- * avsc writes a string as its UTF-8 byte length (a zig-zag varint) then its bytes, and finds the
- * length with `Buffer.byteLength` (a native call per string) before copying it a unit at a time.
- * An ASCII string's length is its byte length, so this writes the length and copies at once,
- * handing the string back to avsc's writer, from its start, at the first non-ASCII unit: every
- * byte is still avsc's (a test compares them with avsc's own writer).
- */
-class FastStringType extends avro.types.StringType {}
-{
-  const proto = FastStringType.prototype as unknown as TypeInternals;
-  const base = avro.types.StringType.prototype as unknown as TypeInternals;
-  proto._write = function (this: unknown, tap: WriteTap, val: unknown) {
-    const length = typeof val === 'string' ? val.length : -1;
-    const buf = tap.buf;
-    const start = tap.pos;
-    // At most 2 bytes of length (zig-zag of 512 is 1024) and the bytes must fit: otherwise avsc
-    // writes it, and marks the tap past its end when it does not fit (encode then asks for more).
-    if (length < 0 || length > FAST_STRING_MAX || start + 2 + length > buf.length) {
-      base._write.call(this, tap, val);
-      return;
-    }
-    const text = val as string;
-    let pos = start;
-    const zigzag = length * 2;
-    if (zigzag > 0x7f) {
-      buf[pos++] = (zigzag & 0x7f) | 0x80;
-      buf[pos++] = zigzag >>> 7;
-    } else {
-      buf[pos++] = zigzag;
-    }
-    for (let i = 0; i < length; i++) {
-      const unit = text.charCodeAt(i);
-      if (unit > 0x7f) {
-        tap.pos = start;
-        base._write.call(this, tap, text);
-        return;
-      }
-      buf[pos + i] = unit;
-    }
-    tap.pos = pos + length;
-  } as TypeInternals['_write'];
-}
-const fastString = new FastStringType();
 
 /** The parts of avsc's Tap that a map reader uses. */
 interface Tap {
@@ -195,13 +141,6 @@ function isMap(schema: unknown): boolean {
   return typeof schema === 'object' && schema !== null && (schema as { type?: unknown }).type === 'map';
 }
 
-function isString(schema: unknown): boolean {
-  return (
-    schema === 'string' ||
-    (typeof schema === 'object' && schema !== null && (schema as { type?: unknown }).type === 'string')
-  );
-}
-
 function isLong(schema: unknown): boolean {
   return (
     schema === 'long' ||
@@ -220,7 +159,7 @@ export function parseSchema(schema: SchemaSource): AvroType {
       omitRecordMethods: true,
       registry,
       typeHook: (t, opts) =>
-        isLong(t) ? exactLong : isString(t) ? fastString : isMap(t) ? new KeyCachingMapType(t, opts) : undefined,
+        isLong(t) ? exactLong : isMap(t) ? new KeyCachingMapType(t, opts) : isRequestEvent(t) ? new RequestEventType(t, opts) : undefined,
     });
   } catch (err) {
     throw new ContractError('WEIR_SCHEMA_INVALID', `invalid Avro schema: ${(err as Error).message}`, { cause: err });
@@ -233,6 +172,48 @@ export function parseSchema(schema: SchemaSource): AvroType {
     }
   }
   return type;
+}
+
+const REQUEST_EVENT = `${requestEventSchema.namespace}.${requestEventSchema.name}`;
+
+let requestEvent: Type | undefined;
+
+/** avsc's own Type of the RequestEvent schema `writeRequestEvent` writes: the canonical form another Type must have to use it. */
+function requestEventType(): Type {
+  return (requestEvent ??= avro.Type.forSchema(requestEventSchema as unknown as Schema));
+}
+
+/** avsc's record type, writing with `writeRequestEvent` first and its own writer when that declines. */
+class RequestEventType extends avro.types.RecordType {}
+{
+  const proto = RequestEventType.prototype as unknown as { _createWriter(): (tap: WriteTap, val: unknown) => void };
+  const base = avro.types.RecordType.prototype as unknown as { _createWriter(): (tap: WriteTap, val: unknown) => void };
+  proto._createWriter = function () {
+    const avscWrite = base._createWriter.call(this);
+    return function writeRequestEventRecord(tap: WriteTap, val: unknown): void {
+      const end = writeRequestEvent(tap.buf, tap.pos, val);
+      if (end === NOT_HANDLED) avscWrite(tap, val);
+      else tap.pos = end;
+    };
+  };
+}
+
+/** Whether `schema` is RequestEvent's, canonically: its writer then handles exactly this field list. */
+function isRequestEvent(schema: unknown): boolean {
+  if (typeof schema !== 'object' || schema === null) return false;
+  const { type, name, namespace } = schema as { type?: unknown; name?: unknown; namespace?: unknown };
+  if (type !== 'record' || (name !== REQUEST_EVENT && !(name === requestEventSchema.name && namespace === requestEventSchema.namespace))) return false;
+  try {
+    return avro.Type.forSchema(schema as Schema).equals(requestEventType());
+  } catch {
+    return false;
+  }
+}
+
+/** The parts of avsc's Tap a writer uses. */
+interface WriteTap {
+  buf: Buffer;
+  pos: number;
 }
 
 /**
