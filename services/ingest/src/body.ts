@@ -4,6 +4,7 @@
  * it can be, so a refused request costs no memory.
  */
 import { isUtf8 } from 'node:buffer';
+import { TextDecoder } from 'node:util';
 import { IngestError } from './errors.js';
 
 export type BodyKind = 'ndjson' | 'text';
@@ -129,50 +130,89 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
  * dropped: it is not part of the first line.
  */
 export function* bodyLines(body: Buffer, charset: BodyCharset, maxLineBytes: number): Generator<BodyLine> {
-  let start = charset === 'utf-8' && body.subarray(0, 3).equals(UTF8_BOM) ? 3 : 0;
-  // The usual body is all valid: checked and decoded whole, then split (the same lines: a newline
-  // byte is never inside a UTF-8 sequence), instead of one decoder call per line.
-  if (charset === 'latin1' || isUtf8(body.subarray(start))) {
-    yield* decodedLines(body.toString(charset === 'latin1' ? 'latin1' : 'utf8', start), charset, maxLineBytes);
-    return;
-  }
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-  while (start < body.length) {
-    let end = body.indexOf(NEWLINE, start);
-    if (end === -1) end = body.length;
-    const bytes = body.subarray(start, end);
-    start = end + 1;
-    if (bytes.length > maxLineBytes) {
-      yield { ok: false, code: 'too_large', reason: `the line has ${bytes.length} bytes, over the limit of ${maxLineBytes}: it would not fit one Kafka record` };
-    } else {
-      try {
-        yield { ok: true, text: decoder.decode(bytes) };
-      } catch {
-        const at = firstInvalidUtf8(bytes);
-        yield {
-          ok: false,
-          code: 'invalid_utf8',
-          reason: `not valid UTF-8 at byte ${at + 1} of the line: send UTF-8, or declare the charset (text/plain; charset=iso-8859-1)`,
-        };
-      }
-    }
+  const cursor = new BodyLineCursor(body, charset, maxLineBytes);
+  while (cursor.next()) {
+    yield cursor.rejected === null ? { ok: true, text: cursor.text } : { ok: false, code: cursor.rejected, reason: cursor.reason };
   }
 }
 
-/** bodyLines of a body already decoded whole; `too_large` still counts the line's bytes in `charset`. */
-function* decodedLines(text: string, charset: BodyCharset, maxLineBytes: number): Generator<BodyLine> {
-  let start = 0;
-  while (start < text.length) {
+/**
+ * bodyLines one line at a time, without an object per line (ingest's loop reads every line of
+ * every body): `next()` moves to the next line and says whether there was one; then `text` is
+ * its text, or `rejected` says why it has none, in detail in `reason`.
+ */
+export class BodyLineCursor {
+  text = '';
+  rejected: 'too_large' | 'invalid_utf8' | null = null;
+  reason = '';
+  /** The body decoded whole, when it is all valid (the usual case); null: line by line. */
+  private readonly decoded: string | null;
+  private readonly decoder: TextDecoder | null;
+  private start: number;
+
+  constructor(
+    private readonly body: Buffer,
+    private readonly charset: BodyCharset,
+    private readonly maxLineBytes: number,
+  ) {
+    this.start = charset === 'utf-8' && body.subarray(0, 3).equals(UTF8_BOM) ? 3 : 0;
+    // The usual body is all valid: checked and decoded whole, then split (the same lines: a newline
+    // byte is never inside a UTF-8 sequence), instead of one decoder call per line.
+    const whole = charset === 'latin1' || isUtf8(body.subarray(this.start));
+    this.decoded = whole ? body.toString(charset === 'latin1' ? 'latin1' : 'utf8', this.start) : null;
+    this.decoder = whole ? null : new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    if (whole) this.start = 0;
+  }
+
+  next(): boolean {
+    return this.decoded === null ? this.nextBytes() : this.nextDecoded(this.decoded);
+  }
+
+  private nextDecoded(text: string): boolean {
+    const start = this.start;
+    if (start >= text.length) return false;
     let end = text.indexOf('\n', start);
     if (end === -1) end = text.length;
     const line = text.slice(start, end);
-    start = end + 1;
+    this.start = end + 1;
     // A UTF-8 character is at most 3 bytes per UTF-16 unit: most lines need no count at all.
-    const bytes = charset === 'latin1' || line.length * 3 <= maxLineBytes ? line.length : Buffer.byteLength(line, 'utf8');
-    if (bytes > maxLineBytes) {
-      yield { ok: false, code: 'too_large', reason: `the line has ${bytes} bytes, over the limit of ${maxLineBytes}: it would not fit one Kafka record` };
-    } else {
-      yield { ok: true, text: line };
+    const bytes = this.charset === 'latin1' || line.length * 3 <= this.maxLineBytes ? line.length : Buffer.byteLength(line, 'utf8');
+    if (bytes > this.maxLineBytes) return this.reject('too_large', tooLongReason(bytes, this.maxLineBytes));
+    this.text = line;
+    this.rejected = null;
+    return true;
+  }
+
+  private nextBytes(): boolean {
+    const body = this.body;
+    const start = this.start;
+    if (start >= body.length) return false;
+    let end = body.indexOf(NEWLINE, start);
+    if (end === -1) end = body.length;
+    const bytes = body.subarray(start, end);
+    this.start = end + 1;
+    if (bytes.length > this.maxLineBytes) return this.reject('too_large', tooLongReason(bytes.length, this.maxLineBytes));
+    try {
+      this.text = (this.decoder as TextDecoder).decode(bytes);
+      this.rejected = null;
+      return true;
+    } catch {
+      const at = firstInvalidUtf8(bytes);
+      return this.reject(
+        'invalid_utf8',
+        `not valid UTF-8 at byte ${at + 1} of the line: send UTF-8, or declare the charset (text/plain; charset=iso-8859-1)`,
+      );
     }
   }
+
+  private reject(code: 'too_large' | 'invalid_utf8', reason: string): true {
+    this.text = '';
+    this.rejected = code;
+    this.reason = reason;
+    return true;
+  }
+}
+
+function tooLongReason(bytes: number, maxLineBytes: number): string {
+  return `the line has ${bytes} bytes, over the limit of ${maxLineBytes}: it would not fit one Kafka record`;
 }
