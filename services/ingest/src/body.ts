@@ -83,6 +83,8 @@ export function tooLarge(what: string, maxBytes: number): IngestError {
 }
 
 const NEWLINE = 0x0a;
+/** Bytes of a valid body decoded at once: well under what V8 allocates outside the young generation. */
+const SEGMENT_BYTES = 16 * 1024;
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** A line of the body: its text, or why it has none (too long, not the declared charset). */
@@ -145,10 +147,14 @@ export class BodyLineCursor {
   text = '';
   rejected: 'too_large' | 'invalid_utf8' | null = null;
   reason = '';
-  /** The body decoded whole, when it is all valid (the usual case); null: line by line. */
-  private readonly decoded: string | null;
+  /** Whether the body is all valid (the usual case): then decoded a segment at a time, else line by line. */
+  private readonly valid: boolean;
   private readonly decoder: TextDecoder | null;
+  /** Next byte of the body not yet decoded (valid) or not yet read as a line. */
   private start: number;
+  /** The decoded segment being split, and where its next line starts. */
+  private segment = '';
+  private segmentAt = 0;
 
   constructor(
     private readonly body: Buffer,
@@ -156,25 +162,41 @@ export class BodyLineCursor {
     private readonly maxLineBytes: number,
   ) {
     this.start = charset === 'utf-8' && body.subarray(0, 3).equals(UTF8_BOM) ? 3 : 0;
-    // The usual body is all valid: checked and decoded whole, then split (the same lines: a newline
-    // byte is never inside a UTF-8 sequence), instead of one decoder call per line.
-    const whole = charset === 'latin1' || isUtf8(body.subarray(this.start));
-    this.decoded = whole ? body.toString(charset === 'latin1' ? 'latin1' : 'utf8', this.start) : null;
-    this.decoder = whole ? null : new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-    if (whole) this.start = 0;
+    // The usual body is all valid: checked whole, then decoded in segments of whole lines (a
+    // newline byte is never inside a UTF-8 sequence) instead of one decoder call per line.
+    this.valid = charset === 'latin1' || isUtf8(body.subarray(this.start));
+    this.decoder = this.valid ? null : new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   }
 
   next(): boolean {
-    return this.decoded === null ? this.nextBytes() : this.nextDecoded(this.decoded);
+    if (!this.valid) return this.nextBytes();
+    if (this.segmentAt >= this.segment.length && !this.nextSegment()) return false;
+    return this.nextDecoded(this.segment);
+  }
+
+  /**
+   * Decodes the next SEGMENT_BYTES or so of the body, up to the end of a line: strings of that
+   * size die young, where a body decoded whole (megabytes) goes straight to the old generation
+   * and brings its full collections on sooner.
+   */
+  private nextSegment(): boolean {
+    const body = this.body;
+    const start = this.start;
+    if (start >= body.length) return false;
+    let end = start + SEGMENT_BYTES >= body.length ? body.length : body.indexOf(NEWLINE, start + SEGMENT_BYTES);
+    end = end === -1 ? body.length : end + 1;
+    this.segment = body.toString(this.charset === 'latin1' ? 'latin1' : 'utf8', start, end);
+    this.segmentAt = 0;
+    this.start = end;
+    return true;
   }
 
   private nextDecoded(text: string): boolean {
-    const start = this.start;
-    if (start >= text.length) return false;
+    const start = this.segmentAt;
     let end = text.indexOf('\n', start);
     if (end === -1) end = text.length;
     const line = text.slice(start, end);
-    this.start = end + 1;
+    this.segmentAt = end + 1;
     // A UTF-8 character is at most 3 bytes per UTF-16 unit: most lines need no count at all.
     const bytes = this.charset === 'latin1' || line.length * 3 <= this.maxLineBytes ? line.length : Buffer.byteLength(line, 'utf8');
     if (bytes > this.maxLineBytes) return this.reject('too_large', tooLongReason(bytes, this.maxLineBytes));
