@@ -8,9 +8,13 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { isContractError, logsTopic, type RequestEvent, type Serde } from '@weir/contracts';
 import type { OutgoingMessage } from '@weir/stream';
 import { BodyLineCursor, type BodyCharset } from './body.js';
+import { KeyBytes } from './key-bytes.js';
 import type { ParserCache } from './parsers.js';
 import type { LogPublisher } from './publish.js';
 import { NO_ADDRESS, sessionKeyOf, unkeyableReason, type SessionKeySpec } from './session-key.js';
+
+/** Every body's keys share slabs, as `Buffer.from` shares its pool: a one-line body takes no slab of its own. */
+const keyBytes = new KeyBytes();
 
 /** How long parsing runs before it gives the event loop a turn. */
 const SLICE_MS = 10;
@@ -79,7 +83,7 @@ export async function encodeLines(deps: EncodeDeps, body: Buffer, charset: BodyC
   // Parsed lines wait here and are encoded together (one call, no promise per line); a rejection
   // encodes them first, so rejections are listed in line order.
   const pending: Array<{ topic: string; value: RequestEvent }> = [];
-  const pendingKeys: string[] = [];
+  const pendingKeys: Buffer[] = [];
   const pendingLines: number[] = [];
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return;
@@ -123,7 +127,7 @@ export async function encodeLines(deps: EncodeDeps, body: Buffer, charset: BodyC
       continue;
     }
     pending.push({ topic, value: result.event });
-    pendingKeys.push(sessionKeyOf(result.event, deps.sessionKey));
+    pendingKeys.push(keyBytes.of(sessionKeyOf(result.event, deps.sessionKey)));
     pendingLines.push(lineNo);
   }
   await flush();
