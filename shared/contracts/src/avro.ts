@@ -183,12 +183,25 @@ function requestEventType(): Type {
   return (requestEvent ??= avro.Type.forSchema(requestEventSchema as unknown as Schema));
 }
 
+/** A writer of a whole record straight into a buffer: the end, or NOT_HANDLED when avsc must write it. */
+export type DirectWriter = (buf: Buffer, pos: number, value: unknown) => number;
+
+const directWriters = new WeakMap<object, DirectWriter>();
+
+/** The type-specific writer of `type` (RequestEvent's), which spares a caller avsc's Tap and dispatch; undefined for any other. */
+export function directWriterOf(type: AvroType): DirectWriter | undefined {
+  return directWriters.get(type);
+}
+
+export { NOT_HANDLED } from './request-event-writer.js';
+
 /** avsc's record type, writing with `writeRequestEvent` first and its own writer when that declines. */
 class RequestEventType extends avro.types.RecordType {}
 {
   const proto = RequestEventType.prototype as unknown as { _createWriter(): (tap: WriteTap, val: unknown) => void };
   const base = avro.types.RecordType.prototype as unknown as { _createWriter(): (tap: WriteTap, val: unknown) => void };
   proto._createWriter = function () {
+    directWriters.set(this, writeRequestEvent);
     const avscWrite = base._createWriter.call(this);
     return function writeRequestEventRecord(tap: WriteTap, val: unknown): void {
       const end = writeRequestEvent(tap.buf, tap.pos, val);
