@@ -4,6 +4,7 @@
  * it can be, so a refused request costs no memory.
  */
 import { isUtf8 } from 'node:buffer';
+import { TextDecoder } from 'node:util';
 import { IngestError } from './errors.js';
 
 export type BodyKind = 'ndjson' | 'text';
@@ -82,6 +83,8 @@ export function tooLarge(what: string, maxBytes: number): IngestError {
 }
 
 const NEWLINE = 0x0a;
+/** Bytes of a valid body decoded at once: well under what V8 allocates outside the young generation. */
+const SEGMENT_BYTES = 16 * 1024;
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** A line of the body: its text, or why it has none (too long, not the declared charset). */
@@ -129,50 +132,109 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
  * dropped: it is not part of the first line.
  */
 export function* bodyLines(body: Buffer, charset: BodyCharset, maxLineBytes: number): Generator<BodyLine> {
-  let start = charset === 'utf-8' && body.subarray(0, 3).equals(UTF8_BOM) ? 3 : 0;
-  // The usual body is all valid: checked and decoded whole, then split (the same lines: a newline
-  // byte is never inside a UTF-8 sequence), instead of one decoder call per line.
-  if (charset === 'latin1' || isUtf8(body.subarray(start))) {
-    yield* decodedLines(body.toString(charset === 'latin1' ? 'latin1' : 'utf8', start), charset, maxLineBytes);
-    return;
-  }
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-  while (start < body.length) {
-    let end = body.indexOf(NEWLINE, start);
-    if (end === -1) end = body.length;
-    const bytes = body.subarray(start, end);
-    start = end + 1;
-    if (bytes.length > maxLineBytes) {
-      yield { ok: false, code: 'too_large', reason: `the line has ${bytes.length} bytes, over the limit of ${maxLineBytes}: it would not fit one Kafka record` };
-    } else {
-      try {
-        yield { ok: true, text: decoder.decode(bytes) };
-      } catch {
-        const at = firstInvalidUtf8(bytes);
-        yield {
-          ok: false,
-          code: 'invalid_utf8',
-          reason: `not valid UTF-8 at byte ${at + 1} of the line: send UTF-8, or declare the charset (text/plain; charset=iso-8859-1)`,
-        };
-      }
-    }
+  const cursor = new BodyLineCursor(body, charset, maxLineBytes);
+  while (cursor.next()) {
+    yield cursor.rejected === null ? { ok: true, text: cursor.text } : { ok: false, code: cursor.rejected, reason: cursor.reason };
   }
 }
 
-/** bodyLines of a body already decoded whole; `too_large` still counts the line's bytes in `charset`. */
-function* decodedLines(text: string, charset: BodyCharset, maxLineBytes: number): Generator<BodyLine> {
-  let start = 0;
-  while (start < text.length) {
+/**
+ * bodyLines one line at a time, without an object per line (ingest's loop reads every line of
+ * every body): `next()` moves to the next line and says whether there was one; then `text` is
+ * its text, or `rejected` says why it has none, in detail in `reason`.
+ */
+export class BodyLineCursor {
+  text = '';
+  rejected: 'too_large' | 'invalid_utf8' | null = null;
+  reason = '';
+  /** Whether the body is all valid (the usual case): then decoded a segment at a time, else line by line. */
+  private readonly valid: boolean;
+  private readonly decoder: TextDecoder | null;
+  /** Next byte of the body not yet decoded (valid) or not yet read as a line. */
+  private start: number;
+  /** The decoded segment being split, and where its next line starts. */
+  private segment = '';
+  private segmentAt = 0;
+
+  constructor(
+    private readonly body: Buffer,
+    private readonly charset: BodyCharset,
+    private readonly maxLineBytes: number,
+  ) {
+    this.start = charset === 'utf-8' && body.subarray(0, 3).equals(UTF8_BOM) ? 3 : 0;
+    // The usual body is all valid: checked whole, then decoded in segments of whole lines (a
+    // newline byte is never inside a UTF-8 sequence) instead of one decoder call per line.
+    this.valid = charset === 'latin1' || isUtf8(body.subarray(this.start));
+    this.decoder = this.valid ? null : new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  }
+
+  next(): boolean {
+    if (!this.valid) return this.nextBytes();
+    if (this.segmentAt >= this.segment.length && !this.nextSegment()) return false;
+    return this.nextDecoded(this.segment);
+  }
+
+  /**
+   * Decodes the next SEGMENT_BYTES or so of the body, up to the end of a line: strings of that
+   * size die young, where a body decoded whole (megabytes) goes straight to the old generation
+   * and brings its full collections on sooner.
+   */
+  private nextSegment(): boolean {
+    const body = this.body;
+    const start = this.start;
+    if (start >= body.length) return false;
+    let end = start + SEGMENT_BYTES >= body.length ? body.length : body.indexOf(NEWLINE, start + SEGMENT_BYTES);
+    end = end === -1 ? body.length : end + 1;
+    this.segment = body.toString(this.charset === 'latin1' ? 'latin1' : 'utf8', start, end);
+    this.segmentAt = 0;
+    this.start = end;
+    return true;
+  }
+
+  private nextDecoded(text: string): boolean {
+    const start = this.segmentAt;
     let end = text.indexOf('\n', start);
     if (end === -1) end = text.length;
     const line = text.slice(start, end);
-    start = end + 1;
+    this.segmentAt = end + 1;
     // A UTF-8 character is at most 3 bytes per UTF-16 unit: most lines need no count at all.
-    const bytes = charset === 'latin1' || line.length * 3 <= maxLineBytes ? line.length : Buffer.byteLength(line, 'utf8');
-    if (bytes > maxLineBytes) {
-      yield { ok: false, code: 'too_large', reason: `the line has ${bytes} bytes, over the limit of ${maxLineBytes}: it would not fit one Kafka record` };
-    } else {
-      yield { ok: true, text: line };
+    const bytes = this.charset === 'latin1' || line.length * 3 <= this.maxLineBytes ? line.length : Buffer.byteLength(line, 'utf8');
+    if (bytes > this.maxLineBytes) return this.reject('too_large', tooLongReason(bytes, this.maxLineBytes));
+    this.text = line;
+    this.rejected = null;
+    return true;
+  }
+
+  private nextBytes(): boolean {
+    const body = this.body;
+    const start = this.start;
+    if (start >= body.length) return false;
+    let end = body.indexOf(NEWLINE, start);
+    if (end === -1) end = body.length;
+    const bytes = body.subarray(start, end);
+    this.start = end + 1;
+    if (bytes.length > this.maxLineBytes) return this.reject('too_large', tooLongReason(bytes.length, this.maxLineBytes));
+    try {
+      this.text = (this.decoder as TextDecoder).decode(bytes);
+      this.rejected = null;
+      return true;
+    } catch {
+      const at = firstInvalidUtf8(bytes);
+      return this.reject(
+        'invalid_utf8',
+        `not valid UTF-8 at byte ${at + 1} of the line: send UTF-8, or declare the charset (text/plain; charset=iso-8859-1)`,
+      );
     }
   }
+
+  private reject(code: 'too_large' | 'invalid_utf8', reason: string): true {
+    this.text = '';
+    this.rejected = code;
+    this.reason = reason;
+    return true;
+  }
+}
+
+function tooLongReason(bytes: number, maxLineBytes: number): string {
+  return `the line has ${bytes} bytes, over the limit of ${maxLineBytes}: it would not fit one Kafka record`;
 }

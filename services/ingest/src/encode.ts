@@ -7,10 +7,14 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { isContractError, logsTopic, type RequestEvent, type Serde } from '@weir/contracts';
 import type { OutgoingMessage } from '@weir/stream';
-import { bodyLines, type BodyCharset } from './body.js';
+import { BodyLineCursor, type BodyCharset } from './body.js';
+import { KeyBytes } from './key-bytes.js';
 import type { ParserCache } from './parsers.js';
 import type { LogPublisher } from './publish.js';
 import { NO_ADDRESS, sessionKeyOf, unkeyableReason, type SessionKeySpec } from './session-key.js';
+
+/** Every body's keys share slabs, as `Buffer.from` shares its pool: a one-line body takes no slab of its own. */
+const keyBytes = new KeyBytes();
 
 /** How long parsing runs before it gives the event loop a turn. */
 const SLICE_MS = 10;
@@ -79,11 +83,13 @@ export async function encodeLines(deps: EncodeDeps, body: Buffer, charset: BodyC
   // Parsed lines wait here and are encoded together (one call, no promise per line); a rejection
   // encodes them first, so rejections are listed in line order.
   const pending: Array<{ topic: string; value: RequestEvent }> = [];
-  const pendingKeys: string[] = [];
+  const pendingKeys: Buffer[] = [];
   const pendingLines: number[] = [];
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return;
-    for (const [i, value] of (await encodePending(serde, publisher, pending, pendingLines, reject)).entries()) {
+    const values = await encodePending(serde, publisher, pending, pendingLines, reject);
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i]!;
       if (value !== null) messages.push({ topic, key: pendingKeys[i]!, value });
     }
     pending.length = 0;
@@ -91,16 +97,17 @@ export async function encodeLines(deps: EncodeDeps, body: Buffer, charset: BodyC
     pendingLines.length = 0;
   };
   let sliceStart = performance.now();
-  for (const line of bodyLines(body, charset, limits.maxLineBytes)) {
+  const line = new BodyLineCursor(body, charset, limits.maxLineBytes);
+  while (line.next()) {
     const lineNo = ++lines;
     if ((lineNo & 127) === 0 && performance.now() - sliceStart > SLICE_MS) {
       await flush();
       await nextTurn();
       sliceStart = performance.now();
     }
-    if (!line.ok) {
+    if (line.rejected !== null) {
       await flush();
-      reject(lineNo, line.code, line.reason);
+      reject(lineNo, line.rejected, line.reason);
       continue;
     }
     const result = parser.parseLine(line.text, lineNo);
@@ -120,7 +127,7 @@ export async function encodeLines(deps: EncodeDeps, body: Buffer, charset: BodyC
       continue;
     }
     pending.push({ topic, value: result.event });
-    pendingKeys.push(sessionKeyOf(result.event, deps.sessionKey));
+    pendingKeys.push(keyBytes.of(sessionKeyOf(result.event, deps.sessionKey)));
     pendingLines.push(lineNo);
   }
   await flush();

@@ -128,3 +128,22 @@ test('produce calls are bounded in bytes and keep the order', () => {
   assert.deepEqual(chunks.flat(), messages);
   for (const chunk of chunks) assert.ok(chunk.length >= 1 && chunk.length <= 3);
 });
+
+test('a body of many segments gives every line whole: multi-byte text, long lines and lines across segment ends', () => {
+  // Lines of every length up to 40 KB, some multi-byte, so that segment ends (about every 16 KB)
+  // fall at every kind of place; a BOM in front, and no newline after the last line.
+  const lines: string[] = [];
+  for (let i = 0; lines.join('\n').length < 400_000; i++) {
+    const unit = i % 5 === 0 ? 'é☕😀' : 'a';
+    lines.push(`${i} ${unit.repeat((i * 7919) % (i % 13 === 0 ? 13_000 : 300))}`);
+  }
+  lines.push('', 'last');
+  const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(lines.join('\n'))]);
+  const got = texts(body, 'utf-8', 1 << 20);
+  assert.deepEqual(got, lines.map((text) => ({ ok: true, text })));
+  const latin1 = Buffer.from(lines.map((l) => l.replace(/[^\x00-\xff]/gu, 'ÿ')).join('\n'), 'latin1');
+  assert.deepEqual(
+    texts(latin1, 'latin1', 1 << 20).map((l) => (l.ok ? l.text : l.code)),
+    lines.map((l) => l.replace(/[^\x00-\xff]/gu, 'ÿ')),
+  );
+});

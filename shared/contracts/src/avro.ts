@@ -5,11 +5,15 @@
  *   JS numbers (epoch ms), matching the TS record types;
  * - longs are held to the range avsc encodes exactly (see `exactLong`);
  * - decoded records are plain objects (prototype `Object.prototype`), so they deep-equal what the
- *   producer wrote and can be spread/cloned/compared without avsc's generated record classes.
+ *   producer wrote and can be spread/cloned/compared without avsc's generated record classes;
+ * - a Type of exactly `requestEventSchema` writes the usual event with `writeRequestEvent`, and
+ *   anything else with avsc.
  */
 import avro from 'avsc';
 import type { Schema, Type } from 'avsc';
 import { ContractError } from './errors.js';
+import { NOT_HANDLED, writeRequestEvent } from './request-event-writer.js';
+import { requestEventSchema } from './schemas.js';
 
 export type AvroType = Type;
 
@@ -154,7 +158,8 @@ export function parseSchema(schema: SchemaSource): AvroType {
     type = avro.Type.forSchema(json as Schema, {
       omitRecordMethods: true,
       registry,
-      typeHook: (t, opts) => (isLong(t) ? exactLong : isMap(t) ? new KeyCachingMapType(t, opts) : undefined),
+      typeHook: (t, opts) =>
+        isLong(t) ? exactLong : isMap(t) ? new KeyCachingMapType(t, opts) : isRequestEvent(t) ? new RequestEventType(t, opts) : undefined,
     });
   } catch (err) {
     throw new ContractError('WEIR_SCHEMA_INVALID', `invalid Avro schema: ${(err as Error).message}`, { cause: err });
@@ -167,6 +172,61 @@ export function parseSchema(schema: SchemaSource): AvroType {
     }
   }
   return type;
+}
+
+const REQUEST_EVENT = `${requestEventSchema.namespace}.${requestEventSchema.name}`;
+
+let requestEvent: Type | undefined;
+
+/** avsc's own Type of the RequestEvent schema `writeRequestEvent` writes: the canonical form another Type must have to use it. */
+function requestEventType(): Type {
+  return (requestEvent ??= avro.Type.forSchema(requestEventSchema as unknown as Schema));
+}
+
+/** A writer of a whole record straight into a buffer: the end, or NOT_HANDLED when avsc must write it. */
+export type DirectWriter = (buf: Buffer, pos: number, value: unknown) => number;
+
+const directWriters = new WeakMap<object, DirectWriter>();
+
+/** The type-specific writer of `type` (RequestEvent's), which spares a caller avsc's Tap and dispatch; undefined for any other. */
+export function directWriterOf(type: AvroType): DirectWriter | undefined {
+  return directWriters.get(type);
+}
+
+export { NOT_HANDLED } from './request-event-writer.js';
+
+/** avsc's record type, writing with `writeRequestEvent` first and its own writer when that declines. */
+class RequestEventType extends avro.types.RecordType {}
+{
+  const proto = RequestEventType.prototype as unknown as { _createWriter(): (tap: WriteTap, val: unknown) => void };
+  const base = avro.types.RecordType.prototype as unknown as { _createWriter(): (tap: WriteTap, val: unknown) => void };
+  proto._createWriter = function () {
+    directWriters.set(this, writeRequestEvent);
+    const avscWrite = base._createWriter.call(this);
+    return function writeRequestEventRecord(tap: WriteTap, val: unknown): void {
+      const end = writeRequestEvent(tap.buf, tap.pos, val);
+      if (end === NOT_HANDLED) avscWrite(tap, val);
+      else tap.pos = end;
+    };
+  };
+}
+
+/** Whether `schema` is RequestEvent's, canonically: its writer then handles exactly this field list. */
+function isRequestEvent(schema: unknown): boolean {
+  if (typeof schema !== 'object' || schema === null) return false;
+  const { type, name, namespace } = schema as { type?: unknown; name?: unknown; namespace?: unknown };
+  if (type !== 'record' || (name !== REQUEST_EVENT && !(name === requestEventSchema.name && namespace === requestEventSchema.namespace))) return false;
+  try {
+    return avro.Type.forSchema(schema as Schema).equals(requestEventType());
+  } catch {
+    return false;
+  }
+}
+
+/** The parts of avsc's Tap a writer uses. */
+interface WriteTap {
+  buf: Buffer;
+  pos: number;
 }
 
 /**

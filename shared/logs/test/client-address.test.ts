@@ -54,3 +54,24 @@ test('clientAddress keeps what still separates visitors and drops what does not'
   assert.equal(clientAddress(null), '');
   assert.equal(clientAddress('fe80::1'), 'fe80::1');
 });
+
+test('clientAddress: addresses starting with 1-9 come back as logged, and padded or placeholder ones as before', () => {
+  const cases: [string, string][] = [
+    ['198.51.100.7', '198.51.100.7'],
+    ['9', '9'],
+    ['1.2.3.4 ', '1.2.3.4'],
+    ['1.2.3.4\t', '1.2.3.4'],
+    ['1.2.3.4\u00a0', '1.2.3.4'],
+    ['1.2.3.4\ufeff', '1.2.3.4'],
+    [' 1.2.3.4', '1.2.3.4'],
+    ['2001:db8::1', '2001:db8::1'],
+    ['1é', '1é'],
+    ['0.0.0.0', NO_CLIENT_ADDRESS],
+    ['0:0:0:0:0:0:0:0', NO_CLIENT_ADDRESS],
+    ['0.1.2.3', '0.1.2.3'],
+    ['x.x.x.x', NO_CLIENT_ADDRESS],
+    ['NULL', NO_CLIENT_ADDRESS],
+    ['', NO_CLIENT_ADDRESS],
+  ];
+  for (const [logged, expected] of cases) assert.equal(clientAddress(logged), expected, JSON.stringify(logged));
+});
