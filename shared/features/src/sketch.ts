@@ -1,25 +1,70 @@
 /**
- * DDSketch (relative-accuracy quantile sketch) helpers around `@datadog/sketches-js`.
+ * DDSketch (relative-accuracy quantile sketch), with `@datadog/sketches-js`'s key mapping.
  *
- * The library's own `merge` skips the negative-value store, and `fromProto` drops the count
- * bookkeeping and may rebuild a different store type, so merging and checkpointing go through
- * the bins directly here: a sketch is its zero count plus (key, count) pairs, and re-adding those
- * pairs to a fresh sketch with the same accuracy gives the same quantiles whatever the order.
+ * The sketch is the library's algorithm (its logarithmic mapping from values to keys, its rank
+ * rule for quantiles) on GrowingStore bins (sketch-store.ts): the library's `DenseStore`
+ * reallocates its bins on most new low keys, and its `merge` skips the negative-value store and
+ * `fromProto` drops the count bookkeeping. A sketch is its zero count plus (key, count) pairs, and
+ * re-adding those pairs to a fresh sketch with the same accuracy gives the same quantiles whatever
+ * the order; the tests hold it to the library's `DDSketch` fed the same values.
  *
  * Bounded state: values with |x| below 1e-9 count as zero in the sketch (means and variances are
  * kept exactly elsewhere), so a feature's bins span at most log(max/1e-9)/log(γ) keys — about
  * 2,400 at 1% accuracy for values up to 1e12.
  */
+// The package's root exports only the sketches; the mapping is public API one level down.
+import { LogarithmicMapping } from '@datadog/sketches-js/dist/ddsketch/mapping/index.js';
 import { FeatureError } from './errors.js';
-import { DDSketch } from '@datadog/sketches-js';
-
-export type Sketch = DDSketch;
+import { GrowingStore } from './sketch-store.js';
 
 /** Values closer to zero than this are counted as zero (see above). */
 export const SKETCH_ZERO = 1e-9;
 
+/** One mapping per accuracy: immutable, and building one costs logarithms. */
+const mappings = new Map<number, LogarithmicMapping>();
+
+function mappingFor(relativeAccuracy: number): LogarithmicMapping {
+  let mapping = mappings.get(relativeAccuracy);
+  if (!mapping) mappings.set(relativeAccuracy, (mapping = new LogarithmicMapping(relativeAccuracy)));
+  return mapping;
+}
+
+export class Sketch {
+  zeroCount = 0;
+  count = 0;
+  sum = 0;
+  min = Number.POSITIVE_INFINITY;
+  max = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly mapping: LogarithmicMapping,
+    public store = new GrowingStore(),
+    public negativeStore = new GrowingStore(),
+  ) {}
+
+  accept(value: number): void {
+    if (value > this.mapping.minPossible) this.store.add(this.mapping.key(value));
+    else if (value < -this.mapping.minPossible) this.negativeStore.add(this.mapping.key(-value));
+    else this.zeroCount++;
+    this.count++;
+    this.sum += value;
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+  }
+
+  /** The value at `quantile` (0–1) by the library's rank rule; NaN when empty or out of range. */
+  getValueAtQuantile(quantile: number): number {
+    if (quantile < 0 || quantile > 1 || this.count === 0) return Number.NaN;
+    const rank = quantile * (this.count - 1);
+    const negatives = this.negativeStore.count;
+    if (rank < negatives) return -this.mapping.value(this.negativeStore.keyAtRank(negatives - rank - 1, false));
+    if (rank < this.zeroCount + negatives) return 0;
+    return this.mapping.value(this.store.keyAtRank(rank - this.zeroCount - negatives));
+  }
+}
+
 export function newSketch(relativeAccuracy: number): Sketch {
-  return new DDSketch({ relativeAccuracy });
+  return new Sketch(mappingFor(relativeAccuracy));
 }
 
 export function sketchAdd(sketch: Sketch, value: number): void {
@@ -27,17 +72,17 @@ export function sketchAdd(sketch: Sketch, value: number): void {
 }
 
 /** (key, count) of every non-empty bin of one store, ascending key. */
-function bins(store: Sketch['store']): number[] {
+function bins(store: GrowingStore): number[] {
   const pairs: number[] = [];
   const counts = store.bins;
-  for (let i = 0; i < counts.length; i++) {
-    const count = counts[i] as number;
-    if (count > 0) pairs.push(store.offset + i, count);
+  for (let key = store.minKey; key <= store.maxKey; key++) {
+    const count = counts[key - store.offset] as number;
+    if (count > 0) pairs.push(key, count);
   }
   return pairs;
 }
 
-function addBins(store: Sketch['store'], pairs: readonly number[]): number {
+function addBins(store: GrowingStore, pairs: readonly number[]): number {
   let total = 0;
   for (let i = 0; i < pairs.length; i += 2) {
     const count = pairs[i + 1] as number;
@@ -50,9 +95,10 @@ function addBins(store: Sketch['store'], pairs: readonly number[]): number {
 /** Add everything in `from` to `into` (both stores and the zero count). */
 export function sketchMerge(into: Sketch, from: Sketch): void {
   if (into.mapping.gamma !== from.mapping.gamma) throw new FeatureError('WEIR_FEATURES_CONFIG', 'cannot merge sketches of different relative accuracy');
-  const added = addBins(into.store, bins(from.store)) + addBins(into.negativeStore, bins(from.negativeStore));
+  into.store.merge(from.store);
+  into.negativeStore.merge(from.negativeStore);
   into.zeroCount += from.zeroCount;
-  into.count += added + from.zeroCount;
+  into.count += from.store.count + from.negativeStore.count + from.zeroCount;
   into.sum += from.sum;
   if (from.min < into.min) into.min = from.min;
   if (from.max > into.max) into.max = from.max;
@@ -85,13 +131,12 @@ export function sketchFromState(state: SketchState): Sketch {
 }
 
 /**
- * A copy holding the same bins: the stores' arrays copied whole (the window stage clones every
- * feature's sketch for each running piece; adding the bins one by one was most of that cost).
+ * A copy holding the same bins: each store's bins in use copied in one slice (the window stage
+ * clones every feature's sketch for each running piece; adding the bins one by one was most of
+ * that cost).
  */
 export function sketchClone(sketch: Sketch): Sketch {
-  const copy = newSketch(sketch.mapping.relativeAccuracy);
-  copy.store.copy(sketch.store);
-  copy.negativeStore.copy(sketch.negativeStore);
+  const copy = new Sketch(sketch.mapping, sketch.store.clone(), sketch.negativeStore.clone());
   copy.zeroCount = sketch.zeroCount;
   copy.count = sketch.count;
   copy.sum = sketch.sum;
