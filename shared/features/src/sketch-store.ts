@@ -27,7 +27,7 @@ export class GrowingStore {
   add(key: number, weight = 1): void {
     let index = key - this.offset;
     if (index < 0 || index >= this.bins.length) {
-      this.grow(key);
+      this.grow(key, key);
       index = key - this.offset;
     }
     this.bins[index] = (this.bins[index] as number) + weight;
@@ -40,8 +40,7 @@ export class GrowingStore {
   merge(store: GrowingStore): void {
     if (store.count === 0) return;
     // One grow up front for the union of both ranges, then plain adds into bins that fit.
-    if (store.minKey < this.minKey) this.grow(store.minKey);
-    if (store.maxKey > this.maxKey) this.grow(store.maxKey);
+    this.grow(store.minKey, store.maxKey);
     const bins = store.bins;
     for (let key = store.minKey; key <= store.maxKey; key++) {
       const count = bins[key - store.offset] as number;
@@ -75,17 +74,22 @@ export class GrowingStore {
     return this.maxKey;
   }
 
-  /** Re-lay the bins so that `key` and every key held fit, with room for half the span again. */
-  private grow(key: number): void {
-    const low = Math.min(key, this.minKey);
-    const high = Math.max(key, this.maxKey);
+  /** Bins covering `low`..`high` and every key held, moved at most once. */
+  reserve(low: number, high: number): void {
+    this.grow(low, high);
+  }
+
+  /** Re-lay the bins so that `from`..`to` and every key held fit, with room for half the span again. */
+  private grow(from: number, to: number): void {
+    const low = Math.min(from, this.minKey);
+    const high = Math.max(to, this.maxKey);
     if (low - this.offset >= 0 && high - this.offset < this.bins.length) return;
     const span = high - low + 1;
     const length = Math.max(INITIAL_BINS, span + (span >> 1));
     // The room goes to the side the range grew on: values tend to keep going the way they went.
     let offset: number;
     if (this.count === 0) offset = low - ((length - span) >> 1);
-    else if (key < this.minKey) offset = high + 1 - length;
+    else if (from < this.minKey) offset = high + 1 - length;
     else offset = low;
     const bins = new Array<number>(length).fill(0);
     const old = this.bins;

@@ -83,6 +83,16 @@ function bins(store: GrowingStore): number[] {
 }
 
 function addBins(store: GrowingStore, pairs: readonly number[]): number {
+  if (pairs.length === 0) return 0;
+  // Bins for the whole range at once, instead of growing key by key as the pairs ascend.
+  let low = pairs[0] as number;
+  let high = low;
+  for (let i = 2; i < pairs.length; i += 2) {
+    const key = pairs[i] as number;
+    if (key < low) low = key;
+    else if (key > high) high = key;
+  }
+  store.reserve(low, high);
   let total = 0;
   for (let i = 0; i < pairs.length; i += 2) {
     const count = pairs[i + 1] as number;
@@ -102,6 +112,14 @@ export function sketchMerge(into: Sketch, from: Sketch): void {
   into.sum += from.sum;
   if (from.min < into.min) into.min = from.min;
   if (from.max > into.max) into.max = from.max;
+}
+
+/** Add the bins of a sketch in its state form to `into`: what merging `sketchFromState(state)` does. */
+export function sketchMergeState(into: Sketch, state: SketchState): void {
+  if (into.mapping.gamma !== mappingFor(state.accuracy).gamma) throw new FeatureError('WEIR_FEATURES_CONFIG', 'cannot merge sketches of different relative accuracy');
+  const added = addBins(into.store, state.positive) + addBins(into.negativeStore, state.negative);
+  into.zeroCount += state.zero;
+  into.count += added + state.zero;
 }
 
 export interface SketchState {
