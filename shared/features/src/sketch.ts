@@ -176,22 +176,66 @@ export function sketchQuantile(sketch: Sketch, quantile: number): number {
  */
 export function sketchMad(sketch: Sketch, median: number): number {
   if (sketch.count === 0) return Number.NaN;
-  const deviations: Array<readonly [number, number]> = [];
-  if (sketch.zeroCount > 0) deviations.push([Math.abs(median), sketch.zeroCount]);
-  const positive = bins(sketch.store);
-  for (let i = 0; i < positive.length; i += 2) {
-    deviations.push([Math.abs(sketch.mapping.value(positive[i] as number) - median), positive[i + 1] as number]);
-  }
-  const negative = bins(sketch.negativeStore);
-  for (let i = 0; i < negative.length; i += 2) {
-    deviations.push([Math.abs(-sketch.mapping.value(negative[i] as number) - median), negative[i + 1] as number]);
-  }
-  deviations.sort((a, b) => a[0] - b[0]);
+  // The bins in ascending value (negatives' keys descending, the zero count, positives' keys
+  // ascending) as slots 0..size-1. From the first slot at or above the median outwards, both
+  // sides' deviations only grow, so merging the two walks visits the deviations in ascending
+  // order: the weighted median without collecting and sorting them. Equal deviations may come in
+  // another order than a sort's, which changes no running count at which a new value is reached.
+  const slots = new BinSlots(sketch);
   const rank = 0.5 * (sketch.count - 1);
+  let right = 0;
+  while (right < slots.size && slots.value(right) < median) right++;
+  let left = right - 1;
+  let rightDeviation = right < slots.size ? Math.abs(slots.value(right) - median) : Number.POSITIVE_INFINITY;
+  let leftDeviation = left >= 0 ? Math.abs(slots.value(left) - median) : Number.POSITIVE_INFINITY;
   let seen = 0;
-  for (const [deviation, count] of deviations) {
+  let largest = Number.NaN;
+  while (left >= 0 || right < slots.size) {
+    let deviation: number;
+    let count: number;
+    if (rightDeviation <= leftDeviation) {
+      deviation = rightDeviation;
+      count = slots.count(right++);
+      rightDeviation = right < slots.size ? Math.abs(slots.value(right) - median) : Number.POSITIVE_INFINITY;
+    } else {
+      deviation = leftDeviation;
+      count = slots.count(left--);
+      leftDeviation = left >= 0 ? Math.abs(slots.value(left) - median) : Number.POSITIVE_INFINITY;
+    }
+    if (count === 0) continue;
     seen += count;
     if (seen > rank) return deviation;
+    largest = deviation;
   }
-  return (deviations[deviations.length - 1] as readonly [number, number])[0];
+  return largest;
+}
+
+/** A sketch's bins, empty ones included, in ascending order of the values they stand for. */
+class BinSlots {
+  readonly size: number;
+  private readonly negatives: number;
+  private readonly zeros: number;
+
+  constructor(private readonly sketch: Sketch) {
+    const { store, negativeStore } = sketch;
+    this.negatives = negativeStore.count > 0 ? negativeStore.maxKey - negativeStore.minKey + 1 : 0;
+    this.zeros = sketch.zeroCount > 0 ? 1 : 0;
+    this.size = this.negatives + this.zeros + (store.count > 0 ? store.maxKey - store.minKey + 1 : 0);
+  }
+
+  value(slot: number): number {
+    if (slot < this.negatives) return -this.sketch.mapping.value(this.sketch.negativeStore.maxKey - slot);
+    if (slot < this.negatives + this.zeros) return 0;
+    return this.sketch.mapping.value(this.sketch.store.minKey + slot - this.negatives - this.zeros);
+  }
+
+  count(slot: number): number {
+    if (slot < this.negatives) {
+      const store = this.sketch.negativeStore;
+      return store.bins[store.maxKey - slot - store.offset] as number;
+    }
+    if (slot < this.negatives + this.zeros) return this.sketch.zeroCount;
+    const store = this.sketch.store;
+    return store.bins[store.minKey + slot - this.negatives - this.zeros - store.offset] as number;
+  }
 }

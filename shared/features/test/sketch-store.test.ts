@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DDSketch } from '@datadog/sketches-js';
-import { newSketch, sketchAdd, sketchClone, sketchMerge, sketchState, SKETCH_ZERO, type Sketch, type SketchState } from '../src/sketch.js';
+import { newSketch, sketchAdd, sketchClone, sketchMad, sketchMerge, sketchState, SKETCH_ZERO, type Sketch, type SketchState } from '../src/sketch.js';
 import { prng } from './helpers.js';
 
 const QUANTILES = [0, 0.001, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1];
@@ -68,4 +68,41 @@ test('merged and cloned sketches hold the bins the library DDSketch gets from th
     sketchAdd(parts[1]!, v);
   }
   assert.deepEqual(sketchState(clone), sketchState(parts[1]!));
+});
+
+/** The MAD as it was first written: every bin's deviation collected, sorted, then counted. */
+function sortedMad(sketch: Sketch, median: number): number {
+  const state = sketchState(sketch);
+  const deviations: Array<[number, number]> = [];
+  if (state.zero > 0) deviations.push([Math.abs(median), state.zero]);
+  for (let i = 0; i < state.positive.length; i += 2) deviations.push([Math.abs(sketch.mapping.value(state.positive[i]!) - median), state.positive[i + 1]!]);
+  for (let i = 0; i < state.negative.length; i += 2) deviations.push([Math.abs(-sketch.mapping.value(state.negative[i]!) - median), state.negative[i + 1]!]);
+  deviations.sort((a, b) => a[0] - b[0]);
+  const rank = 0.5 * (sketch.count - 1);
+  let seen = 0;
+  for (const [deviation, count] of deviations) {
+    seen += count;
+    if (seen > rank) return deviation;
+  }
+  return deviations[deviations.length - 1]![0];
+}
+
+test('the MAD walked outwards from the median equals the MAD of the sorted deviations', () => {
+  const random = prng(23);
+  for (let round = 0; round < 300; round++) {
+    const sketch = newSketch(0.01);
+    const size = 1 + Math.floor(random() * 200);
+    const negativeShare = [0, 0.3, 0.7, 1][round % 4]!;
+    for (let i = 0; i < size; i++) {
+      const magnitude = 10 ** Math.floor(random() * 8 - 3);
+      const value = random() < 0.1 ? 0 : (random() < negativeShare ? -1 : 1) * random() * magnitude;
+      // Repeats make ties of equal deviations on both sides of the median.
+      for (let k = random() < 0.2 ? 3 : 1; k > 0; k--) sketchAdd(sketch, value);
+    }
+    const median = sketch.getValueAtQuantile(0.5);
+    for (const m of [median, 0, sketch.getValueAtQuantile(0.1), sketch.getValueAtQuantile(0.9), -1e9, 1e9, median + 0.5]) {
+      assert.equal(sketchMad(sketch, m), sortedMad(sketch, m), `round ${round}, median ${m}`);
+    }
+  }
+  assert.ok(Number.isNaN(sketchMad(newSketch(0.01), 0)));
 });
