@@ -183,9 +183,12 @@ export function sketchMad(sketch: Sketch, median: number): number {
   // another order than a sort's, which changes no running count at which a new value is reached.
   const slots = new BinSlots(sketch);
   const rank = 0.5 * (sketch.count - 1);
+  // Empty bins are stepped over before their value is computed: a value costs a power, and a
+  // store's keys in use may be mostly empty.
   let right = 0;
-  while (right < slots.size && slots.value(right) < median) right++;
+  while (right < slots.size && (slots.count(right) === 0 || slots.value(right) < median)) right++;
   let left = right - 1;
+  while (left >= 0 && slots.count(left) === 0) left--;
   let rightDeviation = right < slots.size ? Math.abs(slots.value(right) - median) : Number.POSITIVE_INFINITY;
   let leftDeviation = left >= 0 ? Math.abs(slots.value(left) - median) : Number.POSITIVE_INFINITY;
   let seen = 0;
@@ -196,13 +199,14 @@ export function sketchMad(sketch: Sketch, median: number): number {
     if (rightDeviation <= leftDeviation) {
       deviation = rightDeviation;
       count = slots.count(right++);
+      while (right < slots.size && slots.count(right) === 0) right++;
       rightDeviation = right < slots.size ? Math.abs(slots.value(right) - median) : Number.POSITIVE_INFINITY;
     } else {
       deviation = leftDeviation;
       count = slots.count(left--);
+      while (left >= 0 && slots.count(left) === 0) left--;
       leftDeviation = left >= 0 ? Math.abs(slots.value(left) - median) : Number.POSITIVE_INFINITY;
     }
-    if (count === 0) continue;
     seen += count;
     if (seen > rank) return deviation;
     largest = deviation;
