@@ -7,7 +7,7 @@
  * merged (one window instance, or three whose partials are merged), the stats are bit-identical.
  * (Welford moments merged with Chan's formula are not: their rounding follows the order.)
  */
-import type { FeatureStats } from '@weir/contracts';
+import type { FeatureAggregateRecord, FeatureStats } from '@weir/contracts';
 import { FeatureError } from './errors.js';
 import { exactAdd, exactProduct, exactSquareError, exactValue } from './exact-sum.js';
 import {
@@ -17,6 +17,7 @@ import {
   sketchFromState,
   sketchMad,
   sketchMerge,
+  sketchMergeState,
   sketchQuantile,
   sketchState,
   type Sketch,
@@ -73,6 +74,20 @@ export class FeatureAggregate {
     if (other.min < this.min) this.min = other.min;
     if (other.max > this.max) this.max = other.max;
     sketchMerge(this.sketch, other.sketch);
+  }
+
+  /**
+   * Fold in an aggregate in its record form (window-partial.ts): what merging
+   * `aggregateFromRecord(record)` does, without building that aggregate and its sketch first.
+   */
+  mergeRecord(record: FeatureAggregateRecord): void {
+    if (record.n === 0) return;
+    this.n += record.n;
+    for (const part of record.sum) exactAdd(this.sum, part);
+    for (const part of record.sumSq) exactAdd(this.sumSq, part);
+    if (record.min < this.min) this.min = record.min;
+    if (record.max > this.max) this.max = record.max;
+    sketchMergeState(this.sketch, { accuracy: record.accuracy, zero: record.zero, positive: record.positive, negative: record.negative });
   }
 
   clone(): FeatureAggregate {

@@ -70,6 +70,12 @@ export interface PieceAggregates {
 
 /** `pieces` merged into one (exact: any grouping and order gives the same). */
 export function mergePieceAggregates(pieces: Iterable<PieceAggregates>, label = 'window'): PieceAggregates {
+  const merged = mergeToAggregates(pieces, label);
+  return { sessionCount: merged.sessionCount, aggregates: merged.aggregates.map(aggregateRecord) };
+}
+
+/** `pieces` merged into live aggregates (registry order). */
+function mergeToAggregates(pieces: Iterable<PieceAggregates>, label: string): { sessionCount: number; aggregates: FeatureAggregate[] } {
   let merged: FeatureAggregate[] | null = null;
   let sessionCount = 0;
   for (const piece of pieces) {
@@ -80,11 +86,11 @@ export function mergePieceAggregates(pieces: Iterable<PieceAggregates>, label = 
       );
     }
     sessionCount += piece.sessionCount;
-    const aggregates = piece.aggregates.map(aggregateFromRecord);
-    if (merged === null) merged = aggregates;
-    else aggregates.forEach((aggregate, i) => (merged as FeatureAggregate[])[i]!.merge(aggregate));
+    if (merged === null) merged = piece.aggregates.map(aggregateFromRecord);
+    // Merged straight from the record: no aggregate built for the piece only to be folded in.
+    else for (let i = 0; i < merged.length; i++) (merged[i] as FeatureAggregate).mergeRecord(piece.aggregates[i] as FeatureAggregateRecord);
   }
-  return { sessionCount, aggregates: (merged ?? FEATURE_NAMES.map(() => new FeatureAggregate())).map(aggregateRecord) };
+  return { sessionCount, aggregates: merged ?? FEATURE_NAMES.map(() => new FeatureAggregate()) };
 }
 
 /**
@@ -96,6 +102,6 @@ export function mergePieces(
   pieces: Iterable<PieceAggregates>,
   quantiles: readonly number[] = DEFAULT_QUANTILES,
 ): WindowSummary {
-  const merged = mergePieceAggregates(pieces, `window ${window.customer}@${window.windowStart}`);
-  return summaryFromAggregates(window, merged.aggregates.map(aggregateFromRecord), merged.sessionCount, quantiles);
+  const merged = mergeToAggregates(pieces, `window ${window.customer}@${window.windowStart}`);
+  return summaryFromAggregates(window, merged.aggregates, merged.sessionCount, quantiles);
 }

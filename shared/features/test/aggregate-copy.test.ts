@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { exactAdd, exactProduct, exactSquareError, exactValue } from '../src/exact-sum.js';
 import { FeatureAggregate } from '../src/feature-aggregate.js';
+import { aggregateFromRecord, aggregateRecord } from '../src/window-partial.js';
 import { newSketch, sketchAdd, sketchClone, sketchMerge, sketchState } from '../src/sketch.js';
 import { prng } from './helpers.js';
 
@@ -64,4 +65,26 @@ test('exact sums hold the exact total of what was added, in any order', () => {
   assert.equal(exactValue(forward), exactValue(backward));
   assert.equal(forward.reduce((sum, p) => sum + BigInt(p * scale), 0n), exact, 'the partials sum exactly to the total');
   assert.equal(exactValue(forward), Number(exact) / scale);
+});
+
+test('merging an aggregate record gives what merging the aggregate rebuilt from it gives', () => {
+  const random = prng(15);
+  const fill = (count: number, scale: number) => {
+    const aggregate = new FeatureAggregate();
+    for (let i = 0; i < count; i++) aggregate.add((random() - 0.4) * scale * 10 ** Math.floor(random() * 6 - 3));
+    return aggregate;
+  };
+  for (const [into, from] of [
+    [fill(300, 1), fill(200, 1e4)],
+    [fill(0, 1), fill(50, 1)],
+    [fill(40, 1e-6), fill(0, 1)],
+  ] as const) {
+    const record = aggregateRecord(from);
+    const viaRecord = into.clone();
+    viaRecord.mergeRecord(record);
+    const viaAggregate = into.clone();
+    viaAggregate.merge(aggregateFromRecord(record));
+    assert.deepEqual(viaRecord.state(), viaAggregate.state());
+    if (viaRecord.n > 0) assert.deepEqual(viaRecord.stats(), viaAggregate.stats());
+  }
 });

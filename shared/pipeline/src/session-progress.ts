@@ -87,12 +87,18 @@ export function sessionProgress(options: SessionProgressOptions, topic: string):
     return out;
   }
 
+  /** The partition `saw` was last told of, and its customers: it is told of every event, in runs of one partition. */
+  let last: { topic: string; partition: number; seen: Set<string> } | null = null;
+
   return {
     saw(ctx, customer) {
-      const id = idOf(ctx);
-      let seen = customers.get(id);
-      if (seen === undefined) customers.set(id, (seen = new Set()));
-      seen.add(customer);
+      if (last === null || last.partition !== ctx.partition || last.topic !== ctx.topic) {
+        const id = idOf(ctx);
+        let seen = customers.get(id);
+        if (seen === undefined) customers.set(id, (seen = new Set()));
+        last = { topic: ctx.topic, partition: ctx.partition, seen };
+      }
+      last.seen.add(customer);
     },
     async prepare(logTopic) {
       if (counts.has(logTopic)) return;

@@ -52,6 +52,8 @@ export class TrafficFeeder {
   /** The tick in progress, which close waits for. */
   private ticking: Promise<void> | null = null;
   private closing = false;
+  /** Whether the last tick stopped at its line limit with more lines already due. */
+  private due = false;
   lines = 0;
 
   constructor(private readonly options: FeederOptions) {
@@ -60,6 +62,11 @@ export class TrafficFeeder {
 
   get finished(): boolean {
     return this.done;
+  }
+
+  /** True when the last tick left lines whose simulated time has come (it stopped at its limit). */
+  get behind(): boolean {
+    return this.due;
   }
 
   /**
@@ -115,6 +122,7 @@ export class TrafficFeeder {
       // the process (the stages, the dashboard's requests) gets its turn.
       await new Promise((resolve) => setImmediate(resolve));
     }
+    this.due = !caughtUp && !this.closing;
   }
 
   async close(): Promise<void> {
