@@ -12,7 +12,7 @@
 import avro from 'avsc';
 import type { Schema, Type } from 'avsc';
 import { ContractError } from './errors.js';
-import { NOT_HANDLED, writeRequestEvent } from './request-event-writer.js';
+import { NOT_HANDLED, WRITTEN_SCHEMA_SHA256, writeRequestEvent } from './request-event-writer.js';
 import { requestEventSchema } from './schemas.js';
 
 export type AvroType = Type;
@@ -176,13 +176,6 @@ export function parseSchema(schema: SchemaSource): AvroType {
 
 const REQUEST_EVENT = `${requestEventSchema.namespace}.${requestEventSchema.name}`;
 
-let requestEvent: Type | undefined;
-
-/** avsc's own Type of the RequestEvent schema `writeRequestEvent` writes: the canonical form another Type must have to use it. */
-function requestEventType(): Type {
-  return (requestEvent ??= avro.Type.forSchema(requestEventSchema as unknown as Schema));
-}
-
 /** A writer of a whole record straight into a buffer: the end, or NOT_HANDLED when avsc must write it. */
 export type DirectWriter = (buf: Buffer, pos: number, value: unknown) => number;
 
@@ -211,13 +204,13 @@ class RequestEventType extends avro.types.RecordType {}
   };
 }
 
-/** Whether `schema` is RequestEvent's, canonically: its writer then handles exactly this field list. */
+/** Whether `schema` is, canonically, the RequestEvent schema `writeRequestEvent` was written for. */
 function isRequestEvent(schema: unknown): boolean {
   if (typeof schema !== 'object' || schema === null) return false;
   const { type, name, namespace } = schema as { type?: unknown; name?: unknown; namespace?: unknown };
   if (type !== 'record' || (name !== REQUEST_EVENT && !(name === requestEventSchema.name && namespace === requestEventSchema.namespace))) return false;
   try {
-    return avro.Type.forSchema(schema as Schema).equals(requestEventType());
+    return avro.Type.forSchema(schema as Schema).fingerprint('sha256').toString('hex') === WRITTEN_SCHEMA_SHA256;
   } catch {
     return false;
   }

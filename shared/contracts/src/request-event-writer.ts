@@ -13,6 +13,14 @@
 /** Returned when avsc must write the record instead. */
 export const NOT_HANDLED = -1;
 
+/**
+ * SHA-256 of the Parsing Canonical Form of the RequestEvent schema this writer writes. The writer
+ * is installed only on a Type of exactly this schema, so an edit of `requestEventSchema` (a field
+ * added, even with a default) leaves records to avsc until this writer and this value are updated
+ * together; `request-event-writer.test.ts` fails meanwhile.
+ */
+export const WRITTEN_SCHEMA_SHA256 = 'dd758e10aa0ef96a217d79373df32207c53dc825feed1969632b4bbe60c52760';
+
 /** avsc's range for a long written in integer arithmetic; outside it, NOT_HANDLED (avsc's float path). */
 const INT_ZIGZAG_LIMIT = 1073741824;
 

@@ -4,7 +4,7 @@ import avro from 'avsc';
 import type { Schema } from 'avsc';
 import { parseSchema } from '../src/avro.js';
 import { FramedWriter } from '../src/framed-writer.js';
-import { NOT_HANDLED, writeRequestEvent } from '../src/request-event-writer.js';
+import { NOT_HANDLED, WRITTEN_SCHEMA_SHA256, writeRequestEvent } from '../src/request-event-writer.js';
 import { requestEventSchema } from '../src/schemas.js';
 import { frame } from '../src/wire-format.js';
 import { fullRequest, sparseRequest } from './samples.js';
@@ -160,4 +160,13 @@ test('a string field holding a non-string is refused as avsc refuses it', () => 
   assert.throws(() => ours.toBuffer(bad), /invalid "string": 42/);
   assert.equal(ours.isValid(bad), false);
   assert.equal(ours.isValid({ ...fullRequest, userAgent: 7 }), false);
+});
+
+test('the writer is for the schema as it stands: a field added, even with a default, leaves records to avsc', () => {
+  // Fails when requestEventSchema changes: update writeRequestEvent for it, then this fingerprint.
+  assert.equal(plain.fingerprint('sha256').toString('hex'), WRITTEN_SCHEMA_SHA256);
+  const newer = { ...requestEventSchema, fields: [...requestEventSchema.fields, { name: 'tlsVersion', type: ['null', 'string'], default: null }] };
+  const newerPlain = avro.Type.forSchema(newer as unknown as Schema, { omitRecordMethods: true });
+  const event = { ...fullRequest, tlsVersion: 'TLSv1.3' };
+  assert.deepEqual(parseSchema(newer).toBuffer(event), newerPlain.toBuffer(event));
 });
