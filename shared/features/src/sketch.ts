@@ -105,10 +105,12 @@ function addBins(store: GrowingStore, pairs: readonly number[]): number {
 /** Add everything in `from` to `into` (both stores and the zero count). */
 export function sketchMerge(into: Sketch, from: Sketch): void {
   if (into.mapping.gamma !== from.mapping.gamma) throw new FeatureError('WEIR_FEATURES_CONFIG', 'cannot merge sketches of different relative accuracy');
+  // Counted before the stores grow: `from` may be `into` itself.
+  const added = from.store.count + from.negativeStore.count + from.zeroCount;
   into.store.merge(from.store);
   into.negativeStore.merge(from.negativeStore);
   into.zeroCount += from.zeroCount;
-  into.count += from.store.count + from.negativeStore.count + from.zeroCount;
+  into.count += added;
   into.sum += from.sum;
   if (from.min < into.min) into.min = from.min;
   if (from.max > into.max) into.max = from.max;

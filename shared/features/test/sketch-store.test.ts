@@ -68,6 +68,13 @@ test('merged and cloned sketches hold the bins the library DDSketch gets from th
     sketchAdd(parts[1]!, v);
   }
   assert.deepEqual(sketchState(clone), sketchState(parts[1]!));
+  // Merged into itself: every bin and the count doubled, as merging an equal copy does.
+  const twice = sketchClone(parts[1]!);
+  sketchMerge(twice, sketchClone(parts[1]!));
+  const self = sketchClone(parts[1]!);
+  sketchMerge(self, self);
+  assert.deepEqual(sketchState(self), sketchState(twice));
+  assert.equal(self.count, 2 * parts[1]!.count);
 });
 
 /** The MAD as it was first written: every bin's deviation collected, sorted, then counted. */
