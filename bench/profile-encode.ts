@@ -7,15 +7,13 @@
  * a CPU profile of it.
  * Not a *.bench.ts: `pnpm bench` does not run it.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
 import { EmbeddedRegistry, RegistrySerde, type RequestEvent } from '../shared/contracts/src/index.js';
 import { encodeLines } from '../services/ingest/src/encode.js';
 import { ParserCache } from '../services/ingest/src/parsers.js';
 import type { LogPublisher } from '../services/ingest/src/publish.js';
 import { bodies } from './ingest.bench.js';
-import { topSelf, type Profile } from './profile.js';
+import { saveProfile, topSelf, type Profile } from './profile.js';
 import { median } from './result.js';
 
 const seconds = Number(process.env.WEIR_PROFILE_SECONDS ?? 8);
@@ -65,6 +63,6 @@ const { lines, perLine } = await runFor(seconds * 1000);
 console.log(`encodeLines: ${lines} lines, CPU per line: least ${Math.min(...perLine).toFixed(3)} µs, median ${median(perLine).toFixed(3)} µs`);
 if (session) {
   const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
-  writeFileSync(join(process.env.WEIR_PROFILE_DIR!, 'encode.cpuprofile'), JSON.stringify(profile));
+  saveProfile('encode.cpuprofile', profile);
   for (const { share, where } of topSelf(profile, 25)) console.log(`${(share * 100).toFixed(1).padStart(5)} %  ${where}`);
 }

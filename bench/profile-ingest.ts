@@ -10,14 +10,11 @@
  * Not a *.bench.ts: `pnpm bench` does not run it.
  */
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
 import { createSerde, EmbeddedRegistry, logsTopic, RegistrySerde, type RequestEvent, type Serde } from '../shared/contracts/src/index.js';
 import { busConfigFromEnv, createBus, createEmbeddedBus, createLogger, type Bus } from '../shared/stream/src/index.js';
 import { bodies, ingestTarget, LINES_PER_REQUEST, load } from './ingest.bench.js';
-import { topAllocations, topSelf, type HeapProfile, type Profile } from './profile.js';
+import { saveProfile, topAllocations, topSelf, type HeapProfile, type Profile } from './profile.js';
 
 const which = process.argv[2] ?? 'embedded';
 const seconds = Number(process.env.WEIR_PROFILE_SECONDS ?? 10);
@@ -47,8 +44,7 @@ const measured = await load(target.url, key, payloads, { requests: Number.MAX_SA
 const cpu = process.cpuUsage(cpuBefore);
 const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
 const heap = heapSampled ? ((await session.post('HeapProfiler.stopSampling')) as { profile: HeapProfile }).profile : null;
-const out = join(process.env.WEIR_PROFILE_DIR ?? tmpdir(), `ingest-${which}.cpuprofile`);
-writeFileSync(out, JSON.stringify(profile));
+const out = saveProfile(`ingest-${which}.cpuprofile`, profile);
 console.log(`profile: ${out}`);
 console.log(`ingest on ${which}: ${Math.round(measured.linesPerSecond)} lines/s (${LINES_PER_REQUEST} per request, profiler on)`);
 // CPU time per line: less swayed by a loaded machine than the rate (the load loop's share included).

@@ -7,16 +7,13 @@
  * Not a *.bench.ts: `pnpm bench` does not run it.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
 import { logsTopic, type RequestEvent } from '../shared/contracts/src/index.js';
 import { sessionKeyer } from '../shared/features/src/index.js';
 import { createBusFromEnv, createEmbeddedBus } from '../shared/stream/src/index.js';
 import { BaselineScorer, ModelScorer, WindowTable, scoreStage, sessionizeStage, sessionizeStateCodec } from '../shared/pipeline/src/index.js';
 import type { Stage } from '../shared/stream/src/index.js';
-import { topSelf, type Profile } from './profile.js';
+import { saveProfile, topSelf, type Profile } from './profile.js';
 import { SESSIONS_PREFIX, produce, relay, sessionRecords, shippedModel, simulatedEvents, timeStage, windowSummaries } from './pipeline.bench.js';
 
 const client = process.argv[2] ?? 'confluent';
@@ -60,10 +57,7 @@ const cpuBefore = process.cpuUsage();
 const seconds = await timeStage(bus, input, stage, stateful, tuning, what === 'sessionize' ? (sessionizeStateCodec() as never) : undefined);
 const cpu = process.cpuUsage(cpuBefore);
 const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
-const dir = process.env.WEIR_PROFILE_DIR ?? tmpdir();
-mkdirSync(dir, { recursive: true });
-const out = join(dir, `${what}-${client}.cpuprofile`);
-writeFileSync(out, JSON.stringify(profile));
+const out = saveProfile(`${what}-${client}.cpuprofile`, profile);
 console.log(`profile: ${out}`);
 console.log(`${what} on ${client} ${JSON.stringify(tuning)}: ${count} records in ${seconds.toFixed(2)} s = ${Math.round(count / seconds)} records/s (profiler on)`);
 // CPU seconds of this process over the run (the broker's are not counted): less swayed by a loaded machine than the rate.

@@ -1,4 +1,19 @@
 /** Reading V8 CPU profiles (`.cpuprofile`, from `node --cpu-prof` or the inspector) in the benches. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Writes a profile as `name` in WEIR_PROFILE_DIR (created when missing), else the system's temp
+ * directory; the path written.
+ */
+export function saveProfile(name: string, profile: Profile | HeapProfile): string {
+  const dir = process.env.WEIR_PROFILE_DIR ?? tmpdir();
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, name);
+  writeFileSync(out, JSON.stringify(profile));
+  return out;
+}
 
 export interface ProfileNode {
   id: number;
