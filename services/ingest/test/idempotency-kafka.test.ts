@@ -68,7 +68,7 @@ test('a resend after a produce timeout leaves each line exactly once in weir.log
   const count = 300;
   const file = join(dir, 'access.log');
   writeFileSync(file, Array.from({ length: count }, (_, i) => combinedLine(`198.51.100.${i % 40}`, `ua-${i % 5}`, `/line/${i}`)).join('\n') + '\n');
-  const run = await weirIngest(['--file', file, '--customer', customer, '--url', url, '--key', key, '--batch-lines', '100', '--gzip']);
+  const run = await weirIngest(['--file', file, '--customer', customer, '--url', url, `--key=${key}`, '--batch-lines', '100', '--gzip']);
   assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
   assert.match(run.stderr, /HTTP 503 WEIR_INGEST_UNAVAILABLE: retrying lines 1-100/);
   assert.match(run.stdout, new RegExp(`sent ${count}: accepted ${count}, rejected 0`));

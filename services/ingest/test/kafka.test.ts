@@ -78,7 +78,7 @@ test('simulated traffic sent with weir ingest is all in weir.logs.<customer>, on
   const lineCount = readFileSync(logFile, 'utf8').split('\n').filter((l) => l !== '').length;
   assert.ok(lineCount > 2000, `enough traffic: ${lineCount} lines`);
 
-  const run = await weirIngest(['--file', logFile, '--customer', customer, '--url', url, '--key', key, '--batch-lines', '2000', '--gzip']);
+  const run = await weirIngest(['--file', logFile, '--customer', customer, '--url', url, `--key=${key}`, '--batch-lines', '2000', '--gzip']);
   assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
   const summary = /sent ([\d,]+): accepted ([\d,]+), rejected (\d+)/.exec(run.stdout);
   assert.ok(summary, run.stdout);
