@@ -131,6 +131,9 @@ export class ConfluentConsumer extends GroupConsumer implements BusConsumer {
    * librdkafka's offset_commit_cb, which the fetch loop's consume calls serve.
    */
   private readonly commits: PendingCommit[] = [];
+  /** Ends run()'s wait for the first assignment. */
+  private joined: () => void = () => undefined;
+  private readonly sessionTimeout: number;
 
   constructor(
     base: RdKafkaConfig,
@@ -142,6 +145,7 @@ export class ConfluentConsumer extends GroupConsumer implements BusConsumer {
   ) {
     super(options, logger);
     const sessionTimeout = groupSessionTimeout(options, tuning);
+    this.sessionTimeout = sessionTimeout;
     this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES_PER_PARTITION;
     this.slots = new Semaphore(Math.max(1, options.concurrency ?? 1));
     this.consumer = new RdKafka.KafkaConsumer({
@@ -189,7 +193,13 @@ export class ConfluentConsumer extends GroupConsumer implements BusConsumer {
     } catch (err) {
       throw toStreamError(err, `subscribe group ${this.options.groupId}`);
     }
+    // Joined once the first assignment is applied (librdkafka reports an empty one too); a
+    // subscription that matches no topic yet joins no group, hence the limit.
+    const joined = new Promise<void>((resolve) => (this.joined = resolve));
+    const limit = setTimeout(() => this.joined(), this.sessionTimeout);
     this.loop = this.fetchLoop();
+    await joined;
+    clearTimeout(limit);
   }
 
   assignment(): TopicPartition[] {
@@ -278,6 +288,7 @@ export class ConfluentConsumer extends GroupConsumer implements BusConsumer {
     const wasRunning = this.state === 'running';
     this.state = 'stopped';
     this.onStopped(this);
+    this.joined();
     if (!wasRunning) return;
     // No batch starts now; the ones in hand finish before the member leaves the group.
     await this.loop;
@@ -333,6 +344,7 @@ export class ConfluentConsumer extends GroupConsumer implements BusConsumer {
       p.ready = true;
       this.syncPause(p);
     }
+    this.joined();
   }
 
   /**
