@@ -43,9 +43,16 @@ import { toConsumed } from './reader.js';
 const FETCH_RECORDS = 10_000;
 /**
  * A partition with this many batches' worth of bytes queued is paused in librdkafka until its
- * queue is down to one batch: what a slow partition holds in memory stays bounded.
+ * queue is down to RESUME_BATCHES: what a slow partition holds in memory stays bounded, and
+ * what is left when it resumes lasts while librdkafka fetches again.
  */
 const HELD_BATCHES = 4;
+const RESUME_BATCHES = 2;
+/**
+ * librdkafka backs a partition's fetches off by this after a paused partition resumes (as after
+ * a fetch error); its default, 500 ms, left a resumed partition's queue empty for half a second.
+ */
+const FETCH_BACKOFF_MS = 20;
 /** How long a partition waits after its handler rejected, before the batch is delivered again. */
 const REDELIVERY_PAUSE_MS = 500;
 /** How long the fetch loop waits after a failed consume. */
@@ -162,6 +169,7 @@ export class ConfluentConsumer extends GroupConsumer implements BusConsumer {
       'allow.auto.create.topics': false,
       'fetch.wait.max.ms': tuning.maxWaitTimeMs,
       'max.partition.fetch.bytes': this.maxBatchBytes,
+      'fetch.error.backoff.ms': FETCH_BACKOFF_MS,
       // How soon a pattern subscription sees a new matching topic.
       'topic.metadata.refresh.interval.ms': tuning.topicWatchIntervalMs,
       rebalance_cb: (err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]) => this.rebalanced(err, assignment),
@@ -526,7 +534,7 @@ export class ConfluentConsumer extends GroupConsumer implements BusConsumer {
       p.queue = p.queue.slice(p.head);
       p.head = 0;
     }
-    if (p.held && p.queuedBytes <= this.maxBatchBytes) this.release(p);
+    if (p.held && p.queuedBytes <= RESUME_BATCHES * this.maxBatchBytes) this.release(p);
   }
 
   /** librdkafka's high watermark as of its last fetch, else the end of this batch. */
