@@ -251,12 +251,13 @@ export class ConfluentConsumer extends GroupConsumer implements BusConsumer {
   seek(position: TopicPartitionOffset): void {
     requireOwned(this.owned, position);
     const key = topicPartitionKey(position);
+    const p = this.owned.get(key)!;
     // A seek asked for while the assignment is applied (onPartitionsAssigned) is its start.
     if (this.assigning?.has(key)) {
       this.assigning.set(key, position.offset);
+      p.position = position.offset;
       return;
     }
-    const p = this.owned.get(key)!;
     p.seeks++;
     p.queue = [];
     p.head = 0;
