@@ -1,7 +1,8 @@
 /**
  * What the confluent group consumer promises beyond the bus contract: fetching goes on for every
  * partition while one's batch is in hand, position() counts what the handler has had (not what
- * librdkafka fetched), and a partition that ends in a transaction marker is caught up at its end.
+ * librdkafka fetched), a partition that ends in a transaction marker is caught up at its end, and
+ * a partition whose queue fills while its handler is stuck is paused in librdkafka until it drains.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -106,6 +107,47 @@ test('a partition that ends in a transaction marker reaches its end offset', asy
   });
   await waitFor('the marker passed over', () => consumer.position({ topic, partition: 0 }) === high);
   assert.equal(handled, 3);
+  await consumer.stop();
+  await producer.close();
+});
+
+test('a partition whose queue fills while its handler is stuck is paused in librdkafka, and resumed as it drains', async () => {
+  const topic = uniqueName('held');
+  await bus.admin.createTopics([{ topic, partitions: 1 }]);
+  const producer = await bus.producer();
+  const records = 400;
+  const value = Buffer.alloc(100, 1);
+  for (let i = 0; i < records; i += 20) {
+    await producer.send(Array.from({ length: 20 }, () => ({ topic, key: null, value, partition: 0 })));
+  }
+  const stuck = gate();
+  const offsets: number[] = [];
+  // Batches of about ten records: 400 of them are ten batches, more than a partition may queue.
+  const consumer = confluentConsumer(bus.consumer({ groupId: uniqueName('g'), maxBatchBytes: 1000 }));
+  const calls: string[] = [];
+  const client = consumer.internal();
+  const pause = client.pause.bind(client);
+  const resume = client.resume.bind(client);
+  client.pause = (tps: TopicPartition[]) => {
+    calls.push(...tps.map((tp) => `pause ${tp.topic}:${tp.partition}`));
+    return pause(tps);
+  };
+  client.resume = (tps: TopicPartition[]) => {
+    calls.push(...tps.map((tp) => `resume ${tp.topic}:${tp.partition}`));
+    return resume(tps);
+  };
+  await consumer.subscribe([topic]);
+  await consumer.run(async (batch) => {
+    await stuck.wait;
+    offsets.push(...batch.messages.map((m) => m.offset));
+  });
+  await waitFor('the partition paused', () => calls.includes(`pause ${topic}:0`));
+  assert.equal(offsets.length, 0);
+  stuck.open();
+  await waitFor('every record handled', () => offsets.length >= records);
+  assert.ok(calls.indexOf(`resume ${topic}:0`) > calls.indexOf(`pause ${topic}:0`), calls.join(', '));
+  // Fetched again from where the queue ended: nothing skipped, nothing twice.
+  assert.deepEqual(offsets, Array.from({ length: records }, (_, i) => i));
   await consumer.stop();
   await producer.close();
 });
