@@ -126,8 +126,14 @@ export class ConfluentConsumer extends GroupConsumer implements BusConsumer {
   private readonly latestStart = new Map<string, number>();
   /** Seeks asked for while an assignment is being applied: they become its starting offsets. */
   private assigning: Map<string, number> | null = null;
-  /** librdkafka's rebalance events, handled one after another; the fetch loop waits for them. */
+  /** librdkafka's rebalance events, handled one after another. */
   private rebalancing: Promise<void> = Promise.resolve();
+  /**
+   * The fetch loop runs until stop() has seen the batches in hand finish: librdkafka serves
+   * commit answers and rebalance events only inside consume(), and a handler or a revocation may
+   * be waiting for one (a loop that waited for them instead never came back).
+   */
+  private fetching = false;
   private readonly slots: Semaphore;
   private readonly maxBatchBytes: number;
   private loop: Promise<void> | null = null;
@@ -205,6 +211,7 @@ export class ConfluentConsumer extends GroupConsumer implements BusConsumer {
     // subscription that matches no topic yet joins no group, hence the limit.
     const joined = new Promise<void>((resolve) => (this.joined = resolve));
     const limit = setTimeout(() => this.joined(), this.sessionTimeout);
+    this.fetching = true;
     this.loop = this.fetchLoop();
     await joined;
     clearTimeout(limit);
@@ -299,10 +306,12 @@ export class ConfluentConsumer extends GroupConsumer implements BusConsumer {
     this.onStopped(this);
     this.joined();
     if (!wasRunning) return;
-    // No batch starts now; the ones in hand finish before the member leaves the group.
-    await this.loop;
+    // No batch starts now; the ones in hand finish (their commits answered by the loop's
+    // consume calls) before the member leaves the group.
     await Promise.all([...this.owned.values()].map((p) => p.delivering));
     await this.rebalancing;
+    this.fetching = false;
+    await this.loop;
     // Leaving the group revokes what is left through the rebalance callback, which close() waits for.
     try {
       this.consumer.unsubscribe();
@@ -317,7 +326,7 @@ export class ConfluentConsumer extends GroupConsumer implements BusConsumer {
     await this.revoke([...this.owned.values()].map((p) => p.tp), false);
   }
 
-  /** librdkafka's rebalance event: applied after the ones before it, and before the next consume. */
+  /** librdkafka's rebalance event: applied after the ones before it, while the fetch loop goes on. */
   private rebalanced(err: RdKafka.LibrdKafkaError, assignment: RdKafka.Assignment[]): void {
     const partitions = assignment.map(({ topic, partition }) => ({ topic, partition }));
     const assigned = err?.code === ASSIGN_PARTITIONS;
@@ -391,16 +400,14 @@ export class ConfluentConsumer extends GroupConsumer implements BusConsumer {
   }
 
   private async fetchLoop(): Promise<void> {
-    while (this.state === 'running') {
-      await this.rebalancing;
-      if (this.state !== 'running') break;
+    while (this.fetching) {
       await this.applySeeks();
       const fetch = ++this.fetches;
       let messages: RdKafka.Message[];
       try {
         messages = await callback<RdKafka.Message[]>(`consume for group ${this.options.groupId}`, (done) => this.consumer.consume(FETCH_RECORDS, done));
       } catch (err) {
-        if (this.state !== 'running') break;
+        if (!this.fetching) break;
         this.logger.warn({ err }, `consume for group ${this.options.groupId}: ${describeError(err)}`);
         await sleep(FETCH_ERROR_PAUSE_MS);
         continue;
@@ -429,6 +436,7 @@ export class ConfluentConsumer extends GroupConsumer implements BusConsumer {
 
   /** Sorts one consume's records into their partitions' queues and starts their delivery. */
   private enqueue(fetch: number, messages: RdKafka.Message[]): void {
+    if (this.state !== 'running') return;
     let current: OwnedPartition | undefined;
     const touched = new Set<OwnedPartition>();
     for (const m of messages) {
