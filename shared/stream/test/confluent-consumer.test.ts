@@ -2,7 +2,8 @@
  * What the confluent group consumer promises beyond the bus contract: fetching goes on for every
  * partition while one's batch is in hand, position() counts what the handler has had (not what
  * librdkafka fetched), a partition that ends in a transaction marker is caught up at its end, and
- * a partition whose queue fills while its handler is stuck is paused in librdkafka until it drains.
+ * a partition whose queue fills while its handler is stuck is paused in librdkafka until it drains,
+ * and a handler may commit while its partition is being revoked.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,6 +34,9 @@ function fetchedThrough(consumer: ConfluentConsumer, tp: TopicPartition): number
   const [found] = consumer.internal().position([tp]);
   return typeof found?.offset === 'number' ? found.offset : -1;
 }
+
+/** librdkafka's ERR__REVOKE_PARTITIONS, as its rebalance event reports it. */
+const REVOKE_PARTITIONS = -174;
 
 function confluentConsumer(consumer: unknown): ConfluentConsumer {
   assert.ok(consumer instanceof ConfluentConsumer);
@@ -149,5 +153,38 @@ test('a partition whose queue fills while its handler is stuck is paused in libr
   // Fetched again from where the queue ended: nothing skipped, nothing twice.
   assert.deepEqual(offsets, Array.from({ length: records }, (_, i) => i));
   await consumer.stop();
+  await producer.close();
+});
+
+test('a batch whose handler commits while its partition is being revoked: the commit is answered and the partition handed over', async () => {
+  const topic = uniqueName('revoke-commit');
+  const groupId = uniqueName('g');
+  await bus.admin.createTopics([{ topic, partitions: 2 }]);
+  const producer = await bus.producer();
+  await producer.send([0, 1].map((partition) => ({ topic, key: null, value: text(`p${partition}`), partition })));
+  const first = confluentConsumer(bus.consumer({ groupId, concurrency: 2, sessionTimeoutMs: 10_000 }));
+  let revoking = false;
+  first.internal().on('rebalance', (err: { code: number }) => {
+    if (err.code === REVOKE_PARTITIONS) revoking = true;
+  });
+  const committed: number[] = [];
+  let inHand = 0;
+  await first.subscribe([topic]);
+  await first.run(async (batch) => {
+    inHand++;
+    // Held until the group takes a partition back: the revocation waits for this batch, which waits for its commit.
+    await waitFor('a revocation', () => revoking, 60_000);
+    await first.commit([{ topic, partition: batch.partition, offset: batch.messages[batch.messages.length - 1]!.offset + 1 }]);
+    committed.push(batch.partition);
+  });
+  await waitFor('both partitions in hand', () => inHand === 2);
+  const second = bus.consumer({ groupId, sessionTimeoutMs: 10_000 });
+  await second.subscribe([topic]);
+  await second.run(async () => undefined);
+  await waitFor('the second member holding a partition', () => second.assignment().length === 1, 60_000);
+  assert.deepEqual(committed.sort(), [0, 1]);
+  assert.deepEqual((await bus.admin.fetchCommittedOffsets(groupId, [topic])).map((o) => o.offset), [1, 1]);
+  await second.stop();
+  await first.stop();
   await producer.close();
 });
