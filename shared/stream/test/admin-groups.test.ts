@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Bus } from '../src/bus.js';
 import { createEmbeddedBus } from '../src/embedded/index.js';
 import { isStreamError } from '../src/errors.js';
-import { kafkaTestBus } from './kafka-test-bus.js';
+import { confluentTestBus, kafkaTestBus } from './kafka-test-bus.js';
 
 async function groupAdmin(bus: Bus): Promise<void> {
   const topic = `admin-groups-${randomUUID()}`;
@@ -42,6 +42,15 @@ test('embedded: group members and offsets set from outside', async () => {
 
 test('kafka: group members and offsets set from outside', { timeout: 60_000 }, async () => {
   const bus = await kafkaTestBus('admin-groups');
+  try {
+    await groupAdmin(bus);
+  } finally {
+    await bus.close();
+  }
+});
+
+test('confluent: group members and offsets set from outside', { timeout: 60_000 }, async () => {
+  const bus = await confluentTestBus('admin-groups-confluent');
   try {
     await groupAdmin(bus);
   } finally {

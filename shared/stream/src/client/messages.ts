@@ -1,7 +1,7 @@
-/** Fetched messages of either Kafka client (both hand KafkaJS-shaped ones) as the bus's. */
+/** Fetched messages in KafkaJS's shape (kafkajs's consumer) as the bus's. */
 import type { ConsumedMessage, Headers, TopicPartition } from '../bus.js';
 
-/** What kafkajs and the confluent client's KafkaJS-style API both deliver: offsets and timestamps as strings. */
+/** What kafkajs delivers: offsets and timestamps as strings. */
 export interface ClientMessage {
   offset: string;
   timestamp: string;
@@ -40,7 +40,7 @@ export function fromClientMessages(topic: string, partition: number, messages: r
   return result;
 }
 
-/** Partitions as both clients' pause/resume take them: one entry per topic. */
+/** Partitions as kafkajs's pause/resume takes them: one entry per topic. */
 export function groupByTopic(partitions: readonly TopicPartition[]): Array<{ topic: string; partitions: number[] }> {
   const byTopic = new Map<string, number[]>();
   for (const { topic, partition } of partitions) {

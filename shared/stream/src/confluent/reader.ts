@@ -109,7 +109,7 @@ export function rdkafkaHeaders(headers: RdKafka.MessageHeader[] | undefined): He
   return result;
 }
 
-function toConsumed(topic: string, m: RdKafka.Message): ConsumedMessage {
+export function toConsumed(topic: string, m: RdKafka.Message): ConsumedMessage {
   return {
     topic,
     partition: m.partition,
