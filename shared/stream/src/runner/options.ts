@@ -45,7 +45,7 @@ export interface RunStageOptions<In, Out, S = never, L = never> {
   concurrency?: number;
   /**
    * At-least-once: chunk writes of a partition in flight at once, each chunk processed while the
-   * ones before it are produced. Default 4; 1 where the client may reorder concurrent sends
+   * ones before it are produced. Default 16; 1 where the client may reorder concurrent sends
    * (BusProducer.ordersSends), and under exactly-once (one transaction at a time).
    */
   writesInFlight?: number;
@@ -76,7 +76,7 @@ export const DEFAULTS = {
   maxRecords: 500,
   maxBytes: 1024 * 1024,
   concurrency: 16,
-  writesInFlight: 4,
+  writesInFlight: 16,
   tickIntervalMs: 1000,
   patternChangelogPartitions: 6,
 } as const;
