@@ -1,9 +1,10 @@
 /**
  * What the confluent group consumer promises beyond the bus contract: fetching goes on for every
  * partition while one's batch is in hand, position() counts what the handler has had (not what
- * librdkafka fetched), a partition that ends in a transaction marker is caught up at its end, and
+ * librdkafka fetched), a partition that ends in a transaction marker is caught up at its end,
  * a partition whose queue fills while its handler is stuck is paused in librdkafka until it drains,
- * and a handler may commit while its partition is being revoked.
+ * a handler may commit while its partition is being revoked, and a partition paused when revoked
+ * is fetched again when it comes back.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -185,6 +186,54 @@ test('a batch whose handler commits while its partition is being revoked: the co
   assert.deepEqual(committed.sort(), [0, 1]);
   assert.deepEqual((await bus.admin.fetchCommittedOffsets(groupId, [topic])).map((o) => o.offset), [1, 1]);
   await second.stop();
+  await first.stop();
+  await producer.close();
+});
+
+test('a partition paused for a full queue, revoked and assigned back, is fetched again', async () => {
+  const topic = uniqueName('held-revoked');
+  const groupId = uniqueName('g');
+  await bus.admin.createTopics([{ topic, partitions: 2 }]);
+  const producer = await bus.producer();
+  const value = Buffer.alloc(100, 1);
+  for (const partition of [0, 1]) {
+    for (let i = 0; i < 400; i += 50) await producer.send(Array.from({ length: 50 }, () => ({ topic, key: null, value, partition })));
+  }
+  const stuck = gate();
+  const handled = new Map<number, number>([
+    [0, 0],
+    [1, 0],
+  ]);
+  const inHand: MessageBatch[] = [];
+  // Batches of about ten records: the stuck handlers leave both queues full, so both are paused.
+  const first = confluentConsumer(bus.consumer({ groupId, maxBatchBytes: 1000, concurrency: 2, sessionTimeoutMs: 10_000 }));
+  const paused = new Set<number>();
+  const client = first.internal();
+  const pause = client.pause.bind(client);
+  client.pause = (tps: TopicPartition[]) => {
+    for (const tp of tps) paused.add(tp.partition);
+    return pause(tps);
+  };
+  await first.subscribe([topic]);
+  await first.run(async (batch) => {
+    inHand.push(batch);
+    await stuck.wait;
+    handled.set(batch.partition, handled.get(batch.partition)! + batch.messages.length);
+  });
+  await waitFor('both partitions paused in librdkafka', () => paused.size === 2);
+  const second = bus.consumer({ groupId, sessionTimeoutMs: 10_000 });
+  await second.subscribe([topic]);
+  await second.run(async () => undefined);
+  // The revocation has begun (its batch is stale) while the partition is still paused.
+  await waitFor('a batch in hand made stale by the revocation', () => inHand.some((b) => b.isStale()), 60_000);
+  stuck.open();
+  await waitFor('the second member holding a partition', () => second.assignment().length === 1, 60_000);
+  const moved = second.assignment()[0]!.partition;
+  await second.stop();
+  await waitFor('the first member holding both again', () => first.assignment().length === 2, 60_000);
+  const before = handled.get(moved)!;
+  await producer.send([{ topic, key: null, value: text('after'), partition: moved }]);
+  await waitFor(`partition ${moved} handled again`, () => handled.get(moved)! > before, 30_000);
   await first.stop();
   await producer.close();
 });

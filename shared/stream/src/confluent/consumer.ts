@@ -353,6 +353,9 @@ export class ConfluentConsumer extends GroupConsumer implements BusConsumer {
     } finally {
       this.assigning = null;
     }
+    // librdkafka keeps a partition's pause across unassign and assign: one this member paused
+    // before it was revoked would come back paused, and never be fetched again.
+    this.resumeInClient(added);
     try {
       this.consumer.incrementalAssign(partitions.map((tp) => ({ ...tp, offset: starts.get(topicPartitionKey(tp))! })));
     } catch (err) {
@@ -376,6 +379,7 @@ export class ConfluentConsumer extends GroupConsumer implements BusConsumer {
     for (const p of revoked) this.owned.delete(p.key);
     if (revoked.length > 0) await this.rebalanceCallback('onPartitionsRevoked', revoked.map((p) => p.tp));
     if (!unassign) return;
+    this.resumeInClient(revoked.filter((p) => p.clientPaused).map((p) => p.tp));
     try {
       this.consumer.incrementalUnassign(partitions);
     } catch (err) {
@@ -562,6 +566,15 @@ export class ConfluentConsumer extends GroupConsumer implements BusConsumer {
   }
 
   /** librdkafka pauses a partition the runner paused or whose queue is full; resumed, it fetches from after its last record fetched. */
+  private resumeInClient(partitions: TopicPartition[]): void {
+    if (partitions.length === 0) return;
+    try {
+      this.consumer.resume(partitions);
+    } catch (err) {
+      this.logger.debug({ err }, `resume before (un)assign: ${describeError(err)}`);
+    }
+  }
+
   private syncPause(p: OwnedPartition): void {
     const paused = p.userPaused || p.held;
     if (!p.ready || p.revoked || paused === p.clientPaused) return;
