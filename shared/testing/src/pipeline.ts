@@ -98,7 +98,20 @@ export async function startPipeline(bus: Bus, run: string, names: string[], opti
   const keys = new Map(customers.map((c) => [c, randomBytes(24).toString('base64url')]));
   const indexPrefix = `weir-e2e-${run}`;
   const servers = options.servers ?? {};
-  const shared = { ...servers, ...options.stageEnv, WEIR_TOPIC_NAMESPACE: run, WEIR_GROUP_PREFIX: run, WEIR_DELIVERY: options.delivery, KAFKA_TOPIC_WATCH_INTERVAL: '1s', KAFKA_SESSION_TIMEOUT: '6s' };
+  // A session timeout of 30 s, not 6 s: beside CPU hogs this machine's scheduler left the broker's
+  // process without a single CPU tick for up to 26 s at a time (its threads runnable, an
+  // ApiVersions request answered after 30 s). Each such stall expired every member of every group
+  // at once when the broker woke; with 6 s the stages spent the run rejoining and restoring state,
+  // and the e2e tests stalled. A SIGKILLed member's partitions now wait up to 30 s for its expiry.
+  const shared = {
+    ...servers,
+    WEIR_TOPIC_NAMESPACE: run,
+    WEIR_GROUP_PREFIX: run,
+    WEIR_DELIVERY: options.delivery,
+    KAFKA_TOPIC_WATCH_INTERVAL: '1s',
+    KAFKA_SESSION_TIMEOUT: '30s',
+    ...options.stageEnv,
+  };
   const env: Record<StageName, Record<string, string>> = {
     sessionize: { ...shared, WEIR_LOGS_TOPIC_PATTERN: `^weir\\.logs\\.${run}-.+$`, WEIR_SESSION_GAP: '5m', WEIR_CLOSE_IDLE_AFTER: options.deferSessionizeIdle ? '0s' : options.sessionizeIdle },
     window: { ...shared, WEIR_WINDOW_LATENESS: '30m', WEIR_CLOSE_IDLE_AFTER: options.deferWindowIdle ? '0s' : options.windowIdle },
