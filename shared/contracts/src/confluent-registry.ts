@@ -7,7 +7,7 @@ import type { SchemaRegistry as ConfluentClient } from '@kafkajs/confluent-schem
 import avro from 'avsc';
 import type { Type } from 'avsc';
 import { schemaText, type SchemaSource } from './avro.js';
-import { ContractError, type ContractErrorCode } from './errors.js';
+import { ContractError, isContractError, type ContractErrorCode } from './errors.js';
 import { DEFAULT_COMPATIBILITY, type CompatibilityLevel, type SchemaRegistry } from './registry.js';
 
 export interface ConfluentRegistryOptions {
@@ -29,6 +29,9 @@ type ClientLibrary = typeof import('@kafkajs/confluent-schema-registry');
  * first remote call only, so processes on the embedded registry never pay for it.
  */
 let library: Promise<ClientLibrary> | undefined;
+/** Registrations of one schema under one subject, before a 409 is taken for a real refusal. */
+const REGISTER_ATTEMPTS = 4;
+
 const loadLibrary = (): Promise<ClientLibrary> => (library ??= import('@kafkajs/confluent-schema-registry'));
 
 export class ConfluentRegistry implements SchemaRegistry {
@@ -61,6 +64,21 @@ export class ConfluentRegistry implements SchemaRegistry {
   }
 
   async register(subject: string, schema: SchemaSource): Promise<number> {
+    // A new subject's first registration sets its level (PUT /config/<subject>) and then adds the
+    // version. Apicurio's PUT is no upsert: of instances registering a new subject at the same
+    // moment (window instances publishing their first partials), all but one were answered 409
+    // "A rule named 'COMPATIBILITY' already exists", which failed their stage. Tried again, the
+    // level is there: a 409 that stays is a real refusal, reported after the last attempt.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.registerOnce(subject, schema);
+      } catch (err) {
+        if (attempt >= REGISTER_ATTEMPTS || !isContractError(err, 'WEIR_SCHEMA_INCOMPATIBLE')) throw err;
+      }
+    }
+  }
+
+  private async registerOnce(subject: string, schema: SchemaSource): Promise<number> {
     const { lib, client } = await this.connect();
     const confluentSchema = { type: lib.SchemaType.AVRO, schema: schemaText(schema) } as const;
     // Look up first: a version already there needs no write access and no compatibility question

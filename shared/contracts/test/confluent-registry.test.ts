@@ -49,6 +49,20 @@ test('real registry: an unknown schema id is WEIR_SCHEMA_UNKNOWN_ID', async () =
   });
 });
 
+test('real registry: instances registering a new subject at the same moment all get its id', async () => {
+  // Two window instances publishing their first partial summaries at once failed the stage: the
+  // library sets a new subject's level (PUT /config/<subject>) before registering, and Apicurio
+  // answers the second such PUT 409 "A rule named 'COMPATIBILITY' already exists".
+  for (let round = 0; round < 5; round++) {
+    const subject = `${uniqueName('weir.contracts-race')}-value`;
+    const results = await Promise.allSettled(Array.from({ length: 6 }, () => realRegistry().register(subject, windowSummarySchema)));
+    const refused = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
+    assert.deepEqual(refused, [], `round ${round}: every instance registered`);
+    const ids = new Set(results.map((r) => (r.status === 'fulfilled' ? r.value : -1)));
+    assert.equal(ids.size, 1, `round ${round}: one id for the one schema: ${[...ids].join(', ')}`);
+  }
+});
+
 test('real registry: a subject another client created is used as it is (found by lookup)', async () => {
   // Apicurio reports compatibility NONE for such a subject; the library's register() would refuse
   // it, so the adapter looks the schema up first.
