@@ -48,7 +48,11 @@ export function privateFault(): (setup: PrivateFaultSetup) => Promise<PrivateFau
     ours = servers;
     onServers?.(privateServers);
     const bus = (held.bus = await kafkaBus(privateServers.env));
-    const run = (held.run = await faultRun(bus, kind, { servers: privateServers.env, sessionizeIdle, windowIdle }));
+    // The product's default session timeout, not the harness's 30 s: a kafkajs consumer that
+    // crashed on the outage rejoins as a new member and waits for its old member to expire, and
+    // these tests hold every stage to taking in records again within 30 s of the server's return.
+    const stageEnv = { KAFKA_SESSION_TIMEOUT: '10s' };
+    const run = (held.run = await faultRun(bus, kind, { servers: privateServers.env, sessionizeIdle, windowIdle, stageEnv }));
     await run.pipeline.startStages();
     return { servers: privateServers, bus, run, pipeline: run.pipeline, started };
   };

@@ -64,11 +64,12 @@ export class ConfluentRegistry implements SchemaRegistry {
   }
 
   async register(subject: string, schema: SchemaSource): Promise<number> {
-    // A new subject's first registration sets its level (PUT /config/<subject>) and then adds the
-    // version. Apicurio's PUT is no upsert: of instances registering a new subject at the same
-    // moment (window instances publishing their first partials), all but one were answered 409
-    // "A rule named 'COMPATIBILITY' already exists", which failed their stage. Tried again, the
-    // level is there: a 409 that stays is a real refusal, reported after the last attempt.
+    // The library registers a new subject's first version and then sets the subject's level
+    // (PUT /config/<subject>). Apicurio's PUT is no upsert: of instances registering a new subject
+    // at the same moment (window instances publishing their first partials), all but one were
+    // answered 409 "A rule named 'COMPATIBILITY' already exists" after their version was in, and
+    // the 409 failed their stage. Tried again, the lookup finds the version; a 409 that stays is a
+    // real refusal, reported after the last attempt.
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.registerOnce(subject, schema);

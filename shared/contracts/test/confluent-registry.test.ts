@@ -50,8 +50,8 @@ test('real registry: an unknown schema id is WEIR_SCHEMA_UNKNOWN_ID', async () =
 });
 
 test('real registry: instances registering a new subject at the same moment all get its id', async () => {
-  // Two window instances publishing their first partial summaries at once failed the stage: the
-  // library sets a new subject's level (PUT /config/<subject>) before registering, and Apicurio
+  // Two window instances publishing their first partial summaries at once failed the stage: after
+  // a new subject's first version the library sets its level (PUT /config/<subject>), and Apicurio
   // answers the second such PUT 409 "A rule named 'COMPATIBILITY' already exists".
   for (let round = 0; round < 5; round++) {
     const subject = `${uniqueName('weir.contracts-race')}-value`;

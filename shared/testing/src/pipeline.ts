@@ -105,12 +105,13 @@ export async function startPipeline(bus: Bus, run: string, names: string[], opti
   // and the e2e tests stalled. A SIGKILLed member's partitions now wait up to 30 s for its expiry.
   const shared = {
     ...servers,
-    WEIR_TOPIC_NAMESPACE: run,
-    WEIR_GROUP_PREFIX: run,
-    WEIR_DELIVERY: options.delivery,
     KAFKA_TOPIC_WATCH_INTERVAL: '1s',
     KAFKA_SESSION_TIMEOUT: '30s',
     ...options.stageEnv,
+    // The run's own: its cleanup and isolation depend on them.
+    WEIR_TOPIC_NAMESPACE: run,
+    WEIR_GROUP_PREFIX: run,
+    WEIR_DELIVERY: options.delivery,
   };
   const env: Record<StageName, Record<string, string>> = {
     sessionize: { ...shared, WEIR_LOGS_TOPIC_PATTERN: `^weir\\.logs\\.${run}-.+$`, WEIR_SESSION_GAP: '5m', WEIR_CLOSE_IDLE_AFTER: options.deferSessionizeIdle ? '0s' : options.sessionizeIdle },
