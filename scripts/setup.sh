@@ -54,8 +54,10 @@ bash scripts/node22.sh >/dev/null
 # --test: Debian's chromium (the dashboard test drives it headless), and what the real-cluster
 # test needs: etcd, containerd, runc and the CNI plugins for the node, iptables and conntrack for
 # kube-proxy, socat for the relays to the servers, mmdebstrap and buildah for `pnpm image`, gcc
-# for the pause image. The Kubernetes binaries themselves are built from the Go module proxy by
-# the test (scripts/k8s/build.sh), cached in ~/.cache/weir/k8s.
+# for the pause image. The Kubernetes and KEDA binaries are built from the Go module proxy here
+# (scripts/k8s/build.sh, build-keda.sh; cached in ~/.cache/weir/k8s, instant once built): built by
+# the cluster test itself, the ten minutes they take on a fresh machine ran that test past its
+# 20-minute limit.
 if $want_browser; then
   packages=(chromium etcd-server containerd runc containernetworking-plugins iptables conntrack socat mmdebstrap buildah uidmap gcc libc6-dev)
   missing=()
@@ -64,4 +66,6 @@ if $want_browser; then
     echo "setup: installing Debian's ${missing[*]}" >&2
     apt_install "${missing[@]}"
   fi
+  bash scripts/k8s/build.sh >/dev/null
+  bash scripts/k8s/build-keda.sh >/dev/null
 fi
