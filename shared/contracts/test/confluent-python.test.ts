@@ -19,10 +19,12 @@ const script = join(import.meta.dirname, 'python', 'read_avro.py');
 const SCRIPT_STALL_S = 60;
 /**
  * The script prints a progress line on each step, so it is only killed when silent for longer than
- * its own limit (a hang, e.g. in the client's close): on a saturated machine loading the client
+ * its own limit (a hang in a call that should have been bounded): on a saturated machine loading the client
  * alone took 7 s, and the wall-clock limit this replaced (90 s) killed a run that was only slow.
  */
 const STALL_MS = (SCRIPT_STALL_S + 30) * 1000;
+/** Time a silent script is given to print its threads' stacks before it is killed. */
+const STACKS_GRACE_MS = 3000;
 
 interface ScriptResult {
   code: number | null;
@@ -48,9 +50,11 @@ function runUntilStalled(command: string, args: string[]): Promise<ScriptResult>
       lastOutput = Date.now();
     });
     const watch = setInterval(() => {
-      if (Date.now() - lastOutput <= STALL_MS) return;
+      if (stalled || Date.now() - lastOutput <= STALL_MS) return;
       stalled = true;
-      child.kill('SIGKILL');
+      // Where it hangs, first: the script prints every thread's stack on SIGUSR1.
+      child.kill('SIGUSR1');
+      setTimeout(() => child.kill('SIGKILL'), STACKS_GRACE_MS).unref();
     }, 1000);
     child.on('error', (err) => {
       clearInterval(watch);

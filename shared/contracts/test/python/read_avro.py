@@ -7,25 +7,34 @@ to stdout as one JSON line: {"partition", "offset", "value"}. Avro timestamp-mil
 fastavro turns into datetimes, are printed back as epoch milliseconds, and bytes as base64, so the
 output compares directly with what the producer sent.
 
-Progress goes to stderr, one `progress: ...` line per step (metadata, assignment, each record), so
-that a caller can tell a slow run on a busy machine from a stuck one. --timeout is a stall limit:
-the run gives up when no step has completed for that long, not after that long in all.
+Progress goes to stderr, one `progress: ...` line per step (metadata, assignment, each record
+fetched and decoded, each registry attempt that failed), so that a caller can tell a slow run on a
+busy machine from a stuck one. --timeout is a stall limit: the run gives up when no step has
+completed for that long, not after that long in all. Every call is bounded: the registry client's
+requests have a timeout (the library's default is none, and a registry that stopped answering held
+a run silent until its caller killed it). SIGUSR1 prints every thread's stack to stderr, so a caller
+about to kill a silent run can first ask where it stands.
 
 Exit status: 0 when N records were read, 1 when fewer arrived before the timeout, 2 on a Kafka error.
 """
 import argparse
 import base64
 import datetime
+import faulthandler
 import json
 import os
+import signal
 import sys
 import time
 
-from confluent_kafka import OFFSET_BEGINNING, DeserializingConsumer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
+from confluent_kafka.serialization import MessageField, SerializationContext
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+# Seconds one registry request may take before it is abandoned and tried again.
+REGISTRY_REQUEST_TIMEOUT_S = 10
 
 
 def jsonable(value):
@@ -50,21 +59,24 @@ def main():
     parser.add_argument('--count', type=int, required=True, help='records to read')
     parser.add_argument('--timeout', type=float, default=30.0, help='seconds without progress before giving up')
     args = parser.parse_args()
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     progress('client loaded')
 
-    registry_conf = {'url': args.registry}
+    # Retries are ours (decode), so that each failed attempt shows as a step.
+    registry_conf = {'url': args.registry, 'timeout': REGISTRY_REQUEST_TIMEOUT_S, 'max.retries': 0}
     user, password = os.environ.get('SCHEMA_REGISTRY_USERNAME'), os.environ.get('SCHEMA_REGISTRY_PASSWORD')
     if user and password:
         registry_conf['basic.auth.user.info'] = f'{user}:{password}'
-    registry = SchemaRegistryClient(registry_conf)
+    # No schema_str: the reader uses each record's writer schema, fetched by the id in its header.
+    deserialize = AvroDeserializer(SchemaRegistryClient(registry_conf))
 
-    consumer = DeserializingConsumer({
+    # Records are fetched raw and decoded apart, so that a slow registry and a slow broker show as
+    # different steps, and a failed decode is tried again rather than losing its record.
+    consumer = Consumer({
         'bootstrap.servers': args.bootstrap,
         'group.id': f'weir-read-avro-{os.getpid()}-{int(time.time() * 1000)}',
         'auto.offset.reset': 'earliest',
         'enable.auto.commit': False,
-        # No schema_str: the reader uses each record's writer schema, fetched by the id in its header.
-        'value.deserializer': AvroDeserializer(registry),
     })
     # Partitions assigned, not subscribed: no group join, which a broker busy with other groups'
     # rebalances can hold up past the timeout (and then close() waits on leaving the group too).
@@ -72,7 +84,7 @@ def main():
     progress(f'{len(partitions)} partitions of {args.topic}')
     consumer.assign([TopicPartition(args.topic, p, OFFSET_BEGINNING) for p in sorted(partitions)])
     read = 0
-    # A stall limit: each record read moves it on, so a slow (starved) broker is waited for.
+    # A stall limit: each step moves it on, so a slow (starved) broker or registry is waited for.
     deadline = time.monotonic() + args.timeout
     try:
         while read < args.count and time.monotonic() < deadline:
@@ -82,7 +94,10 @@ def main():
             if msg.error():
                 print(f'kafka error: {msg.error()}', file=sys.stderr)
                 return 2
-            line = {'partition': msg.partition(), 'offset': msg.offset(), 'value': msg.value()}
+            progress(f'fetched offset {msg.offset()} of partition {msg.partition()}')
+            deadline = time.monotonic() + args.timeout
+            value = decode(deserialize, msg, deadline)
+            line = {'partition': msg.partition(), 'offset': msg.offset(), 'value': value}
             print(json.dumps(line, default=jsonable, ensure_ascii=False), flush=True)
             read += 1
             progress(f'read {read} of {args.count}')
@@ -94,6 +109,29 @@ def main():
         print(f'read only {read} of {args.count} records from {args.topic} in {args.timeout}s', file=sys.stderr)
         return 1
     return 0
+
+
+def decode(deserialize, msg, deadline):
+    """The record's value, tried again while the registry fails, until the monotonic deadline."""
+    ctx = SerializationContext(msg.topic(), MessageField.VALUE)
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return deserialize(msg.value(), ctx)
+        except Exception as err:  # the registry client raises httpx's errors and its own
+            if not is_registry_failure(err) or time.monotonic() >= deadline:
+                raise
+            progress(f'registry attempt {attempt} failed: {type(err).__name__}: {err}')
+            time.sleep(1)
+
+
+def is_registry_failure(err):
+    """A network-level failure or a 5xx from the registry, not a record or schema we cannot read."""
+    if type(err).__module__.startswith('httpx'):
+        return True
+    status = getattr(err, 'http_status_code', None)
+    return isinstance(status, int) and status >= 500
 
 
 if __name__ == '__main__':
