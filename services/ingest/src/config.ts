@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { serdeConfigFromEnv, type SerdeConfig } from '@weir/contracts';
-import { portEnv, registryEnv } from '@weir/service';
+import { portEnv, registryEnv, shutdownTimeoutEnv } from '@weir/service';
 import { busConfigFromEnv, configError, env, isStreamError, readEnv, type BusConfig, type EnvValues } from '@weir/stream';
 import { defaultCustomerShare } from './budget.js';
 import { mergeKeyTables, parseKeyFile, parseKeyList, type KeyTable } from './api-keys.js';
@@ -37,7 +37,7 @@ export const ingestEnv = {
   sessionKey: env.string('WEIR_SESSION_KEY', { pattern: /^(ip_ua|field:[A-Za-z0-9_.-]+)$/, expected: 'ip_ua or field:NAME' }).default('ip_ua').describe('How a visitor is identified (ip_ua: client IP and user agent; field:NAME: a field of the log line, e.g. a cookie); ingest keys messages by it, sessionize groups by it'),
   schemaRegistryUrl: registryEnv.url,
   shutdownDelay: env.duration('WEIR_SHUTDOWN_DELAY', { max: '5m' }).default('0ms').describe('Wait after /readyz turns 503 before closing, so load balancers stop sending'),
-  shutdownTimeout: env.duration('WEIR_SHUTDOWN_TIMEOUT', { min: '1s', max: '10m' }).default('25s').describe('Bound on the whole graceful shutdown'),
+  shutdownTimeout: shutdownTimeoutEnv,
 };
 
 export interface IngestConfig {

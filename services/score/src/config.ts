@@ -6,7 +6,7 @@
 import { BACKEND_CHOICES, type BackendChoice } from '@weir/model';
 import { existsSync } from 'node:fs';
 import type { Thresholds } from '@weir/pipeline';
-import { portEnv, connectionProblems, groupPrefixEnv, namespaceEnv } from '@weir/service';
+import { portEnv, connectionProblems, groupPrefixEnv, namespaceEnv, shutdownTimeoutEnv } from '@weir/service';
 import { env, EnvVar, isStreamError, parseEnv, type DeliveryGuarantee } from '@weir/stream';
 import { esSinkConfigFromEnv, type EsSinkConfig } from './elasticsearch/index.js';
 import { parseCustomerThresholds, parseThresholds } from './thresholds.js';
@@ -31,11 +31,14 @@ export const scoreEnv = {
   delivery: env.oneOf('WEIR_DELIVERY', ['at-least-once', 'exactly-once']).default('at-least-once').describe('Delivery guarantee; at-least-once produces then commits, exactly-once uses Kafka transactions'),
   elasticsearchUrl: env.string('ELASTICSEARCH_URL', { expected: 'http(s)://host:port, comma-separated' }).optional().describe('Elasticsearch nodes: when set, scores are also indexed there (the WEIR_ES_* and ELASTICSEARCH_* variables then apply)'),
   groupPrefix: groupPrefixEnv,
+  shutdownTimeout: shutdownTimeoutEnv,
   namespace: namespaceEnv,
 };
 
 export interface ScoreConfig {
   port: number;
+  /** Bound on the graceful stop after SIGTERM (WEIR_SHUTDOWN_TIMEOUT). */
+  shutdownTimeoutMs: number;
   /** The score stage's group; the Elasticsearch copy runs as `<groupId>-es`. */
   groupId: string;
   delivery: DeliveryGuarantee;
@@ -74,6 +77,7 @@ export function loadScoreConfig(source: NodeJS.ProcessEnv = process.env): ScoreC
   const c = valid();
   return {
     port: c.port,
+    shutdownTimeoutMs: c.shutdownTimeout,
     groupId: `${c.groupPrefix}-score`,
     delivery: c.delivery,
     namespace: c.namespace,

@@ -15,6 +15,7 @@ else {
     name: 'score',
     loadConfig: () => loadScoreConfig(),
     port: (config) => config.port,
+    shutdownTimeoutMs: (config) => config.shutdownTimeoutMs,
     run: runScoreService,
   });
 }

@@ -12,6 +12,7 @@ test('defaults: the shipped model or the baseline scorer, its thresholds, no Ela
   const config = loadScoreConfig(BUS);
   assert.deepEqual(config, {
     port: 9090,
+    shutdownTimeoutMs: 25_000,
     groupId: 'weir-score',
     delivery: 'at-least-once',
     namespace: undefined,
@@ -41,8 +42,10 @@ test('models, thresholds per customer and Elasticsearch from the environment', (
     WEIR_GROUP_PREFIX: 'staging',
     ELASTICSEARCH_URL: 'http://127.0.0.1:9200',
     WEIR_ES_INDEX_PREFIX: 'staging-scores',
+    WEIR_SHUTDOWN_TIMEOUT: '1m',
   });
   assert.equal(config.groupId, 'staging-score');
+  assert.equal(config.shutdownTimeoutMs, 60_000);
   assert.equal(config.modelDir, dir);
   assert.equal(config.shadowModelDir, dir);
   assert.equal(config.modelPollMs, 1000);

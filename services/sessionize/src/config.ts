@@ -4,7 +4,7 @@
  */
 import { CUSTOMER_ID_PATTERN } from '@weir/contracts';
 import { isFeatureError, localClock, resolveSessionizerConfig, type CustomerSettings, type SessionizerConfig } from '@weir/features';
-import { portEnv, connectionProblems, groupPrefixEnv, namespaceEnv } from '@weir/service';
+import { portEnv, connectionProblems, groupPrefixEnv, namespaceEnv, shutdownTimeoutEnv } from '@weir/service';
 import { configError, env, EnvVar, parseEnv, type DeliveryGuarantee } from '@weir/stream';
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
@@ -55,11 +55,14 @@ export const sessionizeEnv = {
   delivery: env.oneOf('WEIR_DELIVERY', ['at-least-once', 'exactly-once']).default('at-least-once').describe('Delivery guarantee; at-least-once produces then commits, exactly-once uses Kafka transactions'),
   logsPattern: EnvVar.of('WEIR_LOGS_TOPIC_PATTERN', 'a regular expression starting with ^weir\\.logs\\.', parseLogsPattern).default('^weir\\.logs\\..+$').describe('Log topics to read, including ones created later'),
   groupPrefix: groupPrefixEnv,
+  shutdownTimeout: shutdownTimeoutEnv,
   namespace: namespaceEnv,
 };
 
 export interface SessionizeConfig {
   port: number;
+  /** Bound on the graceful stop after SIGTERM (WEIR_SHUTDOWN_TIMEOUT). */
+  shutdownTimeoutMs: number;
   groupId: string;
   delivery: DeliveryGuarantee;
   /** Input: every log topic matching this, including ones created after the start. */
@@ -100,6 +103,7 @@ export function loadSessionizeConfig(source: NodeJS.ProcessEnv = process.env): S
   }
   return {
     port: c.port,
+    shutdownTimeoutMs: c.shutdownTimeout,
     groupId: `${c.groupPrefix}-sessionize`,
     delivery: c.delivery,
     logsPattern: c.logsPattern,

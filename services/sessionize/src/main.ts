@@ -13,6 +13,7 @@ else {
     name: 'sessionize',
     loadConfig: () => loadSessionizeConfig(),
     port: (config) => config.port,
+    shutdownTimeoutMs: (config) => config.shutdownTimeoutMs,
     run: runSessionizeService,
   });
 }

@@ -8,6 +8,7 @@ const BUS = { KAFKA_BROKERS: '127.0.0.1:9092' };
 test('defaults: ip_ua sessions, 30 min gap, weir.logs.* in, group weir-sessionize, port 9090', () => {
   const config = loadSessionizeConfig(BUS);
   assert.equal(config.port, 9090);
+  assert.equal(config.shutdownTimeoutMs, 25_000);
   assert.equal(config.groupId, 'weir-sessionize');
   assert.equal(config.delivery, 'at-least-once');
   assert.equal(config.namespace, undefined);

@@ -3,7 +3,7 @@
  * by @weir/stream, SCHEMA_REGISTRY_* by @weir/contracts). Every problem is reported at once.
  */
 import { isFeatureError, WindowBaseline, type WindowBaselineConfig } from '@weir/features';
-import { portEnv, connectionProblems, groupPrefixEnv, namespaceEnv } from '@weir/service';
+import { portEnv, connectionProblems, groupPrefixEnv, namespaceEnv, shutdownTimeoutEnv } from '@weir/service';
 import { configError, env, parseEnv, type DeliveryGuarantee } from '@weir/stream';
 
 export const windowEnv = {
@@ -15,11 +15,14 @@ export const windowEnv = {
   closeIdleAfter: env.duration('WEIR_CLOSE_IDLE_AFTER').default('0s').describe('Close the open sessions (sessionize) or windows (window) of an input partition with no input for this long, wall clock (0s: never)'),
   delivery: env.oneOf('WEIR_DELIVERY', ['at-least-once', 'exactly-once']).default('at-least-once').describe('Delivery guarantee; at-least-once produces then commits, exactly-once uses Kafka transactions'),
   groupPrefix: groupPrefixEnv,
+  shutdownTimeout: shutdownTimeoutEnv,
   namespace: namespaceEnv,
 };
 
 export interface WindowConfig {
   port: number;
+  /** Bound on the graceful stop after SIGTERM (WEIR_SHUTDOWN_TIMEOUT). */
+  shutdownTimeoutMs: number;
   groupId: string;
   delivery: DeliveryGuarantee;
   namespace: string | undefined;
@@ -50,6 +53,7 @@ export function loadWindowConfig(source: NodeJS.ProcessEnv = process.env): Windo
   }
   return {
     port: c.port,
+    shutdownTimeoutMs: c.shutdownTimeout,
     groupId: `${c.groupPrefix}-window`,
     delivery: c.delivery,
     namespace: c.namespace,

@@ -13,6 +13,7 @@ else {
     name: 'window',
     loadConfig: () => loadWindowConfig(),
     port: (config) => config.port,
+    shutdownTimeoutMs: (config) => config.shutdownTimeoutMs,
     run: runWindowService,
   });
 }

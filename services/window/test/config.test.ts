@@ -9,6 +9,7 @@ test('defaults: tumbling 1 min windows, 60 s lateness, group weir-window, port 9
   const config = loadWindowConfig(BUS);
   assert.deepEqual(config, {
     port: 9090,
+    shutdownTimeoutMs: 25_000,
     groupId: 'weir-window',
     delivery: 'at-least-once',
     namespace: undefined,
@@ -29,9 +30,11 @@ test('every setting from the environment', () => {
     WEIR_DELIVERY: 'exactly-once',
     WEIR_GROUP_PREFIX: 'e2e-1',
     WEIR_TOPIC_NAMESPACE: 'e2e-1',
+    WEIR_SHUTDOWN_TIMEOUT: '40s',
   });
   assert.deepEqual(config, {
     port: 9292,
+    shutdownTimeoutMs: 40_000,
     groupId: 'e2e-1-window',
     delivery: 'exactly-once',
     namespace: 'e2e-1',

@@ -17,6 +17,16 @@ export function portEnv(defaultPort: number) {
     .describe('HTTP port of /healthz, /readyz and /metrics; 0 picks a free port');
 }
 
+/**
+ * Bound on a graceful stop after SIGTERM: past it the process exits 1 rather than wait for the
+ * orchestrator's SIGKILL (the Helm chart's grace period is this plus a margin). Cutting a stop
+ * short loses nothing: what was not committed yet is read again by the next owner.
+ */
+export const shutdownTimeoutEnv = env
+  .duration('WEIR_SHUTDOWN_TIMEOUT', { min: '1s', max: '10m' })
+  .default('25s')
+  .describe('Bound on the whole graceful shutdown after SIGTERM; past it the process exits 1');
+
 export function httpEnv(defaultPort: number) {
   return {
     port: portEnv(defaultPort),

@@ -2,7 +2,7 @@
  * @weir/service: what every weir service shares around its own work — the logger, the
  * health/readiness/metrics endpoints, and graceful shutdown.
  */
-export { httpEnv, logEnv, portEnv, registryEnv } from './env.js';
+export { httpEnv, logEnv, portEnv, registryEnv, shutdownTimeoutEnv } from './env.js';
 export { serviceLogger, logLevelFromEnv, type Logger } from './logger.js';
 export { redactUrl } from './redact-url.js';
 export { createServiceHttp, type ServiceHttp, type ServiceHttpOptions } from './http.js';

@@ -29,6 +29,8 @@ export interface StageServiceOptions<C> {
   /** Reads and checks the service's settings; throws a WEIR_CONFIG error listing every problem. */
   loadConfig(): C;
   port(config: C): number;
+  /** Bound on the graceful stop after SIGTERM/SIGINT (WEIR_SHUTDOWN_TIMEOUT); past it the process exits 1. */
+  shutdownTimeoutMs(config: C): number;
   /** Runs the stage until `signal` aborts. */
   run(config: C, context: StageRunContext): Promise<void>;
   /** Extra readiness checks, besides the bus and the schema registry. */
@@ -39,7 +41,7 @@ export interface StageServiceOptions<C> {
  * A stage service's process: configuration (exit 2 with every problem listed when it is wrong),
  * the bus, `/healthz`, `/readyz` (Kafka and the registry reachable), `/metrics`, the stage, and a
  * graceful stop on SIGTERM/SIGINT — readiness off, the batch in hand finished and committed, the
- * group left, the bus closed.
+ * group left, the bus closed — within `shutdownTimeoutMs`.
  */
 export async function runStageService<C>(options: StageServiceOptions<C>): Promise<void> {
   const logger = serviceLogger(options.name);
@@ -77,10 +79,19 @@ export async function runStageService<C>(options: StageServiceOptions<C>): Promi
   await http.listen();
 
   const abort = new AbortController();
+  const timeoutMs = options.shutdownTimeoutMs(config);
   const stop = (signal: NodeJS.Signals) => {
-    logger.info({ signal }, 'stopping');
+    logger.info({ signal, timeoutMs }, 'stopping');
     http.drain();
     abort.abort();
+    // A stop waits for the broker (the last writes, the commits, leaving the group): a broker
+    // that stops answering would hold it until the orchestrator's SIGKILL, whose grace period
+    // (the Helm chart's) is this bound plus a margin. Nothing is lost by exiting here: records
+    // not committed yet are read again by their partitions' next owner.
+    setTimeout(() => {
+      logger.error({ timeoutMs }, 'graceful stop not finished within WEIR_SHUTDOWN_TIMEOUT: exiting; records not committed yet are read again by the next owner');
+      process.exit(1);
+    }, timeoutMs).unref();
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
