@@ -76,7 +76,7 @@ export function gracefulShutdown(steps: ShutdownStep[], options: ShutdownOptions
       clearTimeout(timer);
       logger.info({ code }, 'shut down');
       dispose();
-      // pino writes synchronously to stdout by default, so the lines above are out before exit.
+      // pino flushes what it still holds for stdout on exit, so the lines above are not lost.
       host.exit(code);
       return code;
     })();

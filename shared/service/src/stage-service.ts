@@ -80,7 +80,9 @@ export async function runStageService<C>(options: StageServiceOptions<C>): Promi
 
   const abort = new AbortController();
   const timeoutMs = options.shutdownTimeoutMs(config);
+  let deadline: NodeJS.Timeout | undefined;
   const stop = (signal: NodeJS.Signals) => {
+    if (abort.signal.aborted) return;
     logger.info({ signal, timeoutMs }, 'stopping');
     http.drain();
     abort.abort();
@@ -88,10 +90,11 @@ export async function runStageService<C>(options: StageServiceOptions<C>): Promi
     // that stops answering would hold it until the orchestrator's SIGKILL, whose grace period
     // (the Helm chart's) is this bound plus a margin. Nothing is lost by exiting here: records
     // not committed yet are read again by their partitions' next owner.
-    setTimeout(() => {
+    // Not unref'd: a stop waiting on a promise with no handle behind it must still end here.
+    deadline = setTimeout(() => {
       logger.error({ timeoutMs }, 'graceful stop not finished within WEIR_SHUTDOWN_TIMEOUT: exiting; records not committed yet are read again by the next owner');
       process.exit(1);
-    }, timeoutMs).unref();
+    }, timeoutMs);
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
@@ -100,5 +103,6 @@ export async function runStageService<C>(options: StageServiceOptions<C>): Promi
   } finally {
     await http.close();
     await bus.close();
+    clearTimeout(deadline);
   }
 }

@@ -89,6 +89,8 @@ export interface ServiceProcess {
   /** Where /healthz, /readyz and /metrics answer: ingest's admin port, the one server of the others. */
   adminUrl(): Promise<string>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves once its stdout and stderr have closed too: `output()` then holds its last words. */
+  closed: Promise<void>;
   /** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -128,6 +130,7 @@ export function startService(name: string, env: Record<string, string>): Service
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   let exitedYet = false;
   void exited.then(() => (exitedYet = true));
   // As long as it starts (logs or uses CPU: loading its modules on a saturated machine is slow).
@@ -148,6 +151,7 @@ export function startService(name: string, env: Record<string, string>): Service
     child,
     output: () => output,
     exited,
+    closed,
     url: () => listening('"msg":"listening"'),
     adminUrl: () => listening(name === 'ingest' ? '"msg":"admin listening' : '"msg":"listening"'),
     async stop(graceMs = 20_000) {
