@@ -260,27 +260,66 @@ export interface TopicTail<T> {
   stop(): Promise<void>;
 }
 
-/** Reads a topic from its start as it fills, with a throwaway consumer group. */
+/**
+ * Reads a topic from its start as it fills, with a throwaway consumer group. A consumer that fails
+ * for good (its onFailure: the test's bus logs nothing, so a tail that died went unnoticed and a
+ * test waited on a stage that was working) is replaced by a new one, which reads from the start
+ * again; the failure is printed.
+ */
 export async function tailTopic<T>(bus: Bus, topic: string, serde: Serde<T>, isolation: IsolationLevel = 'read_uncommitted'): Promise<TopicTail<T>> {
   const records: T[] = [];
   const positions: string[] = [];
-  const consumer: BusConsumer = bus.consumer({ groupId: `test-tail-${topic}-${Date.now()}-${Math.random().toString(36).slice(2)}`, startFrom: 'earliest', isolation });
-  await consumer.subscribe([topic]);
-  // The tail commits nothing, so a rejoin of its group (a busy machine misses a heartbeat) delivers
-  // from the start again: a record is its partition and offset, and is kept once.
+  // The tail commits nothing, so a rejoin of its group (a busy machine misses a heartbeat) or a
+  // new consumer delivers from the start again: a record is its partition and offset, kept once.
   const seen = new Set<string>();
-  await consumer.run(async (batch) => {
-    for (const message of batch.messages) {
-      const position = `${batch.partition}:${message.offset}`;
-      if (message.value === null || seen.has(position)) continue;
-      seen.add(position);
-      // The sessionize stage's progress records on weir.sessions are for the window stage, not sessions.
-      if (isSessionProgress(message.headers)) continue;
-      records.push(await serde.decode(batch.topic, message.value));
-      positions.push(position);
-    }
-  });
-  return { records, positions, stop: () => consumer.stop() };
+  let stopped = false;
+  let replacing: Promise<void> | null = null;
+  const start = async (): Promise<BusConsumer> => {
+    const consumer = bus.consumer({
+      groupId: `test-tail-${topic}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+      startFrom: 'earliest',
+      isolation,
+      onFailure: (error) => void replace(error),
+    });
+    await consumer.subscribe([topic]);
+    await consumer.run(async (batch) => {
+      for (const message of batch.messages) {
+        const position = `${batch.partition}:${message.offset}`;
+        if (message.value === null || seen.has(position)) continue;
+        seen.add(position);
+        // The sessionize stage's progress records on weir.sessions are for the window stage, not sessions.
+        if (isSessionProgress(message.headers)) continue;
+        records.push(await serde.decode(batch.topic, message.value));
+        positions.push(position);
+      }
+    });
+    return consumer;
+  };
+  let current: BusConsumer | undefined;
+  const replace = (error: Error): Promise<void> =>
+    (replacing ??= (async () => {
+      console.error(`tail of ${topic}: its consumer failed (${error.message}); reading on with a new one`);
+      await current?.stop().catch(() => undefined);
+      while (!stopped) {
+        try {
+          current = await start();
+          break;
+        } catch (err) {
+          console.error(`tail of ${topic}: a new consumer did not start (${(err as Error).message}); trying again`);
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+      }
+    })().finally(() => (replacing = null)));
+  current = await start();
+  return {
+    records,
+    positions,
+    stop: async () => {
+      stopped = true;
+      await replacing;
+      await current?.stop();
+    },
+  };
 }
 
 /** Deletes what a test created; a failure here must not hide the test's own outcome. */
