@@ -12,7 +12,7 @@ import { createSerde, isSessionProgress, isTransient, logsTopic, type RequestEve
 import { ipUaKey } from '@weir/features';
 import { parserFor } from '@weir/logs';
 import { simulateTraffic, type SimulatedSession } from '@weir/simulator';
-import { createBusFromEnv, retryUntil, type Bus, type BusConsumer, type IsolationLevel, type Serde } from '@weir/stream';
+import { createBusFromEnv, isStreamError, retryUntil, type Bus, type BusConsumer, type IsolationLevel, type Serde } from '@weir/stream';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
 
@@ -272,45 +272,79 @@ export async function tailTopic<T>(bus: Bus, topic: string, serde: Serde<T>, iso
   // The tail commits nothing, so a rejoin of its group (a busy machine misses a heartbeat) or a
   // new consumer delivers from the start again: a record is its partition and offset, kept once.
   const seen = new Set<string>();
+  const failed = new Map<BusConsumer, Error>();
   let stopped = false;
+  let current: BusConsumer | undefined;
   let replacing: Promise<void> | null = null;
-  const start = async (): Promise<BusConsumer> => {
-    const consumer = bus.consumer({
+
+  /** A consumer reading the topic; one that fails before it is running is stopped, and the start rejects. */
+  const startOne = async (): Promise<BusConsumer> => {
+    const consumer: BusConsumer = bus.consumer({
       groupId: `test-tail-${topic}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
       startFrom: 'earliest',
       isolation,
-      onFailure: (error) => void replace(error),
+      onFailure: (error) => {
+        failed.set(consumer, error);
+        if (consumer === current) replace(consumer);
+      },
     });
-    await consumer.subscribe([topic]);
-    await consumer.run(async (batch) => {
-      for (const message of batch.messages) {
-        const position = `${batch.partition}:${message.offset}`;
-        if (message.value === null || seen.has(position)) continue;
-        seen.add(position);
-        // The sessionize stage's progress records on weir.sessions are for the window stage, not sessions.
-        if (isSessionProgress(message.headers)) continue;
-        records.push(await serde.decode(batch.topic, message.value));
-        positions.push(position);
-      }
-    });
-    return consumer;
+    try {
+      await consumer.subscribe([topic]);
+      await consumer.run(async (batch) => {
+        for (const message of batch.messages) {
+          const position = `${batch.partition}:${message.offset}`;
+          if (message.value === null || seen.has(position)) continue;
+          seen.add(position);
+          // The sessionize stage's progress records on weir.sessions are for the window stage, not sessions.
+          if (isSessionProgress(message.headers)) continue;
+          try {
+            records.push(await serde.decode(batch.topic, message.value));
+          } catch (err) {
+            seen.delete(position); // delivered again, it is read again
+            throw err;
+          }
+          positions.push(position);
+        }
+      });
+      const failure = failed.get(consumer);
+      if (failure) throw failure;
+      return consumer;
+    } catch (err) {
+      await consumer.stop().catch(() => undefined);
+      throw err;
+    }
   };
-  let current: BusConsumer | undefined;
-  const replace = (error: Error): Promise<void> =>
-    (replacing ??= (async () => {
-      console.error(`tail of ${topic}: its consumer failed (${error.message}); reading on with a new one`);
-      await current?.stop().catch(() => undefined);
+
+  /** Makes `next` the tail's consumer, unless the tail stopped or it failed meanwhile. */
+  const adopt = async (next: BusConsumer): Promise<boolean> => {
+    if (stopped || failed.has(next)) {
+      await next.stop().catch(() => undefined);
+      return stopped;
+    }
+    current = next;
+    return true;
+  };
+
+  const replace = (consumer: BusConsumer): void => {
+    if (stopped || replacing) return;
+    replacing = (async () => {
+      console.error(`tail of ${topic}: its consumer failed (${failed.get(consumer)?.message}); reading on with a new one`);
+      current = undefined;
+      await consumer.stop().catch(() => undefined);
       while (!stopped) {
         try {
-          current = await start();
-          break;
+          if (await adopt(await startOne())) return;
         } catch (err) {
+          if (isStreamError(err, 'WEIR_BUS_CLOSED')) return;
           console.error(`tail of ${topic}: a new consumer did not start (${(err as Error).message}); trying again`);
           await new Promise((resolve) => setTimeout(resolve, 1000));
         }
       }
-    })().finally(() => (replacing = null)));
-  current = await start();
+    })().finally(() => (replacing = null));
+  };
+
+  const first = await startOne();
+  if (!(await adopt(first))) replace(first);
   return {
     records,
     positions,
